@@ -1,0 +1,1 @@
+"""Cohorte: the chat bot that runs a city-government sprint cohort."""

@@ -1,0 +1,37 @@
+"""Expected business failures. Each carries a catalog message and its parameters."""
+
+from __future__ import annotations
+
+from cohorte.locales import N_, Translator
+
+
+class CohortError(Exception):
+    """A failure the user can act on; rendered in the reader's language."""
+
+    message = N_("Something went wrong.")
+
+    def __init__(self, message: str | None = None, /, **params: object) -> None:
+        self.message = message or self.message
+        self.params = params
+        super().__init__(self.message)
+
+    def render(self, t: Translator) -> str:
+        return t._(self.message, **self.params)
+
+
+class NotCoordinatorError(CohortError):
+    message = N_("Only the coordination team can do that.")
+
+
+class NotMemberError(CohortError):
+    message = N_(
+        "You are not part of a cohort yet. Join with /unirme followed by the invite code."
+    )
+
+
+class StaleButtonError(CohortError):
+    message = N_("That button is no longer valid. Ask again with the command.")
+
+
+class InputTooLongError(CohortError):
+    message = N_("Your message is too long ({length} characters). The limit is {limit}.")

@@ -1,0 +1,1 @@
+"""Calendar math, the injectable clock and (later) the reminder outbox."""

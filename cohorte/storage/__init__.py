@@ -1,0 +1,1 @@
+"""Tables, engine and queries. Imports nothing else of ours."""

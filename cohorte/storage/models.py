@@ -1,0 +1,128 @@
+"""The tables. Instants are aware UTC (`UTCDateTime`); wall-clock things keep their zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from cohorte.storage.types import UTCDateTime
+
+
+class Platform(StrEnum):
+    CONSOLE = "console"
+    SLACK = "slack"
+    TELEGRAM = "telegram"
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    PARTICIPANT = "participant"
+
+
+class EventKind(StrEnum):
+    MASTERCLASS = "masterclass"
+    SHOWTIME = "showtime"
+
+
+def _instant(nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Cohort(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    home_zone: str = Field(max_length=64)
+    locale: str = Field(default="es", max_length=16)
+    start_date: date
+    weeks: int = Field(default=12)
+    invite_code: str = Field(max_length=32, unique=True)
+    meeting_url: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_column=_instant())
+
+
+class Team(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cohort_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    city: str = Field(max_length=120)
+    country_code: str = Field(max_length=2)
+    zone: str = Field(max_length=64)
+    # The team's biweekly check-in slot, local wall-clock in the team's zone.
+    checkin_weekday: int | None = None
+    checkin_time: time | None = None
+
+
+class Person(SQLModel, table=True):
+    """Someone who talks to the bot, on one platform or several."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(max_length=120)
+    zone: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(sa_column=_instant())
+
+
+class Identity(SQLModel, table=True):
+    """One platform account of a person (console name, Slack user id, Telegram user id)."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    platform: Platform = Field(sa_type=String(16))
+    external_id: str = Field(max_length=64)
+
+
+class Member(SQLModel, table=True):
+    """A person's place in one cohort."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
+    role: Role = Field(default=Role.PARTICIPANT, sa_type=String(16))
+    dm_reminders: bool = Field(default=True)
+    joined_at: datetime = Field(sa_column=_instant())
+
+
+class ChatLink(SQLModel, table=True):
+    """A group chat (Slack channel, Telegram group, console room) that belongs to a cohort."""
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
+    platform: Platform = Field(sa_type=String(16))
+    chat_id: str = Field(max_length=64)
+    title: str | None = Field(default=None, max_length=200)
+
+
+class Event(SQLModel, table=True):
+    """A one-off session of the sprint calendar (Masterclass, final Showtime)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
+    kind: EventKind = Field(sa_type=String(16))
+    title: str = Field(max_length=200)
+    starts_at: datetime = Field(sa_column=_instant())
+    duration_minutes: int = Field(default=60)
+    meeting_url: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class InboundEvent(SQLModel, table=True):
+    """Platform event ids already handled, so that a redelivered event is ignored."""
+
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: Platform = Field(sa_type=String(16))
+    event_id: str = Field(max_length=128)
+    received_at: datetime = Field(sa_column=_instant())

@@ -1,0 +1,113 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when asked), a clock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.scheduling.clock import ManualClock
+from cohorte.storage.db import SessionFactory, create_engine, normalise_url, session_factory
+from cohorte.storage.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("COHORTE_TEST_DATABASE_URL")
+
+
+def _postgres_server_url(url: str) -> str:
+    return normalise_url(url)
+
+
+async def _create_postgres_database(server_url: str, name: str) -> str:
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(server_url: str, name: str) -> None:
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str | None]:
+    """One migrated PostgreSQL database for the whole run (tables emptied per test)."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    server_url = _postgres_server_url(POSTGRES_URL)
+    name = f"cohorte_test_{uuid.uuid4().hex[:10]}"
+    try:
+        url = asyncio.run(_create_postgres_database(server_url, name))
+    except Exception as exc:  # the server is down or refuses us: say so, loudly
+        pytest.skip(f"PostgreSQL at COHORTE_TEST_DATABASE_URL is not reachable: {exc}")
+    asyncio.run(_migrate(url))
+    yield url
+    asyncio.run(_drop_postgres_database(server_url, name))
+
+
+@pytest.fixture
+async def database_url(migrated_postgres: str | None, tmp_path: Path) -> AsyncIterator[str]:
+    """URL of an empty, fully migrated database for this test."""
+    if migrated_postgres is None:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'cohorte.db'}"
+        await _migrate(url)
+        yield url
+        return
+    engine = create_engine(migrated_postgres)
+    try:
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+    yield migrated_postgres
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    return session_factory(engine)
+
+
+@pytest.fixture
+async def session(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Tuesday of sprint week 1 of the example cohort, 09:00 in Bogotá."""
+    return ManualClock(datetime(2025, 4, 22, 14, 0, tzinfo=UTC))
