@@ -1,0 +1,1 @@
+"""Use cases: neutral `Incoming` + context -> list of `Reply`. No platform imports."""
