@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.bot.bootstrap import build_router
+from cohorte.bot.console import ConsoleChat
+from cohorte.handlers.router import Core
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory, create_engine, normalise_url, session_factory
 from cohorte.storage.migrate import upgrade
@@ -111,3 +114,35 @@ async def session(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
 def clock() -> ManualClock:
     """Tuesday of sprint week 1 of the example cohort, 09:00 in Bogotá."""
     return ManualClock(datetime(2025, 4, 22, 14, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def core(sessions: SessionFactory, clock: ManualClock) -> Core:
+    return Core(sessions, clock, build_router())
+
+
+class Transcript:
+    """Drives the console chat line by line and keeps what it printed."""
+
+    def __init__(self, core: Core, clock: ManualClock) -> None:
+        self.lines: list[str] = []
+        self.chat = ConsoleChat(core, clock, self._write)
+
+    def _write(self, line: str) -> None:
+        self.lines.append(line)
+
+    async def run(self, script: str) -> str:
+        """Feed each line (echoed like a script) and return what was printed for them."""
+        start = len(self.lines)
+        for line in script.strip().splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            self.lines.append(self.chat.prompt + line)
+            await self.chat.feed(line)
+        return "\n".join(self.lines[start:])
+
+
+@pytest.fixture
+def transcript(core: Core, clock: ManualClock) -> Transcript:
+    return Transcript(core, clock)

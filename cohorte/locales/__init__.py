@@ -80,6 +80,14 @@ class Translator:
         """The zone's city in this language: 'America/Bogota' -> 'Bogotá'."""
         return str(get_timezone_location(zone, locale=self.locale, return_city=True))
 
+    def country(self, code: str) -> str:
+        """'CO' -> 'Colombia' in this language."""
+        return str(self.locale.territories.get(code.upper(), code.upper()))
+
+    @staticmethod
+    def zoneinfo(zone: str) -> ZoneInfo:
+        return ZoneInfo(zone)
+
     def zone_label(self, zone: str) -> str:
         """'hora de Bogotá'."""
         return self._("{city} time", city=self.city(zone))

@@ -1,0 +1,59 @@
+"""What a handler knows about the message it is answering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.errors import NotCoordinatorError, NotMemberError
+from cohorte.handlers.messages import ChatKind, Incoming
+from cohorte.locales import Translator
+from cohorte.scheduling.clock import Clock
+from cohorte.storage.models import Cohort, Member, Person, Role, Team
+
+
+@dataclass
+class Context:
+    """One incoming message, the open transaction, and who sent it."""
+
+    incoming: Incoming
+    session: AsyncSession
+    clock: Clock
+    t: Translator
+    person: Person | None = None
+    cohort: Cohort | None = None
+    member: Member | None = None
+    team: Team | None = None
+
+    @property
+    def in_group(self) -> bool:
+        return self.incoming.chat_kind is ChatKind.GROUP
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.member is not None and self.member.role == Role.COORDINATOR
+
+    @property
+    def zone(self) -> str:
+        """The reader's zone: their own, else their team's, else the cohort's, else Bogotá."""
+        if self.person is not None and self.person.zone:
+            return self.person.zone
+        if self.team is not None:
+            return self.team.zone
+        if self.incoming.sender_zone:
+            return self.incoming.sender_zone
+        if self.cohort is not None:
+            return self.cohort.home_zone
+        return "America/Bogota"
+
+    def require_member(self) -> tuple[Cohort, Member]:
+        if self.cohort is None or self.member is None:
+            raise NotMemberError()
+        return self.cohort, self.member
+
+    def require_coordinator(self) -> tuple[Cohort, Member]:
+        cohort, member = self.require_member()
+        if member.role != Role.COORDINATOR:
+            raise NotCoordinatorError()
+        return cohort, member

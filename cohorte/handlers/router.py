@@ -1,0 +1,199 @@
+"""The command router and the core that answers every incoming message.
+
+Adapters call `Core.handle(incoming)` and render the replies. The core opens
+one transaction per message, works out who is talking and in which cohort,
+dispatches to the handler, and turns failures into replies in the reader's
+language: a `CohortError` becomes its catalog message, anything else is logged
+with its traceback and answered with a short apology.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.context import Context
+from cohorte.handlers.errors import CohortError, InputTooLongError, StaleButtonError
+from cohorte.handlers.messages import ChatKind, Incoming, Reply
+from cohorte.handlers.text import fold
+from cohorte.locales import N_, Translator
+from cohorte.scheduling.clock import Clock
+from cohorte.storage import queries
+from cohorte.storage.db import SessionFactory, transaction
+from cohorte.storage.models import Cohort, Team
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 4000
+
+CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
+ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A chat command. The first name is the Spanish one users see."""
+
+    names: tuple[str, ...]
+    handler: CommandHandler
+    summary: str
+    coordinator_only: bool = False
+    hidden: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+
+class Router:
+    """Maps command names and button prefixes to handlers."""
+
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+        self._by_name: dict[str, Command] = {}
+        self._buttons: dict[str, ButtonHandler] = {}
+
+    def command(
+        self,
+        names: tuple[str, ...],
+        handler: CommandHandler,
+        summary: str,
+        *,
+        coordinator_only: bool = False,
+        hidden: bool = False,
+    ) -> None:
+        command = Command(names, handler, summary, coordinator_only, hidden)
+        for name in names:
+            if fold(name) in self._by_name:
+                raise ValueError(f"command {name!r} registered twice")
+            self._by_name[fold(name)] = command
+        self.commands.append(command)
+
+    def button(self, prefix: str, handler: ButtonHandler) -> None:
+        if prefix in self._buttons or ":" in prefix:
+            raise ValueError(f"bad or duplicate button prefix {prefix!r}")
+        self._buttons[prefix] = handler
+
+    def find_command(self, name: str) -> Command | None:
+        return self._by_name.get(fold(name))
+
+    def find_button(self, prefix: str) -> ButtonHandler | None:
+        return self._buttons.get(prefix)
+
+
+def split_command(text: str) -> tuple[str, str] | None:
+    """'/zona@CohorteBot  Bogotá' -> ('zona', 'Bogotá'); None if not a command."""
+    text = text.strip()
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    head, _, rest = text[1:].partition(" ")
+    name = head.split("@", 1)[0]
+    if not name:
+        return None
+    return name, rest.strip()
+
+
+class Core:
+    """Answers incoming messages; shared by every adapter."""
+
+    def __init__(self, sessions: SessionFactory, clock: Clock, router: Router) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.router = router
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        if incoming.event_id and not await self._first_delivery(incoming):
+            logger.info("ignored redelivered %s event %s", incoming.platform, incoming.event_id)
+            return []
+        t = Translator()
+        try:
+            async with transaction(self.sessions) as session:
+                ctx = await self._context(incoming, session)
+                t = ctx.t
+                replies = await self._dispatch(ctx)
+        except CohortError as error:
+            replies = [Reply(error.render(t), ephemeral=True)]
+        except Exception:
+            logger.exception("failed to handle %s", _describe(incoming))
+            replies = [Reply(t._("Sorry, something went wrong on our side. Please try again."))]
+        logger.info("handled %s -> %d replies", _describe(incoming), len(replies))
+        return replies
+
+    async def _first_delivery(self, incoming: Incoming) -> bool:
+        assert incoming.event_id is not None
+        async with transaction(self.sessions) as session:
+            return await queries.record_inbound(
+                session, incoming.platform, incoming.event_id, self.clock.now()
+            )
+
+    async def _context(self, incoming: Incoming, session: AsyncSession) -> Context:
+        person = await queries.person_by_identity(session, incoming.platform, incoming.sender_id)
+        cohort = None
+        if incoming.chat_kind is ChatKind.GROUP:
+            cohort = await queries.cohort_for_chat(session, incoming.platform, incoming.chat_id)
+        member = None
+        if person is not None and person.id is not None:
+            if cohort is not None and cohort.id is not None:
+                member = await queries.membership(session, cohort.id, person.id)
+            else:
+                member = await queries.latest_membership(session, person.id)
+                if member is not None:
+                    cohort = await session.get(Cohort, member.cohort_id)
+        team = None
+        if member is not None and member.team_id is not None:
+            team = await session.get(Team, member.team_id)
+        locale = (person.locale if person else None) or (cohort.locale if cohort else None)
+        return Context(
+            incoming=incoming,
+            session=session,
+            clock=self.clock,
+            t=Translator(locale),
+            person=person,
+            cohort=cohort,
+            member=member,
+            team=team,
+        )
+
+    async def _dispatch(self, ctx: Context) -> list[Reply]:
+        incoming = ctx.incoming
+        if incoming.payload is not None:
+            return await self._press(ctx, incoming.payload)
+        if len(incoming.text) > MAX_TEXT_LENGTH:
+            raise InputTooLongError(length=len(incoming.text), limit=MAX_TEXT_LENGTH)
+        parsed = split_command(incoming.text)
+        if parsed is None:
+            if ctx.in_group:
+                return []  # group chatter is not for us
+            return [Reply(ctx.t._("I did not understand. Type /ayuda to see what I can do."))]
+        name, args = parsed
+        command = self.router.find_command(name)
+        if command is None:
+            raise CohortError(
+                N_("I don't know the command /{name}. Type /ayuda to see what I can do."),
+                name=name[:40],
+            )
+        if command.coordinator_only:
+            ctx.require_coordinator()
+        return await command.handler(ctx, args)
+
+    async def _press(self, ctx: Context, payload: str) -> list[Reply]:
+        prefix, _, rest = payload.partition(":")
+        handler = self.router.find_button(prefix)
+        if handler is None:
+            raise StaleButtonError()
+        try:
+            return await handler(ctx, rest.split(":") if rest else [])
+        except (ValueError, IndexError) as error:
+            logger.info("rejected button payload %r: %s", payload[:64], error)
+            raise StaleButtonError() from error
+
+
+def _describe(incoming: Incoming) -> str:
+    what = f"button {incoming.payload[:64]!r}" if incoming.payload is not None else "message"
+    return (
+        f"{what} from {incoming.platform}:{incoming.sender_id} "
+        f"in {incoming.chat_kind}:{incoming.chat_id}"
+    )

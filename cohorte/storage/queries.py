@@ -1,0 +1,118 @@
+"""Query functions shared by the handlers. They never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.storage.models import (
+    ChatLink,
+    Cohort,
+    Identity,
+    InboundEvent,
+    Member,
+    Person,
+    Platform,
+    Team,
+)
+
+
+async def person_by_identity(
+    session: AsyncSession, platform: Platform, external_id: str
+) -> Person | None:
+    statement = (
+        select(Person)
+        .join(Identity, col(Identity.person_id) == col(Person.id))
+        .where(Identity.platform == platform, Identity.external_id == external_id)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def add_person(
+    session: AsyncSession, name: str, platform: Platform, external_id: str, now: datetime
+) -> Person:
+    person = Person(display_name=name[:120], created_at=now)
+    session.add(person)
+    await session.flush()
+    assert person.id is not None
+    session.add(Identity(person_id=person.id, platform=platform, external_id=external_id))
+    await session.flush()
+    return person
+
+
+async def identities_of(session: AsyncSession, person_id: int) -> Sequence[Identity]:
+    statement = select(Identity).where(Identity.person_id == person_id)
+    return (await session.exec(statement)).all()
+
+
+async def cohort_for_chat(session: AsyncSession, platform: Platform, chat_id: str) -> Cohort | None:
+    statement = (
+        select(Cohort)
+        .join(ChatLink, col(ChatLink.cohort_id) == col(Cohort.id))
+        .where(ChatLink.platform == platform, ChatLink.chat_id == chat_id)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def chats_of(session: AsyncSession, cohort_id: int) -> Sequence[ChatLink]:
+    return (await session.exec(select(ChatLink).where(ChatLink.cohort_id == cohort_id))).all()
+
+
+async def cohort_by_invite(session: AsyncSession, code: str) -> Cohort | None:
+    statement = select(Cohort).where(Cohort.invite_code == code.strip().upper())
+    return (await session.exec(statement)).first()
+
+
+async def membership(session: AsyncSession, cohort_id: int, person_id: int) -> Member | None:
+    statement = select(Member).where(Member.cohort_id == cohort_id, Member.person_id == person_id)
+    return (await session.exec(statement)).first()
+
+
+async def latest_membership(session: AsyncSession, person_id: int) -> Member | None:
+    statement = (
+        select(Member)
+        .where(Member.person_id == person_id)
+        .order_by(col(Member.joined_at).desc(), col(Member.id).desc())
+    )
+    return (await session.exec(statement)).first()
+
+
+async def teams_of(session: AsyncSession, cohort_id: int) -> Sequence[Team]:
+    statement = select(Team).where(Team.cohort_id == cohort_id).order_by(col(Team.name))
+    return (await session.exec(statement)).all()
+
+
+async def members_with_people(
+    session: AsyncSession, cohort_id: int
+) -> Sequence[tuple[Member, Person]]:
+    statement = (
+        select(Member, Person)
+        .join(Person, col(Person.id) == col(Member.person_id))
+        .where(Member.cohort_id == cohort_id)
+        .order_by(col(Person.display_name))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def list_cohorts(session: AsyncSession) -> Sequence[Cohort]:
+    return (await session.exec(select(Cohort).order_by(col(Cohort.id)))).all()
+
+
+async def record_inbound(
+    session: AsyncSession, platform: Platform, event_id: str, now: datetime
+) -> bool:
+    """Remember a platform event id; False if it was seen before (a redelivery)."""
+    values = {"platform": platform.value, "event_id": event_id[:128], "received_at": now}
+    dialect = session.bind.dialect.name if session.bind else ""
+    statement: Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(InboundEvent).values(**values).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(InboundEvent).values(**values).on_conflict_do_nothing()
+    result = await session.exec(statement)
+    return bool(result.rowcount)
