@@ -34,12 +34,27 @@ async def seed_cohort(session: AsyncSession, now: datetime) -> Cohort:
     await session.flush()
     assert cohort.id is not None
     teams = [
-        Team(cohort_id=cohort.id, name="Bogotá", city="Bogotá", country_code="CO",
-             zone="America/Bogota"),
-        Team(cohort_id=cohort.id, name="Ciudad de México", city="Ciudad de México",
-             country_code="MX", zone="America/Mexico_City"),
-        Team(cohort_id=cohort.id, name="Santiago", city="Santiago de Chile", country_code="CL",
-             zone="America/Santiago"),
+        Team(
+            cohort_id=cohort.id,
+            name="Bogotá",
+            city="Bogotá",
+            country_code="CO",
+            zone="America/Bogota",
+        ),
+        Team(
+            cohort_id=cohort.id,
+            name="Ciudad de México",
+            city="Ciudad de México",
+            country_code="MX",
+            zone="America/Mexico_City",
+        ),
+        Team(
+            cohort_id=cohort.id,
+            name="Santiago",
+            city="Santiago de Chile",
+            country_code="CL",
+            zone="America/Santiago",
+        ),
     ]
     session.add_all(teams)
     session.add(ChatLink(cohort_id=cohort.id, platform=Platform.CONSOLE, chat_id="sala"))

@@ -68,7 +68,10 @@ async def join(ctx: Context, args: str) -> list[Reply]:
     cohort = await queries.cohort_by_invite(ctx.session, words[0])
     if cohort is None or cohort.id is None:
         raise CohortError(
-            N_("There is no cohort with the invite code {code}. Check it with the coordination team."),
+            N_(
+                "There is no cohort with the invite code {code}. "
+                "Check it with the coordination team."
+            ),
             code=words[0][:32],
         )
     person = await ensure_person(ctx)
@@ -147,10 +150,7 @@ async def choose_zone(ctx: Context, args: str) -> list[Reply]:
             teams = await queries.teams_of(ctx.session, ctx.cohort.id)
             cohort_zones = list(dict.fromkeys(team.zone for team in teams))
         buttons = [_zone_button(t, zone) for zone in cohort_zones]
-        buttons += [
-            Button(t.country(code), f"zc:{code}")
-            for code in zones.LATAM_COUNTRIES
-        ]
+        buttons += [Button(t.country(code), f"zc:{code}") for code in zones.LATAM_COUNTRIES]
         return [
             Reply(
                 _zone_line(t, ctx.zone, ctx)
@@ -229,9 +229,7 @@ async def choose_language(ctx: Context, args: str) -> list[Reply]:
         return [Reply(ctx.t._("Choose your language:"), (tuple(buttons),))]
     language = _LANGUAGE_WORDS.get(word)
     if language is None:
-        raise CohortError(
-            N_("I only speak Spanish (es) and English (en). Example: /idioma en")
-        )
+        raise CohortError(N_("I only speak Spanish (es) and English (en). Example: /idioma en"))
     return await _set_language(ctx, language)
 
 
@@ -261,9 +259,7 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
     for member, person in rows:
         by_team.setdefault(member.team_id, []).append((member, person))
     lines = [
-        t.ngettext(
-            "{cohort}: {n} member", "{cohort}: {n} members", len(rows), cohort=cohort.name
-        )
+        t.ngettext("{cohort}: {n} member", "{cohort}: {n} members", len(rows), cohort=cohort.name)
     ]
     order = sorted(teams.values(), key=lambda team: team.name)
     groups: list[tuple[str, list[tuple[Member, Person]]]] = [

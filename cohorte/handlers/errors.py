@@ -24,9 +24,7 @@ class NotCoordinatorError(CohortError):
 
 
 class NotMemberError(CohortError):
-    message = N_(
-        "You are not part of a cohort yet. Join with /unirme followed by the invite code."
-    )
+    message = N_("You are not part of a cohort yet. Join with /unirme followed by the invite code.")
 
 
 class StaleButtonError(CohortError):

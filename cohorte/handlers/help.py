@@ -23,8 +23,10 @@ async def show_help(ctx: Context, router: Router) -> list[Reply]:
         lines.append(t._("You are in the cohort *{cohort}*.", cohort=ctx.cohort.name))
     else:
         lines.append(
-            t._("Hi! I am Cohorte, the sprint assistant. To start, join your cohort with "
-                "/unirme followed by the invite code.")
+            t._(
+                "Hi! I am Cohorte, the sprint assistant. To start, join your cohort with "
+                "/unirme followed by the invite code."
+            )
         )
     lines.append("")
     lines.append(t._("What you can do:"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -108,11 +107,8 @@ async def record_inbound(
 ) -> bool:
     """Remember a platform event id; False if it was seen before (a redelivery)."""
     values = {"platform": platform.value, "event_id": event_id[:128], "received_at": now}
-    dialect = session.bind.dialect.name if session.bind else ""
-    statement: Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(InboundEvent).values(**values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(InboundEvent).values(**values).on_conflict_do_nothing()
-    result = await session.exec(statement)
-    return bool(result.rowcount)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(InboundEvent).values(**values).on_conflict_do_nothing()
+    # rowcount is unreliable here (psycopg may report -1): ask for the new id instead.
+    result = await session.exec(statement.returning(col(InboundEvent.id)))
+    return result.first() is not None

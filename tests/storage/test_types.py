@@ -11,8 +11,11 @@ from cohorte.storage.models import Cohort
 
 def cohort(created_at: datetime) -> Cohort:
     return Cohort(
-        name="X", home_zone="America/Santiago", start_date=date(2025, 4, 21),
-        invite_code="X1234", created_at=created_at,
+        name="X",
+        home_zone="America/Santiago",
+        start_date=date(2025, 4, 21),
+        invite_code="X1234",
+        created_at=created_at,
     )
 
 

@@ -1,0 +1,1 @@
+"""Adapters, configuration, the composition root and the `cohorte` CLI."""

@@ -1,0 +1,84 @@
+"""The composition root: the only place that wires concrete parts together."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cohorte.bot.config import Settings
+from cohorte.handlers import cohort, help
+from cohorte.handlers.router import Core, Router
+from cohorte.scheduling.clock import Clock, SystemClock
+from cohorte.storage.db import SessionFactory, create_engine, session_factory
+from cohorte.storage.migrate import upgrade
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another Cohorte process already uses this SQLite file."""
+
+
+def build_router() -> Router:
+    router = Router()
+    cohort.register(router)
+    help.register(router)
+    return router
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    clock: Clock
+    core: Core
+    _lock: IO[str] | None = field(default=None, repr=False)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+def lock_sqlite(path: str) -> IO[str]:
+    """Hold an exclusive lock beside the SQLite file for the life of the process.
+
+    SQLite has no `FOR UPDATE SKIP LOCKED`, so two processes could both send the
+    same reminder: a second process on the same file is refused.
+    """
+    lock_path = Path(f"{path}.lock")
+    handle = lock_path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        handle.close()
+        raise DatabaseBusyError(path) from error
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+async def bootstrap(
+    settings: Settings, clock: Clock | None = None, *, migrate: bool | None = None
+) -> App:
+    """Open the database (migrating SQLite automatically) and build the core.
+
+    Raises `DatabaseBusyError` when another process holds the SQLite file.
+    """
+    lock = None
+    sqlite_path = settings.sqlite_path
+    if sqlite_path is not None:
+        lock = lock_sqlite(sqlite_path)
+    engine = create_engine(settings.database_url)
+    if migrate if migrate is not None else settings.is_sqlite:
+        await upgrade(engine)
+    sessions = session_factory(engine)
+    clock = clock or SystemClock()
+    core = Core(sessions, clock, build_router())
+    return App(settings, engine, sessions, clock, core, lock)

@@ -1,0 +1,422 @@
+"""The `cohorte` command line (typer). Help in Spanish, command names in English."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.bot.bootstrap import App, DatabaseBusyError, bootstrap
+from cohorte.bot.config import Settings
+from cohorte.bot.console import ConsoleChat
+from cohorte.bot.logs import configure_logging
+from cohorte.handlers.cohort_file import (
+    CohortFileError,
+    export_cohort,
+    import_cohort,
+    parse_cohort_file,
+)
+from cohorte.locales import Translator
+from cohorte.scheduling.clock import ManualClock, SystemClock
+from cohorte.storage import queries
+from cohorte.storage.db import create_engine, transaction
+from cohorte.storage.migrate import current_revision, head_revision, upgrade
+from cohorte.storage.models import Cohort, Event, Role
+
+app = typer.Typer(
+    help="Cohorte: el bot que acompaña el sprint de 12 semanas de tu cohorte.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Base de datos y migraciones.", no_args_is_help=True)
+cohort_app = typer.Typer(help="Definiciones de cohortes en TOML.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(cohort_app, name="cohort")
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sprint-2025.toml"
+t = Translator("es")
+
+
+def main() -> None:
+    app()
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code=1)
+
+
+async def _open(settings: Settings, clock: ManualClock | None = None) -> App:
+    try:
+        return await bootstrap(settings, clock)
+    except DatabaseBusyError as error:
+        raise _fail(
+            t._(
+                "Another Cohorte process is already using {path}. SQLite allows only one; "
+                "use PostgreSQL to run several.",
+                path=str(error),
+            )
+        ) from error
+
+
+# -- run and console --------------------------------------------------------------
+
+
+@app.command()
+def run() -> None:
+    """Inicia todos los adaptadores configurados; sin ninguno, la consola."""
+    settings = _settings()
+    if not (settings.telegram_enabled or settings.slack_enabled):
+        typer.echo(t._("No Slack or Telegram token configured: starting the console chat."))
+        _console(settings, script=None, actor=None, clock=None)
+        return
+    raise _fail(
+        t._(
+            "The Slack and Telegram adapters are not part of this version yet; "
+            "unset their tokens to use the console."
+        )
+    )
+
+
+@app.command()
+def console(
+    script: Annotated[
+        Path | None,
+        typer.Option("--script", help="Archivo con líneas de consola; imprime la transcripción."),
+    ] = None,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Nombre de consola de quien escribe al empezar.")
+    ] = None,
+    clock: Annotated[
+        str | None,
+        typer.Option(
+            "--reloj", help="Hora inicial del reloj, 'AAAA-MM-DD HH:MM' (hora de la cohorte)."
+        ),
+    ] = None,
+) -> None:
+    """El chat local: actúa como varias personas y mueve el reloj."""
+    _console(_settings(), script=script, actor=as_, clock=clock)
+
+
+def _console(settings: Settings, script: Path | None, actor: str | None, clock: str | None) -> None:
+    if script is not None and not script.is_file():
+        raise _fail(t._("The script {path} does not exist.", path=str(script)))
+    configure_logging(settings, log_file=Path("cohorte.log"))
+    asyncio.run(_console_session(settings, script, actor, clock))
+
+
+async def _console_session(
+    settings: Settings, script: Path | None, actor: str | None, clock_text: str | None
+) -> None:
+    clock = ManualClock(SystemClock().now())
+    app_ = await _open(settings, clock)
+    try:
+        interactive = script is None and sys.stdin.isatty()
+        cohorts = await _cohorts(app_)
+        if not cohorts and interactive and EXAMPLE.is_file():
+            answer = await asyncio.to_thread(
+                input, t._("The database is empty. Load the example cohort? [Y/n] ")
+            )
+            if answer.strip().lower() in ("", "s", "si", "sí", "y", "yes"):
+                await _import_file(app_, EXAMPLE)
+                cohorts = await _cohorts(app_)
+        home_zone = cohorts[-1].home_zone if cohorts else "America/Bogota"
+        out = _plain_writer() if not interactive else _rich_writer()
+        chat = ConsoleChat(app_.core, clock, out, home_zone=home_zone)
+        if clock_text:
+            await chat.feed(f":reloj {clock_text}")
+        elif cohorts:
+            _start_clock_in_sprint(chat, clock, cohorts[-1])
+        if actor:
+            await chat.feed(f":como {actor}")
+        if script is not None:
+            await _replay(chat, script.read_bytes())  # noqa: ASYNC240  (a small local file)
+        else:
+            if interactive:
+                out(_guide(cohorts))
+            await _interact(chat)
+    finally:
+        await app_.close()
+
+
+def _start_clock_in_sprint(chat: ConsoleChat, clock: ManualClock, cohort: Cohort) -> None:
+    """A sprint that already ended is replayed: the clock starts the Friday before week 1."""
+    zone = ZoneInfo(cohort.home_zone)
+    end = datetime.combine(cohort.start_date + timedelta(weeks=cohort.weeks), time(0), zone)
+    if clock.now() < end:
+        return
+    friday = cohort.start_date - timedelta(days=3)
+    clock.set(datetime.combine(friday, time(9, 0), zone))
+    chat.write(
+        t._(
+            "The sprint {cohort} already took place: the console clock starts on {when}. "
+            "Move it with :reloj.",
+            cohort=cohort.name,
+            when=t.when(clock.now(), cohort.home_zone),
+        )
+    )
+
+
+async def _replay(chat: ConsoleChat, script: bytes) -> None:
+    for number, raw in enumerate(script.splitlines(), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            chat.write("  ! " + t._("line {n}: not valid UTF-8 text; skipped.", n=number))
+            continue
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        chat.write(chat.prompt + line)
+        if not await chat.feed(line):
+            break
+
+
+async def _interact(chat: ConsoleChat) -> None:
+    with contextlib.suppress(ImportError):  # line editing and history for input()
+        import readline  # noqa: F401
+    while True:
+        try:
+            line = await asyncio.to_thread(input, chat.prompt)
+        except (EOFError, KeyboardInterrupt):
+            chat.write("")
+            return
+        if not await chat.feed(line):
+            return
+
+
+def _plain_writer() -> Callable[[str], None]:
+    def write(line: str) -> None:
+        print(line, flush=True)
+
+    return write
+
+
+def _rich_writer() -> Callable[[str], None]:
+    console = Console(highlight=False)
+
+    def write(line: str) -> None:
+        style = ""
+        if line.startswith("  bot →"):
+            style = "cyan"
+        elif line.startswith("  !"):
+            style = "yellow"
+        console.print(Text(line, style=style))
+
+    return write
+
+
+def _guide(cohorts: list[Cohort]) -> str:
+    lines = ["", t._("Cohorte console. Try this (type :ayuda for every console line):")]
+    if cohorts:
+        code = cohorts[-1].invite_code
+        lines += [
+            "  :como nuevo           " + t._("become a new person"),
+            f"  /unirme {code:<13} " + t._("join the cohort, then :b 1 to pick a team"),
+            "  /zona Santiago        " + t._("change your time zone"),
+            "  :como coordina        " + t._("become the example's coordinator"),
+            "  /miembros             " + t._("members by team"),
+            "  :grupo                " + t._("talk in the cohort's group chat"),
+            "  :reloj +1d            " + t._("move the clock one day"),
+        ]
+    lines += ["  /ayuda                " + t._("what the bot can do"), "  :salir", ""]
+    return "\n".join(lines)
+
+
+async def _cohorts(app_: App) -> list[Cohort]:
+    async with app_.sessions() as session:
+        return list(await queries.list_cohorts(session))
+
+
+async def _import_file(app_: App, path: Path) -> Cohort:
+    spec = parse_cohort_file(path.read_bytes())  # noqa: ASYNC240  (a small local file)
+    async with transaction(app_.sessions) as session:
+        return await import_cohort(session, spec, app_.clock.now())
+
+
+# -- database -------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Aplica las migraciones pendientes (Alembic)."""
+    asyncio.run(_db_upgrade(_settings()))
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        typer.echo(t._("Database at revision {revision}.", revision=await current_revision(engine)))
+    finally:
+        await engine.dispose()
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Muestra la revisión de la base de datos y la última disponible."""
+    asyncio.run(_db_current(_settings()))
+
+
+async def _db_current(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        revision = await current_revision(engine)
+    finally:
+        await engine.dispose()
+    typer.echo(
+        t._(
+            "Database revision: {revision} (latest: {head}).",
+            revision=revision or t._("empty"),
+            head=head_revision(),
+        )
+    )
+
+
+# -- cohorts --------------------------------------------------------------------
+
+
+@cohort_app.command("import")
+def cohort_import(
+    file: Annotated[Path, typer.Argument(help="Archivo TOML de la cohorte.")],
+) -> None:
+    """Crea una cohorte desde un archivo TOML."""
+    if not file.is_file():
+        raise _fail(t._("The file {path} does not exist.", path=str(file)))
+    asyncio.run(_cohort_import(_settings(), file))
+
+
+async def _cohort_import(settings: Settings, file: Path) -> None:
+    app_ = await _open(settings)
+    try:
+        cohort = await _import_file(app_, file)
+    except CohortFileError as error:
+        raise _fail(error.render(t)) from error
+    finally:
+        await app_.close()
+    typer.echo(
+        t._(
+            "Cohort {id} created: {name} (invite code {code}).",
+            id=cohort.id,
+            name=cohort.name,
+            code=cohort.invite_code,
+        )
+    )
+
+
+@cohort_app.command("export")
+def cohort_export(
+    cohort_id: Annotated[int, typer.Argument(help="Número de la cohorte.")],
+    file: Annotated[
+        Path, typer.Argument(help="Archivo TOML de salida ('-' para la salida estándar).")
+    ],
+) -> None:
+    """Escribe la definición de una cohorte en TOML."""
+    asyncio.run(_cohort_export(_settings(), cohort_id, file))
+
+
+async def _cohort_export(settings: Settings, cohort_id: int, file: Path) -> None:
+    app_ = await _open(settings)
+    try:
+        async with app_.sessions() as session:
+            text = await export_cohort(session, cohort_id)
+    except CohortFileError as error:
+        raise _fail(error.render(t)) from error
+    finally:
+        await app_.close()
+    if str(file) == "-":
+        typer.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")  # noqa: ASYNC240  (a small local file)
+        typer.echo(t._("Cohort {id} written to {path}.", id=cohort_id, path=str(file)))
+
+
+@cohort_app.command("show")
+def cohort_show(
+    cohort_id: Annotated[
+        int | None, typer.Argument(help="Número de la cohorte (todas si falta).")
+    ] = None,
+) -> None:
+    """Lista las cohortes, o muestra una con sus equipos y su calendario."""
+    asyncio.run(_cohort_show(_settings(), cohort_id))
+
+
+async def _cohort_show(settings: Settings, cohort_id: int | None) -> None:
+    app_ = await _open(settings)
+    console = Console(highlight=False)
+    try:
+        async with app_.sessions() as session:
+            if cohort_id is None:
+                await _show_all(session, console)
+            else:
+                await _show_one(session, console, cohort_id)
+    finally:
+        await app_.close()
+
+
+async def _show_all(session: AsyncSession, console: Console) -> None:
+    cohorts = await queries.list_cohorts(session)
+    if not cohorts:
+        console.print(
+            t._("There are no cohorts yet. Import one with: cohorte cohort import FILE.toml")
+        )
+        return
+    table = Table(
+        t._("No."), t._("Cohort"), t._("Start"), t._("Weeks"), t._("Code"), t._("Time zone")
+    )
+    for cohort in cohorts:
+        table.add_row(
+            str(cohort.id),
+            cohort.name,
+            t.date(cohort.start_date),
+            str(cohort.weeks),
+            cohort.invite_code,
+            cohort.home_zone,
+        )
+    console.print(table)
+
+
+async def _show_one(session: AsyncSession, console: Console, cohort_id: int) -> None:
+    cohort = await session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise _fail(t._("There is no cohort number {id}.", id=cohort_id))
+    console.print(Text(f"{cohort.name} — {t.zone_label(cohort.home_zone)}", style="bold"))
+    console.print(
+        t._(
+            "Starts {date}, {weeks} weeks, invite code {code}.",
+            date=t.date(cohort.start_date),
+            weeks=cohort.weeks,
+            code=cohort.invite_code,
+        )
+    )
+    teams = await queries.teams_of(session, cohort_id)
+    members = await queries.members_with_people(session, cohort_id)
+    table = Table(t._("Team"), t._("City"), t._("Time zone"), t._("Members"))
+    for team in teams:
+        count = sum(1 for member, _ in members if member.team_id == team.id)
+        table.add_row(team.name, team.city, team.zone, str(count))
+    console.print(table)
+    coordinators = [p.display_name for m, p in members if m.role == Role.COORDINATOR]
+    console.print(t._("Coordination: {names}", names=", ".join(coordinators) or "—"))
+    events = (
+        await session.exec(
+            select(Event).where(Event.cohort_id == cohort_id).order_by(col(Event.starts_at))
+        )
+    ).all()
+    for event in events:
+        console.print(f"• {t.when(event.starts_at, cohort.home_zone)} — {event.title}")

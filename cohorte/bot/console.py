@@ -1,0 +1,225 @@
+"""The console chat: a real adapter for one terminal, interactive or scripted.
+
+Lines starting with ':' steer the console (who you are, which chat, the clock,
+buttons); anything else is a message from the current person in the current
+chat, exactly as Slack or Telegram would deliver it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cohorte.handlers.messages import (
+    Button,
+    ChatKind,
+    Direct,
+    Group,
+    Here,
+    Incoming,
+    Reply,
+)
+from cohorte.handlers.router import Core
+from cohorte.handlers.text import fold
+from cohorte.locales import Translator
+from cohorte.scheduling.clock import ManualClock
+from cohorte.storage.models import Platform
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ROOM = "sala"
+_STEP = re.compile(r"^\+(\d{1,4})\s*(m|min|h|d|s|w)$")
+_STEP_UNITS = {
+    "m": timedelta(minutes=1),
+    "min": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "s": timedelta(weeks=1),  # semana
+    "w": timedelta(weeks=1),
+}
+_NAME = re.compile(r"^[\w.\-]{1,32}$")
+
+
+class ConsoleInputError(Exception):
+    """A console line that cannot be acted on; carries the message to show."""
+
+
+@dataclass
+class ConsoleChat:
+    """One console session: the people you act as, the chats, the clock."""
+
+    core: Core
+    clock: ManualClock
+    write: Callable[[str], None]
+    home_zone: str = "America/Bogota"
+    room: str = DEFAULT_ROOM
+    actor: str = "invitado"
+    in_group: bool = False
+    t: Translator = field(default_factory=Translator)
+    _buttons: dict[str, list[Button]] = field(default_factory=dict)
+
+    # -- what the console shows -------------------------------------------------
+
+    @property
+    def prompt(self) -> str:
+        where = f"#{self.room}" if self.in_group else self.t._("private")
+        return f"{self.actor} ({where})> "
+
+    def _chat_key(self, group: bool, user: str) -> str:
+        return f"#{self.room}" if group else f"@{user}"
+
+    def show_replies(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            self.show(reply)
+
+    def show(self, reply: Reply) -> None:
+        """Print one reply the way its reader(s) would see it."""
+        match reply.to:
+            case Here():
+                target = self._chat_key(self.in_group, self.actor)
+            case Direct(platform=Platform.CONSOLE, user_id=user_id):
+                target = f"@{user_id}"
+            case Group(platform=Platform.CONSOLE, chat_id=chat_id):
+                target = f"#{chat_id}"
+            case _:
+                return  # meant for another platform
+        logger.info("console message to %s (%d characters)", target, len(reply.text))
+        label = target
+        if reply.ephemeral and target.startswith("#"):
+            label += " " + self.t._("(only {name} sees it)", name=self.actor)
+        lines = reply.text.splitlines() or [""]
+        self.write(f"  bot → {label}: {lines[0]}")
+        for line in lines[1:]:
+            self.write(f"    {line}" if line else "")
+        buttons = [button for row in reply.buttons for button in row]
+        if buttons:
+            self._buttons[target] = buttons
+            numbered = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(buttons, 1))
+            self.write(f"    {numbered}")
+        for attachment in (reply.image, reply.file):
+            if attachment is not None:
+                self.write("    📎 " + attachment.filename)
+
+    # -- reading lines ----------------------------------------------------------
+
+    async def feed(self, line: str) -> bool:
+        """Act on one line; False when the person asked to quit."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        try:
+            if line.startswith(":"):
+                return await self._meta(line[1:])
+            await self._send(text=line)
+        except ConsoleInputError as error:
+            self.write(f"  ! {error}")
+        return True
+
+    async def _send(self, text: str = "", payload: str | None = None) -> None:
+        incoming = Incoming(
+            platform=Platform.CONSOLE,
+            sender_id=self.actor,
+            sender_name=self.actor.capitalize(),
+            chat_id=self.room if self.in_group else self.actor,
+            chat_kind=ChatKind.GROUP if self.in_group else ChatKind.PRIVATE,
+            text=text,
+            payload=payload,
+        )
+        self.show_replies(await self.core.handle(incoming))
+
+    async def _meta(self, line: str) -> bool:
+        word, _, rest = line.strip().partition(" ")
+        word, rest = fold(word), rest.strip()
+        if word in ("salir", "quit", "exit", "q"):
+            return False
+        if word in ("como", "as"):
+            self._become(rest)
+        elif word in ("grupo", "group"):
+            self.in_group = True
+            if rest:
+                self._check_name(rest)
+                self.room = rest
+        elif word in ("privado", "private"):
+            self.in_group = False
+        elif word in ("boton", "b", "button"):
+            await self._press(rest)
+        elif word in ("reloj", "clock"):
+            self._move_clock(rest)
+        elif word in ("ayuda", "help", "?"):
+            self.write(self.help_text())
+        else:
+            raise ConsoleInputError(
+                self.t._("Unknown console command :{word}. Type :ayuda.", word=word[:20])
+            )
+        return True
+
+    def _check_name(self, name: str) -> None:
+        if not _NAME.match(name):
+            raise ConsoleInputError(
+                self.t._("Names are one word of letters, digits, '.', '-' or '_' (max. 32).")
+            )
+
+    def _become(self, name: str) -> None:
+        self._check_name(name)
+        self.actor = name.lower()
+        self.write("  " + self.t._("Now you are {name}.", name=self.actor))
+
+    async def _press(self, which: str) -> None:
+        buttons = self._buttons.get(self._chat_key(self.in_group, self.actor), [])
+        if not buttons:
+            raise ConsoleInputError(self.t._("There are no buttons in this chat yet."))
+        chosen: Button | None = None
+        if which.isdigit() and 1 <= int(which) <= len(buttons):
+            chosen = buttons[int(which) - 1]
+        elif which:
+            matches = [b for b in buttons if fold(b.label).startswith(fold(which))]
+            chosen = matches[0] if len(matches) == 1 else None
+        if chosen is None:
+            raise ConsoleInputError(
+                self.t._(
+                    "Choose a button by its number (1 to {n}) or by its label.", n=len(buttons)
+                )
+            )
+        self.write(f"  [{chosen.label}]")
+        await self._send(payload=chosen.payload)
+
+    def _move_clock(self, when: str) -> None:
+        zone = ZoneInfo(self.home_zone)
+        if when:
+            step = _STEP.match(fold(when))
+            if step:
+                self.clock.advance(int(step.group(1)) * _STEP_UNITS[step.group(2)])
+            else:
+                try:
+                    local = datetime.strptime(when, "%Y-%m-%d %H:%M")  # noqa: DTZ007
+                except ValueError as error:
+                    raise ConsoleInputError(
+                        self.t._(
+                            "Write the clock as :reloj 2025-04-22 09:00 or move it with "
+                            ":reloj +1d (m, h, d, s for weeks)."
+                        )
+                    ) from error
+                self.clock.set(local.replace(tzinfo=zone))
+        self.write("  🕒 " + self.t.when(self.clock.now(), self.home_zone))
+
+    def help_text(self) -> str:
+        t = self.t
+        return "\n".join(
+            [
+                t._("Console lines:"),
+                "  :como NOMBRE    " + t._("act as that person (their console name)"),
+                "  :grupo [SALA]   " + t._("talk in the cohort's group chat (default: sala)"),
+                "  :privado        " + t._("talk privately with the bot"),
+                "  :b N | :b TEXTO " + t._("press button N (or by label) of the last message"),
+                "  :reloj [FECHA HORA | +1d | +2h | +30m | +1s]  "
+                + t._("show, set or move the clock (cohort's home time)"),
+                "  :ayuda          " + t._("this help"),
+                "  :salir          " + t._("quit"),
+                "  /ayuda          " + t._("what the bot can do for the current person"),
+                "  # ...           " + t._("a comment (scripts)"),
+            ]
+        )

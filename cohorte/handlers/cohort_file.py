@@ -1,0 +1,1102 @@
+"""Cohort definitions as TOML files: read, write into the database, export.
+
+The format is documented, field by field, in `examples/sprint-2025.toml`.
+`parse_cohort_file` checks everything that can be checked without the
+database and returns a `CohortSpec`; `import_cohort` adds what needs the
+database (invite code, chats and accounts already known); `export_cohort`
+writes a cohort back in the same format.
+
+Every rejection is a `CohortFileError` whose params name the place with a
+path and, where there is one, the offending value: `field="teams[2].zone"`,
+`value="America/Bogata"`. Blocks are counted from 1, as a person reading
+the file counts them: `teams[2]` is the second `[[teams]]` block.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, available_timezones
+
+import tomli_w
+from babel import Locale, UnknownLocaleError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.errors import CohortError
+from cohorte.handlers.parsing import parse_clock_time, parse_weekday, weekday_name
+from cohorte.handlers.text import fold
+from cohorte.locales import DEFAULT_LANGUAGE, LANGUAGES, N_
+from cohorte.storage.models import (
+    ChatLink,
+    Cohort,
+    Event,
+    EventKind,
+    Identity,
+    Member,
+    Person,
+    Platform,
+    Role,
+    Team,
+)
+
+# A real cohort file is a few kilobytes; anything this big is a wrong file.
+MAX_FILE_BYTES = 1024 * 1024
+DEFAULT_WEEKS = 12
+MAX_WEEKS = 52
+MAX_EVENT_MINUTES = 24 * 60
+INVITE_CODE = re.compile(r"[A-Z0-9-]{4,32}")
+_LOCALE = re.compile(r"(?P<language>[a-z]{2})(?:[_-](?P<region>[a-z]{2}|[0-9]{3}))?", re.I)
+_URL = re.compile(r"https?://\S+", re.I)
+_TELEGRAM_USER_ID = re.compile(r"[0-9]{1,20}")
+_TOML_POSITION = re.compile(r"\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+_TOML_AT_END = " (at end of document)"
+_SHOWN_CHARS = 80
+
+# Column limits of the tables, checked here so that SQLite and PostgreSQL agree.
+_NAME_CHARS = 200
+_TEAM_CHARS = 120
+_PERSON_CHARS = 120
+_TITLE_CHARS = 200
+_DESCRIPTION_CHARS = 2000
+_URL_CHARS = 500
+_EXTERNAL_ID_CHARS = 64
+
+# --- messages -------------------------------------------------------------------------
+
+FILE_TOO_LARGE = N_("The cohort file is too large ({size} bytes); the limit is {limit} bytes.")
+NOT_UTF8 = N_(
+    "The cohort file is not UTF-8 text (unreadable byte on line {line}). "
+    "Save it as UTF-8 and try again."
+)
+INVALID_TOML = N_("The cohort file is not valid TOML (line {line}, column {column}): {detail}")
+TOO_DEEP = N_("The cohort file is nested too deeply to be a cohort file.")
+UNKNOWN_KEY = N_("Unknown key {field}.")
+UNKNOWN_KEY_SUGGESTION = N_("Unknown key {field}. Did you mean {suggestion}?")
+MISSING = N_("{field} is missing.")
+TEAM_REQUIRED = N_("{field} is missing: every participant belongs to a team.")
+NOT_TEXT = N_("{field} must be text in quotes, not {value}.")
+NOT_INTEGER = N_("{field} must be a whole number, not {value}.")
+NOT_BOOLEAN = N_("{field} must be true or false, not {value}.")
+NOT_DATE = N_("{field} must be a date without quotes, like 2025-04-21, not {value}.")
+NOT_DATETIME = N_(
+    "{field} must be a date and time without quotes, like 2025-05-06T10:00:00, not {value}."
+)
+NOT_TABLE = N_("{field} must be a table, not {value}.")
+NOT_TABLE_LIST = N_("{field} must be a list of [[{field}]] blocks, not {value}.")
+EMPTY = N_("{field} must not be empty.")
+TOO_LONG = N_("{field} is too long ({length} characters); the limit is {limit}.")
+OUT_OF_RANGE = N_("{field} must be between {minimum} and {maximum}, not {value}.")
+UNKNOWN_ZONE = N_("{field}: unknown time zone {value}. Use a name such as America/Bogota.")
+UNKNOWN_LOCALE = N_(
+    "{field}: unsupported language {value}. Use es or en, optionally with a country, like es_CO."
+)
+UNKNOWN_COUNTRY = N_("{field}: {value} is not a two-letter country code such as CO or MX.")
+NOT_MONDAY = N_("{field} must be a Monday, the first day of sprint week 1; {value} is not.")
+BAD_INVITE_CODE = N_(
+    "{field}: the invite code {value} must have 4 to 32 letters (A-Z), digits or hyphens."
+)
+BAD_URL = N_("{field} must be a web address starting with https://, not {value}.")
+UNKNOWN_PLATFORM = N_("{field}: unknown platform {value}. Use console, slack or telegram.")
+UNKNOWN_ROLE = N_("{field}: unknown role {value}. Use participant or coordinator.")
+UNKNOWN_EVENT_KIND = N_("{field}: unknown event kind {value}. Use masterclass or showtime.")
+BAD_WEEKDAY = N_("{field}: {value} is not a day of the week, such as jueves.")
+BAD_TIME = N_("{field}: {value} is not a 24-hour time of day, such as 10:00.")
+BAD_TELEGRAM_ID = N_("{field}: {value} is not a Telegram user id (digits only).")
+DUPLICATE_TEAM = N_("{field}: there is already a team called {value}.")
+UNKNOWN_TEAM = N_("{field}: there is no team called {value} in the file.")
+DUPLICATE_CHAT = N_("{field}: the {platform} chat {value} is already listed in {other}.")
+DUPLICATE_IDENTITY = N_("{field}: the {platform} account {value} is already used in {other}.")
+EVENT_OUTSIDE_SPRINT = N_(
+    "{field}: {value} is outside the sprint, which runs from {first} to {last}."
+)
+NONEXISTENT_TIME = N_("{field}: {value} does not exist in {zone}: the clocks skip that hour.")
+INVITE_CODE_TAKEN = N_("The invite code {value} is already used by the cohort {cohort}.")
+CHAT_TAKEN = N_("{field}: the {platform} chat {value} already belongs to the cohort {cohort}.")
+IDENTITY_CONFLICT = N_(
+    "{field}: the {platform} account {value} belongs to {person}, "
+    "a different person from this member's other accounts."
+)
+SAME_PERSON = N_(
+    "{field}: the {platform} account {value} belongs to {person}, who is already listed in {other}."
+)
+COHORT_NOT_FOUND = N_("There is no cohort with id {cohort_id}.")
+
+
+class CohortFileError(CohortError):
+    """A cohort file that cannot be used as it is; params say where and why."""
+
+    message = N_("The cohort file cannot be used.")
+
+
+# --- what a file describes -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChatSpec:
+    """A group chat that belongs to the cohort."""
+
+    platform: Platform
+    chat_id: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    """A city team; the check-in slot is wall-clock time in the team's zone."""
+
+    name: str
+    city: str
+    country: str
+    zone: str
+    checkin_weekday: int | None = None
+    checkin_time: time | None = None
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    """A person in the cohort and their platform accounts.
+
+    `zone` and `locale` stay `None` when the file does not set them: the
+    person then follows their team's zone (the cohort's home zone when they
+    have no team) and the cohort's locale.
+    """
+
+    name: str
+    team: str | None = None
+    role: Role = Role.PARTICIPANT
+    zone: str | None = None
+    locale: str | None = None
+    dm_reminders: bool = True
+    console: str | None = None
+    telegram: str | None = None
+    slack: str | None = None
+
+    def identities(self) -> list[tuple[Platform, str]]:
+        """The accounts this member gave, as (platform, external id)."""
+        accounts = (
+            (Platform.CONSOLE, self.console),
+            (Platform.TELEGRAM, self.telegram),
+            (Platform.SLACK, self.slack),
+        )
+        return [(platform, external_id) for platform, external_id in accounts if external_id]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A Masterclass or the final Showtime; `start` is naive, local to the home zone."""
+
+    kind: EventKind
+    title: str
+    start: datetime
+    duration_minutes: int = 60
+    meeting_url: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    """Everything a cohort file says, checked and normalised."""
+
+    name: str
+    home_zone: str
+    start_date: date
+    invite_code: str
+    locale: str = "es"
+    weeks: int = DEFAULT_WEEKS
+    meeting_url: str | None = None
+    chats: tuple[ChatSpec, ...] = ()
+    teams: tuple[TeamSpec, ...] = ()
+    members: tuple[MemberSpec, ...] = ()
+    events: tuple[EventSpec, ...] = ()
+
+    @property
+    def end_date(self) -> date:
+        """The day after the sprint's last day (the Monday after its last week)."""
+        return self.start_date + timedelta(weeks=self.weeks)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+_TOP_KEYS = ("cohort", "chats", "teams", "members", "events")
+_COHORT_KEYS = (
+    "name",
+    "home_zone",
+    "locale",
+    "start_date",
+    "weeks",
+    "invite_code",
+    "meeting_url",
+)
+_CHAT_KEYS = ("platform", "chat_id", "title")
+_TEAM_KEYS = ("name", "city", "country", "zone", "checkin")
+_CHECKIN_KEYS = ("weekday", "time")
+_MEMBER_KEYS = (
+    "name",
+    "team",
+    "role",
+    "zone",
+    "locale",
+    "dm_reminders",
+    *(platform.value for platform in Platform),
+)
+_EVENT_KEYS = ("kind", "title", "start", "duration_minutes", "meeting_url", "description")
+
+
+def parse_cohort_file(data: bytes) -> CohortSpec:
+    """Read and check a cohort file's bytes.
+
+    Raises `CohortFileError` for a file that is too large, not UTF-8 or not
+    TOML, and for any field that is missing, unknown, of the wrong type or
+    out of place (see the messages above).
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise CohortFileError(FILE_TOO_LARGE, size=len(data), limit=MAX_FILE_BYTES)
+    try:
+        # Editors on Windows like to start UTF-8 files with a byte-order mark.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CohortFileError(NOT_UTF8, line=line, position=exc.start) from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(str(exc), text) from None
+    except RecursionError:
+        raise CohortFileError(TOO_DEEP) from None
+    return _read_document(document)
+
+
+def _toml_error(message: str, text: str) -> CohortFileError:
+    position = _TOML_POSITION.search(message)
+    if position is not None:
+        detail = message[: position.start()]
+        line, column = int(position["line"]), int(position["column"])
+    else:
+        detail = message.removesuffix(_TOML_AT_END)
+        lines = text.split("\n")
+        line, column = len(lines), len(lines[-1]) + 1
+    return CohortFileError(INVALID_TOML, line=line, column=column, detail=detail)
+
+
+def _read_document(document: Mapping[str, Any]) -> CohortSpec:
+    root = _Table(document, "", _TOP_KEYS)
+    cohort = root.required_table("cohort", _COHORT_KEYS)
+    name = cohort.text("name", limit=_NAME_CHARS)
+    home_zone = cohort.zone("home_zone")
+    locale = cohort.locale("locale") or DEFAULT_LANGUAGE
+    start_date = cohort.date_value("start_date")
+    if start_date.weekday() != 0:
+        raise CohortFileError(
+            NOT_MONDAY, field=cohort.path_of("start_date"), value=start_date.isoformat()
+        )
+    weeks = cohort.integer("weeks", default=DEFAULT_WEEKS, minimum=1, maximum=MAX_WEEKS)
+    invite_code = _invite_code(cohort)
+    meeting_url = cohort.url("meeting_url")
+
+    chats = _read_chats(root.blocks("chats", _CHAT_KEYS))
+    teams = _read_teams(root.blocks("teams", _TEAM_KEYS))
+    members = _read_members(root.blocks("members", _MEMBER_KEYS), teams)
+    sprint = (start_date, start_date + timedelta(weeks=weeks))
+    events = _read_events(root.blocks("events", _EVENT_KEYS), home_zone, sprint)
+    return CohortSpec(
+        name=name,
+        home_zone=home_zone,
+        start_date=start_date,
+        invite_code=invite_code,
+        locale=locale,
+        weeks=weeks,
+        meeting_url=meeting_url,
+        chats=chats,
+        teams=teams,
+        members=members,
+        events=events,
+    )
+
+
+def _invite_code(cohort: _Table) -> str:
+    written = cohort.text("invite_code", limit=None)
+    code = written.upper()
+    if not (written.isascii() and INVITE_CODE.fullmatch(code)):
+        raise CohortFileError(
+            BAD_INVITE_CODE, field=cohort.path_of("invite_code"), value=_shown(written)
+        )
+    return code
+
+
+def _read_chats(blocks: list[_Table]) -> tuple[ChatSpec, ...]:
+    chats: list[ChatSpec] = []
+    seen: dict[tuple[Platform, str], str] = {}
+    for block in blocks:
+        platform = block.choice("platform", Platform, UNKNOWN_PLATFORM)
+        chat_id = block.text("chat_id", limit=_EXTERNAL_ID_CHARS, numbers=True)
+        other = seen.setdefault((platform, chat_id), block.path)
+        if other != block.path:
+            raise CohortFileError(
+                DUPLICATE_CHAT,
+                field=block.path_of("chat_id"),
+                value=chat_id,
+                platform=platform.value,
+                other=other,
+            )
+        title = block.optional_text("title", limit=_NAME_CHARS)
+        chats.append(ChatSpec(platform=platform, chat_id=chat_id, title=title))
+    return tuple(chats)
+
+
+def _read_teams(blocks: list[_Table]) -> tuple[TeamSpec, ...]:
+    teams: list[TeamSpec] = []
+    seen: set[str] = set()
+    for block in blocks:
+        name = block.text("name", limit=_TEAM_CHARS)
+        if fold(name) in seen:
+            raise CohortFileError(DUPLICATE_TEAM, field=block.path_of("name"), value=name)
+        seen.add(fold(name))
+        city = block.text("city", limit=_TEAM_CHARS)
+        country = block.country("country")
+        zone = block.zone("zone")
+        weekday: int | None = None
+        slot: time | None = None
+        checkin = block.table("checkin", _CHECKIN_KEYS)
+        if checkin is not None:
+            weekday = checkin.weekday("weekday")
+            slot = checkin.clock_time("time")
+        teams.append(
+            TeamSpec(
+                name=name,
+                city=city,
+                country=country,
+                zone=zone,
+                checkin_weekday=weekday,
+                checkin_time=slot,
+            )
+        )
+    return tuple(teams)
+
+
+def _read_members(blocks: list[_Table], teams: tuple[TeamSpec, ...]) -> tuple[MemberSpec, ...]:
+    team_names = {fold(team.name): team.name for team in teams}
+    accounts: dict[tuple[Platform, str], str] = {}
+    members: list[MemberSpec] = []
+    for block in blocks:
+        name = block.text("name", limit=_PERSON_CHARS)
+        team = block.optional_text("team", limit=None)
+        if team is not None:
+            if fold(team) not in team_names:
+                raise CohortFileError(UNKNOWN_TEAM, field=block.path_of("team"), value=team)
+            team = team_names[fold(team)]
+        role = block.choice("role", Role, UNKNOWN_ROLE, default=Role.PARTICIPANT)
+        if role is Role.PARTICIPANT and team is None:
+            raise CohortFileError(TEAM_REQUIRED, field=block.path_of("team"))
+        zone = block.optional_zone("zone")
+        locale = block.locale("locale")
+        dm_reminders = block.boolean("dm_reminders", default=True)
+        console = block.optional_text(Platform.CONSOLE.value, limit=_EXTERNAL_ID_CHARS)
+        telegram = block.optional_text(
+            Platform.TELEGRAM.value, limit=_EXTERNAL_ID_CHARS, numbers=True
+        )
+        if telegram is not None and not _TELEGRAM_USER_ID.fullmatch(telegram):
+            raise CohortFileError(
+                BAD_TELEGRAM_ID, field=block.path_of(Platform.TELEGRAM.value), value=telegram
+            )
+        slack = block.optional_text(Platform.SLACK.value, limit=_EXTERNAL_ID_CHARS)
+        member = MemberSpec(
+            name=name,
+            team=team,
+            role=role,
+            zone=zone,
+            locale=locale,
+            dm_reminders=dm_reminders,
+            console=console,
+            telegram=telegram,
+            slack=slack,
+        )
+        for platform, external_id in member.identities():
+            field = block.path_of(platform.value)
+            other = accounts.setdefault((platform, external_id), field)
+            if other != field:
+                raise CohortFileError(
+                    DUPLICATE_IDENTITY,
+                    field=field,
+                    value=external_id,
+                    platform=platform.value,
+                    other=other,
+                )
+        members.append(member)
+    return tuple(members)
+
+
+def _read_events(
+    blocks: list[_Table], home_zone: str, sprint: tuple[date, date]
+) -> tuple[EventSpec, ...]:
+    """The events; `sprint` is the first day and the day after the last."""
+    zone = ZoneInfo(home_zone)
+    first_day, end_day = sprint
+    events: list[EventSpec] = []
+    for block in blocks:
+        kind = block.choice("kind", EventKind, UNKNOWN_EVENT_KIND)
+        title = block.text("title", limit=_TITLE_CHARS)
+        start = block.datetime_value("start")
+        if start.tzinfo is not None:
+            # An explicit offset names an instant: keep it, as home-zone wall time.
+            start = start.astimezone(zone).replace(tzinfo=None)
+        elif not _exists(start, zone):
+            raise CohortFileError(
+                NONEXISTENT_TIME,
+                field=block.path_of("start"),
+                value=start.isoformat(),
+                zone=home_zone,
+            )
+        if not first_day <= start.date() < end_day:
+            raise CohortFileError(
+                EVENT_OUTSIDE_SPRINT,
+                field=block.path_of("start"),
+                value=start.isoformat(),
+                first=first_day.isoformat(),
+                last=(end_day - timedelta(days=1)).isoformat(),
+            )
+        duration = block.integer(
+            "duration_minutes", default=60, minimum=1, maximum=MAX_EVENT_MINUTES
+        )
+        events.append(
+            EventSpec(
+                kind=kind,
+                title=title,
+                start=start,
+                duration_minutes=duration,
+                meeting_url=block.url("meeting_url"),
+                description=block.optional_text("description", limit=_DESCRIPTION_CHARS),
+            )
+        )
+    return tuple(events)
+
+
+def _exists(local: datetime, zone: ZoneInfo) -> bool:
+    """False for wall-clock times skipped when the clocks go forward."""
+    there_and_back = local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    return there_and_back.replace(tzinfo=None) == local
+
+
+def _shown(value: object) -> str:
+    """A value as it goes into a message: text as is, cut short if long."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+def _as_toml(value: object) -> str:
+    """A wrongly typed value as it was written, so that the quotes show."""
+    if isinstance(value, Mapping):
+        return "{…}"
+    if isinstance(value, list):
+        return "[…]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + _shown(value) + '"'
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return _shown(value)
+
+
+_Choice = TypeVar("_Choice", Platform, Role, EventKind)
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {zone.casefold(): zone for zone in available_timezones()}
+
+
+class _Table:
+    """One TOML table being read, with its path for error messages."""
+
+    def __init__(self, data: Mapping[str, Any], path: str, keys: Collection[str]) -> None:
+        self.data = data
+        self.path = path
+        self.check_keys(keys)
+
+    def check_keys(self, allowed: Collection[str]) -> None:
+        for key in self.data:
+            if key in allowed:
+                continue
+            field = self.path_of(_shown(key))
+            close = difflib.get_close_matches(key, list(allowed), n=1)
+            if close:
+                raise CohortFileError(UNKNOWN_KEY_SUGGESTION, field=field, suggestion=close[0])
+            raise CohortFileError(UNKNOWN_KEY, field=field)
+
+    def path_of(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def _value(self, key: str, required: bool) -> Any:
+        value = self.data.get(key)
+        if value is None and required:
+            raise CohortFileError(MISSING, field=self.path_of(key))
+        return value
+
+    def _wrong(self, message: str, key: str) -> CohortFileError:
+        return CohortFileError(message, field=self.path_of(key), value=_as_toml(self.data[key]))
+
+    def table(self, key: str, keys: Collection[str]) -> _Table | None:
+        value = self._value(key, required=False)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise self._wrong(NOT_TABLE, key)
+        return _Table(value, self.path_of(key), keys)
+
+    def required_table(self, key: str, keys: Collection[str]) -> _Table:
+        table = self.table(key, keys)
+        if table is None:
+            raise CohortFileError(MISSING, field=self.path_of(key))
+        return table
+
+    def blocks(self, key: str, keys: Collection[str]) -> list[_Table]:
+        """The tables of a `[[key]]` array, each checked for unknown keys."""
+        value = self._value(key, required=False)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            raise self._wrong(NOT_TABLE_LIST, key)
+        return [
+            _Table(item, f"{self.path_of(key)}[{number}]", keys)
+            for number, item in enumerate(value, start=1)
+        ]
+
+    def optional_text(self, key: str, *, limit: int | None, numbers: bool = False) -> str | None:
+        """Stripped text, or None when absent or blank; `numbers` also takes integers."""
+        value = self._value(key, required=False)
+        if value is None:
+            return None
+        if numbers and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise self._wrong(NOT_TEXT, key)
+        value = value.strip()
+        if limit is not None and len(value) > limit:
+            raise CohortFileError(TOO_LONG, field=self.path_of(key), length=len(value), limit=limit)
+        return value or None
+
+    def text(self, key: str, *, limit: int | None, numbers: bool = False) -> str:
+        value = self.optional_text(key, limit=limit, numbers=numbers)
+        if value is None:
+            if key in self.data:
+                raise CohortFileError(EMPTY, field=self.path_of(key))
+            raise CohortFileError(MISSING, field=self.path_of(key))
+        return value
+
+    def integer(self, key: str, *, default: int, minimum: int, maximum: int) -> int:
+        value = self._value(key, required=False)
+        if value is None:
+            return default
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self._wrong(NOT_INTEGER, key)
+        if not minimum <= value <= maximum:
+            raise CohortFileError(
+                OUT_OF_RANGE,
+                field=self.path_of(key),
+                value=_shown(value),
+                minimum=minimum,
+                maximum=maximum,
+            )
+        return value
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        value = self._value(key, required=False)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self._wrong(NOT_BOOLEAN, key)
+        return value
+
+    def date_value(self, key: str) -> date:
+        value = self._value(key, required=True)
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise self._wrong(NOT_DATE, key)
+        return value
+
+    def datetime_value(self, key: str) -> datetime:
+        value = self._value(key, required=True)
+        if not isinstance(value, datetime):
+            raise self._wrong(NOT_DATETIME, key)
+        return value
+
+    def choice(
+        self, key: str, kind: type[_Choice], message: str, default: _Choice | None = None
+    ) -> _Choice:
+        if default is not None and key not in self.data:
+            return default
+        value = self.text(key, limit=None)
+        try:
+            return kind(value.lower())
+        except ValueError:
+            raise CohortFileError(message, field=self.path_of(key), value=_shown(value)) from None
+
+    def zone(self, key: str) -> str:
+        zone = self.optional_zone(key)
+        if zone is None:
+            raise CohortFileError(MISSING, field=self.path_of(key))
+        return zone
+
+    def optional_zone(self, key: str) -> str | None:
+        """An IANA zone name, spelled as the zone database spells it."""
+        value = self.optional_text(key, limit=None)
+        if value is None:
+            return None
+        zone = _zones_by_folded_name().get(value.casefold())
+        if zone is None:
+            raise CohortFileError(UNKNOWN_ZONE, field=self.path_of(key), value=_shown(value))
+        ZoneInfo(zone)  # the zone data must load, not only be listed
+        return zone
+
+    def locale(self, key: str) -> str | None:
+        """'es', 'en' or a regional form such as 'es_CO' that Babel knows."""
+        value = self.optional_text(key, limit=None)
+        if value is None:
+            return None
+        match = _LOCALE.fullmatch(value)
+        if match is None or match["language"].lower() not in LANGUAGES:
+            raise CohortFileError(UNKNOWN_LOCALE, field=self.path_of(key), value=_shown(value))
+        locale = match["language"].lower()
+        if match["region"]:
+            locale += "_" + match["region"].upper()
+        try:
+            Locale.parse(locale)
+        except UnknownLocaleError:
+            raise CohortFileError(
+                UNKNOWN_LOCALE, field=self.path_of(key), value=_shown(value)
+            ) from None
+        return locale
+
+    def country(self, key: str) -> str:
+        value = self.text(key, limit=None)
+        code = value.upper()
+        if not (len(code) == 2 and code.isascii() and code.isalpha()) or (
+            code not in Locale("en").territories
+        ):
+            raise CohortFileError(UNKNOWN_COUNTRY, field=self.path_of(key), value=_shown(value))
+        return code
+
+    def url(self, key: str) -> str | None:
+        value = self.optional_text(key, limit=_URL_CHARS)
+        if value is not None and not _URL.fullmatch(value):
+            raise CohortFileError(BAD_URL, field=self.path_of(key), value=_shown(value))
+        return value
+
+    def weekday(self, key: str) -> int:
+        value = self.text(key, limit=None)
+        try:
+            return parse_weekday(value)
+        except ValueError:
+            raise CohortFileError(
+                BAD_WEEKDAY, field=self.path_of(key), value=_shown(value)
+            ) from None
+
+    def clock_time(self, key: str) -> time:
+        """'10:00' and friends (see `parse_clock_time`), or a TOML local time."""
+        value = self._value(key, required=True)
+        if isinstance(value, time) and value.tzinfo is None:
+            if value.second or value.microsecond:
+                raise CohortFileError(BAD_TIME, field=self.path_of(key), value=value.isoformat())
+            return value
+        text = self.text(key, limit=None)
+        try:
+            return parse_clock_time(text)
+        except ValueError:
+            raise CohortFileError(BAD_TIME, field=self.path_of(key), value=_shown(text)) from None
+
+
+# --- writing into the database --------------------------------------------------------
+
+
+async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) -> Cohort:
+    """Add the cohort, its teams, people, accounts, members, events and chats.
+
+    A person whose account (platform, id) is already known is reused, and
+    gets any new accounts the file gives. Everything is checked before the
+    first write, so a `CohortFileError` leaves the session untouched. The
+    caller commits.
+    """
+    if now.tzinfo is None:
+        raise ValueError("import_cohort needs an aware datetime for now")
+    await _check_free(session, spec)
+    known, existing_accounts = await _known_people(session, spec.members)
+
+    cohort = Cohort(
+        name=spec.name,
+        home_zone=spec.home_zone,
+        locale=spec.locale,
+        start_date=spec.start_date,
+        weeks=spec.weeks,
+        invite_code=spec.invite_code,
+        meeting_url=spec.meeting_url,
+        created_at=now,
+    )
+    session.add(cohort)
+    await session.flush()
+    cohort_id = _pk(cohort.id)
+
+    teams: dict[str, Team] = {}
+    for team_spec in spec.teams:
+        team = Team(
+            cohort_id=cohort_id,
+            name=team_spec.name,
+            city=team_spec.city,
+            country_code=team_spec.country,
+            zone=team_spec.zone,
+            checkin_weekday=team_spec.checkin_weekday,
+            checkin_time=team_spec.checkin_time,
+        )
+        session.add(team)
+        teams[team_spec.name] = team
+    for chat in spec.chats:
+        session.add(
+            ChatLink(
+                cohort_id=cohort_id, platform=chat.platform, chat_id=chat.chat_id, title=chat.title
+            )
+        )
+
+    people: list[Person] = []
+    for number, member_spec in enumerate(spec.members):
+        person = known.get(number)
+        if person is None:
+            person = Person(
+                display_name=member_spec.name,
+                zone=member_spec.zone,
+                locale=member_spec.locale,
+                created_at=now,
+            )
+            session.add(person)
+        else:
+            # What the person set for themselves wins; the file fills the gaps.
+            person.zone = person.zone or member_spec.zone
+            person.locale = person.locale or member_spec.locale
+        people.append(person)
+    await session.flush()
+
+    for member_spec, person in zip(spec.members, people, strict=True):
+        person_id = _pk(person.id)
+        for platform, external_id in member_spec.identities():
+            if (platform, external_id) not in existing_accounts:
+                session.add(
+                    Identity(person_id=person_id, platform=platform, external_id=external_id)
+                )
+        team_id = _pk(teams[member_spec.team].id) if member_spec.team else None
+        session.add(
+            Member(
+                cohort_id=cohort_id,
+                person_id=person_id,
+                team_id=team_id,
+                role=member_spec.role,
+                dm_reminders=member_spec.dm_reminders,
+                joined_at=now,
+            )
+        )
+
+    home = ZoneInfo(spec.home_zone)
+    for event_spec in spec.events:
+        session.add(
+            Event(
+                cohort_id=cohort_id,
+                kind=event_spec.kind,
+                title=event_spec.title,
+                starts_at=event_spec.start.replace(tzinfo=home).astimezone(UTC),
+                duration_minutes=event_spec.duration_minutes,
+                meeting_url=event_spec.meeting_url,
+                description=event_spec.description,
+            )
+        )
+    await session.flush()
+    return cohort
+
+
+async def _check_free(session: AsyncSession, spec: CohortSpec) -> None:
+    """The invite code and the chats must not belong to another cohort yet."""
+    taken = (
+        await session.exec(select(Cohort).where(Cohort.invite_code == spec.invite_code))
+    ).first()
+    if taken is not None:
+        raise CohortFileError(
+            INVITE_CODE_TAKEN,
+            field="cohort.invite_code",
+            value=spec.invite_code,
+            cohort=taken.name,
+        )
+    for number, chat in enumerate(spec.chats, start=1):
+        link = (
+            await session.exec(
+                select(ChatLink).where(
+                    ChatLink.platform == chat.platform, ChatLink.chat_id == chat.chat_id
+                )
+            )
+        ).first()
+        if link is not None:
+            owner = await session.get(Cohort, link.cohort_id)
+            raise CohortFileError(
+                CHAT_TAKEN,
+                field=f"chats[{number}].chat_id",
+                value=chat.chat_id,
+                platform=chat.platform.value,
+                cohort=owner.name if owner else link.cohort_id,
+            )
+
+
+async def _known_people(
+    session: AsyncSession, members: tuple[MemberSpec, ...]
+) -> tuple[dict[int, Person], set[tuple[str, str]]]:
+    """People already known by an account in the file, and those known accounts.
+
+    The people are keyed by member position, counting from 0. Raises
+    `CohortFileError` when one member's accounts belong to different people,
+    or when two members are the same known person.
+    """
+    external_ids = sorted(
+        {external_id for member in members for _, external_id in member.identities()}
+    )
+    if not external_ids:
+        return {}, set()
+    rows = (
+        await session.exec(
+            select(Identity, Person)
+            .join(Person, col(Identity.person_id) == col(Person.id))
+            .where(col(Identity.external_id).in_(external_ids))
+        )
+    ).all()
+    owners = {(identity.platform, identity.external_id): person for identity, person in rows}
+
+    known: dict[int, Person] = {}
+    claimed: dict[int, str] = {}
+    for number, member in enumerate(members):
+        for platform, external_id in member.identities():
+            owner = owners.get((platform, external_id))
+            if owner is None:
+                continue
+            field = f"members[{number + 1}].{platform.value}"
+            found = known.setdefault(number, owner)
+            if found.id != owner.id:
+                raise CohortFileError(
+                    IDENTITY_CONFLICT,
+                    field=field,
+                    value=external_id,
+                    platform=platform.value,
+                    person=owner.display_name,
+                )
+            other = claimed.setdefault(_pk(owner.id), f"members[{number + 1}]")
+            if other != f"members[{number + 1}]":
+                raise CohortFileError(
+                    SAME_PERSON,
+                    field=field,
+                    value=external_id,
+                    platform=platform.value,
+                    person=owner.display_name,
+                    other=other,
+                )
+    return known, set(owners)
+
+
+def _pk(value: int | None) -> int:
+    if value is None:
+        raise RuntimeError("row has no id after flush")
+    return value
+
+
+# --- exporting ------------------------------------------------------------------------
+
+
+async def export_cohort(session: AsyncSession, cohort_id: int) -> str:
+    """The cohort as cohort-file TOML; `CohortFileError` if there is no such cohort."""
+    cohort = await session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise CohortFileError(COHORT_NOT_FOUND, cohort_id=cohort_id)
+    return render_cohort_file(await _spec_of(session, cohort))
+
+
+async def _spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
+    cohort_id = _pk(cohort.id)
+    teams = (
+        await session.exec(select(Team).where(Team.cohort_id == cohort_id).order_by(col(Team.id)))
+    ).all()
+    team_names = {team.id: team.name for team in teams}
+    chats = (
+        await session.exec(
+            select(ChatLink).where(ChatLink.cohort_id == cohort_id).order_by(col(ChatLink.id))
+        )
+    ).all()
+    members = (
+        await session.exec(
+            select(Member, Person)
+            .join(Person, col(Member.person_id) == col(Person.id))
+            .where(Member.cohort_id == cohort_id)
+            .order_by(col(Member.id))
+        )
+    ).all()
+    accounts: dict[int, dict[str, str]] = {}
+    identities = (
+        await session.exec(
+            select(Identity)
+            .where(col(Identity.person_id).in_([person.id for _, person in members]))
+            .order_by(col(Identity.id))
+        )
+    ).all()
+    for identity in identities:
+        # A person with two accounts on one platform exports the first one.
+        accounts.setdefault(identity.person_id, {}).setdefault(
+            identity.platform, identity.external_id
+        )
+    events = (
+        await session.exec(
+            select(Event).where(Event.cohort_id == cohort_id).order_by(col(Event.id))
+        )
+    ).all()
+    home = ZoneInfo(cohort.home_zone)
+
+    def member_spec(member: Member, person: Person) -> MemberSpec:
+        own = accounts.get(_pk(person.id), {})
+        return MemberSpec(
+            name=person.display_name,
+            team=team_names.get(member.team_id),
+            role=Role(member.role),
+            zone=person.zone,
+            locale=person.locale,
+            dm_reminders=member.dm_reminders,
+            console=own.get(Platform.CONSOLE),
+            telegram=own.get(Platform.TELEGRAM),
+            slack=own.get(Platform.SLACK),
+        )
+
+    return CohortSpec(
+        name=cohort.name,
+        home_zone=cohort.home_zone,
+        start_date=cohort.start_date,
+        invite_code=cohort.invite_code,
+        locale=cohort.locale,
+        weeks=cohort.weeks,
+        meeting_url=cohort.meeting_url,
+        chats=tuple(
+            ChatSpec(platform=Platform(chat.platform), chat_id=chat.chat_id, title=chat.title)
+            for chat in chats
+        ),
+        teams=tuple(
+            TeamSpec(
+                name=team.name,
+                city=team.city,
+                country=team.country_code,
+                zone=team.zone,
+                checkin_weekday=team.checkin_weekday,
+                checkin_time=team.checkin_time,
+            )
+            for team in teams
+        ),
+        members=tuple(member_spec(member, person) for member, person in members),
+        events=tuple(
+            EventSpec(
+                kind=EventKind(event.kind),
+                title=event.title,
+                start=event.starts_at.astimezone(home).replace(tzinfo=None),
+                duration_minutes=event.duration_minutes,
+                meeting_url=event.meeting_url,
+                description=event.description,
+            )
+            for event in events
+        ),
+    )
+
+
+def render_cohort_file(spec: CohortSpec) -> str:
+    """A `CohortSpec` as cohort-file TOML, one `[[block]]` per chat, team, member, event."""
+    sections = [
+        "# Cohort file for `cohorte cohort import`; "
+        "the format is explained in examples/sprint-2025.toml.\n",
+        _block(
+            "[cohort]",
+            {
+                "name": spec.name,
+                "home_zone": spec.home_zone,
+                "locale": spec.locale,
+                "start_date": spec.start_date,
+                "weeks": spec.weeks,
+                "invite_code": spec.invite_code,
+                "meeting_url": spec.meeting_url,
+            },
+        ),
+    ]
+    for chat in spec.chats:
+        sections.append(
+            _block(
+                "[[chats]]",
+                {"platform": chat.platform.value, "chat_id": chat.chat_id, "title": chat.title},
+            )
+        )
+    for team in spec.teams:
+        checkin = None
+        if team.checkin_weekday is not None and team.checkin_time is not None:
+            checkin = {
+                "weekday": weekday_name(team.checkin_weekday, spec.locale),
+                "time": f"{team.checkin_time:%H:%M}",
+            }
+        sections.append(
+            _block(
+                "[[teams]]",
+                {
+                    "name": team.name,
+                    "city": team.city,
+                    "country": team.country,
+                    "zone": team.zone,
+                    "checkin": checkin,
+                },
+            )
+        )
+    for member in spec.members:
+        sections.append(
+            _block(
+                "[[members]]",
+                {
+                    "name": member.name,
+                    "team": member.team,
+                    "role": member.role.value,
+                    "zone": member.zone,
+                    "locale": member.locale,
+                    "dm_reminders": None if member.dm_reminders else False,
+                    "console": member.console,
+                    "telegram": member.telegram,
+                    "slack": member.slack,
+                },
+            )
+        )
+    for event in spec.events:
+        sections.append(
+            _block(
+                "[[events]]",
+                {
+                    "kind": event.kind.value,
+                    "title": event.title,
+                    "start": event.start,
+                    "duration_minutes": event.duration_minutes,
+                    "meeting_url": event.meeting_url,
+                    "description": event.description,
+                },
+            )
+        )
+    return "\n".join(sections)
+
+
+def _block(header: str, fields: Mapping[str, object]) -> str:
+    """A TOML table with its fields in the given order; None fields are left out."""
+    lines = [header]
+    lines += [f"{key} = {_literal(value)}" for key, value in fields.items() if value is not None]
+    return "\n".join(lines) + "\n"
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{key} = {_literal(item)}" for key, item in value.items())
+        return "{ " + inner + " }"
+    if isinstance(value, datetime):
+        # tomli_w writes "2025-05-06 10:00:00"; the documented form has the T.
+        return value.replace(tzinfo=None).isoformat()
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")

@@ -1,0 +1,98 @@
+"""The `cohorte` command line, run in-process against a real database."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cohorte.bot.bootstrap import DatabaseBusyError, lock_sqlite
+from cohorte.bot.cli import EXAMPLE, app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.chdir(tmp_path)  # the console writes cohorte.log here
+    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return {"COHORTE_DATABASE_URL": database_url}
+
+
+def test_db_upgrade_and_current_on_an_empty_file(tmp_path: Path) -> None:
+    env = {"COHORTE_DATABASE_URL": f"sqlite:///{tmp_path / 'nuevo.db'}"}
+    before = runner.invoke(app, ["db", "current"], env=env)
+    assert "vacía" in before.output
+    result = runner.invoke(app, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    after = runner.invoke(app, ["db", "current"], env=env)
+    assert "Revisión de la base de datos: 0001" in after.output
+
+
+def test_cohort_import_show_export_round_trip(env: dict[str, str], tmp_path: Path) -> None:
+    imported = runner.invoke(app, ["cohort", "import", str(EXAMPLE)], env=env)
+    assert imported.exit_code == 0, imported.output
+    assert "Cohorte 1 creada" in imported.output
+
+    listing = runner.invoke(app, ["cohort", "show"], env=env)
+    assert "SPRINT25" in listing.output
+    detail = runner.invoke(app, ["cohort", "show", "1"], env=env)
+    assert "Santiago" in detail.output
+    assert "Showtime" in detail.output
+
+    out = tmp_path / "exportada.toml"
+    exported = runner.invoke(app, ["cohort", "export", "1", str(out)], env=env)
+    assert exported.exit_code == 0, exported.output
+    original = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    again = tomllib.loads(out.read_text(encoding="utf-8"))
+    assert again["cohort"]["invite_code"] == original["cohort"]["invite_code"]
+    assert len(again["teams"]) == len(original["teams"])
+    assert len(again["members"]) == len(original["members"])
+
+    twice = runner.invoke(app, ["cohort", "import", str(EXAMPLE)], env=env)
+    assert twice.exit_code == 1
+    assert "SPRINT25" in twice.output
+
+
+def test_cli_errors_are_spanish_and_clean(env: dict[str, str], tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["cohort", "import", str(tmp_path / "no.toml")], env=env)
+    assert missing.exit_code == 1 and "no existe" in missing.output
+    bad = tmp_path / "mala.toml"
+    bad.write_bytes(b"\xff\xfe[cohort\n")
+    broken = runner.invoke(app, ["cohort", "import", str(bad)], env=env)
+    assert broken.exit_code == 1 and "Traceback" not in broken.output
+    unknown = runner.invoke(app, ["cohort", "show", "99"], env=env)
+    assert unknown.exit_code == 1 and "No existe la cohorte número 99" in unknown.output
+
+
+def test_console_script_prints_the_transcript(env: dict[str, str], tmp_path: Path) -> None:
+    runner.invoke(app, ["cohort", "import", str(EXAMPLE)], env=env)
+    script = tmp_path / "guion.txt"
+    script.write_bytes(
+        b"# un guion\n:como nueva\n/unirme SPRINT25\n:b 1\n" + b"\xff\xfe roto\n/ayuda\n"
+    )
+    result = runner.invoke(app, ["console", "--script", str(script)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "nueva (privado)> /unirme SPRINT25" in result.output
+    assert "¿De qué equipo eres?" in result.output
+    assert "línea 5: no es texto UTF-8 válido; la salto." in result.output
+    assert "Lo que puedes hacer:" in result.output
+    # The example sprint lies in the past: the console replays it from before week 1.
+    assert "abril" in result.output
+
+
+def test_a_second_process_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = str(tmp_path / "uno.db")
+    held = lock_sqlite(path)
+    try:
+        with pytest.raises(DatabaseBusyError):
+            lock_sqlite(path)
+        env = {"COHORTE_DATABASE_URL": f"sqlite:///{path}"}
+        result = runner.invoke(app, ["cohort", "show"], env=env)
+        assert result.exit_code == 1
+        assert "Otro proceso de Cohorte ya está usando" in result.output
+    finally:
+        held.close()

@@ -1,0 +1,156 @@
+"""The console chat, driven like a person would: transcripts in Spanish."""
+
+from __future__ import annotations
+
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.storage.models import Member, Person
+from tests.conftest import Transcript
+from tests.factories import seed_cohort
+
+
+async def test_join_pick_team_set_zone_and_ask_for_help(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+
+    out = await transcript.run(
+        """
+        :como lucia
+        /unirme prueba25
+        :b Santiago
+        /zona Buenos Aires
+        /ayuda
+        """
+    )
+
+    assert "invitado (privado)> :como lucia" in out
+    assert "¡Te damos la bienvenida a Sprint de prueba, Lucia!" in out
+    assert "¿De qué equipo eres?" in out
+    assert "[1] Bogotá  [2] Ciudad de México" in out
+    assert "Listo: ahora eres parte del equipo Santiago." in out
+    # Tuesday 2025-04-22 14:00 UTC is 10:00 in Santiago (UTC-4 after the April change).
+    assert "Tu zona horaria es la hora de Santiago de Chile: allí son las 10:00." in out
+    assert "Tu zona horaria ahora es la hora de Buenos Aires: allí son las 11:00" in out
+    assert "/zona — elegir tu zona horaria" in out
+    assert "/miembros" not in out  # participants do not see coordinator commands
+
+    lucia = (await session.exec(select(Person).where(Person.display_name == "Lucia"))).one()
+    assert lucia.zone == "America/Argentina/Buenos_Aires"
+
+
+async def test_coordinator_sees_members_and_participant_is_refused(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+
+    out = await transcript.run(
+        """
+        :como sofia
+        /miembros
+        :como coordina
+        /ayuda
+        /miembros
+        """
+    )
+
+    assert "Solo el equipo coordinador puede hacer eso." in out
+    assert "Para el equipo coordinador:" in out
+    assert "Sprint de prueba: 2 integrantes" in out
+    assert "• Sofía — Bogotá 09:00" in out
+
+
+async def test_joining_twice_is_harmless(session: AsyncSession, transcript: Transcript) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+
+    out = await transcript.run(
+        """
+        :como sofia
+        /unirme PRUEBA25
+        """
+    )
+
+    assert "Ya eres parte de Sprint de prueba." in out
+    count = (await session.exec(select(func.count()).select_from(Member))).one()
+    assert count == 2
+
+
+async def test_bad_input_gets_spanish_answers_and_changes_nothing(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+    long_text = "/zona " + "x" * 10_000
+
+    out = await transcript.run(
+        f"""
+        :como nadie
+        /unirme
+        /unirme NOEXISTE
+        /unirme A B
+        /noexiste
+        hola
+        {long_text}
+        /zona Atlántida
+        /idioma klingon
+        :b 3
+        :reloj mañana
+        :volar
+        """
+    )
+
+    assert "Escribe /unirme seguido del código de invitación" in out
+    assert "No hay ninguna cohorte con el código de invitación NOEXISTE." in out
+    assert "No conozco el comando /noexiste." in out
+    assert "No entendí. Escribe /ayuda para ver lo que puedo hacer." in out
+    assert "Tu mensaje es demasiado largo (10006 caracteres)." in out
+    assert "No encontré una zona horaria para “Atlántida”." in out
+    assert "Solo hablo español (es) e inglés (en)." in out
+    assert "Todavía no hay botones en este chat." in out
+    assert "Escribe el reloj como :reloj 2025-04-22 09:00" in out
+    assert "No conozco la línea de consola :volar." in out
+    assert "Traceback" not in out
+    people = (await session.exec(select(func.count()).select_from(Person))).one()
+    assert people == 2  # rejected actions created nobody
+
+
+async def test_stale_and_forged_buttons_are_refused(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+    chat = transcript.chat
+
+    await transcript.run(":como sofia")
+    for payload in ("tm:999:1", "tm:x:y", "tm", "z:Mars/Olympus", "zc:ZZ", "l:fr", "nope:1"):
+        await chat._send(payload=payload)
+    out = "\n".join(transcript.lines)
+    assert out.count("Ese botón ya no es válido.") == 7
+
+
+async def test_language_switch_to_english(session: AsyncSession, transcript: Transcript) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+
+    out = await transcript.run(
+        """
+        :como sofia
+        /idioma
+        :b English
+        /ayuda
+        """
+    )
+
+    assert "Elige tu idioma:" in out
+    assert "Done. I will write to you in English from now on." in out
+    assert "What you can do:" in out
+
+
+async def test_clock_moves(session: AsyncSession, transcript: Transcript) -> None:
+    out = await transcript.run(
+        """
+        :reloj 2025-04-05 23:30
+        :reloj +1d
+        """
+    )
+
+    assert "sábado, 5 de abril · 23:30 (hora de Bogotá)" in out
+    assert "domingo, 6 de abril · 23:30 (hora de Bogotá)" in out

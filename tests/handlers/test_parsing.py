@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from cohorte.handlers.parsing import parse_clock_time, parse_weekday, weekday_name
+
+
+@pytest.mark.parametrize(
+    ("text", "weekday"),
+    [
+        ("lunes", 0),
+        ("Lun", 0),
+        ("lu", 0),
+        ("martes", 1),
+        ("mar", 1),
+        ("ma", 1),
+        ("miércoles", 2),
+        ("miercoles", 2),
+        ("MIÉRCOLES", 2),
+        ("mié", 2),
+        ("mie", 2),
+        ("mi", 2),
+        ("jueves", 3),
+        ("jue", 3),
+        ("ju", 3),
+        ("viernes", 4),
+        ("vie", 4),
+        ("vi", 4),
+        ("sábado", 5),
+        ("sabado", 5),
+        ("sáb", 5),
+        ("sab", 5),
+        ("sa", 5),
+        ("domingo", 6),
+        ("dom", 6),
+        ("do", 6),
+        ("monday", 0),
+        ("Mon", 0),
+        ("tuesday", 1),
+        ("tue", 1),
+        ("Wednesday", 2),
+        ("wed", 2),
+        ("thursday", 3),
+        ("thu", 3),
+        ("friday", 4),
+        ("fri", 4),
+        ("saturday", 5),
+        ("sat", 5),
+        ("sunday", 6),
+        ("sun", 6),
+        ("  Jueves ", 3),
+        ("mié.", 2),
+    ],
+)
+def test_weekday_names_in_spanish_and_english(text: str, weekday: int) -> None:
+    assert parse_weekday(text) == weekday
+
+
+@pytest.mark.parametrize("text", ["", " ", "juernes", "j", "m", "lunes martes", "3", "mañana"])
+def test_anything_else_is_not_a_weekday(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_weekday(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10:00", time(10, 0)),
+        ("9:30", time(9, 30)),
+        ("09.30", time(9, 30)),
+        ("10h", time(10, 0)),
+        ("10 h", time(10, 0)),
+        ("10", time(10, 0)),
+        ("16:45 h", time(16, 45)),
+        ("0:00", time(0, 0)),
+        ("23:59", time(23, 59)),
+        (" 8:05 ", time(8, 5)),
+        ("10h30", time(10, 30)),
+        ("10:30 hs", time(10, 30)),
+        ("10 H", time(10, 0)),
+    ],
+)
+def test_clock_times_people_write(text: str, expected: time) -> None:
+    assert parse_clock_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "25:00",
+        "24:00",
+        "10:60",
+        "",
+        "   ",
+        "h",
+        "diez",
+        "10:0",
+        "10:000",
+        "100",
+        "10 am",
+        "10pm",
+        "-1:00",
+        "10:00:00:00",
+        "10::00",
+        "٣:٠٠",  # digits of another script are not what we show on buttons
+    ],
+)
+def test_clock_time_rejects_what_is_not_a_24_hour_time(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_clock_time(text)
+
+
+def test_weekday_names_come_from_cldr() -> None:
+    assert [weekday_name(day, "es") for day in range(7)] == [
+        "lunes",
+        "martes",
+        "miércoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "domingo",
+    ]
+    assert weekday_name(0, "en") == "Monday"
+    assert weekday_name(5, "es_CO") == "sábado"
+    assert weekday_name(5, "es-CO") == "sábado"
+
+
+def test_weekday_names_parse_back() -> None:
+    for language in ("es", "en"):
+        for day in range(7):
+            assert parse_weekday(weekday_name(day, language)) == day
+
+
+@pytest.mark.parametrize("weekday", [-1, 7])
+def test_weekday_name_refuses_days_outside_the_week(weekday: int) -> None:
+    with pytest.raises(ValueError):
+        weekday_name(weekday, "es")
