@@ -20,6 +20,7 @@ from cohorte.bot.bootstrap import build_router
 from cohorte.bot.console import ConsoleChat
 from cohorte.handlers.router import Core
 from cohorte.scheduling.clock import ManualClock
+from cohorte.storage import tables  # noqa: F401  (every table, for TRUNCATE)
 from cohorte.storage.db import SessionFactory, create_engine, normalise_url, session_factory
 from cohorte.storage.migrate import upgrade
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from cohorte.handlers import zones
 from cohorte.handlers.context import Context
-from cohorte.handlers.errors import CohortError, NotMemberError, StaleButtonError
+from cohorte.handlers.errors import (
+    CohortError,
+    NotCoordinatorError,
+    NotMemberError,
+    StaleButtonError,
+)
 from cohorte.handlers.messages import Button, Reply, button_rows
 from cohorte.handlers.router import Router
 from cohorte.handlers.text import fold
@@ -34,6 +39,12 @@ def register(router: Router) -> None:
         N_("members of the cohort by team, with their time zone"),
         coordinator_only=True,
     )
+    router.command(
+        ("vincular", "link"),
+        link_group,
+        N_("link this group chat to the cohort (in the group: /vincular CODIGO)"),
+        coordinator_only=True,
+    )
     router.button("tm", pick_team)
     router.button("z", pick_zone)
     router.button("zc", pick_country)
@@ -50,6 +61,7 @@ async def ensure_person(ctx: Context) -> Person:
             incoming.platform,
             incoming.sender_id,
             ctx.clock.now(),
+            dm_open=not ctx.in_group,
         )
     return ctx.person
 
@@ -276,3 +288,38 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
             role = " · " + t._("coordination") if member.role == Role.COORDINATOR else ""
             lines.append(f"• {person.display_name}{role} — {t.city(zone)} {t.time(now, zone)}")
     return [Reply("\n".join(lines))]
+
+
+async def link_group(ctx: Context, args: str) -> list[Reply]:
+    """/vincular CODIGO in a group: the group gets the cohort's announcements."""
+    words = args.split()
+    if not ctx.in_group:
+        raise CohortError(N_("Write /vincular CODIGO inside the group chat you want to link."))
+    if len(words) != 1:
+        raise CohortError(
+            N_("Write /vincular followed by the invite code, e.g. /vincular SPRINT25")
+        )
+    cohort = await queries.cohort_by_invite(ctx.session, words[0])
+    person = ctx.person
+    if cohort is None or cohort.id is None or person is None or person.id is None:
+        raise CohortError(
+            N_(
+                "There is no cohort with the invite code {code}. "
+                "Check it with the coordination team."
+            ),
+            code=words[0][:32],
+        )
+    member = await queries.membership(ctx.session, cohort.id, person.id)
+    if member is None or member.role != Role.COORDINATOR:
+        raise NotCoordinatorError()
+    incoming = ctx.incoming
+    await queries.link_chat(ctx.session, cohort.id, incoming.platform, incoming.chat_id, None)
+    return [
+        Reply(
+            ctx.t._(
+                "This group is now the chat of {cohort}: reminders and announcements "
+                "will arrive here.",
+                cohort=cohort.name,
+            )
+        )
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cohorte.handlers import forms
 from cohorte.handlers.context import Context
 from cohorte.handlers.messages import Reply
 from cohorte.handlers.router import Router
@@ -13,6 +14,7 @@ def register(router: Router) -> None:
         ("ayuda", "help"), lambda ctx, _args: show_help(ctx, router), N_("what I can do for you")
     )
     router.command(("start", "inicio"), lambda ctx, args: start(ctx, args, router), "", hidden=True)
+    router.command(("cancelar", "cancel"), cancel, N_("stop the form you are filling in"))
 
 
 async def show_help(ctx: Context, router: Router) -> list[Reply]:
@@ -46,3 +48,10 @@ async def start(ctx: Context, args: str, router: Router) -> list[Reply]:
         assert join is not None
         return await join.handler(ctx, args)
     return await show_help(ctx, router)
+
+
+async def cancel(ctx: Context, _args: str) -> list[Reply]:
+    """/cancelar: drop the guided form in progress, if any."""
+    if await forms.cancel_guided_form(ctx):
+        return [Reply(ctx.t._("Done, I cancelled the form."))]
+    return [Reply(ctx.t._("There is nothing to cancel."))]

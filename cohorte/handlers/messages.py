@@ -3,12 +3,16 @@
 Adapters turn a platform event into an `Incoming`; handlers answer with
 `Reply` objects that adapters render natively (inline keyboards / Block Kit,
 photos / file uploads, ...). Nothing here knows any platform library.
+
+Reply text is plain text with one piece of markup: `*bold*`. Adapters escape
+everything else for their platform (Telegram HTML, Slack mrkdwn).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from cohorte.storage.models import Platform
 
@@ -35,6 +39,8 @@ class Incoming:
     event_id: str | None = None
     # A zone the platform already knows for the sender (Slack's users.info tz).
     sender_zone: str | None = None
+    # Answers of a submitted form (Slack modal), by field name; `payload` is the form's id.
+    form_values: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,41 @@ class File:
     data: bytes
     mime_type: str
     caption: str = ""
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One question of a form. Choices are (value, label) pairs."""
+
+    name: str
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    choices: tuple[tuple[str, str], ...] = ()
+    required: bool = True
+    max_length: int = 500
+
+
+@dataclass(frozen=True)
+class Form:
+    """A small form: a modal where the platform has one, else a guided exchange.
+
+    `submit` is the payload prefix the answers come back with, e.g. "fs:12";
+    the answers arrive as `Incoming.form_values`.
+    """
+
+    title: str
+    submit: str
+    fields: tuple[FormField, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.submit.encode()) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"form submit id too long: {self.submit!r}")
 
 
 @dataclass(frozen=True)
@@ -93,8 +134,37 @@ class Reply:
     to: Destination = field(default_factory=Here)
     image: Image | None = None
     file: File | None = None
+    form: Form | None = None
     # Only the asker should see it, where the platform can do that (Slack).
     ephemeral: bool = False
+    # A stable name for a message that later replies update (a live poll tally):
+    # where the platform can edit, a reply with the same key in the same chat
+    # edits the earlier message instead of posting a new one.
+    key: str | None = None
+    # Platform user ids to mention (notify) in a group message.
+    mentions: tuple[str, ...] = ()
+
+
+class SendOutcome(StrEnum):
+    """What became of one outgoing message."""
+
+    SENT = "sent"
+    # Certainly not delivered (refused connection, 429, 5xx answer): safe to retry later.
+    RETRY = "retry"
+    # The request left but no answer came back: it may have been delivered; do not resend.
+    AMBIGUOUS = "ambiguous"
+    # The platform refuses for good (no private chat with the bot, blocked, chat gone).
+    UNREACHABLE = "unreachable"
+
+
+class Messenger(Protocol):
+    """Sends replies that nobody asked for (reminders, announcements) on one platform."""
+
+    platform: Platform
+
+    async def send(self, reply: Reply) -> SendOutcome:
+        """Deliver `reply` to its `Direct` or `Group` destination."""
+        ...
 
 
 def button_rows(buttons: list[Button], per_row: int = 2) -> tuple[tuple[Button, ...], ...]:

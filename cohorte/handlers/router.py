@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers import forms
 from cohorte.handlers.context import Context
 from cohorte.handlers.errors import CohortError, InputTooLongError, StaleButtonError
 from cohorte.handlers.messages import ChatKind, Incoming, Reply
@@ -23,11 +24,13 @@ from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory, transaction
-from cohorte.storage.models import Cohort, Team
+from cohorte.storage.models import Cohort, Platform, Team
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
+# Platforms that show forms natively (modals); elsewhere forms are guided exchanges.
+MODAL_PLATFORMS = frozenset({Platform.SLACK})
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
@@ -131,6 +134,8 @@ class Core:
 
     async def _context(self, incoming: Incoming, session: AsyncSession) -> Context:
         person = await queries.person_by_identity(session, incoming.platform, incoming.sender_id)
+        if person is not None and incoming.chat_kind is ChatKind.PRIVATE:
+            await queries.mark_dm_open(session, incoming.platform, incoming.sender_id)
         cohort = None
         if incoming.chat_kind is ChatKind.GROUP:
             cohort = await queries.cohort_for_chat(session, incoming.platform, incoming.chat_id)
@@ -158,12 +163,33 @@ class Core:
         )
 
     async def _dispatch(self, ctx: Context) -> list[Reply]:
+        replies = await self._route(ctx)
+        if ctx.incoming.platform in MODAL_PLATFORMS:
+            return replies
+        # Elsewhere a form becomes a guided exchange, one question at a time.
+        guided = []
+        for reply in replies:
+            if reply.form is not None:
+                question = await forms.start_guided_form(ctx, reply.form)
+                reply = replace(
+                    question,
+                    text="\n\n".join(p for p in (reply.text, question.text) if p),
+                    to=reply.to,
+                )
+            guided.append(reply)
+        return guided
+
+    async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming
         if incoming.payload is not None:
+            if incoming.payload.startswith(f"{forms.CHOICE_PREFIX}:"):
+                return await self._answer_form(ctx, incoming.payload.partition(":")[2], True)
             return await self._press(ctx, incoming.payload)
         if len(incoming.text) > MAX_TEXT_LENGTH:
             raise InputTooLongError(length=len(incoming.text), limit=MAX_TEXT_LENGTH)
         parsed = split_command(incoming.text)
+        if parsed is None and await forms.has_guided_form(ctx):
+            return await self._answer_form(ctx, incoming.text, False)
         if parsed is None:
             if ctx.in_group:
                 return []  # group chatter is not for us
@@ -178,6 +204,14 @@ class Core:
         if command.coordinator_only:
             ctx.require_coordinator()
         return await command.handler(ctx, args)
+
+    async def _answer_form(self, ctx: Context, answer: str, is_choice: bool) -> list[Reply]:
+        submission = await forms.answer_guided_form(ctx, answer, is_choice=is_choice)
+        if submission is None:
+            return [await forms.next_question(ctx)]
+        assert submission.payload is not None
+        ctx.incoming = submission
+        return await self._press(ctx, submission.payload)
 
     async def _press(self, ctx: Context, payload: str) -> list[Reply]:
         prefix, _, rest = payload.partition(":")

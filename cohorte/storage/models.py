@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from cohorte.storage.types import UTCDateTime
@@ -76,6 +76,9 @@ class Identity(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     platform: Platform = Field(sa_type=String(16))
     external_id: str = Field(max_length=64)
+    # The person has written to the bot privately, so the bot may message them
+    # (Telegram bots cannot start a private chat).
+    dm_open: bool = Field(default=False)
 
 
 class Member(SQLModel, table=True):
@@ -126,3 +129,31 @@ class InboundEvent(SQLModel, table=True):
     platform: Platform = Field(sa_type=String(16))
     event_id: str = Field(max_length=128)
     received_at: datetime = Field(sa_column=_instant())
+
+
+class SentMessage(SQLModel, table=True):
+    """Where a keyed message was posted, so that adapters can edit it later."""
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: Platform = Field(sa_type=String(16))
+    chat_id: str = Field(max_length=64)
+    key: str = Field(max_length=64)
+    message_id: str = Field(max_length=64)
+    sent_at: datetime = Field(sa_column=_instant())
+
+
+class FormSession(SQLModel, table=True):
+    """A guided form in progress (platforms without modals): one per person and chat."""
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: Platform = Field(sa_type=String(16))
+    chat_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    form: str = Field(sa_type=Text)  # the Form, as JSON
+    answers: str = Field(default="{}", sa_type=Text)  # answers so far, as JSON
+    step: int = 0
+    expires_at: datetime = Field(sa_column=_instant())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,15 +34,37 @@ async def person_by_identity(
 
 
 async def add_person(
-    session: AsyncSession, name: str, platform: Platform, external_id: str, now: datetime
+    session: AsyncSession,
+    name: str,
+    platform: Platform,
+    external_id: str,
+    now: datetime,
+    *,
+    dm_open: bool = False,
 ) -> Person:
     person = Person(display_name=name[:120], created_at=now)
     session.add(person)
     await session.flush()
     assert person.id is not None
-    session.add(Identity(person_id=person.id, platform=platform, external_id=external_id))
+    session.add(
+        Identity(person_id=person.id, platform=platform, external_id=external_id, dm_open=dm_open)
+    )
     await session.flush()
     return person
+
+
+async def mark_dm_open(session: AsyncSession, platform: Platform, external_id: str) -> None:
+    """Remember that this account talks to the bot privately."""
+    statement = (
+        update(Identity)
+        .where(
+            col(Identity.platform) == platform,
+            col(Identity.external_id) == external_id,
+            col(Identity.dm_open).is_(False),
+        )
+        .values(dm_open=True)
+    )
+    await session.exec(statement)
 
 
 async def identities_of(session: AsyncSession, person_id: int) -> Sequence[Identity]:
@@ -60,6 +83,21 @@ async def cohort_for_chat(session: AsyncSession, platform: Platform, chat_id: st
 
 async def chats_of(session: AsyncSession, cohort_id: int) -> Sequence[ChatLink]:
     return (await session.exec(select(ChatLink).where(ChatLink.cohort_id == cohort_id))).all()
+
+
+async def link_chat(
+    session: AsyncSession, cohort_id: int, platform: Platform, chat_id: str, title: str | None
+) -> ChatLink:
+    """Link a group chat to a cohort (moving it if it belonged to another)."""
+    statement = select(ChatLink).where(ChatLink.platform == platform, ChatLink.chat_id == chat_id)
+    link = (await session.exec(statement)).first()
+    if link is None:
+        link = ChatLink(cohort_id=cohort_id, platform=platform, chat_id=chat_id, title=title)
+    else:
+        link.cohort_id, link.title = cohort_id, title or link.title
+    session.add(link)
+    await session.flush()
+    return link
 
 
 async def cohort_by_invite(session: AsyncSession, code: str) -> Cohort | None:

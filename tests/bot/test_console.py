@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.models import Member, Person
+from cohorte.storage.models import ChatLink, Member, Person
 from tests.conftest import Transcript
 from tests.factories import seed_cohort
 
@@ -154,3 +154,27 @@ async def test_clock_moves(session: AsyncSession, transcript: Transcript) -> Non
 
     assert "sábado, 5 de abril · 23:30 (hora de Bogotá)" in out
     assert "domingo, 6 de abril · 23:30 (hora de Bogotá)" in out
+
+
+async def test_a_coordinator_links_a_group_chat(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+
+    out = await transcript.run(
+        """
+        :como sofia
+        :grupo equipo-nuevo
+        /vincular PRUEBA25
+        :como coordina
+        /vincular PRUEBA25
+        :privado
+        /vincular PRUEBA25
+        """
+    )
+
+    assert "Solo el equipo coordinador puede hacer eso." in out
+    assert "Este grupo ahora es el chat de Sprint de prueba" in out
+    assert "Escribe /vincular CODIGO dentro del chat grupal" in out
+    links = (await session.exec(select(ChatLink).where(ChatLink.chat_id == "equipo-nuevo"))).all()
+    assert len(links) == 1

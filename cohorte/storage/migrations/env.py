@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from cohorte.storage import models  # noqa: F401  (registers the tables)
+from cohorte.storage import tables  # noqa: F401  (registers every table)
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -1,0 +1,81 @@
+"""Guided forms: a form becomes questions in chat, its state in the database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cohorte.handlers import help
+from cohorte.handlers.context import Context
+from cohorte.handlers.messages import FieldKind, Form, FormField, Reply
+from cohorte.handlers.router import Core, Router
+from cohorte.scheduling.clock import ManualClock
+from cohorte.storage.db import SessionFactory
+from tests.conftest import Transcript
+
+SURVEY = Form(
+    title="Encuesta breve",
+    submit="fs:7",
+    fields=(
+        FormField("color", "¿Color?", FieldKind.CHOICE, (("r", "Rojo"), ("v", "Verde"))),
+        FormField("nota", "¿Algo más?", required=False, max_length=20),
+        FormField("nombre", "¿Tu nombre?"),
+    ),
+)
+
+
+def survey_router() -> Router:
+    router = Router()
+    help.register(router)
+
+    async def ask(ctx: Context, args: str) -> list[Reply]:
+        return [Reply("Vamos.", form=SURVEY)]
+
+    async def submitted(ctx: Context, args: list[str]) -> list[Reply]:
+        values = ctx.incoming.form_values or {}
+        return [Reply(f"Recibido {args}: {sorted(values.items())}")]
+
+    router.command(("preguntar",), ask, "")
+    router.button("fs", submitted)
+    return router
+
+
+async def test_a_form_is_asked_step_by_step(sessions: SessionFactory, clock: ManualClock) -> None:
+    transcript = Transcript(Core(sessions, clock, survey_router()), clock)
+
+    out = await transcript.run(
+        """
+        /preguntar
+        azul
+        :b Verde
+        esto es demasiado largo para la nota
+        :b Saltar
+        /ayuda
+        Ana
+        """
+    )
+
+    assert "Vamos." in out
+    assert "Encuesta breve — responde unas preguntas; /cancelar para dejarlo." in out
+    assert "(1/3) ¿Color?" in out
+    assert "Elige uno de los botones, por favor." in out
+    assert "(2/3) ¿Algo más?" in out
+    assert "Esa respuesta es demasiado larga (36 caracteres); el límite es 20." in out
+    assert "(3/3) ¿Tu nombre?" in out
+    assert "Lo que puedes hacer:" in out  # commands still work mid-form
+    assert "Recibido ['7']: [('color', 'v'), ('nombre', 'Ana'), ('nota', '')]" in out
+
+
+async def test_forms_can_be_cancelled_and_expire(
+    sessions: SessionFactory, clock: ManualClock
+) -> None:
+    transcript = Transcript(Core(sessions, clock, survey_router()), clock)
+
+    out = await transcript.run("/preguntar\n/cancelar\n/cancelar\nhola")
+    assert "Listo, cancelé el formulario." in out
+    assert "No hay nada que cancelar." in out
+    assert "No entendí." in out
+
+    await transcript.run("/preguntar\n:b Rojo")
+    clock.advance(timedelta(hours=1))
+    out = await transcript.run("una nota")
+    assert "No entendí." in out  # the expired form no longer captures text
