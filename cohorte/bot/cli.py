@@ -22,6 +22,7 @@ from cohorte.bot.bootstrap import App, DatabaseBusyError, bootstrap
 from cohorte.bot.config import Settings
 from cohorte.bot.console import ConsoleChat
 from cohorte.bot.logs import configure_logging
+from cohorte.bot.runtime import serve
 from cohorte.handlers.cohort_file import (
     CohortFileError,
     export_cohort,
@@ -86,12 +87,16 @@ def run() -> None:
         typer.echo(t._("No Slack or Telegram token configured: starting the console chat."))
         _console(settings, script=None, actor=None, clock=None)
         return
-    raise _fail(
-        t._(
-            "The Slack and Telegram adapters are not part of this version yet; "
-            "unset their tokens to use the console."
-        )
-    )
+    configure_logging(settings)
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    app_ = await _open(settings)
+    try:
+        await serve(app_)
+    finally:
+        await app_.close()
 
 
 @app.command()
