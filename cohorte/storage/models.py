@@ -40,6 +40,12 @@ class Cohort(SQLModel, table=True):
     weeks: int = Field(default=12)
     invite_code: str = Field(max_length=32, unique=True)
     meeting_url: str | None = Field(default=None, max_length=500)
+    # Reminder lead times in minutes per event kind, as JSON; empty means the defaults.
+    reminder_leads: str = Field(default="{}", sa_type=Text)
+    # Async check-in questions (JSON list of strings); empty means the catalog defaults.
+    checkin_questions: str = Field(default="[]", sa_type=Text)
+    # Days without a status update before a team is nudged.
+    nudge_after_days: int = Field(default=10)
     created_at: datetime = Field(sa_column=_instant())
 
 
@@ -118,6 +124,7 @@ class Event(SQLModel, table=True):
     duration_minutes: int = Field(default=60)
     meeting_url: str | None = Field(default=None, max_length=500)
     description: str | None = Field(default=None, max_length=2000)
+    cancelled_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
 class InboundEvent(SQLModel, table=True):

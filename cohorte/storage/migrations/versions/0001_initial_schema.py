@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 12:24:32.624600
+Create Date: 2026-11-27 12:26:55.715588
 """
 
 from collections.abc import Sequence
@@ -31,6 +31,9 @@ def upgrade() -> None:
         sa.Column("weeks", sa.Integer(), nullable=False),
         sa.Column("invite_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("meeting_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("reminder_leads", sa.Text(), nullable=False),
+        sa.Column("checkin_questions", sa.Text(), nullable=False),
+        sa.Column("nudge_after_days", sa.Integer(), nullable=False),
         sa.Column("created_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("invite_code"),
@@ -92,6 +95,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_chatlink_cohort_id"), ["cohort_id"], unique=False)
 
     op.create_table(
+        "deliverable",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.Column("template_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("rdc7", sa.Boolean(), nullable=False),
+        sa.Column("rdc8", sa.Boolean(), nullable=False),
+        sa.Column("optional", sa.Boolean(), nullable=False),
+        sa.Column("due_week", sa.Integer(), nullable=True),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("all_teams", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("created_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("cohort_id", "code"),
+    )
+    with op.batch_alter_table("deliverable", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_deliverable_cohort_id"), ["cohort_id"], unique=False)
+
+    op.create_table(
         "event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cohort_id", sa.Integer(), nullable=False),
@@ -101,6 +127,7 @@ def upgrade() -> None:
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("meeting_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.Column("cancelled_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -139,6 +166,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_team_cohort_id"), ["cohort_id"], unique=False)
 
     op.create_table(
+        "deliverableteam",
+        sa.Column("deliverable_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["deliverable_id"], ["deliverable.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("deliverable_id", "team_id"),
+    )
+    op.create_table(
+        "delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("chat_link_id", sa.Integer(), nullable=True),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("ref", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("due_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("lease_until", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("sent_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("late", sa.Boolean(), nullable=False),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("created_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["chat_link_id"], ["chatlink.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("dedupe_key"),
+    )
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_delivery_cohort_id"), ["cohort_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_delivery_ref"), ["ref"], unique=False)
+        batch_op.create_index("ix_delivery_state_due", ["state", "due_at"], unique=False)
+
+    op.create_table(
         "member",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cohort_id", sa.Integer(), nullable=False),
@@ -157,16 +223,191 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_member_cohort_id"), ["cohort_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_member_person_id"), ["person_id"], unique=False)
 
+    op.create_table(
+        "series",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("weekday", sa.Integer(), nullable=False),
+        sa.Column("local_time", sa.Time(), nullable=False),
+        sa.Column("zone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("interval_weeks", sa.Integer(), nullable=False),
+        sa.Column("first_date", sa.Date(), nullable=False),
+        sa.Column("last_date", sa.Date(), nullable=False),
+        sa.Column("duration_minutes", sa.Integer(), nullable=False),
+        sa.Column("meeting_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("created_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("series", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_series_cohort_id"), ["cohort_id"], unique=False)
+
+    op.create_table(
+        "checkinanswer",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("ref", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("answers", sa.Text(), nullable=False),
+        sa.Column("created_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("ref", "member_id"),
+    )
+    with op.batch_alter_table("checkinanswer", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_checkinanswer_cohort_id"), ["cohort_id"], unique=False)
+
+    op.create_table(
+        "poll",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("open_marker", sa.Integer(), nullable=True),
+        sa.Column("zone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("duration_minutes", sa.Integer(), nullable=False),
+        sa.Column("deadline", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("winner_slot_id", sa.Integer(), nullable=True),
+        sa.Column("series_id", sa.Integer(), nullable=True),
+        sa.Column("all_voted_notified", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["created_by"], ["person.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["series_id"], ["series.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("cohort_id", "purpose", "open_marker"),
+    )
+    with op.batch_alter_table("poll", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_poll_cohort_id"), ["cohort_id"], unique=False)
+
+    op.create_table(
+        "serieschange",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("original_date", sa.Date(), nullable=False),
+        sa.Column("cancelled", sa.Boolean(), nullable=False),
+        sa.Column("new_start", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["series_id"], ["series.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("series_id", "original_date"),
+    )
+    with op.batch_alter_table("serieschange", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_serieschange_series_id"), ["series_id"], unique=False)
+
+    op.create_table(
+        "statusupdate",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("deliverable_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=True),
+        sa.Column("previous", sa.String(length=16), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("link", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("created_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["deliverable_id"], ["deliverable.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("statusupdate", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_statusupdate_cohort_id"), ["cohort_id"], unique=False)
+        batch_op.create_index(
+            "ix_statusupdate_deliverable_team", ["deliverable_id", "team_id"], unique=False
+        )
+
+    op.create_table(
+        "pollslot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("weekday", sa.Integer(), nullable=False),
+        sa.Column("local_time", sa.Time(), nullable=False),
+        sa.ForeignKeyConstraint(["poll_id"], ["poll.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("poll_id", "weekday", "local_time"),
+    )
+    with op.batch_alter_table("pollslot", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pollslot_poll_id"), ["poll_id"], unique=False)
+
+    op.create_table(
+        "vote",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("slot_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("choice", sa.String(length=8), nullable=False),
+        sa.Column("updated_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["poll_id"], ["poll.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["slot_id"], ["pollslot.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("poll_id", "member_id", "slot_id"),
+    )
+    with op.batch_alter_table("vote", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_vote_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_vote_poll_id"), ["poll_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("vote", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_vote_poll_id"))
+        batch_op.drop_index(batch_op.f("ix_vote_member_id"))
+
+    op.drop_table("vote")
+    with op.batch_alter_table("pollslot", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pollslot_poll_id"))
+
+    op.drop_table("pollslot")
+    with op.batch_alter_table("statusupdate", schema=None) as batch_op:
+        batch_op.drop_index("ix_statusupdate_deliverable_team")
+        batch_op.drop_index(batch_op.f("ix_statusupdate_cohort_id"))
+
+    op.drop_table("statusupdate")
+    with op.batch_alter_table("serieschange", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_serieschange_series_id"))
+
+    op.drop_table("serieschange")
+    with op.batch_alter_table("poll", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_poll_cohort_id"))
+
+    op.drop_table("poll")
+    with op.batch_alter_table("checkinanswer", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_checkinanswer_cohort_id"))
+
+    op.drop_table("checkinanswer")
+    with op.batch_alter_table("series", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_series_cohort_id"))
+
+    op.drop_table("series")
     with op.batch_alter_table("member", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_member_person_id"))
         batch_op.drop_index(batch_op.f("ix_member_cohort_id"))
 
     op.drop_table("member")
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.drop_index("ix_delivery_state_due")
+        batch_op.drop_index(batch_op.f("ix_delivery_ref"))
+        batch_op.drop_index(batch_op.f("ix_delivery_cohort_id"))
+
+    op.drop_table("delivery")
+    op.drop_table("deliverableteam")
     with op.batch_alter_table("team", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_cohort_id"))
 
@@ -179,6 +420,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_event_cohort_id"))
 
     op.drop_table("event")
+    with op.batch_alter_table("deliverable", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deliverable_cohort_id"))
+
+    op.drop_table("deliverable")
     with op.batch_alter_table("chatlink", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_chatlink_cohort_id"))
 
