@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.bot.bootstrap import build_router
+from cohorte.bot.bootstrap import Assembly, assemble
 from cohorte.bot.console import ConsoleChat
 from cohorte.handlers.router import Core
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage import tables  # noqa: F401  (every table, for TRUNCATE)
 from cohorte.storage.db import SessionFactory, create_engine, normalise_url, session_factory
 from cohorte.storage.migrate import upgrade
+from cohorte.storage.models import Platform
 
 POSTGRES_URL = os.environ.get("COHORTE_TEST_DATABASE_URL")
 
@@ -118,16 +119,29 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def core(sessions: SessionFactory, clock: ManualClock) -> Core:
-    return Core(sessions, clock, build_router())
+def assembly(sessions: SessionFactory, clock: ManualClock) -> Assembly:
+    """The core and the scheduler, as the real bot wires them."""
+    return assemble(sessions, clock)
+
+
+@pytest.fixture
+def core(assembly: Assembly) -> Core:
+    return assembly.core
 
 
 class Transcript:
-    """Drives the console chat line by line and keeps what it printed."""
+    """Drives the console chat line by line and keeps what it printed.
 
-    def __init__(self, core: Core, clock: ManualClock) -> None:
+    Scheduled messages print too: moving the clock with `:reloj` runs the
+    scheduler, as in the real console.
+    """
+
+    def __init__(self, core: Core, clock: ManualClock, assembly: Assembly | None = None) -> None:
         self.lines: list[str] = []
-        self.chat = ConsoleChat(core, clock, self._write)
+        ticker = assembly.ticker if assembly is not None else None
+        self.chat = ConsoleChat(core, clock, self._write, ticker=ticker)
+        if assembly is not None:
+            assembly.messengers[Platform.CONSOLE] = self.chat.messenger
 
     def _write(self, line: str) -> None:
         self.lines.append(line)
@@ -145,5 +159,5 @@ class Transcript:
 
 
 @pytest.fixture
-def transcript(core: Core, clock: ManualClock) -> Transcript:
-    return Transcript(core, clock)
+def transcript(assembly: Assembly, clock: ManualClock) -> Transcript:
+    return Transcript(assembly.core, clock, assembly)

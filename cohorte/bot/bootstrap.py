@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -12,10 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cohorte.bot.config import Settings
 from cohorte.handlers import cohort, help
+from cohorte.handlers.delivery import Capabilities, DeliveryService
+from cohorte.handlers.messages import Messenger
 from cohorte.handlers.router import Core, Router
 from cohorte.scheduling.clock import Clock, SystemClock
+from cohorte.scheduling.outbox import DeliveryWorker
+from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.db import SessionFactory, create_engine, session_factory
 from cohorte.storage.migrate import upgrade
+from cohorte.storage.models import Platform
 
 
 class DatabaseBusyError(RuntimeError):
@@ -29,6 +35,35 @@ def build_router() -> Router:
     return router
 
 
+def build_capabilities() -> Capabilities:
+    """Planners and renderers of every capability (scheduled messages and actions)."""
+    capabilities = Capabilities()
+    return capabilities
+
+
+@dataclass
+class Assembly:
+    """The core and the scheduler, wired together over one database."""
+
+    core: Core
+    ticker: Ticker
+    capabilities: Capabilities
+    # The messenger of each running platform, filled by the runtime or the console.
+    messengers: dict[Platform, Messenger]
+
+
+def assemble(sessions: SessionFactory, clock: Clock) -> Assembly:
+    capabilities = build_capabilities()
+    messengers: dict[Platform, Messenger] = {}
+    delivery = DeliveryService(sessions, clock, capabilities, messengers)
+    worker = DeliveryWorker(
+        sessions, clock, delivery.deliver, f"{socket.gethostname()}:{os.getpid()}"
+    )
+    ticker = Ticker(sessions, clock, capabilities.planners, worker)
+    core = Core(sessions, clock, build_router(), kick=ticker.tick)
+    return Assembly(core, ticker, capabilities, messengers)
+
+
 @dataclass
 class App:
     settings: Settings
@@ -36,9 +71,13 @@ class App:
     sessions: SessionFactory
     clock: Clock
     core: Core
+    ticker: Ticker
+    # Filled by the runtime with the messenger of each running platform.
+    messengers: dict[Platform, Messenger] = field(default_factory=dict)
     _lock: IO[str] | None = field(default=None, repr=False)
 
     async def close(self) -> None:
+        self.ticker.stop()
         await self.engine.dispose()
         if self._lock is not None:
             self._lock.close()
@@ -80,5 +119,5 @@ async def bootstrap(
         await upgrade(engine)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
-    core = Core(sessions, clock, build_router())
-    return App(settings, engine, sessions, clock, core, lock)
+    parts = assemble(sessions, clock)
+    return App(settings, engine, sessions, clock, parts.core, parts.ticker, parts.messengers, lock)

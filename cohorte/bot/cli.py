@@ -34,7 +34,7 @@ from cohorte.scheduling.clock import ManualClock, SystemClock
 from cohorte.storage import queries
 from cohorte.storage.db import create_engine, transaction
 from cohorte.storage.migrate import current_revision, head_revision, upgrade
-from cohorte.storage.models import Cohort, Event, Role
+from cohorte.storage.models import Cohort, Event, Platform, Role
 
 app = typer.Typer(
     help="Cohorte: el bot que acompaña el sprint de 12 semanas de tu cohorte.",
@@ -143,13 +143,15 @@ async def _console_session(
                 cohorts = await _cohorts(app_)
         home_zone = cohorts[-1].home_zone if cohorts else "America/Bogota"
         out = _plain_writer() if not interactive else _rich_writer()
-        chat = ConsoleChat(app_.core, clock, out, home_zone=home_zone)
+        chat = ConsoleChat(app_.core, clock, out, home_zone=home_zone, ticker=app_.ticker)
+        app_.messengers[Platform.CONSOLE] = chat.messenger
         if clock_text:
             await chat.feed(f":reloj {clock_text}")
         elif cohorts:
             _start_clock_in_sprint(chat, clock, cohorts[-1])
         if actor:
             await chat.feed(f":como {actor}")
+        await chat.tick()  # catch up on anything due while the bot was off
         if script is not None:
             await _replay(chat, script.read_bytes())  # noqa: ASYNC240  (a small local file)
         else:

@@ -22,11 +22,13 @@ from cohorte.handlers.messages import (
     Here,
     Incoming,
     Reply,
+    SendOutcome,
 )
 from cohorte.handlers.router import Core
 from cohorte.handlers.text import fold
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock
+from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.models import Platform
 
 logger = logging.getLogger(__name__)
@@ -60,7 +62,13 @@ class ConsoleChat:
     actor: str = "invitado"
     in_group: bool = False
     t: Translator = field(default_factory=Translator)
+    # Runs the scheduler whenever the clock moves, so reminders fire in the console.
+    ticker: Ticker | None = None
     _buttons: dict[str, list[Button]] = field(default_factory=dict)
+
+    @property
+    def messenger(self) -> ConsoleMessenger:
+        return ConsoleMessenger(self)
 
     # -- what the console shows -------------------------------------------------
 
@@ -149,6 +157,8 @@ class ConsoleChat:
             await self._press(rest)
         elif word in ("reloj", "clock"):
             self._move_clock(rest)
+            if rest and self.ticker is not None:
+                await self.ticker.tick()
         elif word in ("ayuda", "help", "?"):
             self.write(self.help_text())
         else:
@@ -156,6 +166,10 @@ class ConsoleChat:
                 self.t._("Unknown console command :{word}. Type :ayuda.", word=word[:20])
             )
         return True
+
+    async def tick(self) -> None:
+        if self.ticker is not None:
+            await self.ticker.tick()
 
     def _check_name(self, name: str) -> None:
         if not _NAME.match(name):
@@ -223,3 +237,18 @@ class ConsoleChat:
                 "  # ...           " + t._("a comment (scripts)"),
             ]
         )
+
+
+class ConsoleMessenger:
+    """Prints the messages the scheduler sends, as their readers would see them."""
+
+    platform = Platform.CONSOLE
+
+    def __init__(self, chat: ConsoleChat) -> None:
+        self.chat = chat
+
+    async def send(self, reply: Reply) -> SendOutcome:
+        if not isinstance(reply.to, Direct | Group) or reply.to.platform is not Platform.CONSOLE:
+            return SendOutcome.UNREACHABLE
+        self.chat.show(reply)
+        return SendOutcome.SENT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Protocol
@@ -35,10 +36,8 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not in the main thread
-            pass
     http = HttpServer(app.settings.http_host, app.settings.http_port)
     adapters = build_adapters(app, http)
     await http.start()
@@ -47,8 +46,11 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
+            app.messengers[adapter.messenger.platform] = adapter.messenger
+        app.ticker.start()
         await stop.wait()
     finally:
+        app.ticker.stop()
         for adapter in reversed(started):
             await adapter.stop()
         await http.stop()

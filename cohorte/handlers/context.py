@@ -25,6 +25,8 @@ class Context:
     cohort: Cohort | None = None
     member: Member | None = None
     team: Team | None = None
+    # Set when the handler queued outbox deliveries: the core then wakes the sender.
+    outbox_dirty: bool = False
 
     @property
     def in_group(self) -> bool:

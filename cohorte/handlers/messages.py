@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from cohorte.scheduling.outbox import SendOutcome as SendOutcome  # adapters report with it
 from cohorte.storage.models import Platform
 
 # Telegram limits callback data to 64 bytes; every payload must fit.
@@ -143,18 +144,6 @@ class Reply:
     key: str | None = None
     # Platform user ids to mention (notify) in a group message.
     mentions: tuple[str, ...] = ()
-
-
-class SendOutcome(StrEnum):
-    """What became of one outgoing message."""
-
-    SENT = "sent"
-    # Certainly not delivered (refused connection, 429, 5xx answer): safe to retry later.
-    RETRY = "retry"
-    # The request left but no answer came back: it may have been delivered; do not resend.
-    AMBIGUOUS = "ambiguous"
-    # The platform refuses for good (no private chat with the bot, blocked, chat gone).
-    UNREACHABLE = "unreachable"
 
 
 class Messenger(Protocol):

@@ -102,21 +102,32 @@ def split_command(text: str) -> tuple[str, str] | None:
 class Core:
     """Answers incoming messages; shared by every adapter."""
 
-    def __init__(self, sessions: SessionFactory, clock: Clock, router: Router) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        router: Router,
+        kick: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.router = router
+        # Called after a handler queued deliveries (announcements), to send them now.
+        self.kick = kick
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         if incoming.event_id and not await self._first_delivery(incoming):
             logger.info("ignored redelivered %s event %s", incoming.platform, incoming.event_id)
             return []
         t = Translator()
+        ctx: Context | None = None
         try:
             async with transaction(self.sessions) as session:
                 ctx = await self._context(incoming, session)
                 t = ctx.t
                 replies = await self._dispatch(ctx)
+            if ctx.outbox_dirty and self.kick is not None:
+                await self.kick()
         except CohortError as error:
             replies = [Reply(error.render(t), ephemeral=True)]
         except Exception:

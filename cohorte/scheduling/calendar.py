@@ -1,0 +1,157 @@
+"""Pure calendar math: sprint weeks, wall-clock to UTC, expanding series.
+
+Recurring things are local wall-clock time + IANA zone; they are turned into
+UTC instants only here, one occurrence at a time, so a 10:00 session in
+America/Santiago stays at 10:00 local across the April and September changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+def to_utc(day: date, at: time, zone: str) -> datetime:
+    """The UTC instant of a local wall-clock time.
+
+    A time that does not exist (clocks jump forward over it) is taken as the
+    same distance after the jump (00:30 in a 00:00→01:00 gap becomes 01:30);
+    a time that exists twice (clocks go back) is the first of the two.
+    """
+    local = datetime.combine(day, at, tzinfo=ZoneInfo(zone)).replace(fold=0)
+    return local.astimezone(UTC)
+
+
+def local_date(instant: datetime, zone: str) -> date:
+    return instant.astimezone(ZoneInfo(zone)).date()
+
+
+def sprint_week(start_date: date, weeks: int, day: date) -> int | None:
+    """1-based sprint week of a local date, or None outside the sprint."""
+    if day < start_date:
+        return None
+    week = (day - start_date).days // 7 + 1
+    return week if week <= weeks else None
+
+
+def sprint_end(start_date: date, weeks: int) -> date:
+    """The last day (Sunday) of the sprint."""
+    return start_date + timedelta(weeks=weeks, days=-1)
+
+
+def on_or_after(day: date, weekday: int) -> date:
+    """The first date on or after `day` that falls on `weekday` (Monday = 0)."""
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def series_dates(first: date, last: date, interval_weeks: int = 1) -> Iterator[date]:
+    day = first
+    step = timedelta(weeks=max(1, interval_weeks))
+    while day <= last:
+        yield day
+        day += step
+
+
+class SeriesLike(Protocol):
+    id: int | None
+    kind: str
+    team_id: int | None
+    title: str
+    local_time: time
+    zone: str
+    interval_weeks: int
+    first_date: date
+    last_date: date
+    duration_minutes: int
+    meeting_url: str | None
+
+
+class ChangeLike(Protocol):
+    original_date: date
+    cancelled: bool
+    new_start: datetime | None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One session on the calendar, wherever it came from."""
+
+    ref: str  # "e12" for a one-off event, "s3:2025-05-06" for a series occurrence
+    kind: str  # session | checkin | masterclass | showtime
+    title: str
+    starts_at: datetime  # aware UTC
+    duration: timedelta
+    team_id: int | None = None
+    series_id: int | None = None
+    event_id: int | None = None
+    original_date: date | None = None
+    meeting_url: str | None = None
+    description: str | None = None
+    moved: bool = False
+    cancelled: bool = False
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + self.duration
+
+
+def series_ref(series_id: int, original: date) -> str:
+    return f"s{series_id}:{original.isoformat()}"
+
+
+def event_ref(event_id: int) -> str:
+    return f"e{event_id}"
+
+
+def parse_ref(ref: str) -> tuple[str, int, date | None]:
+    """'s3:2025-05-06' -> ('s', 3, date); 'e12' -> ('e', 12, None). Raises ValueError."""
+    kind, rest = ref[:1], ref[1:]
+    if kind == "e":
+        return kind, int(rest), None
+    if kind == "s":
+        number, _, day = rest.partition(":")
+        return kind, int(number), date.fromisoformat(day)
+    raise ValueError(f"not an occurrence reference: {ref!r}")
+
+
+def expand_series(
+    series: SeriesLike,
+    changes: Mapping[date, ChangeLike],
+    start: datetime,
+    end: datetime,
+    *,
+    include_cancelled: bool = False,
+) -> list[Occurrence]:
+    """Occurrences of `series` that start in [start, end), moved ones at their new time."""
+    assert series.id is not None
+    found = []
+    duration = timedelta(minutes=series.duration_minutes)
+    for day in series_dates(series.first_date, series.last_date, series.interval_weeks):
+        change = changes.get(day)
+        starts_at = to_utc(day, series.local_time, series.zone)
+        moved = False
+        if change is not None and change.new_start is not None and not change.cancelled:
+            starts_at, moved = change.new_start, True
+        cancelled = change is not None and change.cancelled
+        if cancelled and not include_cancelled:
+            continue
+        if start <= starts_at < end:
+            found.append(
+                Occurrence(
+                    ref=series_ref(series.id, day),
+                    kind=str(series.kind),
+                    title=series.title,
+                    starts_at=starts_at,
+                    duration=duration,
+                    team_id=series.team_id,
+                    series_id=series.id,
+                    original_date=day,
+                    meeting_url=series.meeting_url,
+                    moved=moved,
+                    cancelled=cancelled,
+                )
+            )
+    return found

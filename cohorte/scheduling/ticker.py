@@ -1,0 +1,97 @@
+"""The scheduler: APScheduler only wakes us; the plan lives in the database.
+
+Each tick runs every planner (each in its own transaction: enqueue deliveries,
+perform due actions) and then drains the outbox. One fixed in-memory interval
+job ticks regularly, and a one-off job with a fixed id wakes the worker exactly
+when the next delivery is due. After a restart nothing is lost: the next tick
+plans from the database again and catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.scheduling.clock import Clock
+from cohorte.scheduling.outbox import DeliveryWorker, DrainReport, next_due
+from cohorte.storage.db import SessionFactory, transaction
+
+logger = logging.getLogger(__name__)
+
+Planner = Callable[[AsyncSession, datetime], Awaitable[None]]
+
+TICK_JOB = "cohorte-tick"
+WAKE_JOB = "cohorte-wake"
+
+
+class Ticker:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        planners: list[Planner],
+        worker: DeliveryWorker,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.planners = planners
+        self.worker = worker
+        self._scheduler: AsyncIOScheduler | None = None
+
+    async def tick(self) -> DrainReport:
+        """Plan, then send everything due. Safe to call at any time, from anywhere."""
+        now = self.clock.now()
+        for planner in self.planners:
+            try:
+                async with transaction(self.sessions) as session:
+                    await planner(session, now)
+            except Exception:
+                logger.exception("planner %s failed", getattr(planner, "__qualname__", planner))
+        report = await self.worker.drain()
+        if report:
+            logger.info("tick: %s", report)
+        await self._schedule_wake()
+        return report
+
+    def start(self, every: timedelta = timedelta(seconds=30)) -> None:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=every.total_seconds()),
+            id=TICK_JOB,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=self.clock.now(),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+    async def _schedule_wake(self) -> None:
+        if self._scheduler is None:
+            return
+        async with self.sessions() as session:
+            due = await next_due(session, self.clock.now())
+        if due is None:
+            return
+        self._scheduler.add_job(
+            self.tick,
+            DateTrigger(run_date=max(due, self.clock.now())),
+            id=WAKE_JOB,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
