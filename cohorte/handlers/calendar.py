@@ -7,9 +7,16 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.scheduling.calendar import on_or_after, sprint_end
-from cohorte.storage.calendar import Series, SeriesKind
-from cohorte.storage.models import Cohort
+from cohorte.scheduling.calendar import (
+    Occurrence,
+    event_ref,
+    expand_series,
+    on_or_after,
+    sprint_end,
+)
+from cohorte.storage import queries
+from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
+from cohorte.storage.models import Cohort, Event
 
 
 async def set_weekly_session(
@@ -61,3 +68,102 @@ async def set_weekly_session(
     session.add(series)
     await session.flush()
     return series
+
+
+async def ensure_checkin_series(session: AsyncSession, cohort: Cohort, now: datetime) -> int:
+    """Create the biweekly check-in series of every team that has a slot and none yet."""
+    assert cohort.id is not None
+    existing = {
+        s.team_id
+        for s in (
+            await session.exec(
+                select(Series).where(
+                    Series.cohort_id == cohort.id, Series.kind == SeriesKind.CHECKIN
+                )
+            )
+        ).all()
+    }
+    created = 0
+    for team in await queries.teams_of(session, cohort.id):
+        if team.id in existing or team.checkin_weekday is None or team.checkin_time is None:
+            continue
+        session.add(
+            Series(
+                cohort_id=cohort.id,
+                kind=SeriesKind.CHECKIN,
+                team_id=team.id,
+                title="",
+                weekday=team.checkin_weekday,
+                local_time=team.checkin_time,
+                zone=team.zone,
+                interval_weeks=2,
+                first_date=on_or_after(cohort.start_date, team.checkin_weekday),
+                last_date=sprint_end(cohort.start_date, cohort.weeks),
+                duration_minutes=45,
+                meeting_url=cohort.meeting_url,
+                created_at=now,
+            )
+        )
+        created += 1
+    if created:
+        await session.flush()
+    return created
+
+
+async def cohort_occurrences(
+    session: AsyncSession,
+    cohort: Cohort,
+    start: datetime,
+    end: datetime,
+    *,
+    team_id: int | None = None,
+    include_cancelled: bool = False,
+) -> list[Occurrence]:
+    """Every session of the cohort starting in [start, end), earliest first.
+
+    With `team_id`, check-ins of other teams are left out (a participant's view);
+    without it, every team's check-ins are included (the coordinators' view).
+    """
+    assert cohort.id is not None
+    found: list[Occurrence] = []
+    all_series = (await session.exec(select(Series).where(Series.cohort_id == cohort.id))).all()
+    for series in all_series:
+        if team_id is not None and series.team_id is not None and series.team_id != team_id:
+            continue
+        changes = (
+            await session.exec(select(SeriesChange).where(SeriesChange.series_id == series.id))
+        ).all()
+        found += expand_series(
+            series,
+            {change.original_date: change for change in changes},
+            start,
+            end,
+            include_cancelled=include_cancelled,
+        )
+    events = (
+        await session.exec(
+            select(Event).where(
+                Event.cohort_id == cohort.id,
+                col(Event.starts_at) >= start,
+                col(Event.starts_at) < end,
+            )
+        )
+    ).all()
+    for event in events:
+        if event.cancelled_at is not None and not include_cancelled:
+            continue
+        assert event.id is not None
+        found.append(
+            Occurrence(
+                ref=event_ref(event.id),
+                kind=str(event.kind),
+                title=event.title,
+                starts_at=event.starts_at,
+                duration=timedelta(minutes=event.duration_minutes),
+                event_id=event.id,
+                meeting_url=event.meeting_url or cohort.meeting_url,
+                description=event.description,
+                cancelled=event.cancelled_at is not None,
+            )
+        )
+    return sorted(found, key=lambda o: (o.starts_at, o.ref))

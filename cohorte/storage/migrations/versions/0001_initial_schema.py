@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 12:26:55.715588
+Create Date: 2026-11-27 12:29:36.786520
 """
 
 from collections.abc import Sequence
