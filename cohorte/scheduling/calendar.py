@@ -56,23 +56,49 @@ def series_dates(first: date, last: date, interval_weeks: int = 1) -> Iterator[d
 
 
 class SeriesLike(Protocol):
-    id: int | None
-    kind: str
-    team_id: int | None
-    title: str
-    local_time: time
-    zone: str
-    interval_weeks: int
-    first_date: date
-    last_date: date
-    duration_minutes: int
-    meeting_url: str | None
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def team_id(self) -> int | None: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def local_time(self) -> time: ...
+
+    @property
+    def zone(self) -> str: ...
+
+    @property
+    def interval_weeks(self) -> int: ...
+
+    @property
+    def first_date(self) -> date: ...
+
+    @property
+    def last_date(self) -> date: ...
+
+    @property
+    def duration_minutes(self) -> int: ...
+
+    @property
+    def meeting_url(self) -> str | None: ...
 
 
 class ChangeLike(Protocol):
-    original_date: date
-    cancelled: bool
-    new_start: datetime | None
+    @property
+    def original_date(self) -> date: ...
+
+    @property
+    def cancelled(self) -> bool: ...
+
+    @property
+    def new_start(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
