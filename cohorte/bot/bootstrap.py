@@ -12,7 +12,7 @@ from typing import IO
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cohorte.bot.config import Settings
-from cohorte.handlers import cohort, help
+from cohorte.handlers import agenda, cohort, help, reminders
 from cohorte.handlers.delivery import Capabilities, DeliveryService
 from cohorte.handlers.messages import Messenger
 from cohorte.handlers.router import Core, Router
@@ -31,6 +31,7 @@ class DatabaseBusyError(RuntimeError):
 def build_router() -> Router:
     router = Router()
     cohort.register(router)
+    agenda.register(router)
     help.register(router)
     return router
 
@@ -38,6 +39,7 @@ def build_router() -> Router:
 def build_capabilities() -> Capabilities:
     """Planners and renderers of every capability (scheduled messages and actions)."""
     capabilities = Capabilities()
+    reminders.register_capabilities(capabilities)
     return capabilities
 
 
@@ -52,7 +54,7 @@ class Assembly:
     messengers: dict[Platform, Messenger]
 
 
-def assemble(sessions: SessionFactory, clock: Clock) -> Assembly:
+def assemble(sessions: SessionFactory, clock: Clock, public_url: str | None = None) -> Assembly:
     capabilities = build_capabilities()
     messengers: dict[Platform, Messenger] = {}
     delivery = DeliveryService(sessions, clock, capabilities, messengers)
@@ -60,7 +62,7 @@ def assemble(sessions: SessionFactory, clock: Clock) -> Assembly:
         sessions, clock, delivery.deliver, f"{socket.gethostname()}:{os.getpid()}"
     )
     ticker = Ticker(sessions, clock, capabilities.planners, worker)
-    core = Core(sessions, clock, build_router(), kick=ticker.tick)
+    core = Core(sessions, clock, build_router(), kick=ticker.tick, public_url=public_url)
     return Assembly(core, ticker, capabilities, messengers)
 
 
@@ -119,5 +121,5 @@ async def bootstrap(
         await upgrade(engine)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
-    parts = assemble(sessions, clock)
+    parts = assemble(sessions, clock, settings.public_url)
     return App(settings, engine, sessions, clock, parts.core, parts.ticker, parts.messengers, lock)

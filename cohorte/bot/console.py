@@ -248,7 +248,7 @@ class ConsoleMessenger:
         self.chat = chat
 
     async def send(self, reply: Reply) -> SendOutcome:
-        if not isinstance(reply.to, Direct | Group) or reply.to.platform is not Platform.CONSOLE:
+        if not isinstance(reply.to, Direct | Group) or reply.to.platform != Platform.CONSOLE:
             return SendOutcome.UNREACHABLE
         self.chat.show(reply)
         return SendOutcome.SENT

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from cohorte.bot.bootstrap import App
 from cohorte.bot.http import HttpServer
+from cohorte.bot.telegram import TelegramAdapter
 from cohorte.handlers.messages import Messenger
 
 logger = logging.getLogger(__name__)
@@ -18,7 +19,8 @@ logger = logging.getLogger(__name__)
 class Adapter(Protocol):
     """One platform: receives events into the core, sends replies and reminders."""
 
-    messenger: Messenger
+    @property
+    def messenger(self) -> Messenger: ...
 
     async def start(self) -> None: ...
 
@@ -28,6 +30,12 @@ class Adapter(Protocol):
 def build_adapters(app: App, http: HttpServer) -> list[Adapter]:
     """Every platform whose tokens are configured (adapters add their routes to `http`)."""
     adapters: list[Adapter] = []
+    if app.settings.telegram_enabled:
+        adapters.append(TelegramAdapter(app.settings, app.core, http))
+    if app.settings.slack_enabled:
+        from cohorte.bot.slack import SlackAdapter  # loads slack-bolt only when configured
+
+        adapters.append(SlackAdapter(app.settings, app.core, http))
     return adapters
 
 

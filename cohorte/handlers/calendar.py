@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,6 +12,7 @@ from cohorte.scheduling.calendar import (
     event_ref,
     expand_series,
     on_or_after,
+    parse_ref,
     sprint_end,
 )
 from cohorte.storage import queries
@@ -150,20 +151,50 @@ async def cohort_occurrences(
         )
     ).all()
     for event in events:
-        if event.cancelled_at is not None and not include_cancelled:
-            continue
-        assert event.id is not None
-        found.append(
-            Occurrence(
-                ref=event_ref(event.id),
-                kind=str(event.kind),
-                title=event.title,
-                starts_at=event.starts_at,
-                duration=timedelta(minutes=event.duration_minutes),
-                event_id=event.id,
-                meeting_url=event.meeting_url or cohort.meeting_url,
-                description=event.description,
-                cancelled=event.cancelled_at is not None,
+        if event.cancelled_at is None or include_cancelled:
+            found.append(_event_occurrence(event, cohort))
+    return sorted(found, key=lambda o: (o.starts_at, o.ref))
+
+
+async def find_occurrence(session: AsyncSession, cohort: Cohort, ref: str) -> Occurrence | None:
+    """The occurrence named by `ref` ("e12", "s3:2025-05-06"), cancelled ones included."""
+    try:
+        kind, number, day = parse_ref(ref)
+    except ValueError:
+        return None
+    if kind == "e":
+        event = await session.get(Event, number)
+        if event is None or event.cohort_id != cohort.id:
+            return None
+        return _event_occurrence(event, cohort)
+    series = await session.get(Series, number)
+    if series is None or series.cohort_id != cohort.id or day is None:
+        return None
+    change = (
+        await session.exec(
+            select(SeriesChange).where(
+                SeriesChange.series_id == series.id, SeriesChange.original_date == day
             )
         )
-    return sorted(found, key=lambda o: (o.starts_at, o.ref))
+    ).first()
+    wide_start = datetime.combine(day - timedelta(days=400), time(0), tzinfo=UTC)
+    wide_end = datetime.combine(day + timedelta(days=400), time(0), tzinfo=UTC)
+    found = expand_series(
+        series, {day: change} if change else {}, wide_start, wide_end, include_cancelled=True
+    )
+    return next((o for o in found if o.original_date == day), None)
+
+
+def _event_occurrence(event: Event, cohort: Cohort) -> Occurrence:
+    assert event.id is not None
+    return Occurrence(
+        ref=event_ref(event.id),
+        kind=str(event.kind),
+        title=event.title,
+        starts_at=event.starts_at,
+        duration=timedelta(minutes=event.duration_minutes),
+        event_id=event.id,
+        meeting_url=event.meeting_url or cohort.meeting_url,
+        description=event.description,
+        cancelled=event.cancelled_at is not None,
+    )

@@ -27,6 +27,8 @@ class Context:
     team: Team | None = None
     # Set when the handler queued outbox deliveries: the core then wakes the sender.
     outbox_dirty: bool = False
+    # Public base URL of the bot's HTTP server, when it has one (calendar feeds).
+    public_url: str | None = None
 
     @property
     def in_group(self) -> bool:

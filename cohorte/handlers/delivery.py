@@ -53,6 +53,7 @@ class RenderContext:
         return self.person is None
 
 
+# Returns None when there is nothing to send any more (the delivery is dropped).
 Renderer = Callable[[RenderContext], Awaitable[Reply | None]]
 
 
@@ -183,7 +184,7 @@ class DeliveryService:
                     return SendOutcome.UNREACHABLE
                 reply = await render(base)
                 if reply is None:
-                    return SendOutcome.SENT  # nothing to say any more (e.g. everyone voted)
+                    return SendOutcome.SKIPPED  # nothing to say any more
                 return await self._send(
                     link.platform, replace(reply, to=Group(link.platform, link.chat_id))
                 )
@@ -208,7 +209,7 @@ class DeliveryService:
         )
         reply = await render(ctx)
         if reply is None:
-            return SendOutcome.SENT
+            return SendOutcome.SKIPPED
         identities = (
             await session.exec(select(Identity).where(Identity.person_id == person.id))
         ).all()
@@ -216,7 +217,7 @@ class DeliveryService:
         for identity in sorted(identities, key=lambda i: not i.dm_open):
             if identity.platform not in self.messengers:
                 continue
-            if identity.platform is Platform.TELEGRAM and not identity.dm_open:
+            if identity.platform == Platform.TELEGRAM and not identity.dm_open:
                 continue  # a Telegram bot cannot open a private chat
             outcome = await self._send(
                 identity.platform,

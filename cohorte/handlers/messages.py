@@ -149,7 +149,8 @@ class Reply:
 class Messenger(Protocol):
     """Sends replies that nobody asked for (reminders, announcements) on one platform."""
 
-    platform: Platform
+    @property
+    def platform(self) -> Platform: ...
 
     async def send(self, reply: Reply) -> SendOutcome:
         """Deliver `reply` to its `Direct` or `Group` destination."""

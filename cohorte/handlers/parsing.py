@@ -8,7 +8,7 @@ message for the user.
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time, timedelta
 
 from babel.dates import get_day_names
 
@@ -77,3 +77,95 @@ def weekday_name(weekday: int, language: str) -> str:
     if not 0 <= weekday <= 6:
         raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), not {weekday}")
     return str(get_day_names("wide", locale=language.replace("-", "_"))[weekday])
+
+
+_MONTHS: dict[str, int] = {
+    name: month
+    for month, names in enumerate(
+        (
+            ("enero", "ene", "january", "jan"),
+            ("febrero", "feb", "february"),
+            ("marzo", "mar", "march"),
+            ("abril", "abr", "april", "apr"),
+            ("mayo", "may"),
+            ("junio", "jun", "june"),
+            ("julio", "jul", "july"),
+            ("agosto", "ago", "august", "aug"),
+            ("septiembre", "setiembre", "sep", "sept", "set", "september"),
+            ("octubre", "oct", "october"),
+            ("noviembre", "nov", "november"),
+            ("diciembre", "dic", "december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_RELATIVE = {"hoy": 0, "today": 0, "manana": 1, "tomorrow": 1, "pasado manana": 2}
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
+_WORDS_DATE = re.compile(r"^(\d{1,2})\s+(?:de\s+)?([a-z]+)\.?(?:\s+(?:de\s+|del\s+)?(\d{4}))?$")
+
+
+def _guess_year(day: int, month: int, today: date) -> date:
+    """Without a year, the date closest ahead: up to two months back counts as this year."""
+    candidate = date(today.year, month, day)
+    if candidate < today - timedelta(days=60):
+        candidate = date(today.year + 1, month, day)
+    return candidate
+
+
+def parse_day(text: str, today: date) -> date:
+    """A calendar day as people write it, relative to `today`.
+
+    "2025-05-06", "6/5", "6/5/2025", "6 de mayo", "6 mayo 2025", "hoy",
+    "mañana", "pasado mañana", a weekday ("martes": the next one, today
+    included), and a weekday before a date ("mar 6/5", which must agree).
+    Day before month. Raises `ValueError` for anything else.
+    """
+    words = fold(text).replace(",", " ").split()
+    if not words:
+        raise ValueError("empty date")
+    weekday = None
+    if len(words) > 1 and words[0].removesuffix(".") in _WEEKDAYS:
+        weekday = parse_weekday(words[0])
+        words = words[1:]
+    joined = " ".join(words)
+    result = _parse_plain_day(joined, today)
+    if weekday is not None and result.weekday() != weekday:
+        raise ValueError(f"{text!r}: that date is not a {weekday}")
+    return result
+
+
+def _parse_plain_day(text: str, today: date) -> date:
+    if text in _RELATIVE:
+        return today + timedelta(days=_RELATIVE[text])
+    if text.removesuffix(".") in _WEEKDAYS:
+        weekday = _WEEKDAYS[text.removesuffix(".")]
+        return today + timedelta(days=(weekday - today.weekday()) % 7)
+    if match := _ISO_DATE.match(text):
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    if match := _NUMERIC_DATE.match(text):
+        day, month = int(match[1]), int(match[2])
+        if match[3]:
+            year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
+            return date(year, month, day)
+        return _guess_year(day, month, today)
+    if (match := _WORDS_DATE.match(text)) and match[2] in _MONTHS:
+        day, month = int(match[1]), _MONTHS[match[2]]
+        if match[3]:
+            return date(int(match[3]), month, day)
+        return _guess_year(day, month, today)
+    raise ValueError(f"not a date: {text!r}")
+
+
+def parse_when(text: str, today: date) -> tuple[date, time]:
+    """A day and a time: "6 de mayo 10:00", "mañana 9:30", "2025-05-06 16h".
+
+    The time is the last word (or "a las 10:00"). Raises `ValueError`.
+    """
+    folded = fold(text)
+    folded = re.sub(r"\s+a\s+las?\s+", " ", folded)
+    head, _, tail = folded.rpartition(" ")
+    if not head:
+        raise ValueError(f"no time in {text!r}")
+    return parse_day(head, today), parse_clock_time(tail)

@@ -108,7 +108,9 @@ class Core:
         clock: Clock,
         router: Router,
         kick: Callable[[], Awaitable[object]] | None = None,
+        public_url: str | None = None,
     ) -> None:
+        self.public_url = public_url
         self.sessions = sessions
         self.clock = clock
         self.router = router
@@ -171,6 +173,7 @@ class Core:
             cohort=cohort,
             member=member,
             team=team,
+            public_url=self.public_url,
         )
 
     async def _dispatch(self, ctx: Context) -> list[Reply]:

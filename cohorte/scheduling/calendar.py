@@ -132,6 +132,16 @@ def event_ref(event_id: int) -> str:
     return f"e{event_id}"
 
 
+def ref_code(ref: str) -> str:
+    """How people (and button payloads) write a reference: 's3:2025-05-06' -> 's3/2025-05-06'."""
+    return ref.replace(":", "/")
+
+
+def code_ref(code: str) -> str:
+    """The reference behind a code people typed; case and spaces forgiven."""
+    return code.strip().lower().replace("/", ":")
+
+
 def parse_ref(ref: str) -> tuple[str, int, date | None]:
     """'s3:2025-05-06' -> ('s', 3, date); 'e12' -> ('e', 12, None). Raises ValueError."""
     kind, rest = ref[:1], ref[1:]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -39,6 +39,8 @@ class SendOutcome(StrEnum):
     AMBIGUOUS = "ambiguous"
     # The platform refuses for good (no private chat with the bot, blocked, chat gone).
     UNREACHABLE = "unreachable"
+    # Nothing to send any more (the event moved or was cancelled since it was planned).
+    SKIPPED = "skipped"
 
 
 LEASE = timedelta(minutes=2)
@@ -57,7 +59,7 @@ class Planned:
     chat_link_id: int | None = None
     person_id: int | None = None
     ref: str = ""
-    data: dict[str, object] = field(default_factory=dict)
+    data: Mapping[str, object] = field(default_factory=dict)
 
 
 async def enqueue(session: AsyncSession, planned: Sequence[Planned], now: datetime) -> int:
@@ -78,7 +80,7 @@ async def enqueue(session: AsyncSession, planned: Sequence[Planned], now: dateti
                 chat_link_id=item.chat_link_id,
                 person_id=item.person_id,
                 ref=item.ref,
-                data=json.dumps(item.data, ensure_ascii=False, default=str),
+                data=json.dumps(dict(item.data), ensure_ascii=False, default=str),
                 due_at=item.due_at,
                 expires_at=item.expires_at,
                 state=DeliveryState.PENDING.value,
@@ -118,23 +120,42 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 async def claim_due(
     session: AsyncSession, now: datetime, worker: str, limit: int = 50, lease: timedelta = LEASE
 ) -> list[Delivery]:
-    """Lease up to `limit` due deliveries for `worker` (caller commits)."""
-    statement = (
-        select(Delivery)
+    """Lease up to `limit` due deliveries for `worker` (caller commits).
+
+    The claim is one conditional UPDATE, so even two connections to SQLite
+    cannot both take a row; PostgreSQL also skips rows another worker has locked.
+    """
+    candidates = (
+        select(Delivery.id)
         .where(_claimable(now), col(Delivery.due_at) <= now)
         .order_by(col(Delivery.due_at), col(Delivery.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = list((await session.exec(statement)).all())
-    for row in rows:
-        row.state = DeliveryState.CLAIMED
-        row.lease_until = now + lease
-        row.claimed_by = worker[:64]
-        row.attempts += 1
-        session.add(row)
-    await session.flush()
-    return rows
+    ids = list((await session.exec(candidates)).all())
+    if not ids:
+        return []
+    claim = (
+        update(Delivery)
+        .where(col(Delivery.id).in_(ids), _claimable(now))
+        .values(
+            state=DeliveryState.CLAIMED.value,
+            lease_until=now + lease,
+            claimed_by=worker[:64],
+            attempts=col(Delivery.attempts) + 1,
+        )
+        .returning(col(Delivery.id))
+    )
+    claimed = [row[0] for row in (await session.exec(claim)).all()]
+    if not claimed:
+        return []
+    rows = await session.exec(
+        select(Delivery)
+        .where(col(Delivery.id).in_(claimed))
+        .order_by(col(Delivery.due_at), col(Delivery.id))
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.all())
 
 
 async def next_due(session: AsyncSession, now: datetime) -> datetime | None:
@@ -209,7 +230,10 @@ class DeliveryWorker:
         except Exception:
             logger.exception("delivery %s failed unexpectedly", delivery.dedupe_key)
             outcome = SendOutcome.RETRY
-        if outcome is SendOutcome.SENT:
+        if outcome is SendOutcome.SKIPPED:
+            report.dropped += 1
+            await self._finish(delivery, DeliveryState.DROPPED, "superseded")
+        elif outcome is SendOutcome.SENT:
             report.sent += 1
             if late:
                 report.late += 1

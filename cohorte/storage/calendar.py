@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from cohorte.storage.types import UTCDateTime
+from cohorte.storage.types import UTCDateTime, enum_type
 
 
 class SeriesKind(StrEnum):
@@ -21,7 +21,7 @@ class Series(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
-    kind: SeriesKind = Field(sa_type=String(16))
+    kind: SeriesKind = Field(sa_type=enum_type(SeriesKind))
     team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
     title: str = Field(max_length=200)
     weekday: int  # Monday = 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from cohorte.storage.types import UTCDateTime
+from cohorte.storage.types import UTCDateTime, enum_type
 
 
 class Platform(StrEnum):
@@ -80,7 +80,7 @@ class Identity(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
-    platform: Platform = Field(sa_type=String(16))
+    platform: Platform = Field(sa_type=enum_type(Platform))
     external_id: str = Field(max_length=64)
     # The person has written to the bot privately, so the bot may message them
     # (Telegram bots cannot start a private chat).
@@ -96,8 +96,10 @@ class Member(SQLModel, table=True):
     cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
-    role: Role = Field(default=Role.PARTICIPANT, sa_type=String(16))
+    role: Role = Field(default=Role.PARTICIPANT, sa_type=enum_type(Role))
     dm_reminders: bool = Field(default=True)
+    # Secret part of this member's calendar subscription URL (created on first request).
+    calendar_token: str | None = Field(default=None, max_length=64, unique=True)
     joined_at: datetime = Field(sa_column=_instant())
 
 
@@ -108,7 +110,7 @@ class ChatLink(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
-    platform: Platform = Field(sa_type=String(16))
+    platform: Platform = Field(sa_type=enum_type(Platform))
     chat_id: str = Field(max_length=64)
     title: str | None = Field(default=None, max_length=200)
 
@@ -118,7 +120,7 @@ class Event(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
-    kind: EventKind = Field(sa_type=String(16))
+    kind: EventKind = Field(sa_type=enum_type(EventKind))
     title: str = Field(max_length=200)
     starts_at: datetime = Field(sa_column=_instant())
     duration_minutes: int = Field(default=60)
@@ -133,7 +135,7 @@ class InboundEvent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("platform", "event_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    platform: Platform = Field(sa_type=String(16))
+    platform: Platform = Field(sa_type=enum_type(Platform))
     event_id: str = Field(max_length=128)
     received_at: datetime = Field(sa_column=_instant())
 
@@ -144,7 +146,7 @@ class SentMessage(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("platform", "chat_id", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    platform: Platform = Field(sa_type=String(16))
+    platform: Platform = Field(sa_type=enum_type(Platform))
     chat_id: str = Field(max_length=64)
     key: str = Field(max_length=64)
     message_id: str = Field(max_length=64)
@@ -157,7 +159,7 @@ class FormSession(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    platform: Platform = Field(sa_type=String(16))
+    platform: Platform = Field(sa_type=enum_type(Platform))
     chat_id: str = Field(max_length=64)
     user_id: str = Field(max_length=64)
     form: str = Field(sa_type=Text)  # the Form, as JSON

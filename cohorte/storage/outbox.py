@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from cohorte.storage.types import UTCDateTime
+from cohorte.storage.types import UTCDateTime, enum_type
 
 
 class DeliveryState(StrEnum):
@@ -42,7 +42,7 @@ class Delivery(SQLModel, table=True):
     due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     # After this instant the message is useless (the event started): dropped, not sent.
     expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    state: DeliveryState = Field(default=DeliveryState.PENDING, sa_type=String(16))
+    state: DeliveryState = Field(default=DeliveryState.PENDING, sa_type=enum_type(DeliveryState))
     attempts: int = Field(default=0)
     lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     claimed_by: str | None = Field(default=None, max_length=64)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from cohorte.storage.types import UTCDateTime
+from cohorte.storage.types import UTCDateTime, enum_type
 
 
 class PollState(StrEnum):
@@ -33,7 +33,7 @@ class Poll(SQLModel, table=True):
     cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
     purpose: str = Field(default="weekly_session", max_length=32)
     title: str = Field(max_length=200)
-    state: PollState = Field(default=PollState.OPEN, sa_type=String(16))
+    state: PollState = Field(default=PollState.OPEN, sa_type=enum_type(PollState))
     open_marker: int | None = Field(default=1)
     zone: str = Field(max_length=64)  # the zone the slots are written in (cohort home)
     duration_minutes: int = Field(default=60)
@@ -63,5 +63,5 @@ class Vote(SQLModel, table=True):
     poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
     slot_id: int = Field(foreign_key="pollslot.id", ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
-    choice: Choice = Field(sa_type=String(8))
+    choice: Choice = Field(sa_type=enum_type(Choice, 8))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

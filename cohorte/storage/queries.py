@@ -18,6 +18,7 @@ from cohorte.storage.models import (
     Member,
     Person,
     Platform,
+    SentMessage,
     Team,
 )
 
@@ -150,3 +151,80 @@ async def record_inbound(
     # rowcount is unreliable here (psycopg may report -1): ask for the new id instead.
     result = await session.exec(statement.returning(col(InboundEvent.id)))
     return result.first() is not None
+
+
+async def identity_by_external_id(
+    session: AsyncSession, platform: Platform, external_id: str
+) -> Identity | None:
+    statement = select(Identity).where(
+        Identity.platform == platform, Identity.external_id == external_id
+    )
+    return (await session.exec(statement)).first()
+
+
+async def mark_dm_closed(session: AsyncSession, platform: Platform, external_id: str) -> None:
+    """Forget that this account can be messaged privately (it blocked the bot)."""
+    statement = (
+        update(Identity)
+        .where(
+            col(Identity.platform) == platform,
+            col(Identity.external_id) == external_id,
+            col(Identity.dm_open).is_(True),
+        )
+        .values(dm_open=False)
+    )
+    await session.exec(statement)
+
+
+async def move_chat(
+    session: AsyncSession, platform: Platform, old_chat_id: str, new_chat_id: str
+) -> ChatLink | None:
+    """A group chat changed its id (Telegram group -> supergroup): its cohort link follows.
+
+    Idempotent: if the new id is already linked, the old link is dropped.
+    """
+    statement = select(ChatLink).where(ChatLink.platform == platform)
+    old = (await session.exec(statement.where(ChatLink.chat_id == old_chat_id))).first()
+    new = (await session.exec(statement.where(ChatLink.chat_id == new_chat_id))).first()
+    if old is None:
+        return new
+    if new is not None:
+        await session.delete(old)
+        await session.flush()
+        return new
+    old.chat_id = new_chat_id
+    session.add(old)
+    await session.flush()
+    return old
+
+
+async def sent_message(
+    session: AsyncSession, platform: Platform, chat_id: str, key: str
+) -> SentMessage | None:
+    statement = select(SentMessage).where(
+        SentMessage.platform == platform, SentMessage.chat_id == chat_id, SentMessage.key == key
+    )
+    return (await session.exec(statement)).first()
+
+
+async def remember_sent_message(
+    session: AsyncSession,
+    platform: Platform,
+    chat_id: str,
+    key: str,
+    message_id: str,
+    now: datetime,
+) -> None:
+    """Record (or replace) where the keyed message lives, so that later replies edit it."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(SentMessage)
+        .values(
+            platform=platform.value, chat_id=chat_id, key=key, message_id=message_id, sent_at=now
+        )
+        .on_conflict_do_update(
+            index_elements=["platform", "chat_id", "key"],
+            set_={"message_id": message_id, "sent_at": now},
+        )
+    )
+    await session.exec(statement)

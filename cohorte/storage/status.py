@@ -1,14 +1,16 @@
-"""Deliverables, their status per team (with full history) and check-in answers."""
+"""Deliverables, their status per team (with full history), check-in answers; queries."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, Index, Text, UniqueConstraint, delete
+from sqlmodel import Field, SQLModel, col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.types import UTCDateTime
+from cohorte.storage.types import UTCDateTime, enum_type
 
 
 class Status(StrEnum):
@@ -54,8 +56,8 @@ class StatusUpdate(SQLModel, table=True):
     deliverable_id: int = Field(foreign_key="deliverable.id", ondelete="CASCADE")
     team_id: int = Field(foreign_key="team.id", ondelete="CASCADE")
     member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
-    previous: Status | None = Field(default=None, sa_type=String(16))
-    status: Status = Field(sa_type=String(16))
+    previous: Status | None = Field(default=None, sa_type=enum_type(Status))
+    status: Status = Field(sa_type=enum_type(Status))
     note: str | None = Field(default=None, max_length=1000)
     link: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -73,3 +75,132 @@ class CheckinAnswer(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
     answers: str = Field(sa_type=Text)  # JSON: {question: answer}
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class StatusDraft(SQLModel, table=True):
+    """A one-line report waiting for its author to say which deliverable they meant.
+
+    Kept in the database (not in memory) so that the buttons that resolve the
+    ambiguity work after a restart and on any process; old drafts are swept.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    status: Status = Field(sa_type=enum_type(Status))
+    note: str | None = Field(default=None, max_length=1000)
+    link: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# --- queries (they never commit) --------------------------------------------------------
+
+
+async def deliverables_of(session: AsyncSession, cohort_id: int) -> Sequence[Deliverable]:
+    """The cohort's deliverables in their display order."""
+    statement = (
+        select(Deliverable)
+        .where(Deliverable.cohort_id == cohort_id)
+        .order_by(col(Deliverable.position), col(Deliverable.id))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def assigned_teams(session: AsyncSession, cohort_id: int) -> dict[int, set[int]]:
+    """Team ids per deliverable, for the deliverables that are not for all teams."""
+    statement = (
+        select(DeliverableTeam)
+        .join(Deliverable, col(Deliverable.id) == col(DeliverableTeam.deliverable_id))
+        .where(Deliverable.cohort_id == cohort_id)
+    )
+    found: dict[int, set[int]] = {}
+    for row in (await session.exec(statement)).all():
+        found.setdefault(row.deliverable_id, set()).add(row.team_id)
+    return found
+
+
+async def set_assignment(
+    session: AsyncSession, deliverable: Deliverable, team_ids: Collection[int] | None
+) -> None:
+    """Assign a deliverable to some teams, or to all of them (`None`)."""
+    assert deliverable.id is not None
+    await session.exec(
+        delete(DeliverableTeam).where(col(DeliverableTeam.deliverable_id) == deliverable.id)
+    )
+    deliverable.all_teams = team_ids is None
+    session.add(deliverable)
+    for team_id in sorted(team_ids or ()):
+        session.add(DeliverableTeam(deliverable_id=deliverable.id, team_id=team_id))
+    await session.flush()
+
+
+async def current_updates(
+    session: AsyncSession, cohort_id: int
+) -> dict[tuple[int, int], StatusUpdate]:
+    """The latest update per (deliverable id, team id): the current statuses."""
+    latest = (
+        select(func.max(StatusUpdate.id))
+        .where(StatusUpdate.cohort_id == cohort_id)
+        .group_by(col(StatusUpdate.deliverable_id), col(StatusUpdate.team_id))
+    )
+    statement = select(StatusUpdate).where(col(StatusUpdate.id).in_(latest))
+    return {
+        (update.deliverable_id, update.team_id): update
+        for update in (await session.exec(statement)).all()
+    }
+
+
+async def current_update(
+    session: AsyncSession, deliverable_id: int, team_id: int
+) -> StatusUpdate | None:
+    statement = (
+        select(StatusUpdate)
+        .where(StatusUpdate.deliverable_id == deliverable_id, StatusUpdate.team_id == team_id)
+        .order_by(col(StatusUpdate.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def last_team_updates(session: AsyncSession, cohort_id: int) -> dict[int, StatusUpdate]:
+    """The most recent update of each team, whatever the deliverable."""
+    latest = (
+        select(func.max(StatusUpdate.id))
+        .where(StatusUpdate.cohort_id == cohort_id)
+        .group_by(col(StatusUpdate.team_id))
+    )
+    statement = select(StatusUpdate).where(col(StatusUpdate.id).in_(latest))
+    return {update.team_id: update for update in (await session.exec(statement)).all()}
+
+
+async def status_history(
+    session: AsyncSession,
+    cohort_id: int,
+    *,
+    deliverable_id: int | None = None,
+    team_id: int | None = None,
+) -> Sequence[StatusUpdate]:
+    """Every change, oldest first."""
+    statement = select(StatusUpdate).where(StatusUpdate.cohort_id == cohort_id)
+    if deliverable_id is not None:
+        statement = statement.where(StatusUpdate.deliverable_id == deliverable_id)
+    if team_id is not None:
+        statement = statement.where(StatusUpdate.team_id == team_id)
+    return (await session.exec(statement.order_by(col(StatusUpdate.id)))).all()
+
+
+async def checkin_answers(
+    session: AsyncSession, cohort_id: int, *, ref: str | None = None, team_id: int | None = None
+) -> Sequence[CheckinAnswer]:
+    """Check-in answers, oldest first; one check-in (`ref`) or all of them."""
+    statement = select(CheckinAnswer).where(CheckinAnswer.cohort_id == cohort_id)
+    if ref is not None:
+        statement = statement.where(CheckinAnswer.ref == ref)
+    if team_id is not None:
+        statement = statement.where(CheckinAnswer.team_id == team_id)
+    return (await session.exec(statement.order_by(col(CheckinAnswer.id)))).all()
+
+
+async def sweep_drafts(session: AsyncSession, before: datetime) -> None:
+    """Forget drafts nobody resolved."""
+    await session.exec(delete(StatusDraft).where(col(StatusDraft.created_at) < before))

@@ -65,8 +65,14 @@ def test_santiago_september_gap_and_april_overlap() -> None:
 
 
 def test_biweekly_series_cancelled_and_moved_occurrences() -> None:
-    series = FakeSeries(interval_weeks=2, zone="America/Bogota", first_date=date(2025, 4, 24),
-                        last_date=date(2025, 7, 10), kind="checkin", team_id=2)
+    series = FakeSeries(
+        interval_weeks=2,
+        zone="America/Bogota",
+        first_date=date(2025, 4, 24),
+        last_date=date(2025, 7, 10),
+        kind="checkin",
+        team_id=2,
+    )
     moved_to = datetime(2025, 5, 9, 15, 0, tzinfo=UTC)
     changes = {
         date(2025, 5, 8): FakeChange(date(2025, 5, 8), new_start=moved_to),
@@ -76,11 +82,19 @@ def test_biweekly_series_cancelled_and_moved_occurrences() -> None:
         series, changes, datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
     )
     days = [o.original_date for o in found]
-    assert days == [date(2025, 4, 24), date(2025, 5, 8), date(2025, 6, 5), date(2025, 6, 19),
-                    date(2025, 7, 3)]
+    assert days == [
+        date(2025, 4, 24),
+        date(2025, 5, 8),
+        date(2025, 6, 5),
+        date(2025, 6, 19),
+        date(2025, 7, 3),
+    ]
     assert found[1].starts_at == moved_to and found[1].moved
     with_cancelled = expand_series(
-        series, changes, datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC),
+        series,
+        changes,
+        datetime(2025, 1, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=UTC),
         include_cancelled=True,
     )
     assert [o.cancelled for o in with_cancelled].count(True) == 1
@@ -88,7 +102,9 @@ def test_biweekly_series_cancelled_and_moved_occurrences() -> None:
 
 def test_window_is_half_open() -> None:
     found = expand_series(
-        FakeSeries(), {}, datetime(2025, 4, 1, 13, 0, tzinfo=UTC),
+        FakeSeries(),
+        {},
+        datetime(2025, 4, 1, 13, 0, tzinfo=UTC),
         datetime(2025, 4, 8, 14, 0, tzinfo=UTC),
     )
     assert [o.original_date for o in found] == [date(2025, 4, 1)]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 12:29:36.786520
+Create Date: 2026-11-27 12:33:37.866293
 """
 
 from collections.abc import Sequence
@@ -41,7 +41,11 @@ def upgrade() -> None:
     op.create_table(
         "formsession",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column(
+            "platform",
+            sa.Enum("console", "slack", "telegram", name="platform", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("form", sa.Text(), nullable=False),
@@ -54,7 +58,11 @@ def upgrade() -> None:
     op.create_table(
         "inboundevent",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column(
+            "platform",
+            sa.Enum("console", "slack", "telegram", name="platform", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("received_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -72,7 +80,11 @@ def upgrade() -> None:
     op.create_table(
         "sentmessage",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column(
+            "platform",
+            sa.Enum("console", "slack", "telegram", name="platform", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -84,7 +96,11 @@ def upgrade() -> None:
         "chatlink",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cohort_id", sa.Integer(), nullable=False),
-        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column(
+            "platform",
+            sa.Enum("console", "slack", "telegram", name="platform", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
@@ -121,7 +137,11 @@ def upgrade() -> None:
         "event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cohort_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("masterclass", "showtime", name="eventkind", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("starts_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
@@ -138,7 +158,11 @@ def upgrade() -> None:
         "identity",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column(
+            "platform",
+            sa.Enum("console", "slack", "telegram", name="platform", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("dm_open", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
@@ -185,7 +209,21 @@ def upgrade() -> None:
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("due_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "pending",
+                "claimed",
+                "sent",
+                "ambiguous",
+                "failed",
+                "dropped",
+                name="deliverystate",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("lease_until", cohorte.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
@@ -210,13 +248,19 @@ def upgrade() -> None:
         sa.Column("cohort_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=True),
-        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum("coordinator", "participant", name="role", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("dm_reminders", sa.Boolean(), nullable=False),
+        sa.Column("calendar_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("joined_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["team_id"], ["team.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("calendar_token"),
         sa.UniqueConstraint("cohort_id", "person_id"),
     )
     with op.batch_alter_table("member", schema=None) as batch_op:
@@ -227,7 +271,11 @@ def upgrade() -> None:
         "series",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cohort_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("session", "checkin", name="serieskind", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("team_id", sa.Integer(), nullable=True),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("weekday", sa.Integer(), nullable=False),
@@ -271,7 +319,19 @@ def upgrade() -> None:
         sa.Column("cohort_id", sa.Integer(), nullable=False),
         sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "open",
+                "closed",
+                "confirmed",
+                "cancelled",
+                name="pollstate",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("open_marker", sa.Integer(), nullable=True),
         sa.Column("zone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
@@ -306,14 +366,66 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_serieschange_series_id"), ["series_id"], unique=False)
 
     op.create_table(
+        "statusdraft",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "not_started",
+                "in_progress",
+                "blocked",
+                "done",
+                name="status",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("link", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("created_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("statusdraft", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_statusdraft_cohort_id"), ["cohort_id"], unique=False)
+
+    op.create_table(
         "statusupdate",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cohort_id", sa.Integer(), nullable=False),
         sa.Column("deliverable_id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=True),
-        sa.Column("previous", sa.String(length=16), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column(
+            "previous",
+            sa.Enum(
+                "not_started",
+                "in_progress",
+                "blocked",
+                "done",
+                name="status",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "not_started",
+                "in_progress",
+                "blocked",
+                "done",
+                name="status",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("link", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("created_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
@@ -349,7 +461,11 @@ def upgrade() -> None:
         sa.Column("poll_id", sa.Integer(), nullable=False),
         sa.Column("slot_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("choice", sa.String(length=8), nullable=False),
+        sa.Column(
+            "choice",
+            sa.Enum("yes", "maybe", "no", name="choice", native_enum=False, length=8),
+            nullable=False,
+        ),
         sa.Column("updated_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["poll_id"], ["poll.id"], ondelete="CASCADE"),
@@ -380,6 +496,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_statusupdate_cohort_id"))
 
     op.drop_table("statusupdate")
+    with op.batch_alter_table("statusdraft", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_statusdraft_cohort_id"))
+
+    op.drop_table("statusdraft")
     with op.batch_alter_table("serieschange", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_serieschange_series_id"))
 

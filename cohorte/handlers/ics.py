@@ -1,0 +1,140 @@
+"""The cohort calendar as an iCalendar file (RFC 5545), as one reader sees it.
+
+Series are one VEVENT with an RRULE in their own zone (so calendar apps keep
+10:00 local across DST), cancelled occurrences are EXDATEs and moved ones are
+separate VEVENTs with a RECURRENCE-ID. UIDs are stable, so importing the file
+again (or a subscription refreshing) updates events instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from icalendar import Event as IcsEvent
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.reminders import occurrence_title
+from cohorte.locales import Translator
+from cohorte.scheduling.calendar import Occurrence, to_utc
+from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
+from cohorte.storage.models import Cohort, Event, Team
+
+
+def _uid(kind: str, number: int, cohort: Cohort) -> str:
+    return f"{kind}{number}-{cohort.id}@cohorte"
+
+
+async def build_ics(
+    session: AsyncSession, cohort: Cohort, t: Translator, now: datetime, team_id: int | None
+) -> bytes:
+    """The calendar file; with `team_id`, only that team's check-ins (a participant's view)."""
+    assert cohort.id is not None
+    calendar = Calendar()
+    calendar.add("prodid", "-//Cohorte//cohorte//ES")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", cohort.name)
+    all_series = (await session.exec(select(Series).where(Series.cohort_id == cohort.id))).all()
+    for series in all_series:
+        if series.kind == SeriesKind.CHECKIN and team_id is not None and series.team_id != team_id:
+            continue
+        if series.last_date < series.first_date:
+            continue  # replaced before it began
+        await _add_series(session, calendar, cohort, series, t, now)
+    events = (await session.exec(select(Event).where(Event.cohort_id == cohort.id))).all()
+    for event in events:
+        assert event.id is not None
+        occurrence = Occurrence(
+            ref=f"e{event.id}",
+            kind=str(event.kind),
+            title=event.title,
+            starts_at=event.starts_at,
+            duration=timedelta(minutes=event.duration_minutes),
+        )
+        vevent = _vevent(
+            _uid("e", event.id, cohort),
+            await occurrence_title(session, t, occurrence),
+            event.starts_at.astimezone(ZoneInfo(cohort.home_zone)),
+            timedelta(minutes=event.duration_minutes),
+            event.meeting_url or cohort.meeting_url,
+            event.description,
+            now,
+        )
+        if event.cancelled_at is not None:
+            vevent.add("status", "CANCELLED")
+        calendar.add_component(vevent)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+async def _add_series(
+    session: AsyncSession,
+    calendar: Calendar,
+    cohort: Cohort,
+    series: Series,
+    t: Translator,
+    now: datetime,
+) -> None:
+    assert series.id is not None
+    zone = ZoneInfo(series.zone)
+    first_start = datetime.combine(series.first_date, series.local_time, tzinfo=zone)
+    sample = Occurrence(
+        ref=f"s{series.id}",
+        kind=str(series.kind),
+        title=series.title,
+        starts_at=first_start,
+        duration=timedelta(minutes=series.duration_minutes),
+        team_id=series.team_id,
+    )
+    title = await occurrence_title(session, t, sample)
+    if series.team_id is not None:
+        team = await session.get(Team, series.team_id)
+        if team is not None and series.kind != SeriesKind.CHECKIN:
+            title = f"{title} — {team.name}"
+    uid = _uid("s", series.id, cohort)
+    duration = timedelta(minutes=series.duration_minutes)
+    master = _vevent(uid, title, first_start, duration, series.meeting_url, None, now)
+    until = to_utc(series.last_date, series.local_time, series.zone)
+    master.add("rrule", {"freq": "weekly", "interval": series.interval_weeks, "until": until})
+    changes = (
+        await session.exec(select(SeriesChange).where(SeriesChange.series_id == series.id))
+    ).all()
+    for change in changes:
+        original = datetime.combine(change.original_date, series.local_time, tzinfo=zone)
+        if change.cancelled:
+            master.add("exdate", original)
+    calendar.add_component(master)
+    for change in changes:
+        if change.cancelled or change.new_start is None:
+            continue
+        original = datetime.combine(change.original_date, series.local_time, tzinfo=zone)
+        moved = _vevent(
+            uid, title, change.new_start.astimezone(zone), duration, series.meeting_url, None, now
+        )
+        moved.add("recurrence-id", original)
+        calendar.add_component(moved)
+
+
+def _vevent(
+    uid: str,
+    title: str,
+    start: datetime,
+    duration: timedelta,
+    url: str | None,
+    description: str | None,
+    now: datetime,
+) -> IcsEvent:
+    vevent = IcsEvent()
+    vevent.add("uid", uid)
+    vevent.add("summary", title)
+    vevent.add("dtstart", start)
+    vevent.add("dtend", start + duration)
+    vevent.add("dtstamp", now)
+    if url:
+        vevent.add("url", url)
+        vevent.add("location", url)
+    if description:
+        vevent.add("description", description)
+    return vevent

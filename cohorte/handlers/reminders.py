@@ -1,0 +1,297 @@
+"""Reminders before every session, change notices, announcements, holiday warnings.
+
+Planning: on every scheduler tick, each cohort's occurrences in the coming
+days get one outbox row per (occurrence, start instant, lead time, recipient).
+The start instant is part of the key, so a moved session gets fresh rows and
+the old ones are dropped. A reminder whose time passed while the bot was down
+is still sent (late) if the session has not started; once it has, the row is
+dropped as stale. When several lead times have already passed (a session
+added at short notice), only the latest one is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.calendar import cohort_occurrences, ensure_checkin_series, find_occurrence
+from cohorte.handlers.delivery import Capabilities, RenderContext, cohort_zones, times_by_city
+from cohorte.handlers.messages import Reply
+from cohorte.locales import Translator
+from cohorte.scheduling.calendar import Occurrence, ref_code, sprint_end, sprint_week
+from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.storage import queries
+from cohorte.storage.models import Cohort, Member, Role, Team
+
+logger = logging.getLogger(__name__)
+
+MINUTES_PER_DAY = 24 * 60
+DEFAULT_LEADS: dict[str, list[int]] = {
+    "session": [MINUTES_PER_DAY, 60],
+    "masterclass": [MINUTES_PER_DAY, 60],
+    "showtime": [7 * MINUTES_PER_DAY, MINUTES_PER_DAY, 60],
+    "checkin": [MINUTES_PER_DAY],
+}
+HOLIDAY_LOOKAHEAD = timedelta(days=14)
+
+
+def register_capabilities(capabilities: Capabilities) -> None:
+    capabilities.planners.append(plan_reminders)
+    capabilities.planners.append(plan_holiday_warnings)
+    capabilities.renderer("reminder", render_reminder)
+    capabilities.renderer("moved", render_moved)
+    capabilities.renderer("cancelled", render_cancelled)
+    capabilities.renderer("announcement", render_announcement)
+    capabilities.renderer("holiday", render_holiday)
+
+
+def leads_for(cohort: Cohort, kind: str) -> list[int]:
+    """Lead times in minutes for a kind of session: the cohort's setting or the default."""
+    try:
+        custom = json.loads(cohort.reminder_leads or "{}")
+    except ValueError:
+        custom = {}
+    leads = custom.get(kind, DEFAULT_LEADS.get(kind, [MINUTES_PER_DAY, 60]))
+    return sorted({int(m) for m in leads if isinstance(m, int) and 0 < m <= 30 * MINUTES_PER_DAY})
+
+
+async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
+    """Cohorts whose sprint has not ended yet."""
+    return [
+        cohort
+        for cohort in await queries.list_cohorts(session)
+        if sprint_end(cohort.start_date, cohort.weeks) >= (now - timedelta(days=1)).date()
+    ]
+
+
+async def recipients(
+    session: AsyncSession, cohort: Cohort, occurrence: Occurrence
+) -> tuple[list[int], list[int]]:
+    """(chat link ids, person ids) a reminder of `occurrence` goes to.
+
+    Check-ins are for their team only, by direct message; everything else goes
+    to the cohort's group chats and, by direct message, to members who want DMs.
+    """
+    assert cohort.id is not None
+    members = await queries.members_with_people(session, cohort.id)
+    if occurrence.kind == "checkin":
+        people = [p.id for m, p in members if m.team_id == occurrence.team_id and p.id]
+        return [], people
+    chats = [link.id for link in await queries.chats_of(session, cohort.id) if link.id]
+    people = [p.id for m, p in members if m.dm_reminders and p.id]
+    return chats, people
+
+
+async def plan_reminders(session: AsyncSession, now: datetime) -> None:
+    """Queue the reminders of every active cohort's upcoming sessions."""
+    for cohort in await active_cohorts(session, now):
+        await ensure_checkin_series(session, cohort, now)
+        longest = max(max(leads) for leads in DEFAULT_LEADS.values())
+        horizon = max(longest, *(max(leads_for(cohort, k) or [0]) for k in DEFAULT_LEADS))
+        window_end = now + timedelta(minutes=horizon) + timedelta(hours=1)
+        planned: list[Planned] = []
+        for occurrence in await cohort_occurrences(session, cohort, now, window_end):
+            planned += await _plan_occurrence(session, cohort, occurrence, now)
+        added = await enqueue(session, planned, now)
+        if added:
+            logger.info("planned %d reminders for cohort %s", added, cohort.id)
+
+
+async def _plan_occurrence(
+    session: AsyncSession, cohort: Cohort, occurrence: Occurrence, now: datetime
+) -> list[Planned]:
+    assert cohort.id is not None
+    leads = leads_for(cohort, occurrence.kind)
+    start = occurrence.starts_at
+    due_leads = [lead for lead in leads if start - timedelta(minutes=lead) <= now]
+    # Of the lead times already passed, only the latest (smallest) is still worth sending.
+    keep = [lead for lead in leads if lead not in due_leads] + due_leads[:1]
+    chats, people = await recipients(session, cohort, occurrence)
+    stamp = int(start.timestamp())
+    planned = []
+    for lead in keep:
+        due = start - timedelta(minutes=lead)
+        data = {"start": start.isoformat(), "lead": lead}
+        base = f"rem:{occurrence.ref}:{stamp}:{lead}"
+        for link_id in chats:
+            planned.append(
+                Planned(
+                    f"{base}:c{link_id}",
+                    "reminder",
+                    cohort.id,
+                    due,
+                    start,
+                    chat_link_id=link_id,
+                    ref=occurrence.ref,
+                    data=data,
+                )
+            )
+        for person_id in people:
+            planned.append(
+                Planned(
+                    f"{base}:p{person_id}",
+                    "reminder",
+                    cohort.id,
+                    due,
+                    start,
+                    person_id=person_id,
+                    ref=occurrence.ref,
+                    data=data,
+                )
+            )
+    return planned
+
+
+# -- what people read ------------------------------------------------------------------
+
+
+async def occurrence_title(session: AsyncSession, t: Translator, occurrence: Occurrence) -> str:
+    """'Masterclass: Datos abiertos', 'Sesión semanal', 'Sesión de acompañamiento — Bogotá'."""
+    if occurrence.kind == "session":
+        return occurrence.title or t._("Weekly session")
+    if occurrence.kind == "masterclass":
+        return t._("Masterclass: {title}", title=occurrence.title)
+    if occurrence.kind == "showtime":
+        return t._("Final session (Showtime): {title}", title=occurrence.title)
+    team = await session.get(Team, occurrence.team_id) if occurrence.team_id else None
+    return t._("Check-in with the {team} team", team=team.name if team else "?")
+
+
+def week_label(t: Translator, cohort: Cohort, occurrence: Occurrence) -> str:
+    day = occurrence.starts_at.astimezone(ZoneInfo(cohort.home_zone)).date()
+    week = sprint_week(cohort.start_date, cohort.weeks, day)
+    return t._("Week {n}", n=week) if week else ""
+
+
+async def when_text(rc: RenderContext, instant: datetime) -> str:
+    """In a DM the reader's own time; in a group the time per city present."""
+    if rc.zone is not None:
+        return rc.t.when(instant, rc.zone)
+    day = rc.t.date(instant.astimezone(ZoneInfo(rc.cohort.home_zone)).date())
+    zones = await cohort_zones(rc.session, rc.cohort)
+    return f"{day} — {times_by_city(rc.t, instant, zones)}"
+
+
+def lead_text(t: Translator, minutes: int) -> str:
+    if minutes % MINUTES_PER_DAY == 0:
+        days = minutes // MINUTES_PER_DAY
+        if days % 7 == 0:
+            return t.ngettext("in {n} week", "in {n} weeks", days // 7)
+        return t.ngettext("in {n} day", "in {n} days", days)
+    if minutes % 60 == 0:
+        return t.ngettext("in {n} hour", "in {n} hours", minutes // 60)
+    return t.ngettext("in {n} minute", "in {n} minutes", minutes)
+
+
+async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> str:
+    t = rc.t
+    title = await occurrence_title(rc.session, t, occurrence)
+    week = week_label(t, rc.cohort, occurrence)
+    lines = [f"{headline} *{title}*" + (f" · {week}" if week else "")]
+    lines.append(await when_text(rc, occurrence.starts_at))
+    if occurrence.meeting_url:
+        lines.append(t._("Link: {url}", url=occurrence.meeting_url))
+    return "\n".join(lines)
+
+
+async def render_reminder(rc: RenderContext) -> Reply | None:
+    occurrence = await find_occurrence(rc.session, rc.cohort, rc.ref)
+    start = rc.data.get("start")
+    if occurrence is None or occurrence.cancelled or occurrence.starts_at.isoformat() != start:
+        return None  # moved or cancelled since it was planned
+    lead = int(str(rc.data.get("lead", 60)))
+    headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead_text(rc.t, lead))
+    return Reply(await describe(rc, occurrence, headline))
+
+
+async def render_moved(rc: RenderContext) -> Reply | None:
+    occurrence = await find_occurrence(rc.session, rc.cohort, rc.ref)
+    if occurrence is None or occurrence.cancelled:
+        return None
+    old = datetime.fromisoformat(str(rc.data["old_start"]))
+    text = await describe(rc, occurrence, "🔁 " + rc.t._("New time for"))
+    text += "\n" + rc.t._("(it was {when})", when=await when_text(rc, old))
+    return Reply(text)
+
+
+async def render_cancelled(rc: RenderContext) -> Reply | None:
+    occurrence = await find_occurrence(rc.session, rc.cohort, rc.ref)
+    if occurrence is None:
+        return None
+    return Reply(await describe(rc, occurrence, "❌ " + rc.t._("Cancelled:")))
+
+
+async def render_announcement(rc: RenderContext) -> Reply | None:
+    return Reply("📣 " + str(rc.data.get("text", "")))
+
+
+async def render_holiday(rc: RenderContext) -> Reply | None:
+    occurrence = await find_occurrence(rc.session, rc.cohort, rc.ref)
+    if occurrence is None or occurrence.cancelled:
+        return None
+    text = await describe(rc, occurrence, "📅 " + rc.t._("Public holiday ahead:"))
+    text += "\n" + rc.t._(
+        "{day} is a public holiday in {country} ({name}). Move or cancel it with /sesion.",
+        day=rc.t.date(date.fromisoformat(str(rc.data["day"]))),
+        country=rc.t.country(str(rc.data["country"])),
+        name=rc.data["name"],
+    )
+    text += "\n" + rc.t._("Code: {code}", code=ref_code(occurrence.ref))
+    return Reply(text)
+
+
+# -- public holidays --------------------------------------------------------------------
+
+
+def holiday_name(country: str, day: date) -> str | None:
+    """The public holiday on `day` in `country`, in Spanish where the data has it."""
+    try:
+        calendar = holidays.country_holidays(country, years=day.year, language="es")
+    except (NotImplementedError, KeyError):
+        try:
+            calendar = holidays.country_holidays(country, years=day.year)
+        except (NotImplementedError, KeyError):
+            return None
+    name = calendar.get(day)
+    return str(name) if name else None
+
+
+async def plan_holiday_warnings(session: AsyncSession, now: datetime) -> None:
+    """Tell coordinators, two weeks ahead, about sessions on a team country's holiday."""
+    for cohort in await active_cohorts(session, now):
+        assert cohort.id is not None
+        teams = list(await queries.teams_of(session, cohort.id))
+        coordinators = [
+            m.person_id
+            for m in (await session.exec(select(Member).where(Member.cohort_id == cohort.id))).all()
+            if m.role == Role.COORDINATOR
+        ]
+        planned = []
+        for occurrence in await cohort_occurrences(session, cohort, now, now + HOLIDAY_LOOKAHEAD):
+            affected = [t for t in teams if occurrence.team_id in (None, t.id)]
+            for team in affected:
+                day = occurrence.starts_at.astimezone(ZoneInfo(team.zone)).date()
+                name = holiday_name(team.country_code, day)
+                if name is None:
+                    continue
+                data = {"day": day.isoformat(), "country": team.country_code, "name": name}
+                for person_id in coordinators:
+                    planned.append(
+                        Planned(
+                            f"holiday:{occurrence.ref}:{team.country_code}:p{person_id}",
+                            "holiday",
+                            cohort.id,
+                            now,
+                            occurrence.starts_at,
+                            person_id=person_id,
+                            ref=occurrence.ref,
+                            data=data,
+                        )
+                    )
+        await enqueue(session, planned, now)
