@@ -9,6 +9,7 @@ import signal
 from typing import Protocol
 
 from cohorte.bot.bootstrap import App
+from cohorte.bot.feeds import add_calendar_feed
 from cohorte.bot.http import HttpServer
 from cohorte.bot.telegram import TelegramAdapter
 from cohorte.handlers.messages import Messenger
@@ -47,6 +48,7 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
     http = HttpServer(app.settings.http_host, app.settings.http_port)
+    add_calendar_feed(http.app, app.sessions, app.clock)
     adapters = build_adapters(app, http)
     await http.start()
     started: list[Adapter] = []

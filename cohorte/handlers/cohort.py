@@ -45,6 +45,12 @@ def register(router: Router) -> None:
         N_("link this group chat to the cohort (in the group: /vincular CODIGO)"),
         coordinator_only=True,
     )
+    router.command(
+        ("avisos", "dm"),
+        choose_dm_reminders,
+        N_("reminders by private message too, or only in the group"),
+    )
+    router.button("dm", pick_dm_reminders)
     router.button("tm", pick_team)
     router.button("z", pick_zone)
     router.button("zc", pick_country)
@@ -323,3 +329,43 @@ async def link_group(ctx: Context, args: str) -> list[Reply]:
             )
         )
     ]
+
+
+_YES = {"si", "yes", "on", "privado", "private"}
+_NO = {"no", "off", "grupo", "group"}
+
+
+async def choose_dm_reminders(ctx: Context, args: str) -> list[Reply]:
+    """/avisos [sí|no]: whether reminders also come by private message."""
+    _, member = ctx.require_member()
+    word = fold(args)
+    if word in _YES | _NO:
+        return await _set_dm_reminders(ctx, member, word in _YES)
+    if word:
+        raise CohortError(N_("Write /avisos sí or /avisos no."))
+    t = ctx.t
+    current = (
+        t._("Now you get reminders in the group and by private message.")
+        if member.dm_reminders
+        else t._("Now you get reminders only in the group.")
+    )
+    buttons = (
+        Button(t._("Also privately"), "dm:1"),
+        Button(t._("Only in the group"), "dm:0"),
+    )
+    return [Reply(current, (buttons,))]
+
+
+async def pick_dm_reminders(ctx: Context, args: list[str]) -> list[Reply]:
+    _, member = ctx.require_member()
+    if args[0] not in ("0", "1"):
+        raise StaleButtonError()
+    return await _set_dm_reminders(ctx, member, args[0] == "1")
+
+
+async def _set_dm_reminders(ctx: Context, member: Member, on: bool) -> list[Reply]:
+    member.dm_reminders = on
+    ctx.session.add(member)
+    if on:
+        return [Reply(ctx.t._("Done: you will also get reminders by private message."))]
+    return [Reply(ctx.t._("Done: reminders only in the group."))]

@@ -178,3 +178,16 @@ async def test_a_coordinator_links_a_group_chat(
     assert "Escribe /vincular CODIGO dentro del chat grupal" in out
     links = (await session.exec(select(ChatLink).where(ChatLink.chat_id == "equipo-nuevo"))).all()
     assert len(links) == 1
+
+
+async def test_participants_choose_private_reminders(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+
+    out = await transcript.run(":como sofia\n/avisos\n:b Solo\n/avisos sí\n/avisos quizás")
+
+    assert "Ahora recibes los recordatorios en el grupo y por mensaje privado." in out
+    assert "Listo: recordatorios solo en el grupo." in out
+    assert "Listo: también recibirás los recordatorios por mensaje privado." in out
+    assert "Escribe /avisos sí o /avisos no." in out
