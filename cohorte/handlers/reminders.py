@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,81 +71,97 @@ async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
     ]
 
 
-async def recipients(
-    session: AsyncSession, cohort: Cohort, occurrence: Occurrence
-) -> tuple[list[int], list[int]]:
-    """(chat link ids, person ids) a reminder of `occurrence` goes to.
+@dataclass(frozen=True)
+class Audience:
+    """Who a cohort's reminders go to, read once per cohort and planning pass."""
 
-    Check-ins are for their team only, by direct message; everything else goes
-    to the cohort's group chats and, by direct message, to members who want DMs.
-    """
-    assert cohort.id is not None
-    members = await queries.members_with_people(session, cohort.id)
-    if occurrence.kind == "checkin":
-        people = [p.id for m, p in members if m.team_id == occurrence.team_id and p.id]
-        return [], people
-    chats = [link.id for link in await queries.chats_of(session, cohort.id) if link.id]
-    people = [p.id for m, p in members if m.dm_reminders and p.id]
-    return chats, people
+    chats: list[int]
+    dm_people: list[int]  # members who want reminders by private message
+    team_people: dict[int, list[int]]  # team id -> its members (check-ins)
+
+    @classmethod
+    async def of(cls, session: AsyncSession, cohort: Cohort) -> Audience:
+        assert cohort.id is not None
+        members = await queries.members_with_people(session, cohort.id)
+        teams: dict[int, list[int]] = {}
+        for member, person in members:
+            if member.team_id is not None and person.id is not None:
+                teams.setdefault(member.team_id, []).append(person.id)
+        return cls(
+            chats=[link.id for link in await queries.chats_of(session, cohort.id) if link.id],
+            dm_people=[p.id for m, p in members if m.dm_reminders and p.id],
+            team_people=teams,
+        )
+
+    def of_occurrence(self, occurrence: Occurrence) -> tuple[list[int], list[int]]:
+        """(chat link ids, person ids). Check-ins: their team only, privately; everything
+        else: the group chats and the members who want private reminders."""
+        if occurrence.kind == "checkin":
+            return [], self.team_people.get(occurrence.team_id or -1, [])
+        return self.chats, self.dm_people
 
 
 async def plan_reminders(session: AsyncSession, now: datetime) -> None:
     """Queue the reminders of every active cohort's upcoming sessions."""
     for cohort in await active_cohorts(session, now):
         await ensure_checkin_series(session, cohort, now)
-        longest = max(max(leads) for leads in DEFAULT_LEADS.values())
-        horizon = max(longest, *(max(leads_for(cohort, k) or [0]) for k in DEFAULT_LEADS))
+        horizon = max(max(leads_for(cohort, kind) or [0]) for kind in DEFAULT_LEADS)
         window_end = now + timedelta(minutes=horizon) + timedelta(hours=1)
+        occurrences = await cohort_occurrences(session, cohort, now, window_end)
+        if not occurrences:
+            continue
+        audience = await Audience.of(session, cohort)
         planned: list[Planned] = []
-        for occurrence in await cohort_occurrences(session, cohort, now, window_end):
-            planned += await _plan_occurrence(session, cohort, occurrence, now)
+        for occurrence in occurrences:
+            planned += plan_occurrence(cohort, occurrence, audience, now)
         added = await enqueue(session, planned, now)
         if added:
             logger.info("planned %d reminders for cohort %s", added, cohort.id)
 
 
-async def _plan_occurrence(
-    session: AsyncSession, cohort: Cohort, occurrence: Occurrence, now: datetime
+def plan_occurrence(
+    cohort: Cohort, occurrence: Occurrence, audience: Audience, now: datetime
 ) -> list[Planned]:
+    """The reminder rows of one occurrence (pure)."""
     assert cohort.id is not None
     leads = leads_for(cohort, occurrence.kind)
     start = occurrence.starts_at
     due_leads = [lead for lead in leads if start - timedelta(minutes=lead) <= now]
     # Of the lead times already passed, only the latest (smallest) is still worth sending.
     keep = [lead for lead in leads if lead not in due_leads] + due_leads[:1]
-    chats, people = await recipients(session, cohort, occurrence)
+    chats, people = audience.of_occurrence(occurrence)
     stamp = int(start.timestamp())
     planned = []
     for lead in keep:
         due = start - timedelta(minutes=lead)
         data = {"start": start.isoformat(), "lead": lead}
         base = f"rem:{occurrence.ref}:{stamp}:{lead}"
-        for link_id in chats:
-            planned.append(
-                Planned(
-                    f"{base}:c{link_id}",
-                    "reminder",
-                    cohort.id,
-                    due,
-                    start,
-                    chat_link_id=link_id,
-                    ref=occurrence.ref,
-                    data=data,
-                )
+        planned += [
+            Planned(
+                f"{base}:c{link_id}",
+                "reminder",
+                cohort.id,
+                due,
+                start,
+                chat_link_id=link_id,
+                ref=occurrence.ref,
+                data=data,
             )
-        for person_id in people:
-            planned.append(
-                Planned(
-                    f"{base}:p{person_id}",
-                    "reminder",
-                    cohort.id,
-                    due,
-                    start,
-                    person_id=person_id,
-                    ref=occurrence.ref,
-                    data=data,
-                )
+            for link_id in chats
+        ]
+        planned += [
+            Planned(
+                f"{base}:p{person_id}",
+                "reminder",
+                cohort.id,
+                due,
+                start,
+                person_id=person_id,
+                ref=occurrence.ref,
+                data=data,
             )
+            for person_id in people
+        ]
     return planned
 
 
@@ -206,6 +223,9 @@ async def render_reminder(rc: RenderContext) -> Reply | None:
     if occurrence is None or occurrence.cancelled or occurrence.starts_at.isoformat() != start:
         return None  # moved or cancelled since it was planned
     lead = int(str(rc.data.get("lead", 60)))
+    remaining = int((occurrence.starts_at - rc.now).total_seconds() // 60)
+    if remaining < lead - 5:  # sent late (caught up after downtime): say how long is left
+        lead = max(5, remaining - remaining % 5)
     headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead_text(rc.t, lead))
     return Reply(await describe(rc, occurrence, headline))
 

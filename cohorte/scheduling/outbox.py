@@ -10,6 +10,7 @@ claimed and records each outcome: sent, retry later (with back-off), ambiguous
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -44,6 +45,8 @@ class SendOutcome(StrEnum):
 
 
 LEASE = timedelta(minutes=2)
+# Rows per INSERT statement (SQLite allows 32,766 parameters; a row has 13).
+ENQUEUE_BATCH = 500
 MAX_ATTEMPTS = 6
 
 
@@ -67,32 +70,36 @@ async def enqueue(session: AsyncSession, planned: Sequence[Planned], now: dateti
     if not planned:
         return 0
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    added = 0
+    rows = []
     for item in planned:
         if (item.chat_link_id is None) == (item.person_id is None):
             raise ValueError(f"delivery {item.dedupe_key} needs exactly one destination")
+        rows.append(
+            {
+                "dedupe_key": item.dedupe_key[:200],
+                "kind": item.kind,
+                "cohort_id": item.cohort_id,
+                "chat_link_id": item.chat_link_id,
+                "person_id": item.person_id,
+                "ref": item.ref,
+                "data": json.dumps(dict(item.data), ensure_ascii=False, default=str),
+                "due_at": item.due_at,
+                "expires_at": item.expires_at,
+                "state": DeliveryState.PENDING.value,
+                "attempts": 0,
+                "late": False,
+                "created_at": now,
+            }
+        )
+    added = 0
+    for start in range(0, len(rows), ENQUEUE_BATCH):
         statement = (
             insert(Delivery)
-            .values(
-                dedupe_key=item.dedupe_key[:200],
-                kind=item.kind,
-                cohort_id=item.cohort_id,
-                chat_link_id=item.chat_link_id,
-                person_id=item.person_id,
-                ref=item.ref,
-                data=json.dumps(dict(item.data), ensure_ascii=False, default=str),
-                due_at=item.due_at,
-                expires_at=item.expires_at,
-                state=DeliveryState.PENDING.value,
-                attempts=0,
-                late=False,
-                created_at=now,
-            )
+            .values(rows[start : start + ENQUEUE_BATCH])
             .on_conflict_do_nothing()
             .returning(col(Delivery.id))
         )
-        if (await session.exec(statement)).first() is not None:
-            added += 1
+        added += len((await session.exec(statement)).all())
     return added
 
 
@@ -267,6 +274,13 @@ class DeliveryWorker:
 
     async def _finish(
         self, delivery: Delivery, state: DeliveryState, error: str | None, *, late: bool = False
+    ) -> None:
+        # Shielded: a stop (cancellation) right after a send must not lose its record,
+        # or the message would be sent again after the restart.
+        await asyncio.shield(self._record(delivery, state, error, late))
+
+    async def _record(
+        self, delivery: Delivery, state: DeliveryState, error: str | None, late: bool
     ) -> None:
         async with transaction(self.sessions) as session:
             await session.exec(
