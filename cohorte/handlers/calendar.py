@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,13 +12,13 @@ from cohorte.scheduling.calendar import (
     Occurrence,
     event_ref,
     expand_series,
+    occurrence_on,
     on_or_after,
     parse_ref,
     sprint_end,
 )
-from cohorte.storage import queries
 from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
-from cohorte.storage.models import Cohort, Event
+from cohorte.storage.models import Cohort, Event, Team
 
 
 async def set_weekly_session(
@@ -73,21 +74,30 @@ async def set_weekly_session(
 
 async def ensure_checkin_series(session: AsyncSession, cohort: Cohort, now: datetime) -> int:
     """Create the biweekly check-in series of every team that has a slot and none yet."""
-    assert cohort.id is not None
-    existing = {
-        s.team_id
-        for s in (
+    return await ensure_checkin_series_of(session, [cohort], now)
+
+
+async def ensure_checkin_series_of(
+    session: AsyncSession, cohorts: Sequence[Cohort], now: datetime
+) -> int:
+    """`ensure_checkin_series` for many cohorts, in two queries."""
+    by_id = {cohort.id: cohort for cohort in cohorts}
+    existing = set(
+        (
             await session.exec(
-                select(Series).where(
-                    Series.cohort_id == cohort.id, Series.kind == SeriesKind.CHECKIN
+                select(Series.team_id).where(
+                    col(Series.cohort_id).in_(by_id), Series.kind == SeriesKind.CHECKIN
                 )
             )
         ).all()
-    }
+    )
+    teams = (await session.exec(select(Team).where(col(Team.cohort_id).in_(by_id)))).all()
     created = 0
-    for team in await queries.teams_of(session, cohort.id):
+    for team in teams:
         if team.id in existing or team.checkin_weekday is None or team.checkin_time is None:
             continue
+        cohort = by_id[team.cohort_id]
+        assert cohort.id is not None
         session.add(
             Series(
                 cohort_id=cohort.id,
@@ -125,26 +135,45 @@ async def cohort_occurrences(
     With `team_id`, check-ins of other teams are left out (a participant's view);
     without it, every team's check-ins are included (the coordinators' view).
     """
-    assert cohort.id is not None
-    found: list[Occurrence] = []
-    all_series = (await session.exec(select(Series).where(Series.cohort_id == cohort.id))).all()
+    found = await occurrences_of(session, [cohort], start, end, include_cancelled=include_cancelled)
+    return [
+        occurrence
+        for occurrence in found.get(cohort.id or 0, [])
+        if team_id is None or occurrence.team_id in (None, team_id)
+    ]
+
+
+async def occurrences_of(
+    session: AsyncSession,
+    cohorts: Sequence[Cohort],
+    start: datetime,
+    end: datetime,
+    *,
+    include_cancelled: bool = False,
+) -> dict[int, list[Occurrence]]:
+    """Occurrences in [start, end) of many cohorts at once (three queries), by cohort id."""
+    by_id = {cohort.id: cohort for cohort in cohorts if cohort.id is not None}
+    found: dict[int, list[Occurrence]] = {cohort_id: [] for cohort_id in by_id}
+    all_series = (await session.exec(select(Series).where(col(Series.cohort_id).in_(by_id)))).all()
+    changes: dict[int, dict[date, SeriesChange]] = {}
+    if all_series:
+        for change in (
+            await session.exec(
+                select(SeriesChange).where(
+                    col(SeriesChange.series_id).in_([s.id for s in all_series])
+                )
+            )
+        ).all():
+            changes.setdefault(change.series_id, {})[change.original_date] = change
     for series in all_series:
-        if team_id is not None and series.team_id is not None and series.team_id != team_id:
-            continue
-        changes = (
-            await session.exec(select(SeriesChange).where(SeriesChange.series_id == series.id))
-        ).all()
-        found += expand_series(
-            series,
-            {change.original_date: change for change in changes},
-            start,
-            end,
-            include_cancelled=include_cancelled,
+        assert series.id is not None
+        found[series.cohort_id] += expand_series(
+            series, changes.get(series.id, {}), start, end, include_cancelled=include_cancelled
         )
     events = (
         await session.exec(
             select(Event).where(
-                Event.cohort_id == cohort.id,
+                col(Event.cohort_id).in_(by_id),
                 col(Event.starts_at) >= start,
                 col(Event.starts_at) < end,
             )
@@ -152,8 +181,10 @@ async def cohort_occurrences(
     ).all()
     for event in events:
         if event.cancelled_at is None or include_cancelled:
-            found.append(_event_occurrence(event, cohort))
-    return sorted(found, key=lambda o: (o.starts_at, o.ref))
+            found[event.cohort_id].append(_event_occurrence(event, by_id[event.cohort_id]))
+    for occurrences in found.values():
+        occurrences.sort(key=lambda o: (o.starts_at, o.ref))
+    return found
 
 
 async def find_occurrence(session: AsyncSession, cohort: Cohort, ref: str) -> Occurrence | None:
@@ -177,12 +208,7 @@ async def find_occurrence(session: AsyncSession, cohort: Cohort, ref: str) -> Oc
             )
         )
     ).first()
-    wide_start = datetime.combine(day - timedelta(days=400), time(0), tzinfo=UTC)
-    wide_end = datetime.combine(day + timedelta(days=400), time(0), tzinfo=UTC)
-    found = expand_series(
-        series, {day: change} if change else {}, wide_start, wide_end, include_cancelled=True
-    )
-    return next((o for o in found if o.original_date == day), None)
+    return occurrence_on(series, day, change)
 
 
 def _event_occurrence(event: Event, cohort: Cohort) -> Occurrence:

@@ -13,22 +13,27 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.calendar import cohort_occurrences, ensure_checkin_series, find_occurrence
+from cohorte.handlers.calendar import (
+    cohort_occurrences,
+    ensure_checkin_series_of,
+    find_occurrence,
+    occurrences_of,
+)
 from cohorte.handlers.delivery import Capabilities, RenderContext, cohort_zones, times_by_city
 from cohorte.handlers.messages import Reply
 from cohorte.locales import Translator
 from cohorte.scheduling.calendar import Occurrence, ref_code, sprint_end, sprint_week
 from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.storage import queries
-from cohorte.storage.models import Cohort, Member, Role, Team
+from cohorte.storage.models import ChatLink, Cohort, Member, Role, Team
 
 logger = logging.getLogger(__name__)
 
@@ -71,27 +76,13 @@ async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Audience:
-    """Who a cohort's reminders go to, read once per cohort and planning pass."""
+    """Who a cohort's reminders go to."""
 
-    chats: list[int]
-    dm_people: list[int]  # members who want reminders by private message
-    team_people: dict[int, list[int]]  # team id -> its members (check-ins)
-
-    @classmethod
-    async def of(cls, session: AsyncSession, cohort: Cohort) -> Audience:
-        assert cohort.id is not None
-        members = await queries.members_with_people(session, cohort.id)
-        teams: dict[int, list[int]] = {}
-        for member, person in members:
-            if member.team_id is not None and person.id is not None:
-                teams.setdefault(member.team_id, []).append(person.id)
-        return cls(
-            chats=[link.id for link in await queries.chats_of(session, cohort.id) if link.id],
-            dm_people=[p.id for m, p in members if m.dm_reminders and p.id],
-            team_people=teams,
-        )
+    chats: list[int] = field(default_factory=list)
+    dm_people: list[int] = field(default_factory=list)  # members who want private reminders
+    team_people: dict[int, list[int]] = field(default_factory=dict)  # team -> its members
 
     def of_occurrence(self, occurrence: Occurrence) -> tuple[list[int], list[int]]:
         """(chat link ids, person ids). Check-ins: their team only, privately; everything
@@ -101,22 +92,51 @@ class Audience:
         return self.chats, self.dm_people
 
 
+async def audiences_of(session: AsyncSession, cohort_ids: list[int]) -> dict[int, Audience]:
+    """The audience of many cohorts, in two queries."""
+    audiences = {cohort_id: Audience() for cohort_id in cohort_ids}
+    members = (
+        await session.exec(select(Member).where(col(Member.cohort_id).in_(cohort_ids)))
+    ).all()
+    for member in members:
+        audience = audiences[member.cohort_id]
+        if member.dm_reminders:
+            audience.dm_people.append(member.person_id)
+        if member.team_id is not None:
+            audience.team_people.setdefault(member.team_id, []).append(member.person_id)
+    links = (
+        await session.exec(select(ChatLink).where(col(ChatLink.cohort_id).in_(cohort_ids)))
+    ).all()
+    for link in links:
+        if link.id is not None:
+            audiences[link.cohort_id].chats.append(link.id)
+    return audiences
+
+
 async def plan_reminders(session: AsyncSession, now: datetime) -> None:
-    """Queue the reminders of every active cohort's upcoming sessions."""
-    for cohort in await active_cohorts(session, now):
-        await ensure_checkin_series(session, cohort, now)
-        horizon = max(max(leads_for(cohort, kind) or [0]) for kind in DEFAULT_LEADS)
-        window_end = now + timedelta(minutes=horizon) + timedelta(hours=1)
-        occurrences = await cohort_occurrences(session, cohort, now, window_end)
-        if not occurrences:
-            continue
-        audience = await Audience.of(session, cohort)
-        planned: list[Planned] = []
-        for occurrence in occurrences:
-            planned += plan_occurrence(cohort, occurrence, audience, now)
-        added = await enqueue(session, planned, now)
-        if added:
-            logger.info("planned %d reminders for cohort %s", added, cohort.id)
+    """Queue the reminders of every active cohort's upcoming sessions.
+
+    Set-based: a handful of queries per tick whatever the number of cohorts.
+    """
+    cohorts = await active_cohorts(session, now)
+    if not cohorts:
+        return
+    await ensure_checkin_series_of(session, cohorts, now)
+    horizon = max(max(leads_for(c, kind) or [0]) for c in cohorts for kind in DEFAULT_LEADS)
+    window_end = now + timedelta(minutes=horizon) + timedelta(hours=1)
+    found = await occurrences_of(session, cohorts, now, window_end)
+    busy = [cohort_id for cohort_id, occurrences in found.items() if occurrences]
+    if not busy:
+        return
+    audiences = await audiences_of(session, busy)
+    planned: list[Planned] = []
+    for cohort in cohorts:
+        assert cohort.id is not None
+        for occurrence in found.get(cohort.id, []):
+            planned += plan_occurrence(cohort, occurrence, audiences[cohort.id], now)
+    added = await enqueue(session, planned, now)
+    if added:
+        logger.info("planned %d reminders", added)
 
 
 def plan_occurrence(

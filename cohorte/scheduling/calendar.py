@@ -153,6 +153,24 @@ def parse_ref(ref: str) -> tuple[str, int, date | None]:
     raise ValueError(f"not an occurrence reference: {ref!r}")
 
 
+def occurrence_on(series: SeriesLike, day: date, change: ChangeLike | None) -> Occurrence | None:
+    """The occurrence of `series` originally on `day` (moved or cancelled), if it has one."""
+    if (
+        day not in series_dates(series.first_date, day, series.interval_weeks)
+        or day > series.last_date
+    ):
+        return None
+    found = expand_series(
+        series,
+        {day: change} if change is not None else {},
+        datetime.min.replace(tzinfo=UTC),
+        datetime.max.replace(tzinfo=UTC),
+        include_cancelled=True,
+        only=day,
+    )
+    return found[0] if found else None
+
+
 def expand_series(
     series: SeriesLike,
     changes: Mapping[date, ChangeLike],
@@ -160,12 +178,18 @@ def expand_series(
     end: datetime,
     *,
     include_cancelled: bool = False,
+    only: date | None = None,
 ) -> list[Occurrence]:
     """Occurrences of `series` that start in [start, end), moved ones at their new time."""
     assert series.id is not None
     found = []
     duration = timedelta(minutes=series.duration_minutes)
-    for day in series_dates(series.first_date, series.last_date, series.interval_weeks):
+    days = (
+        [only]
+        if only is not None
+        else series_dates(series.first_date, series.last_date, series.interval_weeks)
+    )
+    for day in days:
         change = changes.get(day)
         starts_at = to_utc(day, series.local_time, series.zone)
         moved = False

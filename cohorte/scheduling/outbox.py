@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,6 +45,8 @@ class SendOutcome(StrEnum):
     SKIPPED = "skipped"
 
 
+_T = TypeVar("_T")
+
 LEASE = timedelta(minutes=2)
 # Rows per INSERT statement (SQLite allows 32,766 parameters; a row has 13).
 ENQUEUE_BATCH = 500
@@ -70,7 +73,7 @@ async def enqueue(session: AsyncSession, planned: Sequence[Planned], now: dateti
     if not planned:
         return 0
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in planned:
         if (item.chat_link_id is None) == (item.person_id is None):
             raise ValueError(f"delivery {item.dedupe_key} needs exactly one destination")
@@ -91,16 +94,25 @@ async def enqueue(session: AsyncSession, planned: Sequence[Planned], now: dateti
                 "created_at": now,
             }
         )
-    added = 0
-    for start in range(0, len(rows), ENQUEUE_BATCH):
-        statement = (
-            insert(Delivery)
-            .values(rows[start : start + ENQUEUE_BATCH])
-            .on_conflict_do_nothing()
-            .returning(col(Delivery.id))
-        )
-        added += len((await session.exec(statement)).all())
-    return added
+    # Skip what is planned already (the steady state of every tick) with one cheap
+    # query; ON CONFLICT still guards against another process planning concurrently.
+    keys = {row["dedupe_key"] for row in rows}
+    existing: set[str] = set()
+    for refs in _chunks(sorted({item.ref for item in planned}), ENQUEUE_BATCH):
+        # refs name one event or series occurrence, unique across cohorts
+        found = await session.exec(select(Delivery.dedupe_key).where(col(Delivery.ref).in_(refs)))
+        existing.update(key for key in found.all() if key in keys)
+    new_rows = [row for row in rows if row["dedupe_key"] not in existing]
+    if new_rows:
+        connection = await session.connection()
+        for batch in _chunks(new_rows, ENQUEUE_BATCH):
+            await connection.execute(insert(Delivery).on_conflict_do_nothing(), batch)
+    return len(new_rows)
+
+
+def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 async def drop_pending(session: AsyncSession, ref: str, reason: str) -> int:
