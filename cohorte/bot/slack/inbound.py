@@ -1,0 +1,217 @@
+"""What Slack sends, read into our terms: where it happened, who sent it, what they wrote.
+
+The parsers take bolt's request bodies (slash commands, interactions, events)
+exactly as Slack sends them and never trust their shape: a missing field
+gives `None`, and the caller ignores the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from cohorte.handlers import zones
+from cohorte.handlers.messages import ChatKind
+from cohorte.handlers.router import Router
+
+logger = logging.getLogger(__name__)
+
+# Where Slack posts commands, interactions and events in HTTP mode.
+EVENTS_PATH = "/slack/events"
+HELP_COMMAND = "/ayuda"
+_ID = re.compile(r"^[A-Z0-9]{2,32}$")
+# Slack's markup in message text: <@U123>, <#C123|general>, <https://x|label>, <!here>.
+_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def valid_id(value: object) -> str | None:
+    """A Slack id (user, channel, team) or None: ids are short upper-case words."""
+    return value if isinstance(value, str) and _ID.match(value) else None
+
+
+def chat_kind_of(channel_id: str) -> ChatKind:
+    """Slack's direct-message conversations have ids starting with 'D'."""
+    return ChatKind.PRIVATE if channel_id.startswith("D") else ChatKind.GROUP
+
+
+@dataclass
+class Origin:
+    """Where an interaction happened and how the answer can get back there."""
+
+    user_id: str
+    channel_id: str | None  # None for the App Home tab and modals opened there
+    chat_kind: ChatKind
+    response_url: str | None = None
+    trigger_id: str | None = None
+    thread_ts: str | None = None
+    from_home: bool = False
+    # The command that was run, so that a form can be reopened with a trigger.
+    command_text: str = ""
+    # response_url accepts five answers; after that we post through the Web API.
+    responses_left: int = field(default=5)
+    # Told the asker once that the app should be invited to this channel.
+    invite_hint_sent: bool = False
+
+
+def plain_text(text: str) -> str:
+    """Slack message text as the person typed it: links and channels unwrapped, unescaped."""
+
+    def unwrap(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if target.startswith(("@", "!")):
+            return match.group(0)  # a mention stays a mention
+        if target.startswith("#"):
+            return f"#{label}" if label else target
+        if target.startswith("mailto:"):
+            return label or target.removeprefix("mailto:")
+        return target
+
+    text = _MARKUP.sub(unwrap, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def subcommand_text(text: str) -> str:
+    """`/cohorte zona Bogotá` arrives as 'zona Bogotá' and becomes '/zona Bogotá'."""
+    text = plain_text(text).strip()
+    if not text:
+        return HELP_COMMAND
+    return text if text.startswith("/") else f"/{text}"
+
+
+def message_text(text: str, router: Router) -> str:
+    """A direct message: 'ayuda' and '/ayuda' are both commands; other text stays as it is."""
+    text = plain_text(text).strip()
+    if not text:
+        return HELP_COMMAND
+    if text.startswith("/"):
+        return text
+    first = text.split(maxsplit=1)[0]
+    return f"/{text}" if router.find_command(first) is not None else text
+
+
+def mention_text(text: str, bot_user_id: str | None) -> str:
+    """'@Cohorte zona Bogotá' is the command '/zona Bogotá'; a bare mention asks for help."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    return subcommand_text(text)
+
+
+def command_origin(body: dict[str, Any]) -> tuple[Origin, str] | None:
+    """A `/cohorte …` slash command: where, and the text as a command."""
+    user, channel = valid_id(body.get("user_id")), valid_id(body.get("channel_id"))
+    if user is None or channel is None:
+        return None
+    text = subcommand_text(str(body.get("text") or ""))
+    origin = Origin(
+        user_id=user,
+        channel_id=channel,
+        chat_kind=chat_kind_of(channel),
+        response_url=_url(body.get("response_url")),
+        trigger_id=_str(body.get("trigger_id")),
+        command_text=text,
+    )
+    return origin, text
+
+
+def action_origin(body: dict[str, Any]) -> tuple[Origin, dict[str, Any]] | None:
+    """A button press (`block_actions`): where, and the pressed action."""
+    user = valid_id((body.get("user") or {}).get("id"))
+    actions = body.get("actions") or []
+    if user is None or not actions or not isinstance(actions[0], dict):
+        return None
+    container = body.get("container") or {}
+    view = body.get("view") or {}
+    channel = valid_id((body.get("channel") or {}).get("id")) or valid_id(
+        container.get("channel_id")
+    )
+    from_home = view.get("type") == "home"
+    origin = Origin(
+        user_id=user,
+        channel_id=channel,
+        chat_kind=chat_kind_of(channel) if channel else ChatKind.PRIVATE,
+        response_url=None if from_home else _url(body.get("response_url")),
+        trigger_id=_str(body.get("trigger_id")),
+        thread_ts=_str(container.get("thread_ts")),
+        from_home=from_home,
+    )
+    return origin, actions[0]
+
+
+def event_origin(event: dict[str, Any]) -> Origin | None:
+    """An `app_mention` or `message.im` event: who wrote where (threads are kept)."""
+    user, channel = valid_id(event.get("user")), valid_id(event.get("channel"))
+    if user is None or channel is None:
+        return None
+    return Origin(
+        user_id=user,
+        channel_id=channel,
+        chat_kind=chat_kind_of(channel),
+        thread_ts=_str(event.get("thread_ts")),
+    )
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _url(value: object) -> str | None:
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+# -- people ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    name: str
+    zone: str | None
+
+
+class Directory:
+    """Names, time zones and direct-message channels of Slack users, cached per process."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._users: dict[str, SlackUser] = {}
+        self._dms: dict[str, str] = {}
+
+    async def user(self, user_id: str, fallback_name: str = "") -> SlackUser:
+        """`users.info`: display name and the `tz` Slack knows (a failure is not fatal)."""
+        cached = self._users.get(user_id)
+        if cached is not None:
+            return cached
+        try:
+            response = await self.client.users_info(user=user_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            logger.warning("users.info failed for %s: %s", user_id, error)
+            return SlackUser(fallback_name or user_id, None)
+        data = response.get("user") or {}
+        profile = data.get("profile") or {}
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or data.get("real_name")
+            or data.get("name")
+            or fallback_name
+            or user_id
+        )
+        tz = data.get("tz")
+        zone = zones.canonical_zone(tz) if isinstance(tz, str) and tz else None
+        user = SlackUser(str(name)[:120], zone)
+        self._users[user_id] = user
+        return user
+
+    async def dm_channel(self, user_id: str) -> str:
+        """The app's direct-message conversation with a user (`conversations.open`)."""
+        channel = self._dms.get(user_id)
+        if channel is None:
+            response = await self.client.conversations_open(users=user_id)
+            channel = str((response.get("channel") or {})["id"])
+            self._dms[user_id] = channel
+        return channel

@@ -1,0 +1,234 @@
+"""Putting replies into Slack: messages, ephemeral notes, edits of keyed messages, files.
+
+`SlackPoster` does the calls (paced per channel) and raises what slack-sdk
+raises; `SlackMessenger` is the `Messenger` the scheduler uses and turns those
+failures into `SendOutcome`s.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from cohorte.bot.slack.inbound import Directory, Origin
+from cohorte.bot.slack.render import Renderer, SlackMessage
+from cohorte.bot.slack.web import (
+    ChannelPacer,
+    SlackOptions,
+    outcome_of,
+    slack_error_code,
+    webhook_client,
+)
+from cohorte.handlers.messages import Direct, Group, Reply, SendOutcome
+from cohorte.scheduling.clock import Clock
+from cohorte.storage import queries
+from cohorte.storage.db import SessionFactory, transaction
+from cohorte.storage.models import Platform
+
+logger = logging.getLogger(__name__)
+
+# chat.update refusals after which the keyed message is posted anew.
+_GONE_MESSAGE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
+
+class SlackPoster:
+    """Posts rendered replies into Slack conversations."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        renderer: Renderer,
+        pacer: ChannelPacer,
+        sessions: SessionFactory,
+        clock: Clock,
+        options: SlackOptions,
+    ) -> None:
+        self.client = client
+        self.renderer = renderer
+        self.pacer = pacer
+        self.sessions = sessions
+        self.clock = clock
+        self.options = options
+
+    async def to_channel(
+        self,
+        channel: str,
+        reply: Reply,
+        *,
+        thread_ts: str | None = None,
+        posted: list[str] | None = None,
+    ) -> None:
+        """Post the reply (editing its keyed message if there is one), then its image and file.
+
+        `posted` collects the timestamps of what went out, so that a caller can
+        tell a failure before anything was sent from one halfway through.
+        """
+        posted = posted if posted is not None else []
+        messages = self.renderer.messages(reply)
+        if reply.key and messages:
+            posted.append(await self._post_keyed(channel, reply.key, messages[0], thread_ts))
+            messages = messages[1:]
+        for message in messages:
+            posted.append(await self.post(channel, message, thread_ts=thread_ts))
+        await self.upload(channel, reply, thread_ts=thread_ts, posted=posted)
+
+    async def post(
+        self, channel: str, message: SlackMessage, *, thread_ts: str | None = None
+    ) -> str:
+        await self.pacer.wait(channel)
+        response = await self.client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts
+        )
+        return str(response.get("ts") or "")
+
+    async def ephemeral(
+        self, channel: str, user_id: str, reply: Reply, *, thread_ts: str | None = None
+    ) -> None:
+        """Text and buttons only `user_id` sees (Slack has no ephemeral files)."""
+        for message in self.renderer.messages(reply):
+            await self.ephemeral_message(channel, user_id, message, thread_ts=thread_ts)
+
+    async def ephemeral_message(
+        self, channel: str, user_id: str, message: SlackMessage, *, thread_ts: str | None = None
+    ) -> None:
+        await self.pacer.wait(channel)
+        await self.client.chat_postEphemeral(
+            channel=channel,
+            user=user_id,
+            text=message.text,
+            blocks=message.blocks,
+            thread_ts=thread_ts,
+        )
+
+    async def respond(self, origin: Origin, reply: Reply, *, ephemeral: bool) -> bool:
+        """Answer through the interaction's `response_url` (works where the app is not a member).
+
+        False, with nothing sent, when the reply needs more than a response_url
+        can do (an edit, a file) or its five uses are spent.
+        """
+        messages = self.renderer.messages(reply)
+        if (
+            origin.response_url is None
+            or reply.key
+            or reply.image
+            or reply.file
+            or not messages
+            or len(messages) > origin.responses_left
+        ):
+            return False
+        return await self.respond_messages(origin, messages, ephemeral=ephemeral)
+
+    async def respond_messages(
+        self, origin: Origin, messages: list[SlackMessage], *, ephemeral: bool
+    ) -> bool:
+        if origin.response_url is None or len(messages) > origin.responses_left:
+            return False
+        webhook = webhook_client(origin.response_url, self.options)
+        for message in messages:
+            if origin.channel_id:
+                await self.pacer.wait(origin.channel_id)
+            response = await webhook.send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral" if ephemeral else "in_channel",
+                replace_original=False,
+            )
+            origin.responses_left -= 1
+            if response.status_code != 200:
+                logger.warning(
+                    "response_url refused an answer: %s %s", response.status_code, response.body
+                )
+                return False
+        return True
+
+    async def upload(
+        self,
+        channel: str,
+        reply: Reply,
+        *,
+        thread_ts: str | None = None,
+        posted: list[str] | None = None,
+    ) -> None:
+        for attachment in (reply.image, reply.file):
+            if attachment is None:
+                continue
+            await self.pacer.wait(channel)
+            caption = self.renderer.caption(attachment.caption)
+            response = await self.client.files_upload_v2(
+                channel=channel,
+                file=attachment.data,
+                filename=attachment.filename,
+                title=attachment.filename,
+                thread_ts=thread_ts,
+                initial_comment=caption,
+            )
+            if posted is not None:
+                posted.append(str((response.get("file") or {}).get("id") or ""))
+
+    async def _post_keyed(
+        self, channel: str, key: str, message: SlackMessage, thread_ts: str | None
+    ) -> str:
+        async with self.sessions() as session:
+            known = await queries.sent_message(session, Platform.SLACK, channel, key)
+        if known is not None:
+            await self.pacer.wait(channel)
+            try:
+                await self.client.chat_update(
+                    channel=channel, ts=known.message_id, text=message.text, blocks=message.blocks
+                )
+                return known.message_id
+            except SlackApiError as error:
+                if slack_error_code(error) not in _GONE_MESSAGE:
+                    raise
+                logger.info("keyed message %s in %s is gone; posting it again", key, channel)
+        ts = await self.post(channel, message, thread_ts=thread_ts)
+        async with transaction(self.sessions) as session:
+            await queries.remember_sent_message(
+                session, Platform.SLACK, channel, key, ts, self.clock.now()
+            )
+        return ts
+
+
+class SlackMessenger:
+    """Sends replies nobody asked for (reminders, announcements) to Slack people and channels."""
+
+    platform = Platform.SLACK
+
+    def __init__(self, poster: SlackPoster, directory: Directory) -> None:
+        self.poster = poster
+        self.directory = directory
+
+    async def send(self, reply: Reply) -> SendOutcome:
+        posted: list[str] = []
+        try:
+            match reply.to:
+                case Direct(platform=Platform.SLACK, user_id=user_id):
+                    channel = await self.directory.dm_channel(user_id)
+                case Group(platform=Platform.SLACK, chat_id=chat_id):
+                    channel = chat_id
+                case _:
+                    logger.warning("Slack cannot deliver to %s", reply.to)
+                    return SendOutcome.UNREACHABLE
+            await self.poster.to_channel(channel, replace(reply, ephemeral=False), posted=posted)
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as error:
+            outcome = outcome_of(error)
+            logger.warning(
+                "sending to Slack %s failed (%s): %s %s",
+                reply.to,
+                outcome,
+                type(error).__name__,
+                error,
+            )
+            if posted:
+                # Part of it is already in the chat: sending it again would repeat that part.
+                return SendOutcome.AMBIGUOUS
+            return outcome
+        except Exception:
+            # A bug of ours: we cannot tell what reached Slack, so it is not sent again.
+            logger.exception("unexpected failure sending to Slack %s", reply.to)
+            return SendOutcome.AMBIGUOUS
+        return SendOutcome.SENT
