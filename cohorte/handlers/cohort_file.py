@@ -15,6 +15,7 @@ the file counts them: `teams[2]` is the second `[[teams]]` block.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 from collections.abc import Collection, Mapping
@@ -45,6 +46,7 @@ from cohorte.storage.models import (
     Role,
     Team,
 )
+from cohorte.storage.status import Deliverable, DeliverableTeam
 
 # A real cohort file is a few kilobytes; anything this big is a wrong file.
 MAX_FILE_BYTES = 1024 * 1024
@@ -67,6 +69,13 @@ _TITLE_CHARS = 200
 _DESCRIPTION_CHARS = 2000
 _URL_CHARS = 500
 _EXTERNAL_ID_CHARS = 64
+_CODE_CHARS = 32
+_QUESTION_CHARS = 300
+MAX_CHECKIN_QUESTIONS = 10
+DEFAULT_NUDGE_AFTER_DAYS = 10
+MAX_NUDGE_AFTER_DAYS = 60
+RDC_CRITERIA = ("RDC7", "RDC8")
+_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 # --- messages -------------------------------------------------------------------------
 
@@ -127,6 +136,14 @@ SAME_PERSON = N_(
     "{field}: the {platform} account {value} belongs to {person}, who is already listed in {other}."
 )
 COHORT_NOT_FOUND = N_("There is no cohort with id {cohort_id}.")
+NOT_TEXT_LIST = N_('{field} must be a list of texts in quotes, like ["RDC7", "RDC8"], not {value}.')
+TOO_MANY = N_("{field} has {count} entries; the limit is {limit}.")
+BAD_CODE = N_(
+    "{field}: the code {value} must have 1 to 32 letters, digits or hyphens, like mapeo-procesos."
+)
+DUPLICATE_CODE = N_("{field}: there is already a deliverable with the code {value}.")
+UNKNOWN_RDC = N_("{field}: unknown criterion {value}. Use RDC7 or RDC8.")
+DUE_TWICE = N_("{field}: give due_week or due_date, not both.")
 
 
 class CohortFileError(CohortError):
@@ -201,6 +218,26 @@ class EventSpec:
 
 
 @dataclass(frozen=True)
+class DeliverableSpec:
+    """A deliverable from a template; `teams` empty means every team."""
+
+    code: str
+    title: str
+    description: str | None = None
+    template_url: str | None = None
+    rdc7: bool = False
+    rdc8: bool = False
+    optional: bool = False
+    due_week: int | None = None
+    due_date: date | None = None
+    teams: tuple[str, ...] = ()
+
+    @property
+    def rdc(self) -> list[str]:
+        return [tag for tag, on in zip(RDC_CRITERIA, (self.rdc7, self.rdc8), strict=True) if on]
+
+
+@dataclass(frozen=True)
 class CohortSpec:
     """Everything a cohort file says, checked and normalised."""
 
@@ -215,6 +252,10 @@ class CohortSpec:
     teams: tuple[TeamSpec, ...] = ()
     members: tuple[MemberSpec, ...] = ()
     events: tuple[EventSpec, ...] = ()
+    deliverables: tuple[DeliverableSpec, ...] = ()
+    # Async check-in questions; empty means the default ones, in each reader's language.
+    checkin_questions: tuple[str, ...] = ()
+    nudge_after_days: int = DEFAULT_NUDGE_AFTER_DAYS
 
     @property
     def end_date(self) -> date:
@@ -224,7 +265,7 @@ class CohortSpec:
 
 # --- reading ---------------------------------------------------------------------------
 
-_TOP_KEYS = ("cohort", "chats", "teams", "members", "events")
+_TOP_KEYS = ("cohort", "chats", "teams", "members", "events", "deliverables")
 _COHORT_KEYS = (
     "name",
     "home_zone",
@@ -233,6 +274,8 @@ _COHORT_KEYS = (
     "weeks",
     "invite_code",
     "meeting_url",
+    "checkin_questions",
+    "nudge_after_days",
 )
 _CHAT_KEYS = ("platform", "chat_id", "title")
 _TEAM_KEYS = ("name", "city", "country", "zone", "checkin")
@@ -247,6 +290,17 @@ _MEMBER_KEYS = (
     *(platform.value for platform in Platform),
 )
 _EVENT_KEYS = ("kind", "title", "start", "duration_minutes", "meeting_url", "description")
+_DELIVERABLE_KEYS = (
+    "code",
+    "title",
+    "description",
+    "template_url",
+    "rdc",
+    "due_week",
+    "due_date",
+    "optional",
+    "teams",
+)
 
 
 def parse_cohort_file(data: bytes) -> CohortSpec:
@@ -305,6 +359,23 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
     members = _read_members(root.blocks("members", _MEMBER_KEYS), teams)
     sprint = (start_date, start_date + timedelta(weeks=weeks))
     events = _read_events(root.blocks("events", _EVENT_KEYS), home_zone, sprint)
+    deliverables = _read_deliverables(
+        root.blocks("deliverables", _DELIVERABLE_KEYS), teams, weeks, sprint
+    )
+    questions = cohort.strings("checkin_questions", limit=_QUESTION_CHARS)
+    if len(questions) > MAX_CHECKIN_QUESTIONS:
+        raise CohortFileError(
+            TOO_MANY,
+            field=cohort.path_of("checkin_questions"),
+            count=len(questions),
+            limit=MAX_CHECKIN_QUESTIONS,
+        )
+    nudge_after_days = cohort.integer(
+        "nudge_after_days",
+        default=DEFAULT_NUDGE_AFTER_DAYS,
+        minimum=1,
+        maximum=MAX_NUDGE_AFTER_DAYS,
+    )
     return CohortSpec(
         name=name,
         home_zone=home_zone,
@@ -317,6 +388,9 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         teams=teams,
         members=members,
         events=events,
+        deliverables=deliverables,
+        checkin_questions=questions,
+        nudge_after_days=nudge_after_days,
     )
 
 
@@ -477,6 +551,70 @@ def _read_events(
     return tuple(events)
 
 
+def _read_deliverables(
+    blocks: list[_Table], teams: tuple[TeamSpec, ...], weeks: int, sprint: tuple[date, date]
+) -> tuple[DeliverableSpec, ...]:
+    """The deliverables; `sprint` is the first day and the day after the last."""
+    team_order = {fold(team.name): number for number, team in enumerate(teams)}
+    first_day, end_day = sprint
+    codes: dict[str, str] = {}
+    deliverables: list[DeliverableSpec] = []
+    for block in blocks:
+        written = block.text("code", limit=None)
+        code = fold(written)
+        if len(code) > _CODE_CHARS or not _CODE.fullmatch(code):
+            raise CohortFileError(BAD_CODE, field=block.path_of("code"), value=_shown(written))
+        other = codes.setdefault(code, block.path)
+        if other != block.path:
+            raise CohortFileError(DUPLICATE_CODE, field=block.path_of("code"), value=code)
+        criteria = set()
+        for tag in block.strings("rdc", limit=None):
+            if tag.upper().replace(" ", "") not in RDC_CRITERIA:
+                raise CohortFileError(UNKNOWN_RDC, field=block.path_of("rdc"), value=_shown(tag))
+            criteria.add(tag.upper().replace(" ", ""))
+        if "due_week" in block.data and "due_date" in block.data:
+            raise CohortFileError(DUE_TWICE, field=block.path_of("due_date"))
+        due_week = None
+        if "due_week" in block.data:
+            due_week = block.integer("due_week", default=1, minimum=1, maximum=weeks)
+        due_date = None
+        if "due_date" in block.data:
+            due_date = block.date_value("due_date")
+            if not first_day <= due_date < end_day:
+                raise CohortFileError(
+                    EVENT_OUTSIDE_SPRINT,
+                    field=block.path_of("due_date"),
+                    value=due_date.isoformat(),
+                    first=first_day.isoformat(),
+                    last=(end_day - timedelta(days=1)).isoformat(),
+                )
+        chosen: dict[int, str] = {}
+        if "teams" in block.data:
+            names = block.strings("teams", limit=None)
+            if not names:
+                raise CohortFileError(EMPTY, field=block.path_of("teams"))
+            for name in names:
+                number = team_order.get(fold(name))
+                if number is None:
+                    raise CohortFileError(UNKNOWN_TEAM, field=block.path_of("teams"), value=name)
+                chosen[number] = teams[number].name
+        deliverables.append(
+            DeliverableSpec(
+                code=code,
+                title=block.text("title", limit=_TITLE_CHARS),
+                description=block.optional_text("description", limit=_DESCRIPTION_CHARS),
+                template_url=block.url("template_url"),
+                rdc7="RDC7" in criteria,
+                rdc8="RDC8" in criteria,
+                optional=block.boolean("optional", default=False),
+                due_week=due_week,
+                due_date=due_date,
+                teams=tuple(chosen[number] for number in sorted(chosen)),
+            )
+        )
+    return tuple(deliverables)
+
+
 def _exists(local: datetime, zone: ZoneInfo) -> bool:
     """False for wall-clock times skipped when the clocks go forward."""
     there_and_back = local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
@@ -614,6 +752,21 @@ class _Table:
             raise self._wrong(NOT_BOOLEAN, key)
         return value
 
+    def strings(self, key: str, *, limit: int | None) -> tuple[str, ...]:
+        """A list of non-blank texts, stripped; empty when absent."""
+        value = self._value(key, required=False)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self._wrong(NOT_TEXT_LIST, key)
+        items = tuple(item.strip() for item in value if item.strip())
+        for item in items:
+            if limit is not None and len(item) > limit:
+                raise CohortFileError(
+                    TOO_LONG, field=self.path_of(key), length=len(item), limit=limit
+                )
+        return items
+
     def date_value(self, key: str) -> date:
         value = self._value(key, required=True)
         if not isinstance(value, date) or isinstance(value, datetime):
@@ -735,6 +888,8 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
         weeks=spec.weeks,
         invite_code=spec.invite_code,
         meeting_url=spec.meeting_url,
+        checkin_questions=json.dumps(list(spec.checkin_questions), ensure_ascii=False),
+        nudge_after_days=spec.nudge_after_days,
         created_at=now,
     )
     session.add(cohort)
@@ -811,6 +966,29 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
                 description=event_spec.description,
             )
         )
+    await session.flush()
+    for position, deliverable_spec in enumerate(spec.deliverables, start=1):
+        deliverable = Deliverable(
+            cohort_id=cohort_id,
+            code=deliverable_spec.code,
+            title=deliverable_spec.title,
+            description=deliverable_spec.description,
+            template_url=deliverable_spec.template_url,
+            rdc7=deliverable_spec.rdc7,
+            rdc8=deliverable_spec.rdc8,
+            optional=deliverable_spec.optional,
+            due_week=deliverable_spec.due_week,
+            due_date=deliverable_spec.due_date,
+            all_teams=not deliverable_spec.teams,
+            position=position,
+            created_at=now,
+        )
+        session.add(deliverable)
+        await session.flush()
+        for name in deliverable_spec.teams:
+            session.add(
+                DeliverableTeam(deliverable_id=_pk(deliverable.id), team_id=_pk(teams[name].id))
+            )
     await session.flush()
     return cohort
 
@@ -954,6 +1132,45 @@ async def _spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
         )
     ).all()
     home = ZoneInfo(cohort.home_zone)
+    deliverables = (
+        await session.exec(
+            select(Deliverable)
+            .where(Deliverable.cohort_id == cohort_id)
+            .order_by(col(Deliverable.position), col(Deliverable.id))
+        )
+    ).all()
+    assignments: dict[int, list[int]] = {}
+    rows = (
+        await session.exec(
+            select(DeliverableTeam)
+            .where(col(DeliverableTeam.deliverable_id).in_([d.id for d in deliverables]))
+            .order_by(col(DeliverableTeam.team_id))
+        )
+    ).all()
+    for row in rows:
+        assignments.setdefault(row.deliverable_id, []).append(row.team_id)
+    try:
+        stored_questions = json.loads(cohort.checkin_questions or "[]")
+    except ValueError:
+        stored_questions = []
+    questions = tuple(q for q in stored_questions if isinstance(q, str) and q.strip())
+
+    def deliverable_spec(deliverable: Deliverable) -> DeliverableSpec:
+        assigned = assignments.get(_pk(deliverable.id), [])
+        return DeliverableSpec(
+            code=deliverable.code,
+            title=deliverable.title,
+            description=deliverable.description,
+            template_url=deliverable.template_url,
+            rdc7=deliverable.rdc7,
+            rdc8=deliverable.rdc8,
+            optional=deliverable.optional,
+            due_week=deliverable.due_week,
+            due_date=deliverable.due_date,
+            teams=()
+            if deliverable.all_teams
+            else tuple(team_names[team_id] for team_id in assigned if team_id in team_names),
+        )
 
     def member_spec(member: Member, person: Person) -> MemberSpec:
         own = accounts.get(_pk(person.id), {})
@@ -1004,6 +1221,9 @@ async def _spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
             )
             for event in events
         ),
+        deliverables=tuple(deliverable_spec(deliverable) for deliverable in deliverables),
+        checkin_questions=questions,
+        nudge_after_days=cohort.nudge_after_days,
     )
 
 
@@ -1022,6 +1242,10 @@ def render_cohort_file(spec: CohortSpec) -> str:
                 "weeks": spec.weeks,
                 "invite_code": spec.invite_code,
                 "meeting_url": spec.meeting_url,
+                "checkin_questions": list(spec.checkin_questions) or None,
+                "nudge_after_days": None
+                if spec.nudge_after_days == DEFAULT_NUDGE_AFTER_DAYS
+                else spec.nudge_after_days,
             },
         ),
     ]
@@ -1082,6 +1306,23 @@ def render_cohort_file(spec: CohortSpec) -> str:
                 },
             )
         )
+    for deliverable in spec.deliverables:
+        sections.append(
+            _block(
+                "[[deliverables]]",
+                {
+                    "code": deliverable.code,
+                    "title": deliverable.title,
+                    "description": deliverable.description,
+                    "template_url": deliverable.template_url,
+                    "rdc": deliverable.rdc or None,
+                    "due_week": deliverable.due_week,
+                    "due_date": deliverable.due_date,
+                    "optional": deliverable.optional or None,
+                    "teams": list(deliverable.teams) or None,
+                },
+            )
+        )
     return "\n".join(sections)
 
 
@@ -1096,6 +1337,12 @@ def _literal(value: object) -> str:
     if isinstance(value, Mapping):
         inner = ", ".join(f"{key} = {_literal(item)}" for key, item in value.items())
         return "{ " + inner + " }"
+    if isinstance(value, list):
+        items = [_literal(item) for item in value]
+        inline = "[" + ", ".join(items) + "]"
+        if len(inline) <= 80:
+            return inline
+        return "[\n" + "".join(f"    {item},\n" for item in items) + "]"
     if isinstance(value, datetime):
         # tomli_w writes "2025-05-06 10:00:00"; the documented form has the T.
         return value.replace(tzinfo=None).isoformat()

@@ -63,11 +63,15 @@ class Capabilities:
 
     planners: list[Planner] = field(default_factory=list)
     renderers: dict[str, Renderer] = field(default_factory=dict)
+    # Kinds only ever sent privately (never as a group mention): coordinators' digests.
+    private_kinds: set[str] = field(default_factory=set)
 
-    def renderer(self, kind: str, render: Renderer) -> None:
+    def renderer(self, kind: str, render: Renderer, *, private: bool = False) -> None:
         if kind in self.renderers:
             raise ValueError(f"renderer for {kind!r} registered twice")
         self.renderers[kind] = render
+        if private:
+            self.private_kinds.add(kind)
 
 
 async def cohort_zones(session: AsyncSession, cohort: Cohort) -> list[str]:
@@ -225,6 +229,9 @@ class DeliveryService:
             )
             if outcome is not SendOutcome.UNREACHABLE:
                 return outcome
+        if delivery.kind in self.capabilities.private_kinds:
+            logger.info("person %s has no private channel for a %s", person.id, delivery.kind)
+            return SendOutcome.UNREACHABLE
         # Nobody reachable privately: mention them in the cohort's group chat.
         links = (
             await session.exec(

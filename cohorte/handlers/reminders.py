@@ -54,7 +54,7 @@ def register_capabilities(capabilities: Capabilities) -> None:
     capabilities.renderer("moved", render_moved)
     capabilities.renderer("cancelled", render_cancelled)
     capabilities.renderer("announcement", render_announcement)
-    capabilities.renderer("holiday", render_holiday)
+    capabilities.renderer("holiday", render_holiday, private=True)
 
 
 def leads_for(cohort: Cohort, kind: str) -> list[int]:

@@ -87,7 +87,7 @@ class StatusDraft(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
-    status: Status = Field(sa_type=enum_type(Status))
+    status: Status | None = Field(default=None, sa_type=enum_type(Status))  # None: unchanged
     note: str | None = Field(default=None, max_length=1000)
     link: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -42,6 +42,7 @@ from cohorte.storage.models import (
     Role,
     Team,
 )
+from cohorte.storage.status import Deliverable, DeliverableTeam
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "sprint-2025.toml"
 TABLES = (Cohort, Team, Person, Identity, Member, ChatLink, Event)
@@ -914,5 +915,168 @@ def test_every_message_is_extracted_for_the_catalogs() -> None:
         for name, value in vars(cf).items()
         if name.isupper() and isinstance(value, str) and value.endswith((".", "?", "}"))
     }
-    assert len(messages) == 41
+    assert len(messages) == 47
     assert messages | {CohortFileError.message} <= extracted
+
+
+# --- deliverables, check-in questions, nudges ------------------------------------------
+
+
+def test_the_example_ships_the_sprint_templates() -> None:
+    spec = example_spec()
+
+    assert [
+        (d.code, d.title, d.rdc, d.due_week, d.optional, d.teams) for d in spec.deliverables
+    ] == [
+        ("mapeo", "Mapeo de procesos y sistemas", ["RDC7"], 6, False, ()),
+        ("proveedores", "Mapeo de problemas de proveedores", ["RDC8"], 8, False, ()),
+        ("plan", "Plan de mejora", ["RDC7", "RDC8"], 11, False, ()),
+        ("datos", "Publicación de datos de contratación", ["RDC7"], 12, True, ()),
+        ("indicadores", "Indicadores de desempeño", ["RDC7", "RDC8"], 10, True, ()),
+        (
+            "investigacion",
+            "Investigación con proveedores",
+            ["RDC8"],
+            10,
+            True,
+            ("Bogotá", "Santiago de Chile"),
+        ),
+    ]
+    assert all(d.description for d in spec.deliverables)
+    # Each template is due the week after the Masterclass that practises it.
+    masterclass_weeks = {
+        event.title: (event.start.date() - spec.start_date).days // 7 + 1 for event in spec.events
+    }
+    assert masterclass_weeks["Cómo mapear procesos y sistemas"] + 1 == 6
+    assert masterclass_weeks["Proveedores: barreras y oportunidades"] + 1 == 8
+    assert (spec.checkin_questions, spec.nudge_after_days) == ((), 10)
+
+
+async def test_import_writes_the_deliverables_and_their_teams(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    cohort = await import_cohort(session, example_spec(), clock.now())
+    await session.commit()
+
+    deliverables = (
+        await session.exec(
+            select(Deliverable)
+            .where(Deliverable.cohort_id == cohort.id)
+            .order_by(col(Deliverable.position))
+        )
+    ).all()
+    assert [(d.code, d.position, d.all_teams) for d in deliverables] == [
+        ("mapeo", 1, True),
+        ("proveedores", 2, True),
+        ("plan", 3, True),
+        ("datos", 4, True),
+        ("indicadores", 5, True),
+        ("investigacion", 6, False),
+    ]
+    assigned = (await session.exec(select(DeliverableTeam))).all()
+    teams = {team.id: team.name for team in (await session.exec(select(Team))).all()}
+    assert sorted(teams[row.team_id] for row in assigned) == ["Bogotá", "Santiago de Chile"]
+
+
+async def test_deliverables_questions_and_nudges_round_trip(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    document = minimal_document()
+    document["cohort"]["checkin_questions"] = [
+        "¿Qué avanzaron?",
+        "¿Qué los bloquea?",
+        "¿Con quién del equipo coordinador quieren hablar en la sesión de acompañamiento?",
+    ]
+    document["cohort"]["nudge_after_days"] = 7
+    document["teams"] = [
+        {"name": "Valparaíso", "city": "Valparaíso", "country": "CL", "zone": "America/Santiago"},
+        {"name": "Lima", "city": "Lima", "country": "PE", "zone": "America/Lima"},
+    ]
+    document["deliverables"] = [
+        {"code": "Mapeo-Procesos", "title": "Mapeo", "rdc": ["rdc7"], "due_date": date(2025, 5, 9)},
+        {"code": "encuesta", "title": "Encuesta", "teams": ["lima", "VALPARAISO"]},
+    ]
+    spec = parse_cohort_file(tomli_w.dumps(document).encode())
+    assert spec.checkin_questions[0] == "¿Qué avanzaron?"
+    assert spec.nudge_after_days == 7
+    assert spec.deliverables[0].code == "mapeo-procesos"
+    assert spec.deliverables[0].rdc == ["RDC7"]
+    assert spec.deliverables[1].teams == ("Valparaíso", "Lima")  # file order, file spelling
+
+    cohort = await import_cohort(session, spec, clock.now())
+    await session.commit()
+    assert cohort.id is not None
+    text = await export_cohort(session, cohort.id)
+
+    assert parse_cohort_file(text.encode()) == spec
+    assert "nudge_after_days = 7" in text
+    assert 'rdc = ["RDC7"]' in text
+    assert 'teams = ["Valparaíso", "Lima"]' in text
+    assert "due_date = 2025-05-09" in text
+    assert 'checkin_questions = [\n    "¿Qué avanzaron?",\n' in text
+
+
+DELIVERABLE_ERRORS: list[tuple[str, dict[str, object], str, str, object]] = [
+    ("bad-code", {"code": "mapeo procesos"}, cf.BAD_CODE, "deliverables[1].code", None),
+    ("long-code", {"code": "x" * 33}, cf.BAD_CODE, "deliverables[1].code", None),
+    ("bad-rdc", {"rdc": ["RDC9"]}, cf.UNKNOWN_RDC, "deliverables[1].rdc", "RDC9"),
+    ("rdc-text", {"rdc": "RDC7"}, cf.NOT_TEXT_LIST, "deliverables[1].rdc", '"RDC7"'),
+    (
+        "due-twice",
+        {"due_week": 3, "due_date": date(2025, 5, 9)},
+        cf.DUE_TWICE,
+        "deliverables[1].due_date",
+        None,
+    ),
+    ("week-13", {"due_week": 13}, cf.OUT_OF_RANGE, "deliverables[1].due_week", "13"),
+    (
+        "after-sprint",
+        {"due_week": ..., "due_date": date(2025, 7, 14)},
+        cf.EVENT_OUTSIDE_SPRINT,
+        "deliverables[1].due_date",
+        "2025-07-14",
+    ),
+    ("no-team", {"teams": ["Quito"]}, cf.UNKNOWN_TEAM, "deliverables[1].teams", "Quito"),
+    ("no-teams", {"teams": []}, cf.EMPTY, "deliverables[1].teams", None),
+    ("no-title", {"title": " "}, cf.EMPTY, "deliverables[1].title", None),
+    ("bad-url", {"template_url": "plantilla"}, cf.BAD_URL, "deliverables[1].template_url", None),
+    ("typo", {"rdcs": ["RDC7"]}, cf.UNKNOWN_KEY_SUGGESTION, "deliverables[1].rdcs", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "field", "value"),
+    [pytest.param(*case[1:], id=case[0]) for case in DELIVERABLE_ERRORS],
+)
+def test_a_wrong_deliverable_is_named(
+    change: dict[str, object], message: str, field: str, value: object
+) -> None:
+    document = example_document()
+    for key, item in change.items():
+        if item is ...:
+            del document["deliverables"][0][key]
+        else:
+            document["deliverables"][0][key] = item
+
+    error = rejection_of(document)
+
+    assert error.message == message
+    assert error.params["field"] == field
+    if value is not None:
+        assert error.params["value"] == value
+
+
+def test_duplicate_codes_and_odd_cohort_settings_are_refused() -> None:
+    document = example_document()
+    document["deliverables"][1]["code"] = "MAPEO"
+    error = rejection_of(document)
+    assert (error.message, error.params["field"]) == (cf.DUPLICATE_CODE, "deliverables[2].code")
+
+    document = example_document()
+    document["cohort"]["checkin_questions"] = [f"Pregunta {n}" for n in range(11)]
+    error = rejection_of(document)
+    assert (error.message, error.params["count"]) == (cf.TOO_MANY, 11)
+
+    document = example_document()
+    document["cohort"]["nudge_after_days"] = 0
+    assert rejection_of(document).message == cf.OUT_OF_RANGE

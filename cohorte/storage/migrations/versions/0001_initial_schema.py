@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 12:33:37.866293
+Create Date: 2026-11-27 12:36:50.910877
 """
 
 from collections.abc import Sequence
@@ -381,7 +381,7 @@ def upgrade() -> None:
                 native_enum=False,
                 length=16,
             ),
-            nullable=False,
+            nullable=True,
         ),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("link", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
