@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.calendar import (
@@ -34,6 +34,7 @@ from cohorte.scheduling.calendar import Occurrence, ref_code, sprint_end, sprint
 from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.storage import queries
 from cohorte.storage.models import ChatLink, Cohort, Member, Role, Team
+from cohorte.storage.outbox import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -113,30 +114,59 @@ async def audiences_of(session: AsyncSession, cohort_ids: list[int]) -> dict[int
     return audiences
 
 
+PLAN_CHUNK = 100  # cohorts planned together: bounds memory whatever the number of cohorts
+
+
 async def plan_reminders(session: AsyncSession, now: datetime) -> None:
     """Queue the reminders of every active cohort's upcoming sessions.
 
-    Set-based: a handful of queries per tick whatever the number of cohorts.
+    Set-based and streamed: cohorts are planned in chunks, each with a handful of
+    queries; occurrences whose reminders are all planned already are skipped
+    after one aggregate query.
     """
     cohorts = await active_cohorts(session, now)
-    if not cohorts:
-        return
+    added = 0
+    for start in range(0, len(cohorts), PLAN_CHUNK):
+        added += await _plan_chunk(session, cohorts[start : start + PLAN_CHUNK], now)
+    if added:
+        logger.info("planned %d reminders", added)
+
+
+async def _plan_chunk(session: AsyncSession, cohorts: list[Cohort], now: datetime) -> int:
     await ensure_checkin_series_of(session, cohorts, now)
     horizon = max(max(leads_for(c, kind) or [0]) for c in cohorts for kind in DEFAULT_LEADS)
     window_end = now + timedelta(minutes=horizon) + timedelta(hours=1)
     found = await occurrences_of(session, cohorts, now, window_end)
     busy = [cohort_id for cohort_id, occurrences in found.items() if occurrences]
     if not busy:
-        return
+        return 0
     audiences = await audiences_of(session, busy)
+    already = await _planned_counts(session, [o.ref for c in busy for o in found[c]])
     planned: list[Planned] = []
     for cohort in cohorts:
         assert cohort.id is not None
         for occurrence in found.get(cohort.id, []):
-            planned += plan_occurrence(cohort, occurrence, audiences[cohort.id], now)
-    added = await enqueue(session, planned, now)
-    if added:
-        logger.info("planned %d reminders", added)
+            rows = plan_occurrence(cohort, occurrence, audiences[cohort.id], now)
+            if already.get((occurrence.ref, occurrence.starts_at), 0) < len(rows):
+                planned += rows
+    return await enqueue(session, planned, now)
+
+
+async def _planned_counts(
+    session: AsyncSession, refs: list[str]
+) -> dict[tuple[str, datetime], int]:
+    """How many reminder rows exist per (occurrence, start instant)."""
+    counts: dict[tuple[str, datetime], int] = {}
+    for start in range(0, len(refs), 500):
+        statement = (
+            select(Delivery.ref, Delivery.expires_at, func.count())
+            .where(Delivery.kind == "reminder", col(Delivery.ref).in_(refs[start : start + 500]))
+            .group_by(col(Delivery.ref), col(Delivery.expires_at))
+        )
+        for ref, expires_at, count in (await session.exec(statement)).all():
+            if expires_at is not None:
+                counts[(ref, expires_at)] = count
+    return counts
 
 
 def plan_occurrence(

@@ -294,15 +294,16 @@ class DeliveryWorker:
     async def _record(
         self, delivery: Delivery, state: DeliveryState, error: str | None, late: bool
     ) -> None:
-        async with transaction(self.sessions) as session:
-            await session.exec(
-                update(Delivery)
-                .where(col(Delivery.id) == delivery.id, col(Delivery.claimed_by) == self.name)
-                .values(
-                    state=state.value,
-                    sent_at=self.clock.now() if state is DeliveryState.SENT else None,
-                    lease_until=None,
-                    late=late,
-                    last_error=error,
-                )
+        statement = (
+            update(Delivery)
+            .where(col(Delivery.id) == delivery.id, col(Delivery.claimed_by) == self.name)
+            .values(
+                state=state.value,
+                sent_at=self.clock.now() if state is DeliveryState.SENT else None,
+                lease_until=None,
+                late=late,
+                last_error=error,
             )
+        )
+        async with transaction(self.sessions) as session:
+            await session.exec(statement)
