@@ -12,7 +12,7 @@ from typing import IO
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cohorte.bot.config import Settings
-from cohorte.handlers import agenda, cohort, help, reminders
+from cohorte.handlers import agenda, cohort, dashboard, help, poll, reminders, status
 from cohorte.handlers.delivery import Capabilities, DeliveryService
 from cohorte.handlers.messages import Messenger
 from cohorte.handlers.router import Core, Router
@@ -32,7 +32,10 @@ def build_router() -> Router:
     router = Router()
     cohort.register(router)
     agenda.register(router)
+    status.register(router)
+    dashboard.register(router)
     help.register(router)
+    poll.register(router)
     return router
 
 
@@ -40,6 +43,9 @@ def build_capabilities() -> Capabilities:
     """Planners and renderers of every capability (scheduled messages and actions)."""
     capabilities = Capabilities()
     reminders.register_capabilities(capabilities)
+    poll.register_capabilities(capabilities)
+    status.register_capabilities(capabilities)
+    dashboard.register_capabilities(capabilities)
     return capabilities
 
 

@@ -23,12 +23,14 @@ from cohorte.bot.config import Settings
 from cohorte.bot.console import ConsoleChat
 from cohorte.bot.logs import configure_logging
 from cohorte.bot.runtime import serve
+from cohorte.handlers import dashboard
 from cohorte.handlers.cohort_file import (
     CohortFileError,
     export_cohort,
     import_cohort,
     parse_cohort_file,
 )
+from cohorte.handlers.errors import CohortError
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock, SystemClock
 from cohorte.storage import queries
@@ -427,3 +429,95 @@ async def _show_one(session: AsyncSession, console: Console, cohort_id: int) -> 
     ).all()
     for event in events:
         console.print(f"• {t.when(event.starts_at, cohort.home_zone)} — {event.title}")
+
+
+# -- slack ------------------------------------------------------------------------
+
+slack_app = typer.Typer(help="Aplicación de Slack.", no_args_is_help=True)
+app.add_typer(slack_app, name="slack")
+
+
+@slack_app.command("manifest")
+def slack_manifest(
+    socket: Annotated[
+        bool | None,
+        typer.Option(
+            "--socket/--http", help="Socket Mode o HTTP (por omisión, según la configuración)."
+        ),
+    ] = None,
+) -> None:
+    """Imprime el manifiesto (JSON) para crear la app de Slack."""
+    from cohorte.bot.slack.manifest import print_manifest
+
+    print_manifest(_settings(), socket_mode=socket)
+
+
+# -- polls ------------------------------------------------------------------------
+
+poll_app = typer.Typer(help="Encuestas del horario de la sesión semanal.", no_args_is_help=True)
+app.add_typer(poll_app, name="poll")
+
+
+@poll_app.command("export")
+def poll_export(
+    poll_id: Annotated[int, typer.Argument(help="Número de la encuesta.")],
+    file: Annotated[
+        Path, typer.Argument(help="Archivo CSV de salida ('-' para la salida estándar).")
+    ],
+) -> None:
+    """Escribe las respuestas de una encuesta en CSV (horario, persona, equipo, voto)."""
+    asyncio.run(_poll_export(_settings(), poll_id, file))
+
+
+async def _poll_export(settings: Settings, poll_id: int, file: Path) -> None:
+    from cohorte.handlers.poll import poll_csv
+
+    app_ = await _open(settings)
+    try:
+        async with app_.sessions() as session:
+            data = await poll_csv(session, poll_id, t)
+    finally:
+        await app_.close()
+    if data is None:
+        raise _fail(t._("There is no poll number {id}.", id=poll_id))
+    if str(file) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        file.write_bytes(data)  # noqa: ASYNC240  (a small local file)
+        typer.echo(t._("Poll {id} written to {path}.", id=poll_id, path=str(file)))
+
+
+# -- exports (deliverable status) ---------------------------------------------------
+
+export_app = typer.Typer(help="Exportaciones en CSV (UTF-8 con BOM).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+def _export_command(kind: str, summary: str) -> None:
+    def command(
+        cohort_id: Annotated[int, typer.Argument(help="Número de la cohorte.")],
+        file: Annotated[Path, typer.Argument(help="Archivo CSV de salida.")],
+    ) -> None:
+        asyncio.run(_export_csv(_settings(), kind, cohort_id, file))
+
+    command.__doc__ = summary
+    export_app.command(kind)(command)
+
+
+async def _export_csv(settings: Settings, kind: str, cohort_id: int, file: Path) -> None:
+    app_ = await _open(settings)
+    try:
+        async with app_.sessions() as session:
+            data = await dashboard.export_for_cli(session, cohort_id, kind, app_.clock.now(), t)
+    except CohortError as error:
+        raise _fail(error.render(t)) from error
+    finally:
+        await app_.close()
+    file.write_bytes(data)  # noqa: ASYNC240  (a small local file)
+    typer.echo(t._("Cohort {id} written to {path}.", id=cohort_id, path=str(file)))
+
+
+_export_command("status", "Estado actual de los entregables de cada equipo.")
+_export_command("history", "Historial completo de cambios de estado.")
+_export_command("checkins", "Respuestas previas a las sesiones de acompañamiento.")
