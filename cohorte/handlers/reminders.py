@@ -92,6 +92,10 @@ class Audience:
             return [], self.team_people.get(occurrence.team_id or -1, [])
         return self.chats, self.dm_people
 
+    def size(self, occurrence: Occurrence) -> int:
+        chats, people = self.of_occurrence(occurrence)
+        return len(chats) + len(people)
+
 
 async def audiences_of(session: AsyncSession, cohort_ids: list[int]) -> dict[int, Audience]:
     """The audience of many cohorts, in two queries."""
@@ -146,9 +150,10 @@ async def _plan_chunk(session: AsyncSession, cohorts: list[Cohort], now: datetim
     for cohort in cohorts:
         assert cohort.id is not None
         for occurrence in found.get(cohort.id, []):
-            rows = plan_occurrence(cohort, occurrence, audiences[cohort.id], now)
-            if already.get((occurrence.ref, occurrence.starts_at), 0) < len(rows):
-                planned += rows
+            audience = audiences[cohort.id]
+            have = already.get((occurrence.ref, occurrence.starts_at), 0)
+            if have < len(lead_times(cohort, occurrence, now)) * audience.size(occurrence):
+                planned += plan_occurrence(cohort, occurrence, audience, now)
     return await enqueue(session, planned, now)
 
 
@@ -169,16 +174,21 @@ async def _planned_counts(
     return counts
 
 
+def lead_times(cohort: Cohort, occurrence: Occurrence, now: datetime) -> list[int]:
+    """The lead times still worth a reminder: all future ones, and of those already
+    passed only the latest (smallest)."""
+    leads = leads_for(cohort, occurrence.kind)
+    due = [lead for lead in leads if occurrence.starts_at - timedelta(minutes=lead) <= now]
+    return [lead for lead in leads if lead not in due] + due[:1]
+
+
 def plan_occurrence(
     cohort: Cohort, occurrence: Occurrence, audience: Audience, now: datetime
 ) -> list[Planned]:
     """The reminder rows of one occurrence (pure)."""
     assert cohort.id is not None
-    leads = leads_for(cohort, occurrence.kind)
     start = occurrence.starts_at
-    due_leads = [lead for lead in leads if start - timedelta(minutes=lead) <= now]
-    # Of the lead times already passed, only the latest (smallest) is still worth sending.
-    keep = [lead for lead in leads if lead not in due_leads] + due_leads[:1]
+    keep = lead_times(cohort, occurrence, now)
     chats, people = audience.of_occurrence(occurrence)
     stamp = int(start.timestamp())
     planned = []
