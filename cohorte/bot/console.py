@@ -190,7 +190,7 @@ class ConsoleChat:
         if which.isdigit() and 1 <= int(which) <= len(buttons):
             chosen = buttons[int(which) - 1]
         elif which:
-            matches = [b for b in buttons if fold(b.label).startswith(fold(which))]
+            matches = [b for b in buttons if _label_key(b.label).startswith(_label_key(which))]
             chosen = matches[0] if len(matches) == 1 else None
         if chosen is None:
             raise ConsoleInputError(
@@ -252,3 +252,10 @@ class ConsoleMessenger:
             return SendOutcome.UNREACHABLE
         self.chat.show(reply)
         return SendOutcome.SENT
+
+
+def _label_key(label: str) -> str:
+    """A button label as typed: folded, without leading icons ("🔄 En curso" -> "en curso")."""
+    folded = fold(label)
+    start = next((i for i, c in enumerate(folded) if c.isalnum()), len(folded))
+    return folded[start:]

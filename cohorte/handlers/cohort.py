@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlmodel import col, select
+
 from cohorte.handlers import zones
 from cohorte.handlers.context import Context
 from cohorte.handlers.errors import (
@@ -15,7 +17,7 @@ from cohorte.handlers.router import Router
 from cohorte.handlers.text import fold
 from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.storage import queries
-from cohorte.storage.models import Cohort, Member, Person, Role, Team
+from cohorte.storage.models import Cohort, Identity, Member, Person, Platform, Role, Team
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 _LANGUAGE_WORDS = {
@@ -285,6 +287,7 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
     ]
     if by_team.get(None):
         groups.append((t._("No team"), by_team[None]))
+    unreachable = await _without_private_chat(ctx, [p.id for _, p in rows if p.id])
     for title, people in groups:
         lines.append("")
         lines.append(f"*{title}* ({len(people)})")
@@ -292,7 +295,21 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
             team = teams.get(member.team_id)
             zone = person.zone or (team.zone if team else cohort.home_zone)
             role = " · " + t._("coordination") if member.role == Role.COORDINATOR else ""
-            lines.append(f"• {person.display_name}{role} — {t.city(zone)} {t.time(now, zone)}")
+            line = f"• {person.display_name}{role} — {t.city(zone)} {t.time(now, zone)}"
+            if person.id in unreachable:
+                line += " · " + t._("no private chat with the bot yet")
+            lines.append(line)
+    if unreachable:
+        lines.append("")
+        lines.append(
+            t.ngettext(
+                "{n} person only gets reminders in the group (on Telegram they must open "
+                "a private chat with the bot first).",
+                "{n} people only get reminders in the group (on Telegram they must open "
+                "a private chat with the bot first).",
+                len(unreachable),
+            )
+        )
     return [Reply("\n".join(lines))]
 
 
@@ -369,3 +386,14 @@ async def _set_dm_reminders(ctx: Context, member: Member, on: bool) -> list[Repl
     if on:
         return [Reply(ctx.t._("Done: you will also get reminders by private message."))]
     return [Reply(ctx.t._("Done: reminders only in the group."))]
+
+
+async def _without_private_chat(ctx: Context, person_ids: list[int]) -> set[int]:
+    """People the bot cannot message privately: their only accounts are Telegram
+    accounts that never opened a private chat with the bot."""
+    identities = (
+        await ctx.session.exec(select(Identity).where(col(Identity.person_id).in_(person_ids)))
+    ).all()
+    reachable = {i.person_id for i in identities if i.platform != Platform.TELEGRAM or i.dm_open}
+    on_telegram = {i.person_id for i in identities if i.platform == Platform.TELEGRAM}
+    return on_telegram - reachable

@@ -69,8 +69,10 @@ class Ticker:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=None,
-            next_run_time=self.clock.now(),
         )
+        # A first tick right away (APScheduler's own "now": the injected clock may be
+        # a test clock far in the past, which would make it replay missed intervals).
+        scheduler.add_job(self.tick, DateTrigger(), id=WAKE_JOB, replace_existing=True)
         scheduler.start()
         self._scheduler = scheduler
 

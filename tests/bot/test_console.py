@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.storage.models import ChatLink, Member, Person
 from tests.conftest import Transcript
-from tests.factories import seed_cohort
+from tests.factories import add_member, seed_cohort
 
 
 async def test_join_pick_team_set_zone_and_ask_for_help(
@@ -191,3 +191,31 @@ async def test_participants_choose_private_reminders(
     assert "Listo: recordatorios solo en el grupo." in out
     assert "Listo: también recibirás los recordatorios por mensaje privado." in out
     assert "Escribe /avisos sí o /avisos no." in out
+
+
+async def test_members_list_shows_who_the_bot_cannot_reach_privately(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    from cohorte.storage.models import Identity, Platform, Role
+
+    cohort = await seed_cohort(session, transcript.chat.clock.now())
+    member = await add_member(
+        session, cohort, "Tomás", "tomas", Role.PARTICIPANT, None, transcript.chat.clock.now()
+    )
+    # Tomás also uses Telegram but never opened a private chat with the bot; his console
+    # identity is removed so Telegram is his only account.
+    for identity in (
+        await session.exec(select(Identity).where(Identity.person_id == member.person_id))
+    ).all():
+        await session.delete(identity)
+    session.add(
+        Identity(
+            person_id=member.person_id, platform=Platform.TELEGRAM, external_id="777", dm_open=False
+        )
+    )
+    await session.commit()
+
+    out = await transcript.run(":como coordina\n/miembros")
+
+    assert "• Tomás — Bogotá 09:00 · todavía sin chat privado con el bot" in out
+    assert "1 persona solo recibe recordatorios en el grupo" in out
