@@ -6,10 +6,12 @@ import fcntl
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.config import Settings
 from cohorte.handlers import agenda, cohort, dashboard, help, poll, reminders, status
@@ -19,9 +21,12 @@ from cohorte.handlers.router import Core, Router
 from cohorte.scheduling.clock import Clock, SystemClock
 from cohorte.scheduling.outbox import DeliveryWorker
 from cohorte.scheduling.ticker import Ticker
+from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory, create_engine, session_factory
 from cohorte.storage.migrate import upgrade
 from cohorte.storage.models import Platform
+
+INBOUND_MEMORY = timedelta(days=7)
 
 
 class DatabaseBusyError(RuntimeError):
@@ -42,11 +47,17 @@ def build_router() -> Router:
 def build_capabilities() -> Capabilities:
     """Planners and renderers of every capability (scheduled messages and actions)."""
     capabilities = Capabilities()
+    capabilities.planners.append(forget_old_inbound_events)
     reminders.register_capabilities(capabilities)
     poll.register_capabilities(capabilities)
     status.register_capabilities(capabilities)
     dashboard.register_capabilities(capabilities)
     return capabilities
+
+
+async def forget_old_inbound_events(session: AsyncSession, now: datetime) -> None:
+    """Housekeeping on every tick: the inbound dedupe table only needs recent ids."""
+    await queries.prune_inbound(session, now - INBOUND_MEMORY)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers import forms
+from cohorte.handlers import forms, zones
 from cohorte.handlers.context import Context
 from cohorte.handlers.errors import CohortError, InputTooLongError, StaleButtonError
 from cohorte.handlers.messages import ChatKind, Incoming, Reply
@@ -149,6 +149,13 @@ class Core:
         person = await queries.person_by_identity(session, incoming.platform, incoming.sender_id)
         if person is not None and incoming.chat_kind is ChatKind.PRIVATE:
             await queries.mark_dm_open(session, incoming.platform, incoming.sender_id)
+        if person is not None and not person.zone and incoming.sender_zone:
+            # The platform knows the person's zone (Slack profiles): remember it, so that
+            # scheduled messages use it too; /zona still changes it.
+            zone = zones.canonical_zone(incoming.sender_zone)
+            if zone is not None:
+                person.zone = zone
+                session.add(person)
         cohort = None
         if incoming.chat_kind is ChatKind.GROUP:
             cohort = await queries.cohort_for_chat(session, incoming.platform, incoming.chat_id)

@@ -47,7 +47,9 @@ class SendOutcome(StrEnum):
 
 _T = TypeVar("_T")
 
-LEASE = timedelta(minutes=2)
+# Longer than one send can take (platform rate-limit waits included), so that no other
+# worker takes a row that is still being sent.
+LEASE = timedelta(minutes=5)
 # Rows per INSERT statement (SQLite allows 32,766 parameters; a row has 13).
 ENQUEUE_BATCH = 500
 MAX_ATTEMPTS = 6

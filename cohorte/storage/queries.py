@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -228,3 +228,9 @@ async def remember_sent_message(
         )
     )
     await session.exec(statement)
+
+
+async def prune_inbound(session: AsyncSession, before: datetime) -> int:
+    """Forget platform event ids older than `before` (redeliveries come within minutes)."""
+    result = await session.exec(delete(InboundEvent).where(col(InboundEvent.received_at) < before))
+    return int(result.rowcount or 0)

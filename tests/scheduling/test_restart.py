@@ -69,7 +69,7 @@ async def test_stop_mid_batch_then_restart_delivers_each_reminder_once(
     second = RecordingMessenger()
     engine = create_engine(database_url)
     try:
-        later = ManualClock(due + timedelta(minutes=5))  # the crashed lease has expired
+        later = ManualClock(due + timedelta(minutes=6))  # the crashed lease has expired
         parts = assemble(session_factory(engine), later)
         parts.messengers[Platform.CONSOLE] = second
         await parts.ticker.tick()
