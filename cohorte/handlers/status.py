@@ -886,6 +886,16 @@ async def _record_and_confirm(
     return [Reply("\n".join(lines), button_rows(buttons))]
 
 
+def _note_and_link(t: Translator, update: StatusUpdate) -> str:
+    """The note and link of a status change, one line each (empty when absent)."""
+    text = ""
+    if update.note:
+        text += "\n" + t._("Note: “{note}”", note=_shorten(update.note, 300))
+    if update.link:
+        text += "\n" + t._("Link: {url}", url=update.link)
+    return text
+
+
 def _change_text(t: Translator, deliverable: Deliverable, team: Team, update: StatusUpdate) -> str:
     previous = update.previous or Status.NOT_STARTED
     if previous == update.status:
@@ -903,10 +913,7 @@ def _change_text(t: Translator, deliverable: Deliverable, team: Team, update: St
             old=status_label(t, previous),
             new=status_tag(t, update.status),
         )
-    if update.note:
-        text += "\n" + t._("Note: “{note}”", note=_shorten(update.note, 300))
-    if update.link:
-        text += "\n" + t._("Link: {url}", url=update.link)
+    text += _note_and_link(t, update)
     return text
 
 
@@ -1730,10 +1737,7 @@ async def render_change(rc: RenderContext) -> Reply | None:
             old=status_label(t, previous),
             new=status_tag(t, update.status),
         )
-    if update.note:
-        text += "\n" + t._("Note: “{note}”", note=_shorten(update.note, 300))
-    if update.link:
-        text += "\n" + t._("Link: {url}", url=update.link)
+    text += _note_and_link(t, update)
     return Reply(text)
 
 

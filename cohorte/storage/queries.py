@@ -56,16 +56,7 @@ async def add_person(
 
 async def mark_dm_open(session: AsyncSession, platform: Platform, external_id: str) -> None:
     """Remember that this account talks to the bot privately."""
-    statement = (
-        update(Identity)
-        .where(
-            col(Identity.platform) == platform,
-            col(Identity.external_id) == external_id,
-            col(Identity.dm_open).is_(False),
-        )
-        .values(dm_open=True)
-    )
-    await session.exec(statement)
+    await _set_dm_open(session, platform, external_id, True)
 
 
 async def identities_of(session: AsyncSession, person_id: int) -> Sequence[Identity]:
@@ -164,14 +155,20 @@ async def identity_by_external_id(
 
 async def mark_dm_closed(session: AsyncSession, platform: Platform, external_id: str) -> None:
     """Forget that this account can be messaged privately (it blocked the bot)."""
+    await _set_dm_open(session, platform, external_id, False)
+
+
+async def _set_dm_open(
+    session: AsyncSession, platform: Platform, external_id: str, value: bool
+) -> None:
     statement = (
         update(Identity)
         .where(
             col(Identity.platform) == platform,
             col(Identity.external_id) == external_id,
-            col(Identity.dm_open).is_(True),
+            col(Identity.dm_open).is_not(value),
         )
-        .values(dm_open=False)
+        .values(dm_open=value)
     )
     await session.exec(statement)
 
