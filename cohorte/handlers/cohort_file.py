@@ -10,6 +10,11 @@ Every rejection is a `CohortFileError` whose params name the place with a
 path and, where there is one, the offending value: `field="teams[2].zone"`,
 `value="America/Bogata"`. Blocks are counted from 1, as a person reading
 the file counts them: `teams[2]` is the second `[[teams]]` block.
+
+The file carries the whole calendar, so that a cohort exported and imported
+again is the same cohort: one-off events (cancelled ones included), the
+series that are still running (the weekly session, check-ins) with their
+moved and cancelled occurrences, and the reminder lead times.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import json
 import re
 import tomllib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any, TypeVar
@@ -32,8 +37,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.errors import CohortError
 from cohorte.handlers.parsing import parse_clock_time, parse_weekday, weekday_name
+from cohorte.handlers.reminders import DEFAULT_LEADS, MINUTES_PER_DAY, leads_for
 from cohorte.handlers.text import fold
 from cohorte.locales import DEFAULT_LANGUAGE, LANGUAGES, N_
+from cohorte.scheduling.calendar import on_or_after, series_dates, sprint_end
+from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
 from cohorte.storage.models import (
     ChatLink,
     Cohort,
@@ -53,6 +61,7 @@ MAX_FILE_BYTES = 1024 * 1024
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 52
 MAX_EVENT_MINUTES = 24 * 60
+MAX_LEAD_MINUTES = 30 * MINUTES_PER_DAY  # what `leads_for` accepts
 INVITE_CODE = re.compile(r"[A-Z0-9-]{4,32}")
 _LOCALE = re.compile(r"(?P<language>[a-z]{2})(?:[_-](?P<region>[a-z]{2}|[0-9]{3}))?", re.I)
 _URL = re.compile(r"https?://\S+", re.I)
@@ -144,6 +153,19 @@ BAD_CODE = N_(
 DUPLICATE_CODE = N_("{field}: there is already a deliverable with the code {value}.")
 UNKNOWN_RDC = N_("{field}: unknown criterion {value}. Use RDC7 or RDC8.")
 DUE_TWICE = N_("{field}: give due_week or due_date, not both.")
+NOT_INTEGER_LIST = N_("{field} must be a list of whole numbers, like [1440, 60], not {value}.")
+UNKNOWN_SERIES_KIND = N_("{field}: unknown series kind {value}. Use session or checkin.")
+CHECKIN_TEAM_REQUIRED = N_("{field} is missing: every check-in series belongs to a team.")
+SESSION_TEAM = N_("{field}: only check-in series belong to a team, not the weekly session.")
+NOT_ON_WEEKDAY = N_("{field}: {value} is not a {weekday}, the day of the series.")
+LAST_BEFORE_FIRST = N_("{field}: {value} is before the first date of the series, {first}.")
+NOT_AN_OCCURRENCE = N_(
+    "{field}: the series has no session on {value}; "
+    "it meets every {days} days from {first} to {last}."
+)
+DUPLICATE_CHANGE = N_("{field}: {value} is already changed in {other}.")
+CHANGE_TWICE = N_("{field}: give cancelled = true or a new start, not both.")
+CHANGE_EMPTY = N_("{field}: give cancelled = true or a new start.")
 
 
 class CohortFileError(CohortError):
@@ -215,6 +237,42 @@ class EventSpec:
     duration_minutes: int = 60
     meeting_url: str | None = None
     description: str | None = None
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class SeriesChangeSpec:
+    """One occurrence of a series, cancelled or moved.
+
+    `new_start` is naive, local to the series' zone; it is None for a
+    cancelled occurrence.
+    """
+
+    original_date: date
+    cancelled: bool = False
+    new_start: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """A running series: the weekly session, or a team's check-ins (`team` set).
+
+    Every field is resolved, defaults included, so that two files that
+    describe the same series give equal specs.
+    """
+
+    kind: SeriesKind
+    weekday: int
+    local_time: time
+    zone: str
+    first_date: date
+    last_date: date
+    team: str | None = None
+    title: str = ""
+    interval_weeks: int = 1
+    duration_minutes: int = 60
+    meeting_url: str | None = None
+    changes: tuple[SeriesChangeSpec, ...] = ()  # by original date
 
 
 @dataclass(frozen=True)
@@ -256,6 +314,10 @@ class CohortSpec:
     # Async check-in questions; empty means the default ones, in each reader's language.
     checkin_questions: tuple[str, ...] = ()
     nudge_after_days: int = DEFAULT_NUDGE_AFTER_DAYS
+    # Lead times in minutes, longest first, for the kinds that differ from DEFAULT_LEADS.
+    reminder_leads: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # Series the teams' check-in slots do not already imply (see `_explicit_series`).
+    series: tuple[SeriesSpec, ...] = ()
 
     @property
     def end_date(self) -> date:
@@ -265,7 +327,7 @@ class CohortSpec:
 
 # --- reading ---------------------------------------------------------------------------
 
-_TOP_KEYS = ("cohort", "chats", "teams", "members", "events", "deliverables")
+_TOP_KEYS = ("cohort", "chats", "teams", "members", "events", "series", "deliverables")
 _COHORT_KEYS = (
     "name",
     "home_zone",
@@ -276,6 +338,7 @@ _COHORT_KEYS = (
     "meeting_url",
     "checkin_questions",
     "nudge_after_days",
+    "reminder_leads",
 )
 _CHAT_KEYS = ("platform", "chat_id", "title")
 _TEAM_KEYS = ("name", "city", "country", "zone", "checkin")
@@ -289,7 +352,33 @@ _MEMBER_KEYS = (
     "dm_reminders",
     *(platform.value for platform in Platform),
 )
-_EVENT_KEYS = ("kind", "title", "start", "duration_minutes", "meeting_url", "description")
+_EVENT_KEYS = (
+    "kind",
+    "title",
+    "start",
+    "duration_minutes",
+    "meeting_url",
+    "description",
+    "cancelled",
+)
+_SERIES_KEYS = (
+    "kind",
+    "team",
+    "title",
+    "weekday",
+    "time",
+    "zone",
+    "interval_weeks",
+    "first_date",
+    "last_date",
+    "duration_minutes",
+    "meeting_url",
+    "changes",
+)
+_CHANGE_KEYS = ("date", "cancelled", "start")
+# What `ensure_checkin_series` gives a team's check-in series (see `_slot_series`).
+_CHECKIN_INTERVAL_WEEKS = 2
+_CHECKIN_MINUTES = 45
 _DELIVERABLE_KEYS = (
     "code",
     "title",
@@ -376,6 +465,12 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         minimum=1,
         maximum=MAX_NUDGE_AFTER_DAYS,
     )
+    reminder_leads = _read_reminder_leads(cohort.table("reminder_leads", tuple(DEFAULT_LEADS)))
+    series = _read_series(
+        root.blocks("series", _SERIES_KEYS),
+        teams,
+        _SeriesDefaults(home_zone, locale, start_date, weeks, meeting_url),
+    )
     return CohortSpec(
         name=name,
         home_zone=home_zone,
@@ -391,6 +486,8 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         deliverables=deliverables,
         checkin_questions=questions,
         nudge_after_days=nudge_after_days,
+        reminder_leads=reminder_leads,
+        series=_explicit_series(series, teams, start_date, weeks, meeting_url),
     )
 
 
@@ -546,9 +643,236 @@ def _read_events(
                 duration_minutes=duration,
                 meeting_url=block.url("meeting_url"),
                 description=block.optional_text("description", limit=_DESCRIPTION_CHARS),
+                cancelled=block.boolean("cancelled", default=False),
             )
         )
     return tuple(events)
+
+
+def _read_reminder_leads(table: _Table | None) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """`reminder_leads = { session = [1440, 60], ... }`: minutes before, per kind."""
+    if table is None:
+        return ()
+    leads = {
+        kind: table.integers(kind, minimum=1, maximum=MAX_LEAD_MINUTES)
+        for kind in DEFAULT_LEADS
+        if kind in table.data
+    }
+    return _custom_leads(leads)
+
+
+def _custom_leads(leads: Mapping[str, Collection[int]]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The kinds whose lead times differ from the defaults, longest lead first.
+
+    Kinds that give the default times are left out, both when reading and
+    when exporting, so that a file and its export say the same thing.
+    """
+    custom = []
+    for kind, default in DEFAULT_LEADS.items():
+        minutes = tuple(sorted(set(leads.get(kind, ())), reverse=True))
+        if minutes and minutes != tuple(sorted(set(default), reverse=True)):
+            custom.append((kind, minutes))
+    return tuple(custom)
+
+
+@dataclass(frozen=True)
+class _SeriesDefaults:
+    """What a `[[series]]` block falls back on: the cohort's own settings."""
+
+    home_zone: str
+    locale: str
+    start_date: date
+    weeks: int
+    meeting_url: str | None
+
+    @property
+    def last_day(self) -> date:
+        return sprint_end(self.start_date, self.weeks)
+
+
+def _read_series(
+    blocks: list[_Table], teams: tuple[TeamSpec, ...], defaults: _SeriesDefaults
+) -> tuple[SeriesSpec, ...]:
+    """The `[[series]]` blocks; defaults are those of `set_weekly_session` and
+    `ensure_checkin_series`, so a check-in series needs only its team, day and time."""
+    team_by_name = {fold(team.name): team for team in teams}
+    found: list[SeriesSpec] = []
+    for block in blocks:
+        kind = block.choice("kind", SeriesKind, UNKNOWN_SERIES_KIND)
+        written_team = block.optional_text("team", limit=None)
+        team: TeamSpec | None = None
+        if kind is SeriesKind.SESSION and written_team is not None:
+            raise CohortFileError(SESSION_TEAM, field=block.path_of("team"), value=written_team)
+        if kind is SeriesKind.CHECKIN:
+            if written_team is None:
+                raise CohortFileError(CHECKIN_TEAM_REQUIRED, field=block.path_of("team"))
+            team = team_by_name.get(fold(written_team))
+            if team is None:
+                raise CohortFileError(UNKNOWN_TEAM, field=block.path_of("team"), value=written_team)
+        title = block.optional_text("title", limit=_TITLE_CHARS) or ""
+        weekday = block.weekday("weekday")
+        local_time = block.clock_time("time")
+        zone = block.optional_zone("zone") or (team.zone if team else defaults.home_zone)
+        checkin = kind is SeriesKind.CHECKIN
+        interval = block.integer(
+            "interval_weeks",
+            default=_CHECKIN_INTERVAL_WEEKS if checkin else 1,
+            minimum=1,
+            maximum=MAX_WEEKS,
+        )
+        first_date = on_or_after(defaults.start_date, weekday)
+        if "first_date" in block.data:
+            first_date = block.date_value("first_date")
+            if first_date.weekday() != weekday:
+                raise CohortFileError(
+                    NOT_ON_WEEKDAY,
+                    field=block.path_of("first_date"),
+                    value=first_date.isoformat(),
+                    weekday=weekday_name(weekday, defaults.locale),
+                )
+            _check_in_sprint(block, "first_date", first_date, defaults)
+        last_date = defaults.last_day
+        if "last_date" in block.data:
+            last_date = block.date_value("last_date")
+            _check_in_sprint(block, "last_date", last_date, defaults)
+        if last_date < first_date:
+            raise CohortFileError(
+                LAST_BEFORE_FIRST,
+                field=block.path_of("last_date"),
+                value=last_date.isoformat(),
+                first=first_date.isoformat(),
+            )
+        duration = block.integer(
+            "duration_minutes",
+            default=_CHECKIN_MINUTES if checkin else 60,
+            minimum=1,
+            maximum=MAX_EVENT_MINUTES,
+        )
+        series = SeriesSpec(
+            kind=kind,
+            weekday=weekday,
+            local_time=local_time,
+            zone=zone,
+            first_date=first_date,
+            last_date=last_date,
+            team=team.name if team else None,
+            title=title,
+            interval_weeks=interval,
+            duration_minutes=duration,
+            # Like the bot's own series, a series keeps a copy of the cohort's link.
+            meeting_url=block.url("meeting_url") or defaults.meeting_url,
+        )
+        changes = _read_changes(block.blocks("changes", _CHANGE_KEYS), series, defaults)
+        found.append(replace(series, changes=changes))
+    return tuple(found)
+
+
+def _read_changes(
+    blocks: list[_Table], series: SeriesSpec, defaults: _SeriesDefaults
+) -> tuple[SeriesChangeSpec, ...]:
+    """`changes = [{ date = ..., cancelled = true }, { date = ..., start = ... }]`."""
+    dates = set(series_dates(series.first_date, series.last_date, series.interval_weeks))
+    zone = ZoneInfo(series.zone)
+    seen: dict[date, str] = {}
+    changes: list[SeriesChangeSpec] = []
+    for block in blocks:
+        original = block.date_value("date")
+        if original not in dates:
+            raise CohortFileError(
+                NOT_AN_OCCURRENCE,
+                field=block.path_of("date"),
+                value=original.isoformat(),
+                days=7 * series.interval_weeks,
+                first=series.first_date.isoformat(),
+                last=series.last_date.isoformat(),
+            )
+        other = seen.setdefault(original, block.path)
+        if other != block.path:
+            raise CohortFileError(
+                DUPLICATE_CHANGE,
+                field=block.path_of("date"),
+                value=original.isoformat(),
+                other=other,
+            )
+        cancelled = block.boolean("cancelled", default=False)
+        new_start: datetime | None = None
+        if "start" in block.data:
+            if cancelled:
+                raise CohortFileError(CHANGE_TWICE, field=block.path_of("start"))
+            new_start = block.datetime_value("start")
+            if new_start.tzinfo is not None:
+                new_start = new_start.astimezone(zone).replace(tzinfo=None)
+            elif not _exists(new_start, zone):
+                raise CohortFileError(
+                    NONEXISTENT_TIME,
+                    field=block.path_of("start"),
+                    value=new_start.isoformat(),
+                    zone=series.zone,
+                )
+            _check_in_sprint(block, "start", new_start, defaults)
+        elif not cancelled:
+            raise CohortFileError(CHANGE_EMPTY, field=block.path)
+        changes.append(
+            SeriesChangeSpec(original_date=original, cancelled=cancelled, new_start=new_start)
+        )
+    return tuple(sorted(changes, key=lambda change: change.original_date))
+
+
+def _check_in_sprint(
+    block: _Table, key: str, value: date | datetime, defaults: _SeriesDefaults
+) -> None:
+    day = value.date() if isinstance(value, datetime) else value
+    if not defaults.start_date <= day <= defaults.last_day:
+        raise CohortFileError(
+            EVENT_OUTSIDE_SPRINT,
+            field=block.path_of(key),
+            value=value.isoformat(),
+            first=defaults.start_date.isoformat(),
+            last=defaults.last_day.isoformat(),
+        )
+
+
+def _slot_series(
+    team: TeamSpec, start_date: date, weeks: int, meeting_url: str | None
+) -> SeriesSpec | None:
+    """The series `ensure_checkin_series` makes from a team's check-in slot, if it has one."""
+    if team.checkin_weekday is None or team.checkin_time is None:
+        return None
+    return SeriesSpec(
+        kind=SeriesKind.CHECKIN,
+        weekday=team.checkin_weekday,
+        local_time=team.checkin_time,
+        zone=team.zone,
+        first_date=on_or_after(start_date, team.checkin_weekday),
+        last_date=sprint_end(start_date, weeks),
+        team=team.name,
+        interval_weeks=_CHECKIN_INTERVAL_WEEKS,
+        duration_minutes=_CHECKIN_MINUTES,
+        meeting_url=meeting_url,
+    )
+
+
+def _explicit_series(
+    series: tuple[SeriesSpec, ...],
+    teams: tuple[TeamSpec, ...],
+    start_date: date,
+    weeks: int,
+    meeting_url: str | None,
+) -> tuple[SeriesSpec, ...]:
+    """The series without those the teams' `checkin` slots already imply.
+
+    A team's only check-in series, unchanged from what its slot generates,
+    says nothing the slot does not: it is left out when reading (the bot
+    creates it from the slot) and when exporting, so that a file and its
+    export agree whether or not the bot has created it yet.
+    """
+    checkins = [item.team for item in series if item.kind is SeriesKind.CHECKIN]
+    implied = {
+        team.name: _slot_series(team, start_date, weeks, meeting_url)
+        for team in teams
+        if checkins.count(team.name) == 1
+    }
+    return tuple(item for item in series if item.team is None or implied.get(item.team) != item)
 
 
 def _read_deliverables(
@@ -642,7 +966,7 @@ def _as_toml(value: object) -> str:
     return _shown(value)
 
 
-_Choice = TypeVar("_Choice", Platform, Role, EventKind)
+_Choice = TypeVar("_Choice", Platform, Role, EventKind, SeriesKind)
 
 
 @cache
@@ -767,6 +1091,26 @@ class _Table:
                 )
         return items
 
+    def integers(self, key: str, *, minimum: int, maximum: int) -> tuple[int, ...]:
+        """A non-empty list of whole numbers, each checked on its own: `key[2]` names the second."""
+        value = self._value(key, required=True)
+        if not isinstance(value, list) or not all(
+            isinstance(item, int) and not isinstance(item, bool) for item in value
+        ):
+            raise self._wrong(NOT_INTEGER_LIST, key)
+        if not value:
+            raise CohortFileError(EMPTY, field=self.path_of(key))
+        for number, item in enumerate(value, start=1):
+            if not minimum <= item <= maximum:
+                raise CohortFileError(
+                    OUT_OF_RANGE,
+                    field=f"{self.path_of(key)}[{number}]",
+                    value=_shown(item),
+                    minimum=minimum,
+                    maximum=maximum,
+                )
+        return tuple(value)
+
     def date_value(self, key: str) -> date:
         value = self._value(key, required=True)
         if not isinstance(value, date) or isinstance(value, datetime):
@@ -868,12 +1212,14 @@ class _Table:
 
 
 async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) -> Cohort:
-    """Add the cohort, its teams, people, accounts, members, events and chats.
+    """Add the cohort, its teams, people, accounts, members, events, series and chats.
 
     A person whose account (platform, id) is already known is reused, and
-    gets any new accounts the file gives. Everything is checked before the
-    first write, so a `CohortFileError` leaves the session untouched. The
-    caller commits.
+    gets any new accounts the file gives. Cancelled events are cancelled as
+    of `now`. A team with a check-in series in the file keeps that one;
+    the others get theirs from their slot later (`ensure_checkin_series`).
+    Everything is checked before the first write, so a `CohortFileError`
+    leaves the session untouched. The caller commits.
     """
     if now.tzinfo is None:
         raise ValueError("import_cohort needs an aware datetime for now")
@@ -890,6 +1236,7 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
         meeting_url=spec.meeting_url,
         checkin_questions=json.dumps(list(spec.checkin_questions), ensure_ascii=False),
         nudge_after_days=spec.nudge_after_days,
+        reminder_leads=json.dumps({kind: list(minutes) for kind, minutes in spec.reminder_leads}),
         created_at=now,
     )
     session.add(cohort)
@@ -964,8 +1311,10 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
                 duration_minutes=event_spec.duration_minutes,
                 meeting_url=event_spec.meeting_url,
                 description=event_spec.description,
+                cancelled_at=now if event_spec.cancelled else None,
             )
         )
+    await _add_series(session, cohort_id, spec.series, teams, now)
     await session.flush()
     for position, deliverable_spec in enumerate(spec.deliverables, start=1):
         deliverable = Deliverable(
@@ -991,6 +1340,45 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
             )
     await session.flush()
     return cohort
+
+
+async def _add_series(
+    session: AsyncSession,
+    cohort_id: int,
+    specs: tuple[SeriesSpec, ...],
+    teams: Mapping[str, Team],
+    now: datetime,
+) -> None:
+    for series_spec in specs:
+        series = Series(
+            cohort_id=cohort_id,
+            kind=series_spec.kind,
+            team_id=_pk(teams[series_spec.team].id) if series_spec.team else None,
+            title=series_spec.title,
+            weekday=series_spec.weekday,
+            local_time=series_spec.local_time,
+            zone=series_spec.zone,
+            interval_weeks=series_spec.interval_weeks,
+            first_date=series_spec.first_date,
+            last_date=series_spec.last_date,
+            duration_minutes=series_spec.duration_minutes,
+            meeting_url=series_spec.meeting_url,
+            created_at=now,
+        )
+        session.add(series)
+        await session.flush()
+        zone = ZoneInfo(series_spec.zone)
+        for change in series_spec.changes:
+            session.add(
+                SeriesChange(
+                    series_id=_pk(series.id),
+                    original_date=change.original_date,
+                    cancelled=change.cancelled,
+                    new_start=None
+                    if change.new_start is None
+                    else change.new_start.replace(tzinfo=zone).astimezone(UTC),
+                )
+            )
 
 
 async def _check_free(session: AsyncSession, spec: CohortSpec) -> None:
@@ -1154,6 +1542,17 @@ async def _spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
     except ValueError:
         stored_questions = []
     questions = tuple(q for q in stored_questions if isinstance(q, str) and q.strip())
+    team_specs = tuple(
+        TeamSpec(
+            name=team.name,
+            city=team.city,
+            country=team.country_code,
+            zone=team.zone,
+            checkin_weekday=team.checkin_weekday,
+            checkin_time=team.checkin_time,
+        )
+        for team in teams
+    )
 
     def deliverable_spec(deliverable: Deliverable) -> DeliverableSpec:
         assigned = assignments.get(_pk(deliverable.id), [])
@@ -1198,17 +1597,7 @@ async def _spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
             ChatSpec(platform=Platform(chat.platform), chat_id=chat.chat_id, title=chat.title)
             for chat in chats
         ),
-        teams=tuple(
-            TeamSpec(
-                name=team.name,
-                city=team.city,
-                country=team.country_code,
-                zone=team.zone,
-                checkin_weekday=team.checkin_weekday,
-                checkin_time=team.checkin_time,
-            )
-            for team in teams
-        ),
+        teams=team_specs,
         members=tuple(member_spec(member, person) for member, person in members),
         events=tuple(
             EventSpec(
@@ -1218,17 +1607,100 @@ async def _spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
                 duration_minutes=event.duration_minutes,
                 meeting_url=event.meeting_url,
                 description=event.description,
+                cancelled=event.cancelled_at is not None,
             )
             for event in events
         ),
         deliverables=tuple(deliverable_spec(deliverable) for deliverable in deliverables),
         checkin_questions=questions,
         nudge_after_days=cohort.nudge_after_days,
+        reminder_leads=_stored_leads(cohort),
+        series=_explicit_series(
+            await _running_series(session, cohort_id, team_names),
+            team_specs,
+            cohort.start_date,
+            cohort.weeks,
+            cohort.meeting_url,
+        ),
     )
 
 
+def _stored_leads(cohort: Cohort) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The cohort's own lead times, as `leads_for` reads them."""
+    try:
+        stored = json.loads(cohort.reminder_leads or "{}")
+    except ValueError:
+        stored = {}
+    if not isinstance(stored, dict):
+        return ()
+    return _custom_leads(
+        {kind: leads_for(cohort, kind) for kind in DEFAULT_LEADS if kind in stored}
+    )
+
+
+async def _running_series(
+    session: AsyncSession, cohort_id: int, team_names: Mapping[int | None, str]
+) -> tuple[SeriesSpec, ...]:
+    """The series not ended yet, with their changes; ended series are history and stay out.
+
+    Only what a file can say is kept: a series with no occurrence left and
+    changes that change nothing or name no occurrence are dropped.
+    """
+    rows = (
+        await session.exec(
+            select(Series)
+            .where(Series.cohort_id == cohort_id, col(Series.ended_at).is_(None))
+            .order_by(col(Series.id))
+        )
+    ).all()
+    changes: dict[int, list[SeriesChange]] = {}
+    for change in (
+        await session.exec(
+            select(SeriesChange)
+            .where(col(SeriesChange.series_id).in_([series.id for series in rows]))
+            .order_by(col(SeriesChange.original_date))
+        )
+    ).all():
+        changes.setdefault(change.series_id, []).append(change)
+    found = []
+    for series in rows:
+        if series.first_date > series.last_date:
+            continue
+        zone = ZoneInfo(series.zone)
+        dates = set(series_dates(series.first_date, series.last_date, series.interval_weeks))
+        found.append(
+            SeriesSpec(
+                kind=SeriesKind(series.kind),
+                weekday=series.weekday,
+                local_time=series.local_time,
+                zone=series.zone,
+                first_date=series.first_date,
+                last_date=series.last_date,
+                team=team_names.get(series.team_id),
+                title=series.title,
+                interval_weeks=series.interval_weeks,
+                duration_minutes=series.duration_minutes,
+                meeting_url=series.meeting_url,
+                changes=tuple(
+                    SeriesChangeSpec(
+                        original_date=change.original_date,
+                        cancelled=change.cancelled,
+                        new_start=None
+                        if change.cancelled or change.new_start is None
+                        else change.new_start.astimezone(zone).replace(tzinfo=None),
+                    )
+                    for change in changes.get(_pk(series.id), [])
+                    if change.original_date in dates
+                    and (change.cancelled or change.new_start is not None)
+                ),
+            )
+        )
+    return tuple(found)
+
+
 def render_cohort_file(spec: CohortSpec) -> str:
-    """A `CohortSpec` as cohort-file TOML, one `[[block]]` per chat, team, member, event."""
+    """A `CohortSpec` as cohort-file TOML, one `[[block]]` per chat, team, member, event,
+    series and deliverable."""
     sections = [
         "# Cohort file for `cohorte cohort import`; "
         "the format is explained in examples/sprint-2025.toml.\n",
@@ -1246,6 +1718,8 @@ def render_cohort_file(spec: CohortSpec) -> str:
                 "nudge_after_days": None
                 if spec.nudge_after_days == DEFAULT_NUDGE_AFTER_DAYS
                 else spec.nudge_after_days,
+                "reminder_leads": {kind: list(minutes) for kind, minutes in spec.reminder_leads}
+                or None,
             },
         ),
     ]
@@ -1303,9 +1777,12 @@ def render_cohort_file(spec: CohortSpec) -> str:
                     "duration_minutes": event.duration_minutes,
                     "meeting_url": event.meeting_url,
                     "description": event.description,
+                    "cancelled": event.cancelled or None,
                 },
             )
         )
+    for series in spec.series:
+        sections.append(_series_block(series, spec))
     for deliverable in spec.deliverables:
         sections.append(
             _block(
@@ -1324,6 +1801,33 @@ def render_cohort_file(spec: CohortSpec) -> str:
             )
         )
     return "\n".join(sections)
+
+
+def _series_block(series: SeriesSpec, spec: CohortSpec) -> str:
+    changes = [
+        {"date": change.original_date, "cancelled": True}
+        if change.cancelled
+        else {"date": change.original_date, "start": change.new_start}
+        for change in series.changes
+    ]
+    return _block(
+        "[[series]]",
+        {
+            "kind": series.kind.value,
+            "team": series.team,
+            "title": series.title or None,
+            "weekday": weekday_name(series.weekday, spec.locale),
+            "time": f"{series.local_time:%H:%M}",
+            "zone": series.zone,
+            "interval_weeks": series.interval_weeks,
+            "first_date": series.first_date,
+            "last_date": series.last_date,
+            "duration_minutes": series.duration_minutes,
+            # Left out, the link is the cohort's (see `_read_series`).
+            "meeting_url": None if series.meeting_url == spec.meeting_url else series.meeting_url,
+            "changes": changes or None,
+        },
+    )
 
 
 def _block(header: str, fields: Mapping[str, object]) -> str:

@@ -17,18 +17,27 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers import cohort_file as cf
+from cohorte.handlers.calendar import (
+    cohort_occurrences,
+    ensure_checkin_series,
+    set_weekly_session,
+)
 from cohorte.handlers.cohort_file import (
     ChatSpec,
     CohortFileError,
     CohortSpec,
     EventSpec,
     MemberSpec,
+    SeriesChangeSpec,
+    SeriesSpec,
     TeamSpec,
     export_cohort,
     import_cohort,
     parse_cohort_file,
 )
+from cohorte.handlers.reminders import leads_for
 from cohorte.scheduling.clock import ManualClock
+from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
     ChatLink,
@@ -45,7 +54,7 @@ from cohorte.storage.models import (
 from cohorte.storage.status import Deliverable, DeliverableTeam
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "sprint-2025.toml"
-TABLES = (Cohort, Team, Person, Identity, Member, ChatLink, Event)
+TABLES = (Cohort, Team, Person, Identity, Member, ChatLink, Event, Series, SeriesChange)
 BOGOTA = ZoneInfo("America/Bogota")
 
 Document = dict[str, Any]
@@ -172,6 +181,8 @@ async def test_import_writes_the_whole_cohort(
             "Member": 10,
             "ChatLink": 1,
             "Event": 5,
+            "Series": 0,
+            "SeriesChange": 0,
         }
         stored = await fresh.get(Cohort, cohort.id)
         assert stored is not None
@@ -346,7 +357,23 @@ def _second_cohort(**changes: Any) -> CohortSpec:
         chats=(ChatSpec(Platform.TELEGRAM, "-100200300"),),
         teams=(TeamSpec("Lima", "Lima", "PE", "America/Lima"),),
         members=(MemberSpec(name="Rosa Quispe", team="Lima", console="rosa"),),
-        events=(EventSpec(EventKind.MASTERCLASS, "OCDS", wall("2026-05-05T10:00")),),
+        events=(
+            EventSpec(EventKind.MASTERCLASS, "OCDS", wall("2026-05-05T10:00")),
+            EventSpec(EventKind.MASTERCLASS, "Feriado", wall("2026-05-12T10:00"), cancelled=True),
+        ),
+        reminder_leads=(("session", (120,)),),
+        series=(
+            SeriesSpec(
+                kind=SeriesKind.CHECKIN,
+                weekday=3,
+                local_time=time(9, 0),
+                zone="America/Lima",
+                first_date=date(2026, 4, 23),
+                last_date=date(2026, 7, 12),
+                team="Lima",
+                changes=(SeriesChangeSpec(date(2026, 4, 30), cancelled=True),),
+            ),
+        ),
     )
     return replace(spec, **changes)
 
@@ -440,7 +467,8 @@ async def test_the_second_cohort_imports_when_nothing_clashes(
     await import_cohort(session, _second_cohort(), clock.now())
     after = await row_counts(session)
     assert after["Cohort"] == before["Cohort"] + 1
-    assert after["Event"] == before["Event"] + 1
+    assert after["Event"] == before["Event"] + 2
+    assert (after["Series"], after["SeriesChange"]) == (1, 1)
     lima = (await session.exec(select(Event).where(Event.title == "OCDS"))).one()
     assert lima.starts_at == datetime(2026, 5, 5, 15, 0, tzinfo=UTC)
 
@@ -915,7 +943,7 @@ def test_every_message_is_extracted_for_the_catalogs() -> None:
         for name, value in vars(cf).items()
         if name.isupper() and isinstance(value, str) and value.endswith((".", "?", "}"))
     }
-    assert len(messages) == 47
+    assert len(messages) == 57
     assert messages | {CohortFileError.message} <= extracted
 
 
@@ -1080,3 +1108,497 @@ def test_duplicate_codes_and_odd_cohort_settings_are_refused() -> None:
     document = example_document()
     document["cohort"]["nudge_after_days"] = 0
     assert rejection_of(document).message == cf.OUT_OF_RANGE
+
+
+# --- the whole calendar: reminder leads, cancelled events, series -----------------------
+
+CALENDAR = """
+[[series]]
+kind = "session"
+weekday = "martes"
+time = "16:00"
+title = "Sesión semanal"
+changes = [
+    { date = 2025-05-13, cancelled = true },
+    { date = 2025-05-06, start = 2025-05-07T16:00:00 },
+]
+
+[[series]]
+kind = "checkin"
+team = "santiago de chile"
+weekday = "jueves"
+time = "15:00"
+changes = [
+    { date = 2025-05-08, start = 2025-05-09T15:00:00 },
+    { date = 2025-05-22, cancelled = true },
+]
+
+# The same series as Bogotá's slot gives: it says nothing new.
+[[series]]
+kind = "checkin"
+team = "Bogotá"
+weekday = "Thursday"
+time = "10h"
+"""
+# The session and Showtime lead times are the defaults, written differently.
+CUSTOM_LEADS = (
+    "reminder_leads = { session = [60, 1440, 60], showtime = [10080, 1440, 60], "
+    "checkin = [2880, 30] }\n"
+)
+
+
+def calendar_bytes() -> bytes:
+    """The example with custom reminder leads, a cancelled Masterclass and three series."""
+    text = EXAMPLE.read_text("utf-8")
+    text = text.replace("weeks = 12\n", "weeks = 12\n" + CUSTOM_LEADS, 1)
+    text = text.replace(
+        "start = 2025-06-03T10:00:00", "start = 2025-06-03T10:00:00\ncancelled = true"
+    )
+    return (text + CALENDAR).encode()
+
+
+def test_the_calendar_is_read_whole() -> None:
+    spec = parse_cohort_file(calendar_bytes())
+
+    # Only what differs from the defaults is kept, longest lead first, without repeats.
+    assert spec.reminder_leads == (("checkin", (2880, 30)),)
+    assert [event.cancelled for event in spec.events] == [False, False, True, False, False]
+    session, santiago = spec.series  # Bogotá's is the one its slot makes anyway
+    assert session == SeriesSpec(
+        kind=SeriesKind.SESSION,
+        weekday=1,
+        local_time=time(16, 0),
+        zone="America/Bogota",
+        first_date=date(2025, 4, 22),
+        last_date=date(2025, 7, 13),
+        title="Sesión semanal",
+        meeting_url="https://meet.example.org/sprint-contratacion-abierta",
+        changes=(  # by date, whatever the file's order
+            SeriesChangeSpec(date(2025, 5, 6), new_start=wall("2025-05-07T16:00")),
+            SeriesChangeSpec(date(2025, 5, 13), cancelled=True),
+        ),
+    )
+    assert (santiago.team, santiago.zone) == ("Santiago de Chile", "America/Santiago")
+    assert (santiago.interval_weeks, santiago.duration_minutes) == (2, 45)
+    assert (santiago.first_date, santiago.last_date) == (date(2025, 4, 24), date(2025, 7, 13))
+
+
+async def test_the_whole_calendar_round_trips(
+    session: AsyncSession, sessions: SessionFactory, clock: ManualClock
+) -> None:
+    spec = parse_cohort_file(calendar_bytes())
+    cohort = await import_cohort(session, spec, clock.now())
+    await session.commit()
+    assert cohort.id is not None
+
+    async with sessions() as fresh:
+        stored = await fresh.get(Cohort, cohort.id)
+        assert stored is not None
+        assert leads_for(stored, "checkin") == [30, 2880]
+        assert leads_for(stored, "showtime") == [60, 1440, 10080]
+        cancelled = await fresh.exec(select(Event).where(col(Event.cancelled_at).is_not(None)))
+        assert [(e.title, e.cancelled_at) for e in cancelled.all()] == [
+            ("Proveedores: barreras y oportunidades", clock.now())
+        ]
+        moved = (
+            await fresh.exec(select(SeriesChange).where(col(SeriesChange.new_start).is_not(None)))
+        ).all()
+        # Wall-clock time in the series' zone, stored as the UTC instant.
+        assert sorted(change.new_start for change in moved if change.new_start) == [
+            datetime(2025, 5, 7, 21, 0, tzinfo=UTC),  # 16:00 in Bogotá (UTC-5)
+            datetime(2025, 5, 9, 19, 0, tzinfo=UTC),  # 15:00 in Santiago (UTC-4)
+        ]
+        # Bogotá and Ciudad de México get theirs from their slots; Santiago has one.
+        assert await ensure_checkin_series(fresh, stored, clock.now()) == 2
+        await fresh.commit()
+        santiago = (await fresh.exec(select(Team).where(Team.name == "Santiago de Chile"))).one()
+        occurrences = await cohort_occurrences(
+            fresh,
+            stored,
+            datetime(2025, 5, 1, tzinfo=UTC),
+            datetime(2025, 5, 31, tzinfo=UTC),
+            team_id=santiago.id,
+            include_cancelled=True,
+        )
+        checkins = [o for o in occurrences if o.kind == "checkin"]
+        assert [(o.original_date, o.starts_at, o.moved, o.cancelled) for o in checkins] == [
+            (date(2025, 5, 8), datetime(2025, 5, 9, 19, 0, tzinfo=UTC), True, False),
+            (date(2025, 5, 22), datetime(2025, 5, 22, 19, 0, tzinfo=UTC), False, True),
+        ]
+
+        text = await export_cohort(fresh, cohort.id)
+
+    # The check-in series the slots made are not written out: the slots say it.
+    assert parse_cohort_file(text.encode()) == spec
+    assert text.count("[[series]]") == 2
+    assert "reminder_leads = { checkin = [2880, 30] }" in text
+    assert "cancelled = true\n\n[[events]]" in text
+    assert 'kind = "checkin"\nteam = "Santiago de Chile"\nweekday = "jueves"\ntime = "15:00"\n' in (
+        text
+    )
+    assert (
+        "changes = [\n"
+        "    { date = 2025-05-06, start = 2025-05-07T16:00:00 },\n"
+        "    { date = 2025-05-13, cancelled = true },\n"
+        "]\n"
+    ) in text
+    assert "meeting_url" not in text.split("[[series]]", 1)[1].split("[[deliverables]]")[0]
+
+
+async def test_only_running_series_are_exported(session: AsyncSession, clock: ManualClock) -> None:
+    cohort = await import_cohort(session, parse_cohort_file(calendar_bytes()), clock.now())
+    assert cohort.id is not None
+    # The cohort votes a new weekly slot from week 4: the imported series ends there.
+    await set_weekly_session(
+        session, cohort, 2, time(9, 0), "America/Bogota", 90, date(2025, 5, 12), clock.now()
+    )
+    await session.commit()
+
+    exported = parse_cohort_file((await export_cohort(session, cohort.id)).encode())
+
+    sessions_ = [s for s in exported.series if s.kind is SeriesKind.SESSION]
+    assert [(s.weekday, s.local_time, s.first_date, s.duration_minutes) for s in sessions_] == [
+        (2, time(9, 0), date(2025, 5, 14), 90)
+    ]
+    assert (await session.exec(select(func.count()).select_from(Series))).one() == 3
+
+
+async def test_export_leaves_out_what_a_file_cannot_say(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    spec = parse_cohort_file(calendar_bytes())
+    cohort = await import_cohort(session, spec, clock.now())
+    assert cohort.id is not None
+    weekly = (await session.exec(select(Series).where(Series.kind == SeriesKind.SESSION))).one()
+    session.add_all(
+        [
+            # A change that changes nothing, and one on a day the series does not meet.
+            SeriesChange(series_id=weekly.id or 0, original_date=date(2025, 5, 20)),
+            SeriesChange(series_id=weekly.id or 0, original_date=date(2025, 5, 21), cancelled=True),
+            # A series voted in the sprint's last days: its first day is after the sprint.
+            Series(
+                cohort_id=cohort.id,
+                kind=SeriesKind.SESSION,
+                title="",
+                weekday=0,
+                local_time=time(10, 0),
+                zone="America/Bogota",
+                first_date=date(2025, 7, 14),
+                last_date=date(2025, 7, 13),
+                created_at=clock.now(),
+            ),
+        ]
+    )
+    await session.commit()
+
+    assert parse_cohort_file((await export_cohort(session, cohort.id)).encode()) == spec
+
+
+async def test_stored_reminder_leads_export_as_the_bot_reads_them(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    cohort = await import_cohort(session, example_spec(), clock.now())
+    assert cohort.id is not None
+    # As /recordatorios writes them, plus what `leads_for` ignores.
+    cohort.reminder_leads = '{"session": [1440, 60], "checkin": [120, 0, 99999], "x": [5]}'
+    session.add(cohort)
+    await session.commit()
+
+    text = await export_cohort(session, cohort.id)
+    assert "reminder_leads = { checkin = [120] }" in text
+
+    cohort.reminder_leads = "not json"
+    await session.commit()
+    assert "reminder_leads" not in await export_cohort(session, cohort.id)
+
+
+def calendar_document() -> Document:
+    return tomllib.loads(calendar_bytes().decode())
+
+
+SERIES_ERRORS = [
+    # reminder leads
+    (
+        "leads-kind",
+        _rename("cohort.reminder_leads.session", "sesion"),
+        cf.UNKNOWN_KEY_SUGGESTION,
+        "cohort.reminder_leads.sesion",
+        None,
+    ),
+    (
+        "leads-text",
+        _set("cohort.reminder_leads.session", "24h"),
+        cf.NOT_INTEGER_LIST,
+        "cohort.reminder_leads.session",
+        '"24h"',
+    ),
+    (
+        "leads-hours",
+        _set("cohort.reminder_leads.session", ["24h", "1h"]),
+        cf.NOT_INTEGER_LIST,
+        "cohort.reminder_leads.session",
+        "[…]",
+    ),
+    (
+        "leads-empty",
+        _set("cohort.reminder_leads.checkin", []),
+        cf.EMPTY,
+        "cohort.reminder_leads.checkin",
+        None,
+    ),
+    (
+        "leads-zero",
+        _set("cohort.reminder_leads.checkin", [2880, 0]),
+        cf.OUT_OF_RANGE,
+        "cohort.reminder_leads.checkin[2]",
+        "0",
+    ),
+    (
+        "leads-too-early",
+        _set("cohort.reminder_leads.showtime", [43201, 1440, 60]),
+        cf.OUT_OF_RANGE,
+        "cohort.reminder_leads.showtime[1]",
+        "43201",
+    ),
+    (
+        "leads-list",
+        _set("cohort.reminder_leads", [60]),
+        cf.NOT_TABLE,
+        "cohort.reminder_leads",
+        None,
+    ),
+    # cancelled events
+    (
+        "event-cancelled-text",
+        _set("events.3.cancelled", "sí"),
+        cf.NOT_BOOLEAN,
+        "events[3].cancelled",
+        '"sí"',
+    ),
+    # series
+    ("series-table", _set("series", {"kind": "session"}), cf.NOT_TABLE_LIST, "series", "{…}"),
+    (
+        "series-kind",
+        _set("series.1.kind", "weekly"),
+        cf.UNKNOWN_SERIES_KIND,
+        "series[1].kind",
+        "weekly",
+    ),
+    ("series-no-kind", _delete("series.1.kind"), cf.MISSING, "series[1].kind", None),
+    ("series-key", _rename("series.1.time", "hora"), cf.UNKNOWN_KEY, "series[1].hora", None),
+    ("series-team", _set("series.2.team", "Lima"), cf.UNKNOWN_TEAM, "series[2].team", "Lima"),
+    (
+        "checkin-without-team",
+        _delete("series.2.team"),
+        cf.CHECKIN_TEAM_REQUIRED,
+        "series[2].team",
+        None,
+    ),
+    ("session-with-team", _set("series.1.team", "Bogotá"), cf.SESSION_TEAM, "series[1].team", None),
+    (
+        "series-weekday",
+        _set("series.1.weekday", "juernes"),
+        cf.BAD_WEEKDAY,
+        "series[1].weekday",
+        "juernes",
+    ),
+    ("series-time", _set("series.2.time", "3 pm"), cf.BAD_TIME, "series[2].time", "3 pm"),
+    ("series-no-time", _delete("series.2.time"), cf.MISSING, "series[2].time", None),
+    ("series-zone", _set("series.1.zone", "Bogotá"), cf.UNKNOWN_ZONE, "series[1].zone", "Bogotá"),
+    (
+        "series-interval",
+        _set("series.2.interval_weeks", 0),
+        cf.OUT_OF_RANGE,
+        "series[2].interval_weeks",
+        "0",
+    ),
+    (
+        "series-duration",
+        _set("series.1.duration_minutes", 1441),
+        cf.OUT_OF_RANGE,
+        "series[1].duration_minutes",
+        "1441",
+    ),
+    (
+        "series-url",
+        _set("series.1.meeting_url", "meet"),
+        cf.BAD_URL,
+        "series[1].meeting_url",
+        "meet",
+    ),
+    (
+        "series-first-weekday",
+        _set("series.1.first_date", date(2025, 4, 23)),
+        cf.NOT_ON_WEEKDAY,
+        "series[1].first_date",
+        "2025-04-23",
+    ),
+    (
+        "series-first-before-sprint",
+        _set("series.1.first_date", date(2025, 4, 15)),
+        cf.EVENT_OUTSIDE_SPRINT,
+        "series[1].first_date",
+        "2025-04-15",
+    ),
+    (
+        "series-last-after-sprint",
+        _set("series.1.last_date", date(2025, 7, 14)),
+        cf.EVENT_OUTSIDE_SPRINT,
+        "series[1].last_date",
+        "2025-07-14",
+    ),
+    (
+        "series-last-before-first",
+        _set("series.2.last_date", date(2025, 4, 23)),
+        cf.LAST_BEFORE_FIRST,
+        "series[2].last_date",
+        "2025-04-23",
+    ),
+    (
+        "series-first-date-text",
+        _set("series.1.first_date", "2025-04-22"),
+        cf.NOT_DATE,
+        "series[1].first_date",
+        '"2025-04-22"',
+    ),
+    # changes
+    (
+        "changes-text",
+        _set("series.1.changes", "2025-05-13"),
+        cf.NOT_TABLE_LIST,
+        "series[1].changes",
+        None,
+    ),
+    (
+        "change-key",
+        _rename("series.1.changes.1.cancelled", "canceled"),
+        cf.UNKNOWN_KEY_SUGGESTION,
+        "series[1].changes[1].canceled",
+        None,
+    ),
+    (
+        "change-no-date",
+        _delete("series.2.changes.2.date"),
+        cf.MISSING,
+        "series[2].changes[2].date",
+        None,
+    ),
+    (
+        "change-not-an-occurrence",
+        _set("series.2.changes.2.date", date(2025, 5, 15)),  # a Thursday, but an odd week
+        cf.NOT_AN_OCCURRENCE,
+        "series[2].changes[2].date",
+        "2025-05-15",
+    ),
+    (
+        "change-after-the-series",
+        _set("series.1.last_date", date(2025, 5, 10)),
+        cf.NOT_AN_OCCURRENCE,
+        "series[1].changes[1].date",
+        "2025-05-13",
+    ),
+    (
+        "change-twice",
+        _set("series.1.changes.2.date", date(2025, 5, 13)),
+        cf.DUPLICATE_CHANGE,
+        "series[1].changes[2].date",
+        "2025-05-13",
+    ),
+    (
+        "change-both",
+        _set("series.2.changes.2.start", wall("2025-05-23T15:00")),
+        cf.CHANGE_TWICE,
+        "series[2].changes[2].start",
+        None,
+    ),
+    (
+        "change-nothing",
+        _delete("series.2.changes.2.cancelled"),
+        cf.CHANGE_EMPTY,
+        "series[2].changes[2]",
+        None,
+    ),
+    (
+        "change-not-cancelled",
+        _set("series.2.changes.2.cancelled", False),
+        cf.CHANGE_EMPTY,
+        "series[2].changes[2]",
+        None,
+    ),
+    (
+        "change-start-date-only",
+        _set("series.1.changes.2.start", date(2025, 5, 7)),
+        cf.NOT_DATETIME,
+        "series[1].changes[2].start",
+        "2025-05-07",
+    ),
+    (
+        "change-after-sprint",
+        _set("series.1.changes.2.start", wall("2025-07-14T16:00")),
+        cf.EVENT_OUTSIDE_SPRINT,
+        "series[1].changes[2].start",
+        "2025-07-14T16:00:00",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "field", "value"),
+    [pytest.param(*case[1:], id=case[0]) for case in SERIES_ERRORS],
+)
+def test_a_wrong_calendar_field_is_named(
+    change: Change, message: str, field: str, value: object
+) -> None:
+    document = calendar_document()
+    change(document)
+
+    error = rejection_of(document)
+
+    assert error.message == message
+    assert error.params["field"] == field
+    if value is not None:
+        assert error.params["value"] == value
+
+
+def test_a_session_moved_into_the_hour_the_clocks_skip_is_refused() -> None:
+    # Chile moved its clocks from 00:00 to 01:00 on Sunday 2025-09-07.
+    document = minimal_document()
+    document["series"] = [
+        {
+            "kind": "session",
+            "weekday": "lunes",
+            "time": "10:00",
+            "changes": [
+                {"date": date(2025, 9, 1), "cancelled": True},
+                {"date": date(2025, 9, 8), "start": wall("2025-09-07T00:30")},
+            ],
+        }
+    ]
+    error = rejection_of(document)
+    assert error.message == cf.NONEXISTENT_TIME
+    assert error.params == {
+        "field": "series[1].changes[2].start",
+        "value": "2025-09-07T00:30:00",
+        "zone": "America/Santiago",
+    }
+
+
+def test_a_moved_start_with_an_offset_is_kept_as_that_instant() -> None:
+    document = calendar_document()
+    document["series"][1]["changes"][0]["start"] = datetime(2025, 5, 9, 20, 0, tzinfo=UTC)
+    santiago = rejectionless(document).series[1]
+    assert santiago.changes[0].new_start == wall("2025-05-09T16:00")
+
+
+async def test_a_rejected_calendar_import_writes_nothing(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    before = await _imported_example(session, clock)
+    spec = replace(parse_cohort_file(calendar_bytes()), name="Otra", invite_code="OTRA-25")
+    clash = replace(spec, chats=(ChatSpec(Platform.CONSOLE, "sala"),))
+
+    with pytest.raises(CohortFileError) as caught:
+        await import_cohort(session, clash, clock.now())
+
+    assert caught.value.message == cf.CHAT_TAKEN
+    assert await row_counts(session) == before
