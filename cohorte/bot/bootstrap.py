@@ -76,7 +76,11 @@ def assemble(sessions: SessionFactory, clock: Clock, public_url: str | None = No
     messengers: dict[Platform, Messenger] = {}
     delivery = DeliveryService(sessions, clock, capabilities, messengers)
     worker = DeliveryWorker(
-        sessions, clock, delivery.deliver, f"{socket.gethostname()}:{os.getpid()}"
+        sessions,
+        clock,
+        delivery.deliver,
+        f"{socket.gethostname()}:{os.getpid()}",
+        batch=delivery.batch,
     )
     ticker = Ticker(sessions, clock, capabilities.planners, worker)
     core = Core(sessions, clock, build_router(), kick=ticker.tick, public_url=public_url)

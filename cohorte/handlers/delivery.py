@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -168,13 +169,33 @@ class DeliveryService:
         self.clock = clock
         self.capabilities = capabilities
         self.messengers = messengers
+        self._batch_session: AsyncSession | None = None
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """Share one read-only session across a batch of deliveries: cohorts, series and
+        teams repeat from one delivery to the next and are read once."""
+        async with self.sessions() as session:
+            self._batch_session = session
+            try:
+                yield
+            finally:
+                self._batch_session = None
+
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[AsyncSession]:
+        if self._batch_session is not None:
+            yield self._batch_session
+            return
+        async with self.sessions() as session:
+            yield session
 
     async def deliver(self, delivery: Delivery) -> SendOutcome:
         render = self.capabilities.renderers.get(delivery.kind)
         if render is None:
             logger.error("no renderer for delivery kind %r", delivery.kind)
             return SendOutcome.UNREACHABLE
-        async with self.sessions() as session:
+        async with self._reader() as session:
             cohort = await session.get(Cohort, delivery.cohort_id)
             if cohort is None:
                 return SendOutcome.UNREACHABLE

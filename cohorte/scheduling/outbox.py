@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -209,7 +210,16 @@ Deliver = Callable[[Delivery], Awaitable[SendOutcome]]
 class DeliveryWorker:
     """Claims due deliveries and sends them through `deliver`."""
 
-    def __init__(self, sessions: SessionFactory, clock: Clock, deliver: Deliver, name: str) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        deliver: Deliver,
+        name: str,
+        batch: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+    ) -> None:
+        # Wraps the sending of one claimed batch (the delivery service shares its reads).
+        self.batch = batch
         self.sessions = sessions
         self.clock = clock
         self.deliver = deliver
@@ -225,8 +235,9 @@ class DeliveryWorker:
                 claimed = await claim_due(session, now, self.name, batch)
             if not claimed:
                 break
-            for delivery in claimed:
-                await self._send_one(delivery, report)
+            async with self.batch() if self.batch is not None else nullcontext():
+                for delivery in claimed:
+                    await self._send_one(delivery, report)
             if len(claimed) < batch:
                 break
         for name, value in vars(report).items():
