@@ -26,6 +26,8 @@ from cohorte.storage.migrate import upgrade
 from cohorte.storage.models import Platform
 
 POSTGRES_URL = os.environ.get("COHORTE_TEST_DATABASE_URL")
+# As `cohorte` itself does: python-telegram-bot's timedelta opt-in (no deprecation noise).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def _postgres_server_url(url: str) -> str:

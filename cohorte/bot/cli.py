@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
@@ -53,6 +54,9 @@ t = Translator("es")
 
 
 def main() -> None:
+    # python-telegram-bot 22 warns on every rate-limit answer until this opt-in;
+    # our code reads `retry_after` as seconds or as a timedelta alike.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     app()
 
 
