@@ -49,6 +49,9 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
             loop.add_signal_handler(sig, stop.set)
     http = HttpServer(app.settings.http_host, app.settings.http_port)
     add_calendar_feed(http.app, app.sessions, app.clock)
+    # Live platforms answer first and send what a handler queued in the background;
+    # the console instead runs a whole tick in line, for readable transcripts.
+    app.core.kick = app.ticker.drain_soon
     adapters = build_adapters(app, http)
     await http.start()
     started: list[Adapter] = []

@@ -185,7 +185,12 @@ class DeliveryService:
     @asynccontextmanager
     async def _reader(self) -> AsyncIterator[AsyncSession]:
         if self._batch_session is not None:
-            yield self._batch_session
+            try:
+                yield self._batch_session
+            finally:
+                # End the read transaction between deliveries (objects stay loaded:
+                # sessions do not expire on commit), so no lock is held while sending.
+                await self._batch_session.commit()
             return
         async with self.sessions() as session:
             yield session

@@ -9,10 +9,12 @@ with its traceback and answered with a short apology.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers import forms, zones
@@ -29,6 +31,7 @@ from cohorte.storage.models import Cohort, Platform, Team
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
+SQLITE_BUSY_ATTEMPTS = 5
 # Platforms that show forms natively (modals); elsewhere forms are guided exchanges.
 MODAL_PLATFORMS = frozenset({Platform.SLACK})
 
@@ -124,10 +127,22 @@ class Core:
         t = Translator()
         ctx: Context | None = None
         try:
-            async with transaction(self.sessions) as session:
-                ctx = await self._context(incoming, session)
-                t = ctx.t
-                replies = await self._dispatch(ctx)
+            for attempt in range(1, SQLITE_BUSY_ATTEMPTS + 1):
+                try:
+                    async with transaction(self.sessions) as session:
+                        ctx = await self._context(incoming, session)
+                        t = ctx.t
+                        replies = await self._dispatch(ctx)
+                    break
+                except OperationalError as error:
+                    # SQLite refuses at once a transaction that read and then wants to
+                    # write after another connection wrote: the handler only touched
+                    # the database, so running it again from the start is safe.
+                    if "locked" not in str(error) or attempt == SQLITE_BUSY_ATTEMPTS:
+                        raise
+                    logger.info("database busy, retrying %s", _describe(incoming))
+                    await asyncio.sleep(0.05 * attempt)
+            assert ctx is not None
             if ctx.outbox_dirty and self.kick is not None:
                 await self.kick()
         except CohortError as error:

@@ -9,6 +9,7 @@ plans from the database again and catches up.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -43,6 +44,8 @@ class Ticker:
         self.planners = planners
         self.worker = worker
         self._scheduler: AsyncIOScheduler | None = None
+        self._drain_task: asyncio.Task[None] | None = None
+        self._drain_again = False
 
     async def tick(self) -> DrainReport:
         """Plan, then send everything due. Safe to call at any time, from anywhere."""
@@ -58,6 +61,28 @@ class Ticker:
             logger.info("tick: %s", report)
         await self._schedule_wake()
         return report
+
+    async def drain_soon(self) -> None:
+        """Send what handlers just queued, in the background, without planning.
+
+        For live platforms: the reply to the person goes out at once and the
+        queued messages follow; bursts are coalesced into one drain at a time.
+        Planning stays on the regular tick.
+        """
+        if self._drain_task is not None and not self._drain_task.done():
+            self._drain_again = True
+            return
+        self._drain_task = asyncio.create_task(self._drain_until_quiet())
+
+    async def _drain_until_quiet(self) -> None:
+        while True:
+            self._drain_again = False
+            try:
+                await self.worker.drain()
+            except Exception:
+                logger.exception("background drain failed")
+            if not self._drain_again:
+                return
 
     def start(self, every: timedelta = timedelta(seconds=30)) -> None:
         scheduler = AsyncIOScheduler(timezone="UTC")
@@ -77,6 +102,8 @@ class Ticker:
         self._scheduler = scheduler
 
     def stop(self) -> None:
+        if self._drain_task is not None:
+            self._drain_task.cancel()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
