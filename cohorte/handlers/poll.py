@@ -234,7 +234,11 @@ class PollView:
         return bool(self.expected()) and not self.missing()
 
 
-async def load_poll(session: AsyncSession, poll: Poll) -> PollView:
+async def load_poll(
+    session: AsyncSession, poll: Poll, *, only: tuple[Member, Person] | None = None
+) -> PollView:
+    """The poll with its slots, members, teams and votes; with `only`, just that member's
+    votes (enough for their own ballot, and much cheaper than the whole cohort's)."""
     cohort = await session.get(Cohort, poll.cohort_id)
     assert cohort is not None and cohort.id is not None
     slots = list(
@@ -244,14 +248,16 @@ async def load_poll(session: AsyncSession, poll: Poll) -> PollView:
             )
         ).all()
     )
-    members = list(await queries.members_with_people(session, cohort.id))
-    teams = {team.id: team for team in await queries.teams_of(session, cohort.id) if team.id}
+    votes_of = select(Vote.member_id, Vote.slot_id, Vote.choice).where(Vote.poll_id == poll.id)
+    if only is not None:
+        members = [only]
+        teams: dict[int, Team] = {}
+        votes_of = votes_of.where(Vote.member_id == only[0].id)
+    else:
+        members = list(await queries.members_with_people(session, cohort.id))
+        teams = {team.id: team for team in await queries.teams_of(session, cohort.id) if team.id}
     # Plain columns, not entities: the vote rows may have just been upserted.
-    rows = (
-        await session.exec(
-            select(Vote.member_id, Vote.slot_id, Vote.choice).where(Vote.poll_id == poll.id)
-        )
-    ).all()
+    rows = (await session.exec(votes_of)).all()
     votes = {(member_id, slot_id): Choice(choice) for member_id, slot_id, choice in rows}
     return PollView(poll, cohort, slots, members, teams, votes)
 
@@ -1073,7 +1079,7 @@ async def record_vote(ctx: Context, poll_id: int, slot_id: int, choice: Choice) 
     await _refresh_group_message(ctx, poll_id)
     # Wake the scheduler: its planner tells the coordinators once everyone has answered.
     ctx.outbox_dirty = True
-    view = await load_poll(session, poll)
+    view = await load_poll(session, poll, only=(member, ctx.person))
     return [_vote_receipt(ctx, view, member, slot, choice)]
 
 

@@ -161,9 +161,11 @@ class Core:
             )
 
     async def _context(self, incoming: Incoming, session: AsyncSession) -> Context:
-        person = await queries.person_by_identity(session, incoming.platform, incoming.sender_id)
-        if person is not None and incoming.chat_kind is ChatKind.PRIVATE:
-            await queries.mark_dm_open(session, incoming.platform, incoming.sender_id)
+        found = await queries.identity_with_person(session, incoming.platform, incoming.sender_id)
+        identity, person = found if found is not None else (None, None)
+        if identity is not None and not identity.dm_open and incoming.chat_kind is ChatKind.PRIVATE:
+            identity.dm_open = True  # written only once: most messages stay read-only
+            session.add(identity)
         if person is not None and not person.zone and incoming.sender_zone:
             # The platform knows the person's zone (Slack profiles): remember it, so that
             # scheduled messages use it too; /zona still changes it.

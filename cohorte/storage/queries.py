@@ -34,6 +34,19 @@ async def person_by_identity(
     return (await session.exec(statement)).first()
 
 
+async def identity_with_person(
+    session: AsyncSession, platform: Platform, external_id: str
+) -> tuple[Identity, Person] | None:
+    """The account and its person, in one query."""
+    statement = (
+        select(Identity, Person)
+        .join(Person, col(Person.id) == col(Identity.person_id))
+        .where(Identity.platform == platform, Identity.external_id == external_id)
+    )
+    row = (await session.exec(statement)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def add_person(
     session: AsyncSession,
     name: str,
