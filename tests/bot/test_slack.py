@@ -62,6 +62,7 @@ from cohorte.storage.models import (
 )
 from cohorte.storage.polls import Vote
 from tests.bot.fake_slack import APP_ID, APP_TOKEN, BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack
+from tests.conftest import Transcript
 from tests.factories import seed_cohort
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -877,6 +878,34 @@ async def test_app_home_shows_where_the_reader_stands_and_the_help(
     await slack.event(event | {"user": COORDINA, "channel": "DCOORDINA"}, "Ev201")
     coordinator_view = json.dumps(slack.fake.calls_to("views.publish")[-1].json("view"))
     assert "/cohorte miembros" in coordinator_view
+
+
+async def test_app_home_shows_next_sessions_the_open_poll_and_the_deliverables(
+    slack: Slack, session: AsyncSession, clock: ManualClock, transcript: Transcript
+) -> None:
+    await seed(session, clock)
+    await transcript.run(
+        """
+        :como coordina
+        /sesion semanal mar 10:00
+        /encuesta nueva "Horario" mar 10:00, jue 16:00 cierre 2025-04-25 18:00
+        """
+    )
+    event = {
+        "type": "app_home_opened",
+        "user": SOFIA,
+        "channel": "DSOFIA",
+        "tab": "home",
+        "event_ts": "1745330400.000400",
+    }
+
+    await slack.event(event, "Ev210")
+
+    view = json.dumps(slack.fake.calls_to("views.publish")[-1].json("view"), ensure_ascii=False)
+    assert "Próximas sesiones (hora de Bogotá)" in view
+    assert "Sesión semanal" in view
+    assert "Horario" in view and "v:1:" in view  # the ballot, with vote buttons
+    assert "/cohorte zona" in view
 
 
 async def test_a_button_in_the_home_tab_answers_privately_and_refreshes_the_tab(

@@ -101,7 +101,13 @@ class SlackHome:
     def __init__(self, core: Core, renderer: Renderer) -> None:
         self.core = core
         self.renderer = renderer
-        self.sections: list[HomeSection] = [self.where_you_stand, self.what_you_can_do]
+        self.sections: list[HomeSection] = [
+            self.where_you_stand,
+            self.next_sessions,
+            self.open_poll,
+            self.deliverables,
+            self.what_you_can_do,
+        ]
 
     def add(self, section: HomeSection, *, before: HomeSection | None = None) -> None:
         """Add a section at the end, or before another one."""
@@ -151,8 +157,31 @@ class SlackHome:
 
     async def what_you_can_do(self, reader: HomeReader) -> list[Block]:
         """The help for the reader's role, exactly as `/cohorte ayuda` answers it."""
+        return await self._answer(reader, "/ayuda")
+
+    async def next_sessions(self, reader: HomeReader) -> list[Block]:
+        """The next sessions in the reader's zone (coordinators: with their codes)."""
+        return await self._answer(reader, "/proximas 5", members_only=True)
+
+    async def open_poll(self, reader: HomeReader) -> list[Block]:
+        """The open meeting-time poll with the reader's ballot, when there is one."""
+        return await self._answer(reader, "/votar", members_only=True)
+
+    async def deliverables(self, reader: HomeReader) -> list[Block]:
+        """The team's deliverables with buttons to report; for coordinators the cohort
+        summary (the dashboard as text)."""
+        return await self._answer(reader, "/estado", members_only=True)
+
+    async def _answer(
+        self, reader: HomeReader, command: str, *, members_only: bool = False
+    ) -> list[Block]:
+        """A command's answer, as the core gives it; refusals (ephemeral) are left out."""
+        if members_only and reader.profile.member is None:
+            return []
         blocks: list[Block] = []
-        for reply in await self.core.handle(reader.incoming("/ayuda")):
+        for reply in await self.core.handle(reader.incoming(command)):
+            if reply.ephemeral and command != "/ayuda":
+                continue  # "no poll open", "no team yet": nothing to show here
             for message in self.renderer.messages(reply):
                 blocks += message.blocks
         return blocks
