@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.handlers import forms, zones
 from cohorte.handlers.context import Context
 from cohorte.handlers.errors import CohortError, InputTooLongError, StaleButtonError
-from cohorte.handlers.messages import ChatKind, Incoming, Reply
+from cohorte.handlers.messages import ChatKind, Direct, Incoming, Reply
 from cohorte.handlers.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
@@ -207,15 +207,39 @@ class Core:
         # Elsewhere a form becomes a guided exchange, one question at a time.
         guided = []
         for reply in replies:
-            if reply.form is not None:
-                question = await forms.start_guided_form(ctx, reply.form)
-                reply = replace(
-                    question,
-                    text="\n\n".join(p for p in (reply.text, question.text) if p),
-                    to=reply.to,
+            if reply.form is None:
+                guided.append(reply)
+                continue
+            # In a group the exchange moves to the private chat where the bot can
+            # (Telegram bots in privacy mode never see plain text sent to a group).
+            private = ctx.in_group and await self._can_write_privately(ctx)
+            form_ctx = ctx
+            if private:
+                incoming = replace(
+                    ctx.incoming, chat_id=ctx.incoming.sender_id, chat_kind=ChatKind.PRIVATE
                 )
-            guided.append(reply)
+                form_ctx = replace(ctx, incoming=incoming)
+            question = await forms.start_guided_form(form_ctx, reply.form)
+            text = "\n\n".join(p for p in (reply.text, question.text) if p)
+            if private:
+                to = Direct(ctx.incoming.platform, ctx.incoming.sender_id)
+                guided.append(replace(question, text=text, to=to))
+                note = ctx.t._("I wrote to you privately to go on with the form.")
+                guided.append(Reply(note, ephemeral=True))
+            else:
+                guided.append(replace(question, text=text, to=reply.to))
         return guided
+
+    async def _can_write_privately(self, ctx: Context) -> bool:
+        """Whether the sender's private chat with the bot is open (its id is their user id
+        on the platforms that use guided forms: the console and Telegram)."""
+        incoming = ctx.incoming
+        if incoming.platform == Platform.CONSOLE:
+            return True
+        found = await queries.identity_with_person(
+            ctx.session, incoming.platform, incoming.sender_id
+        )
+        return found is not None and found[0].dm_open
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming

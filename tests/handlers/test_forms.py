@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from cohorte.handlers import help
 from cohorte.handlers.context import Context
 from cohorte.handlers.messages import FieldKind, Form, FormField, Reply
@@ -11,6 +13,7 @@ from cohorte.handlers.router import Core, Router
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from tests.conftest import Transcript
+from tests.factories import seed_cohort
 
 SURVEY = Form(
     title="Encuesta breve",
@@ -79,3 +82,29 @@ async def test_forms_can_be_cancelled_and_expire(
     clock.advance(timedelta(hours=1))
     out = await transcript.run("una nota")
     assert "No entendí." in out  # the expired form no longer captures text
+
+
+async def test_a_form_asked_in_a_group_goes_on_privately(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+
+    out = await transcript.run(
+        """
+        :como coordina
+        :grupo
+        /sesion
+        :privado
+        :b Masterclass
+        Datos abiertos
+        6 de mayo 10:00
+        :b Saltar
+        """
+    )
+
+    assert (
+        "bot → #sala (solo lo ve coordina): Te escribí en privado para seguir con el formulario."
+        in out
+    )
+    assert "bot → @coordina: Agreguemos una sesión." in out
+    assert "Agregada: Datos abiertos, martes, 6 de mayo · 10:00 (hora de Bogotá)." in out
