@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from cohorte.handlers import zones
 from cohorte.handlers.context import Context
 from cohorte.handlers.errors import (
@@ -17,7 +15,7 @@ from cohorte.handlers.router import Router
 from cohorte.handlers.text import fold
 from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.storage import queries
-from cohorte.storage.models import Cohort, Identity, Member, Person, Platform, Role, Team
+from cohorte.storage.models import Cohort, Member, Person, Role, Team
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 _LANGUAGE_WORDS = {
@@ -389,11 +387,5 @@ async def _set_dm_reminders(ctx: Context, member: Member, on: bool) -> list[Repl
 
 
 async def _without_private_chat(ctx: Context, person_ids: list[int]) -> set[int]:
-    """People the bot cannot message privately: their only accounts are Telegram
-    accounts that never opened a private chat with the bot."""
-    identities = (
-        await ctx.session.exec(select(Identity).where(col(Identity.person_id).in_(person_ids)))
-    ).all()
-    reachable = {i.person_id for i in identities if i.platform != Platform.TELEGRAM or i.dm_open}
-    on_telegram = {i.person_id for i in identities if i.platform == Platform.TELEGRAM}
-    return on_telegram - reachable
+    """People the bot cannot message privately (on Telegram: no private chat opened yet)."""
+    return set(person_ids) - await queries.privately_reachable(ctx.session, person_ids)

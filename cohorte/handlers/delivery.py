@@ -247,8 +247,8 @@ class DeliveryService:
         for identity in sorted(identities, key=lambda i: not i.dm_open):
             if identity.platform not in self.messengers:
                 continue
-            if identity.platform == Platform.TELEGRAM and not identity.dm_open:
-                continue  # a Telegram bot cannot open a private chat
+            if not identity.reachable_privately:
+                continue
             outcome = await self._send(
                 identity.platform,
                 replace(reply, to=Direct(identity.platform, identity.external_id)),

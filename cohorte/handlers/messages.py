@@ -42,6 +42,8 @@ class Incoming:
     sender_zone: str | None = None
     # Answers of a submitted form (Slack modal), by field name; `payload` is the form's id.
     form_values: dict[str, str] | None = None
+    # The adapter shows forms itself (modals); otherwise the core asks question by question.
+    modal_forms: bool = False
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ from cohorte.scheduling.calendar import on_or_after, series_dates, sprint_end, t
 from cohorte.scheduling.outbox import Planned, drop_pending, enqueue
 from cohorte.storage import queries
 from cohorte.storage.calendar import Series
-from cohorte.storage.models import Cohort, Identity, Member, Person, Platform, Role, Team
+from cohorte.storage.models import Cohort, Member, Person, Role, Team
 from cohorte.storage.polls import Choice, Poll, PollSlot, PollState, Vote
 
 logger = logging.getLogger(__name__)
@@ -641,16 +641,7 @@ async def _privately_reachable(session: AsyncSession, person_ids: list[int]) -> 
     whose content the group gets anyway, so that unreachable people are not
     mentioned one by one in the group instead.
     """
-    if not person_ids:
-        return []
-    identities = (
-        await session.exec(select(Identity).where(col(Identity.person_id).in_(person_ids)))
-    ).all()
-    reachable = {
-        identity.person_id
-        for identity in identities
-        if identity.platform != Platform.TELEGRAM or identity.dm_open
-    }
+    reachable = await queries.privately_reachable(session, person_ids)
     return [person_id for person_id in person_ids if person_id in reachable]
 
 

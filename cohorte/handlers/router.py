@@ -26,14 +26,12 @@ from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory, transaction
-from cohorte.storage.models import Cohort, Platform, Team
+from cohorte.storage.models import Cohort, Team
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
 SQLITE_BUSY_ATTEMPTS = 5
-# Platforms that show forms natively (modals); elsewhere forms are guided exchanges.
-MODAL_PLATFORMS = frozenset({Platform.SLACK})
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
@@ -202,7 +200,7 @@ class Core:
 
     async def _dispatch(self, ctx: Context) -> list[Reply]:
         replies = await self._route(ctx)
-        if ctx.incoming.platform in MODAL_PLATFORMS:
+        if ctx.incoming.modal_forms:
             return replies
         # Elsewhere a form becomes a guided exchange, one question at a time.
         guided = []
@@ -232,14 +230,12 @@ class Core:
 
     async def _can_write_privately(self, ctx: Context) -> bool:
         """Whether the sender's private chat with the bot is open (its id is their user id
-        on the platforms that use guided forms: the console and Telegram)."""
+        on the adapters that use guided forms: the console and Telegram)."""
         incoming = ctx.incoming
-        if incoming.platform == Platform.CONSOLE:
-            return True
         found = await queries.identity_with_person(
             ctx.session, incoming.platform, incoming.sender_id
         )
-        return found is not None and found[0].dm_open
+        return found is not None and found[0].reachable_privately
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming

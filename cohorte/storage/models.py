@@ -86,6 +86,12 @@ class Identity(SQLModel, table=True):
     # (Telegram bots cannot start a private chat).
     dm_open: bool = Field(default=False)
 
+    @property
+    def reachable_privately(self) -> bool:
+        """Whether the bot may message this account privately: Telegram bots cannot
+        write first, so there only once the person opened a private chat."""
+        return self.platform != Platform.TELEGRAM or self.dm_open
+
 
 class Member(SQLModel, table=True):
     """A person's place in one cohort."""

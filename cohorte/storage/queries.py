@@ -72,6 +72,14 @@ async def mark_dm_open(session: AsyncSession, platform: Platform, external_id: s
     await _set_dm_open(session, platform, external_id, True)
 
 
+async def privately_reachable(session: AsyncSession, person_ids: list[int]) -> set[int]:
+    """Those of `person_ids` with at least one account the bot may message privately."""
+    if not person_ids:
+        return set()
+    statement = select(Identity).where(col(Identity.person_id).in_(person_ids))
+    return {i.person_id for i in (await session.exec(statement)).all() if i.reachable_privately}
+
+
 async def identities_of(session: AsyncSession, person_id: int) -> Sequence[Identity]:
     statement = select(Identity).where(Identity.person_id == person_id)
     return (await session.exec(statement)).all()

@@ -343,6 +343,7 @@ class SlackAdapter:
             event_id=event_id,
             sender_zone=user.zone,
             form_values=form_values,
+            modal_forms=True,
         )
         for reply in await self.core.handle(incoming):
             try:

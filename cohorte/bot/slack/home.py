@@ -89,6 +89,7 @@ class HomeReader:
             chat_kind=ChatKind.PRIVATE,
             text=text,
             sender_zone=self.user.zone,
+            modal_forms=True,
         )
 
 
