@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cohorte.handlers import zones
-from cohorte.handlers.context import Context
+from cohorte.handlers.context import Context, reader_zone
 from cohorte.handlers.errors import (
     CohortError,
     NotCoordinatorError,
@@ -291,7 +291,7 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
         lines.append(f"*{title}* ({len(people)})")
         for member, person in people:
             team = teams.get(member.team_id)
-            zone = person.zone or (team.zone if team else cohort.home_zone)
+            zone = reader_zone(person, team, cohort)
             role = " · " + t._("coordination") if member.role == Role.COORDINATOR else ""
             line = f"• {person.display_name}{role} — {t.city(zone)} {t.time(now, zone)}"
             if person.id in unreachable:

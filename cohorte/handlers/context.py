@@ -12,6 +12,25 @@ from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
 
+DEFAULT_ZONE = "America/Bogota"
+
+
+def reader_zone(
+    person: Person | None,
+    team: Team | None,
+    cohort: Cohort | None,
+    platform_zone: str | None = None,
+) -> str:
+    """Whose clock a person reads: their own zone, else their team's, else the one
+    their platform reports (Slack profiles), else the cohort's home zone."""
+    if person is not None and person.zone:
+        return person.zone
+    if team is not None:
+        return team.zone
+    if platform_zone:
+        return platform_zone
+    return cohort.home_zone if cohort is not None else DEFAULT_ZONE
+
 
 @dataclass
 class Context:
@@ -40,16 +59,8 @@ class Context:
 
     @property
     def zone(self) -> str:
-        """The reader's zone: their own, else their team's, else the cohort's, else Bogotá."""
-        if self.person is not None and self.person.zone:
-            return self.person.zone
-        if self.team is not None:
-            return self.team.zone
-        if self.incoming.sender_zone:
-            return self.incoming.sender_zone
-        if self.cohort is not None:
-            return self.cohort.home_zone
-        return "America/Bogota"
+        """The reader's zone (see `reader_zone`)."""
+        return reader_zone(self.person, self.team, self.cohort, self.incoming.sender_zone)
 
     def require_member(self) -> tuple[Cohort, Member]:
         if self.cohort is None or self.member is None:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.context import Context
+from cohorte.handlers.context import Context, reader_zone
 from cohorte.handlers.messages import Direct, Group, Messenger, Reply, SendOutcome
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
@@ -229,7 +229,7 @@ class DeliveryService:
             return SendOutcome.UNREACHABLE
         member = await queries.membership(session, cohort.id, person.id)
         team = await session.get(Team, member.team_id) if member and member.team_id else None
-        zone = person.zone or (team.zone if team else cohort.home_zone)
+        zone = reader_zone(person, team, cohort)
         ctx = replace(
             base,
             t=Translator(person.locale or cohort.locale),

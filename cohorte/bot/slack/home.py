@@ -16,6 +16,7 @@ from typing import Any
 
 from cohorte.bot.slack.inbound import SlackUser
 from cohorte.bot.slack.render import Block, Renderer, mrkdwn_section, plain
+from cohorte.handlers.context import reader_zone
 from cohorte.handlers.messages import ChatKind, Incoming
 from cohorte.handlers.router import Core
 from cohorte.locales import Translator
@@ -26,7 +27,6 @@ from cohorte.storage.models import Cohort, Member, Person, Platform, Role, Team
 logger = logging.getLogger(__name__)
 
 MAX_HOME_BLOCKS = 100
-DEFAULT_ZONE = "America/Bogota"
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,7 @@ class Profile:
 
     def zone(self, slack_zone: str | None) -> str:
         """The same order the core uses: own zone, team, Slack's tz, cohort."""
-        if self.person is not None and self.person.zone:
-            return self.person.zone
-        if self.team is not None:
-            return self.team.zone
-        if slack_zone:
-            return slack_zone
-        return self.cohort.home_zone if self.cohort is not None else DEFAULT_ZONE
+        return reader_zone(self.person, self.team, self.cohort, slack_zone)
 
 
 async def read_profile(sessions: SessionFactory, user_id: str) -> Profile:
