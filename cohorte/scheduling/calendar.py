@@ -25,10 +25,6 @@ def to_utc(day: date, at: time, zone: str) -> datetime:
     return local.astimezone(UTC)
 
 
-def local_date(instant: datetime, zone: str) -> date:
-    return instant.astimezone(ZoneInfo(zone)).date()
-
-
 def sprint_week(start_date: date, weeks: int, day: date) -> int | None:
     """1-based sprint week of a local date, or None outside the sprint."""
     if day < start_date:

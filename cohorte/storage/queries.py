@@ -67,22 +67,12 @@ async def add_person(
     return person
 
 
-async def mark_dm_open(session: AsyncSession, platform: Platform, external_id: str) -> None:
-    """Remember that this account talks to the bot privately."""
-    await _set_dm_open(session, platform, external_id, True)
-
-
 async def privately_reachable(session: AsyncSession, person_ids: list[int]) -> set[int]:
     """Those of `person_ids` with at least one account the bot may message privately."""
     if not person_ids:
         return set()
     statement = select(Identity).where(col(Identity.person_id).in_(person_ids))
     return {i.person_id for i in (await session.exec(statement)).all() if i.reachable_privately}
-
-
-async def identities_of(session: AsyncSession, person_id: int) -> Sequence[Identity]:
-    statement = select(Identity).where(Identity.person_id == person_id)
-    return (await session.exec(statement)).all()
 
 
 async def cohort_for_chat(session: AsyncSession, platform: Platform, chat_id: str) -> Cohort | None:
@@ -176,20 +166,14 @@ async def identity_by_external_id(
 
 async def mark_dm_closed(session: AsyncSession, platform: Platform, external_id: str) -> None:
     """Forget that this account can be messaged privately (it blocked the bot)."""
-    await _set_dm_open(session, platform, external_id, False)
-
-
-async def _set_dm_open(
-    session: AsyncSession, platform: Platform, external_id: str, value: bool
-) -> None:
     statement = (
         update(Identity)
         .where(
             col(Identity.platform) == platform,
             col(Identity.external_id) == external_id,
-            col(Identity.dm_open).is_not(value),
+            col(Identity.dm_open).is_(True),
         )
-        .values(dm_open=value)
+        .values(dm_open=False)
     )
     await session.exec(statement)
 
