@@ -223,4 +223,5 @@ def _event_occurrence(event: Event, cohort: Cohort) -> Occurrence:
         meeting_url=event.meeting_url or cohort.meeting_url,
         description=event.description,
         cancelled=event.cancelled_at is not None,
+        zone=cohort.home_zone,
     )

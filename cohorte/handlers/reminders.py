@@ -30,7 +30,14 @@ from cohorte.handlers.calendar import (
 from cohorte.handlers.delivery import Capabilities, RenderContext, cohort_zones, times_by_city
 from cohorte.handlers.messages import Reply
 from cohorte.locales import Translator
-from cohorte.scheduling.calendar import Occurrence, ref_code, sprint_end, sprint_week
+from cohorte.scheduling.calendar import (
+    MINUTES_PER_DAY,
+    Occurrence,
+    ahead_of,
+    ref_code,
+    sprint_end,
+    sprint_week,
+)
 from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.storage import queries
 from cohorte.storage.models import ChatLink, Cohort, Member, Role, Team
@@ -38,7 +45,6 @@ from cohorte.storage.outbox import Delivery
 
 logger = logging.getLogger(__name__)
 
-MINUTES_PER_DAY = 24 * 60
 DEFAULT_LEADS: dict[str, list[int]] = {
     "session": [MINUTES_PER_DAY, 60],
     "masterclass": [MINUTES_PER_DAY, 60],
@@ -178,8 +184,13 @@ def lead_times(cohort: Cohort, occurrence: Occurrence, now: datetime) -> list[in
     """The lead times still worth a reminder: all future ones, and of those already
     passed only the latest (smallest)."""
     leads = leads_for(cohort, occurrence.kind)
-    due = [lead for lead in leads if occurrence.starts_at - timedelta(minutes=lead) <= now]
+    due = [lead for lead in leads if reminder_due(occurrence, lead) <= now]
     return [lead for lead in leads if lead not in due] + due[:1]
+
+
+def reminder_due(occurrence: Occurrence, lead: int) -> datetime:
+    """When the reminder `lead` minutes ahead is due (whole days: same local time)."""
+    return ahead_of(occurrence.starts_at, lead, occurrence.zone)
 
 
 def plan_occurrence(
@@ -193,7 +204,7 @@ def plan_occurrence(
     stamp = int(start.timestamp())
     planned = []
     for lead in keep:
-        due = start - timedelta(minutes=lead)
+        due = reminder_due(occurrence, lead)
         data = {"start": start.isoformat(), "lead": lead}
         base = f"rem:{occurrence.ref}:{stamp}:{lead}"
         planned += [
@@ -283,8 +294,9 @@ async def render_reminder(rc: RenderContext) -> Reply | None:
     if occurrence is None or occurrence.cancelled or occurrence.starts_at.isoformat() != start:
         return None  # moved or cancelled since it was planned
     lead = int(str(rc.data.get("lead", 60)))
-    remaining = int((occurrence.starts_at - rc.now).total_seconds() // 60)
-    if remaining < lead - 5:  # sent late (caught up after downtime): say how long is left
+    if rc.now - reminder_due(occurrence, lead) > timedelta(minutes=5):
+        # Sent late (caught up after downtime): say how long is left.
+        remaining = int((occurrence.starts_at - rc.now).total_seconds() // 60)
         lead = max(5, remaining - remaining % 5)
     headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead_text(rc.t, lead))
     return Reply(await describe(rc, occurrence, headline))

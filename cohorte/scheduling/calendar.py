@@ -114,10 +114,29 @@ class Occurrence:
     description: str | None = None
     moved: bool = False
     cancelled: bool = False
+    # The zone whose wall clock the session keeps (its series', else the cohort's home).
+    zone: str = "UTC"
 
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + self.duration
+
+
+MINUTES_PER_DAY = 24 * 60
+
+
+def ahead_of(start: datetime, minutes: int, zone: str) -> datetime:
+    """The instant `minutes` before `start`.
+
+    Whole days keep the wall-clock time of `zone`: "a day before" a 10:00
+    session is 10:00 the day before, also when the clocks changed in between
+    (then it is 23 or 25 hours). Hours and minutes are exact durations.
+    """
+    if minutes % MINUTES_PER_DAY:
+        return start - timedelta(minutes=minutes)
+    local = start.astimezone(ZoneInfo(zone))
+    day = local.date() - timedelta(days=minutes // MINUTES_PER_DAY)
+    return to_utc(day, local.time(), zone)
 
 
 def series_ref(series_id: int, original: date) -> str:
@@ -208,6 +227,7 @@ def expand_series(
                     meeting_url=series.meeting_url,
                     moved=moved,
                     cancelled=cancelled,
+                    zone=series.zone,
                 )
             )
     return found

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from cohorte.scheduling.calendar import (
+    ahead_of,
     expand_series,
     on_or_after,
     parse_ref,
@@ -127,3 +128,51 @@ def test_sprint_weeks() -> None:
 def test_bad_refs_are_refused(ref: str) -> None:
     with pytest.raises(ValueError):
         parse_ref(ref)
+
+
+def test_a_day_before_keeps_the_local_time_across_santiagos_changes() -> None:
+    santiago = "America/Santiago"
+    # Sunday 6 April 2025, 10:00 (-04, clocks went back at midnight): the day before is
+    # Saturday 10:00 (-03), 25 hours earlier.
+    april = datetime(2025, 4, 6, 14, 0, tzinfo=UTC)
+    assert ahead_of(april, 24 * 60, santiago) == datetime(2025, 4, 5, 13, 0, tzinfo=UTC)
+    # Sunday 7 September 2025, 10:00 (-03, clocks jumped at midnight): 23 hours earlier.
+    september = datetime(2025, 9, 7, 13, 0, tzinfo=UTC)
+    assert ahead_of(september, 24 * 60, santiago) == datetime(2025, 9, 6, 14, 0, tzinfo=UTC)
+    # A week before Monday 7 April 10:00 is Monday 31 March 10:00 local.
+    monday = datetime(2025, 4, 7, 14, 0, tzinfo=UTC)
+    assert ahead_of(monday, 7 * 24 * 60, santiago) == datetime(2025, 3, 31, 13, 0, tzinfo=UTC)
+    # Hours stay exact durations.
+    assert ahead_of(april, 60, santiago) == april - timedelta(hours=1)
+    assert ahead_of(april, 25 * 60, santiago) == april - timedelta(hours=25)
+
+
+def test_reminders_of_a_santiago_series_are_planned_at_its_local_time() -> None:
+    from cohorte.handlers.reminders import Audience, plan_occurrence
+    from cohorte.scheduling.calendar import Occurrence
+    from cohorte.storage.models import Cohort
+
+    cohort = Cohort(
+        id=1,
+        name="C",
+        home_zone="America/Bogota",
+        start_date=date(2025, 3, 31),
+        invite_code="X",
+        created_at=datetime(2025, 3, 1, tzinfo=UTC),
+    )
+    occurrence = Occurrence(
+        ref="s1:2025-04-06",
+        kind="session",
+        title="",
+        zone="America/Santiago",
+        starts_at=datetime(2025, 4, 6, 14, 0, tzinfo=UTC),
+        duration=timedelta(hours=1),
+    )
+    planned = plan_occurrence(
+        cohort, occurrence, Audience(chats=[1]), datetime(2025, 4, 1, tzinfo=UTC)
+    )
+    due = sorted(p.due_at for p in planned)
+    assert due == [
+        datetime(2025, 4, 5, 13, 0, tzinfo=UTC),  # Saturday 10:00 in Santiago
+        datetime(2025, 4, 6, 13, 0, tzinfo=UTC),  # one hour before
+    ]
