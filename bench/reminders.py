@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import resource
 import sys
 import tempfile
@@ -30,10 +31,10 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cohorte.handlers.delivery import Capabilities, DeliveryService
-from cohorte.handlers.messages import Reply, SendOutcome
+from cohorte.handlers.messages import Gate, Reply, SendOutcome, open_gate
 from cohorte.handlers.reminders import plan_reminders, register_capabilities
 from cohorte.scheduling.clock import ManualClock
-from cohorte.scheduling.outbox import DeliveryWorker
+from cohorte.scheduling.engine import DeliveryEngine, sending_each
 from cohorte.storage import tables  # noqa: F401
 from cohorte.storage.calendar import Series, SeriesKind
 from cohorte.storage.db import create_engine, session_factory, transaction
@@ -60,7 +61,8 @@ CREATED = datetime(2025, 4, 1, tzinfo=UTC)
 class NoOpMessenger:
     platform = Platform.CONSOLE
 
-    async def send(self, reply: Reply) -> SendOutcome:
+    async def send(self, reply: Reply, gate: Gate = open_gate) -> SendOutcome:
+        await gate()
         return SendOutcome.SENT
 
 
@@ -194,7 +196,7 @@ def _peak_rss_mib() -> float:
 
 
 async def measure(
-    url: str, cohorts: int, deliver: int, whole_sprint: bool
+    url: str, cohorts: int, deliver: int, whole_sprint: bool, numbers: dict[str, object]
 ) -> list[tuple[str, str]]:
     figures: list[tuple[str, str]] = []
     t0 = clock_time.perf_counter()
@@ -211,6 +213,8 @@ async def measure(
         await plan_reminders(session, mid)
     one_tick = clock_time.perf_counter() - t0
     planned_tick = await count_deliveries(url)
+    numbers["first_tick_s"] = round(one_tick, 2)
+    numbers["first_tick_rows"] = planned_tick
     figures.append(
         (
             "one planning tick (8-day horizon)",
@@ -228,7 +232,9 @@ async def measure(
     t0 = clock_time.perf_counter()
     async with transaction(sessions) as session:
         await plan_reminders(session, mid + timedelta(seconds=30))
-    figures.append(("next tick, nothing new", f"{clock_time.perf_counter() - t0:.2f} s"))
+    steady = clock_time.perf_counter() - t0
+    numbers["steady_tick_s"] = round(steady, 3)
+    figures.append(("next tick, nothing new", f"{steady:.2f} s"))
 
     if whole_sprint:
         t0 = clock_time.perf_counter()
@@ -279,11 +285,12 @@ async def measure(
             {"n": deliver},
         )
     # Reminders whose session moved or passed render as 'skipped'; count what was sent.
-    worker = DeliveryWorker(sessions, send_clock, service.deliver, "bench")
+    worker = DeliveryEngine(sessions, send_clock, service.prepare, "bench")
     t0 = clock_time.perf_counter()
-    report = await worker.drain(batch=200)
+    report = await worker.drain()
     elapsed = clock_time.perf_counter() - t0
     handled = report.sent + report.dropped
+    numbers["render_send_ms"] = round(1000 * elapsed / max(1, handled), 3)
     figures.append(
         (
             "claim + render + send to a no-op messenger",
@@ -304,10 +311,12 @@ async def measure(
             ),
             {"n": deliver},
         )
-    bare = DeliveryWorker(sessions, send_clock, noop, "bench-bare")
+    numbers["peak_rss_mib"] = round(_peak_rss_mib())
+    bare = DeliveryEngine(sessions, send_clock, sending_each(noop), "bench-bare")
     t0 = clock_time.perf_counter()
-    report = await bare.drain(batch=200)
+    report = await bare.drain()
     elapsed = clock_time.perf_counter() - t0
+    numbers["worker_ms"] = round(1000 * elapsed / max(1, report.sent), 3)
     figures.append(
         (
             "worker alone (claim + record, no rendering)",
@@ -330,6 +339,7 @@ async def main() -> None:
         help="also plan every reminder of the sprint, one tick per day",
     )
     args = parser.parse_args()
+    numbers: dict[str, object] = {"cohorts": args.cohorts, "deliveries": args.deliver}
     if args.database:
         server = make_url(create_engine(args.database).url)
         name = f"cohorte_bench_{uuid.uuid4().hex[:8]}"
@@ -338,7 +348,7 @@ async def main() -> None:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = server.set(database=name).render_as_string(hide_password=False)
         try:
-            figures = await measure(url, args.cohorts, args.deliver, args.whole_sprint)
+            figures = await measure(url, args.cohorts, args.deliver, args.whole_sprint, numbers)
         finally:
             async with admin.connect() as conn:
                 await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -351,12 +361,14 @@ async def main() -> None:
                 args.cohorts,
                 args.deliver,
                 args.whole_sprint,
+                numbers,
             )
         label = "SQLite"
     print(f"\n### Reminders benchmark — {label}, {args.cohorts:,} cohorts × 40 members\n")
     print("| measure | result |\n| --- | --- |")
     for name, value in figures:
         print(f"| {name} | {value} |")
+    print(json.dumps({"database": label.lower(), **numbers}))
 
 
 if __name__ == "__main__":

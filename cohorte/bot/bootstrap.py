@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from cohorte.handlers.delivery import Capabilities, DeliveryService
 from cohorte.handlers.messages import Messenger
 from cohorte.handlers.router import Core, Router
 from cohorte.scheduling.clock import Clock, SystemClock
-from cohorte.scheduling.outbox import DeliveryWorker
+from cohorte.scheduling.engine import AdvisoryLockRole, DeliveryEngine, SendingRole
 from cohorte.scheduling.ticker import Ticker
 from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory, create_engine, session_factory
@@ -71,18 +72,22 @@ class Assembly:
     messengers: dict[Platform, Messenger]
 
 
-def assemble(sessions: SessionFactory, clock: Clock, public_url: str | None = None) -> Assembly:
+def process_name() -> str:
+    """Names this process in the outbox (`claimed_by`): unique even when a pid is reused."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def assemble(
+    sessions: SessionFactory,
+    clock: Clock,
+    public_url: str | None = None,
+    role: SendingRole | None = None,
+) -> Assembly:
     capabilities = build_capabilities()
     messengers: dict[Platform, Messenger] = {}
     delivery = DeliveryService(sessions, clock, capabilities, messengers)
-    worker = DeliveryWorker(
-        sessions,
-        clock,
-        delivery.deliver,
-        f"{socket.gethostname()}:{os.getpid()}",
-        batch=delivery.batch,
-    )
-    ticker = Ticker(sessions, clock, capabilities.planners, worker)
+    engine = DeliveryEngine(sessions, clock, delivery.prepare, process_name(), role=role)
+    ticker = Ticker(sessions, clock, capabilities.planners, engine)
     core = Core(sessions, clock, build_router(), kick=ticker.tick, public_url=public_url)
     return Assembly(core, ticker, capabilities, messengers)
 
@@ -100,7 +105,7 @@ class App:
     _lock: IO[str] | None = field(default=None, repr=False)
 
     async def close(self) -> None:
-        self.ticker.stop()
+        await self.ticker.stop()
         await self.engine.dispose()
         if self._lock is not None:
             self._lock.close()
@@ -142,5 +147,8 @@ async def bootstrap(
         await upgrade(engine)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
-    parts = assemble(sessions, clock, settings.public_url)
+    # SQLite means one process (the lock file above); on PostgreSQL the processes
+    # elect the one that sends.
+    role = None if settings.is_sqlite else AdvisoryLockRole(engine)
+    parts = assemble(sessions, clock, settings.public_url, role)
     return App(settings, engine, sessions, clock, parts.core, parts.ticker, parts.messengers, lock)

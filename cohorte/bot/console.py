@@ -18,11 +18,13 @@ from cohorte.handlers.messages import (
     Button,
     ChatKind,
     Direct,
+    Gate,
     Group,
     Here,
     Incoming,
     Reply,
     SendOutcome,
+    open_gate,
 )
 from cohorte.handlers.router import Core
 from cohorte.handlers.text import fold
@@ -247,9 +249,10 @@ class ConsoleMessenger:
     def __init__(self, chat: ConsoleChat) -> None:
         self.chat = chat
 
-    async def send(self, reply: Reply) -> SendOutcome:
+    async def send(self, reply: Reply, gate: Gate = open_gate) -> SendOutcome:
         if not isinstance(reply.to, Direct | Group) or reply.to.platform != Platform.CONSOLE:
             return SendOutcome.UNREACHABLE
+        await gate()
         self.chat.show(reply)
         return SendOutcome.SENT
 

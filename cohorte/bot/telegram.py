@@ -32,7 +32,6 @@ from typing import Any
 import httpx
 from aiohttp import web
 from telegram import (
-    Bot,
     BotCommand,
     BotCommandScope,
     BotCommandScopeAllChatAdministrators,
@@ -65,6 +64,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     filters,
 )
@@ -77,12 +77,14 @@ from cohorte.handlers.messages import (
     ChatKind,
     Direct,
     File,
+    Gate,
     Group,
     Here,
     Image,
     Incoming,
     Reply,
     SendOutcome,
+    open_gate,
 )
 from cohorte.handlers.router import Core, Router
 from cohorte.locales import N_, Translator
@@ -239,8 +241,8 @@ class SendLimits:
     smaller in tests so that a minute of Telegram time passes in a moment.
     """
 
-    # "Avoid more than one message per second in a chat; short bursts are tolerated."
-    per_chat: Window = Window(3, 3.0)
+    # "Avoid sending more than one message per second" in a chat.
+    per_chat: Window = Window(1, 1.0)
     per_group: Window = Window(20, 60.0)
     overall: Window = Window(30, 1.0)
     # A 429 is waited out and retried this often, for at most this long in total;
@@ -308,7 +310,7 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-class TelegramRateLimiter(BaseRateLimiter[None]):
+class TelegramRateLimiter(BaseRateLimiter[Gate]):
     """Paces every Bot API call that names a chat, and waits out 429 answers.
 
     Why not PTB's `AIORateLimiter`: it needs the `aiolimiter` extra, retries
@@ -318,6 +320,9 @@ class TelegramRateLimiter(BaseRateLimiter[None]):
     taken in arrival order under one lock, so a fan-out of hundreds of
     messages queues instead of stampeding. Requests without a chat
     (answerCallbackQuery, setMyCommands, ...) are never delayed.
+
+    `rate_limit_args` is the outbox's `Gate`: it is called once the request
+    has its slot, right before it leaves.
     """
 
     def __init__(
@@ -348,7 +353,7 @@ class TelegramRateLimiter(BaseRateLimiter[None]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: None,
+        rate_limit_args: Gate | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat = data.get("chat_id")
         key = str(chat) if chat is not None else None
@@ -357,6 +362,8 @@ class TelegramRateLimiter(BaseRateLimiter[None]):
         while True:
             if key is not None:
                 await self._pace(key)
+            if rate_limit_args is not None:
+                await rate_limit_args()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -515,14 +522,14 @@ class TelegramMessenger:
 
     platform = Platform.TELEGRAM
 
-    def __init__(self, bot: Bot, sessions: SessionFactory, clock: Clock) -> None:
+    def __init__(self, bot: ExtBot[Any], sessions: SessionFactory, clock: Clock) -> None:
         self.bot = bot
         self.sessions = sessions
         self.clock = clock
         self._keyed = KeyedLocks()
         self._generations: dict[tuple[int, str], int] = {}
 
-    async def send(self, reply: Reply) -> SendOutcome:
+    async def send(self, reply: Reply, gate: Gate = open_gate) -> SendOutcome:
         """Deliver `reply` to its `Direct` or `Group` destination on Telegram."""
         match reply.to:
             case Direct(platform=Platform.TELEGRAM, user_id=target):
@@ -538,7 +545,7 @@ class TelegramMessenger:
             return SendOutcome.UNREACHABLE
         for _attempt in range(2):
             try:
-                await self.deliver(chat_id, reply)
+                await self.deliver(chat_id, reply, gate=gate)
                 return SendOutcome.SENT
             except ChatMigrated as error:
                 await self.follow_migration(chat_id, error.new_chat_id)
@@ -581,7 +588,12 @@ class TelegramMessenger:
             await queries.mark_dm_closed(session, Platform.TELEGRAM, user_id)
 
     async def deliver(
-        self, chat_id: int, reply: Reply, *, names: Mapping[str, str] | None = None
+        self,
+        chat_id: int,
+        reply: Reply,
+        *,
+        names: Mapping[str, str] | None = None,
+        gate: Gate | None = None,
     ) -> None:
         """Post `reply` in one chat: text (split at 4096), buttons, photo, document.
 
@@ -591,7 +603,7 @@ class TelegramMessenger:
         if a later one does.
         """
         if reply.key is None or reply.image is not None or reply.file is not None:
-            await self._post(chat_id, reply, names)
+            await self._post(chat_id, reply, names, gate)
             return
         slot = (chat_id, reply.key)
         generation = self._generations[slot] = self._generations.get(slot, 0) + 1
@@ -600,8 +612,8 @@ class TelegramMessenger:
                 logger.debug("keyed message %s in %s superseded", reply.key, chat_id)
                 return
             try:
-                if not await self._edit(chat_id, reply, names):
-                    await self._post(chat_id, reply, names)
+                if not await self._edit(chat_id, reply, names, gate):
+                    await self._post(chat_id, reply, names, gate)
             finally:
                 if self._generations.get(slot) == generation:
                     del self._generations[slot]
@@ -649,7 +661,9 @@ class TelegramMessenger:
             parts.append(_Part(to_html(caption), attachment))
         return parts
 
-    async def _post(self, chat_id: int, reply: Reply, names: Mapping[str, str] | None) -> None:
+    async def _post(
+        self, chat_id: int, reply: Reply, names: Mapping[str, str] | None, gate: Gate | None
+    ) -> None:
         people = await self._people(reply.mentions, names)
         parts = self._parts(reply, people)
         if not parts:
@@ -660,7 +674,7 @@ class TelegramMessenger:
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             try:
-                message = await self._post_part(chat_id, part, markup if last else None)
+                message = await self._post_part(chat_id, part, markup if last else None, gate)
             except TelegramError as error:
                 if index == 0:
                     raise
@@ -678,7 +692,7 @@ class TelegramMessenger:
                 )
 
     async def _post_part(
-        self, chat_id: int, part: _Part, markup: InlineKeyboardMarkup | None
+        self, chat_id: int, part: _Part, markup: InlineKeyboardMarkup | None, gate: Gate | None
     ) -> Message:
         caption = part.html or None
         match part.attachment:
@@ -689,6 +703,7 @@ class TelegramMessenger:
                     caption=caption,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
+                    rate_limit_args=gate,
                 )
             case File() as document:
                 return await self.bot.send_document(
@@ -697,12 +712,15 @@ class TelegramMessenger:
                     caption=caption,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
+                    rate_limit_args=gate,
                 )
         return await self.bot.send_message(
-            chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=markup
+            chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=gate
         )
 
-    async def _edit(self, chat_id: int, reply: Reply, names: Mapping[str, str] | None) -> bool:
+    async def _edit(
+        self, chat_id: int, reply: Reply, names: Mapping[str, str] | None, gate: Gate | None
+    ) -> bool:
         """Edit the keyed message in place; False if there is none (or it cannot be edited)."""
         assert reply.key is not None
         async with transaction(self.sessions) as session:
@@ -720,6 +738,7 @@ class TelegramMessenger:
                 message_id=int(record.message_id),
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(reply.buttons),
+                rate_limit_args=gate,
             )
         except BadRequest as error:
             if "not modified" in error.message.lower():

@@ -12,27 +12,29 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.context import Context, reader_zone
 from cohorte.handlers.messages import Direct, Group, Messenger, Reply, SendOutcome
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
-from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.scheduling.engine import Outgoing
+from cohorte.scheduling.outbox import Gate, Planned, enqueue
 from cohorte.scheduling.ticker import Planner
 from cohorte.storage import queries
-from cohorte.storage.db import SessionFactory
+from cohorte.storage.db import UNAVAILABLE, SessionFactory
 from cohorte.storage.models import ChatLink, Cohort, Identity, Member, Person, Platform, Team
 from cohorte.storage.outbox import Delivery
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -48,6 +50,7 @@ class RenderContext:
     person: Person | None = None
     member: Member | None = None
     zone: str | None = None  # the person's zone; None for a group message
+    cache: BatchCache = field(default_factory=lambda: BatchCache())
 
     @property
     def in_group(self) -> bool:
@@ -155,8 +158,75 @@ async def announce(
     return added
 
 
+@dataclass
+class BatchCache:
+    """What one batch of deliveries reads, held by strong references.
+
+    SQLAlchemy's identity map keeps only weak references, so without this the
+    same cohort, person or occurrence would be read again for every row.
+    Renderers keep their own derived results in `memo` (an occurrence, a
+    rendered text per language and zone).
+    """
+
+    cohorts: dict[int, Cohort] = field(default_factory=dict)
+    teams: dict[int, Team] = field(default_factory=dict)
+    links: dict[int, ChatLink] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)
+    members: dict[tuple[int, int], Member] = field(default_factory=dict)
+    identities: dict[int, list[Identity]] = field(default_factory=dict)
+    memos: dict[Hashable, object] = field(default_factory=dict)
+    _translators: dict[str, Translator] = field(default_factory=dict)
+
+    def translator(self, locale: str) -> Translator:
+        found = self._translators.get(locale)
+        if found is None:
+            found = self._translators[locale] = Translator(locale)
+        return found
+
+    def links_of(self, cohort_id: int) -> list[ChatLink]:
+        return sorted(
+            (link for link in self.links.values() if link.cohort_id == cohort_id),
+            key=lambda link: link.id or 0,
+        )
+
+    async def memo(self, key: Hashable, make: Callable[[], Awaitable[_T]]) -> _T:
+        """`make()`, computed once per batch for `key`."""
+        if key not in self.memos:
+            self.memos[key] = await make()
+        return cast(_T, self.memos[key])
+
+    @classmethod
+    async def load(cls, session: AsyncSession, deliveries: list[Delivery]) -> BatchCache:
+        """Prefetch, with a handful of `IN (…)` queries, what the rows' readers need."""
+        cohort_ids = sorted({d.cohort_id for d in deliveries})
+        person_ids = sorted({d.person_id for d in deliveries if d.person_id is not None})
+        cache = cls()
+        cache.cohorts = {c.id: c for c in await queries.cohorts_by_id(session, cohort_ids) if c.id}
+        cache.teams = {t.id: t for t in await queries.teams_of_cohorts(session, cohort_ids) if t.id}
+        cache.links = {
+            link.id: link for link in await queries.chats_of_cohorts(session, cohort_ids) if link.id
+        }
+        if person_ids:
+            cache.people = {
+                p.id: p for p in await queries.people_by_id(session, person_ids) if p.id
+            }
+            cache.members = {
+                (m.cohort_id, m.person_id): m
+                for m in await queries.memberships_of(session, person_ids)
+                if m.cohort_id in cache.cohorts
+            }
+            for identity in await queries.identities_of_people(session, person_ids):
+                cache.identities.setdefault(identity.person_id, []).append(identity)
+        return cache
+
+
 class DeliveryService:
-    """`deliver(row)` for the outbox worker: render, choose the channel, send."""
+    """`prepare(rows)` for the delivery engine: render each row, choose its channel.
+
+    Rendering runs in the engine's own task, with one session and one
+    `BatchCache` per batch; the sends it returns run concurrently afterwards
+    and only talk to messengers.
+    """
 
     def __init__(
         self,
@@ -169,119 +239,109 @@ class DeliveryService:
         self.clock = clock
         self.capabilities = capabilities
         self.messengers = messengers
-        self._batch_session: AsyncSession | None = None
 
-    @asynccontextmanager
-    async def batch(self) -> AsyncIterator[None]:
-        """Share one read-only session across a batch of deliveries: cohorts, series and
-        teams repeat from one delivery to the next and are read once."""
+    async def prepare(self, deliveries: list[Delivery]) -> list[Outgoing]:
         async with self.sessions() as session:
-            self._batch_session = session
-            try:
-                yield
-            finally:
-                self._batch_session = None
+            cache = await BatchCache.load(session, deliveries)
+            ready = []
+            for delivery in deliveries:
+                try:
+                    ready.append(await self._prepare_one(session, cache, delivery))
+                except UNAVAILABLE:
+                    raise
+                except Exception:
+                    logger.exception("rendering delivery %s failed", delivery.id)
+                    ready.append(Outgoing(delivery, outcome=SendOutcome.UNREACHABLE))
+            return ready
 
-    @asynccontextmanager
-    async def _reader(self) -> AsyncIterator[AsyncSession]:
-        if self._batch_session is not None:
-            try:
-                yield self._batch_session
-            finally:
-                # End the read transaction between deliveries (objects stay loaded:
-                # sessions do not expire on commit), so no lock is held while sending.
-                await self._batch_session.commit()
-            return
-        async with self.sessions() as session:
-            yield session
-
-    async def deliver(self, delivery: Delivery) -> SendOutcome:
+    async def _prepare_one(
+        self, session: AsyncSession, cache: BatchCache, delivery: Delivery
+    ) -> Outgoing:
         render = self.capabilities.renderers.get(delivery.kind)
-        if render is None:
-            logger.error("no renderer for delivery kind %r", delivery.kind)
-            return SendOutcome.UNREACHABLE
-        async with self._reader() as session:
-            cohort = await session.get(Cohort, delivery.cohort_id)
-            if cohort is None:
-                return SendOutcome.UNREACHABLE
-            data = json.loads(delivery.data or "{}")
-            base = RenderContext(
-                session, cohort, Translator(cohort.locale), self.clock.now(), delivery.ref, data
-            )
-            if delivery.chat_link_id is not None:
-                link = await session.get(ChatLink, delivery.chat_link_id)
-                if link is None:
-                    return SendOutcome.UNREACHABLE
-                reply = await render(base)
-                if reply is None:
-                    return SendOutcome.SKIPPED  # nothing to say any more
-                return await self._send(
-                    link.platform, replace(reply, to=Group(link.platform, link.chat_id))
-                )
-            return await self._deliver_to_person(session, delivery, base, render)
+        cohort = cache.cohorts.get(delivery.cohort_id)
+        if render is None or cohort is None:
+            logger.error("cannot render delivery %s (kind %r)", delivery.id, delivery.kind)
+            return Outgoing(delivery, outcome=SendOutcome.UNREACHABLE)
+        base = RenderContext(
+            session,
+            cohort,
+            cache.translator(cohort.locale),
+            self.clock.now(),
+            delivery.ref,
+            json.loads(delivery.data or "{}"),
+            cache=cache,
+        )
+        if delivery.chat_link_id is not None:
+            link = cache.links.get(delivery.chat_link_id)
+            if link is None:
+                return Outgoing(delivery, outcome=SendOutcome.UNREACHABLE)
+            reply = await render(base)
+            if reply is None:
+                return Outgoing(delivery, outcome=SendOutcome.SKIPPED)  # nothing to say any more
+            routes = [(link.platform, replace(reply, to=Group(link.platform, link.chat_id)))]
+            return self._outgoing(delivery, routes)
+        return await self._prepare_for_person(delivery, base, render)
 
-    async def _deliver_to_person(
-        self, session: AsyncSession, delivery: Delivery, base: RenderContext, render: Renderer
-    ) -> SendOutcome:
-        person = await session.get(Person, delivery.person_id)
-        cohort = base.cohort
+    async def _prepare_for_person(
+        self, delivery: Delivery, base: RenderContext, render: Renderer
+    ) -> Outgoing:
+        cache, cohort = base.cache, base.cohort
+        person = cache.people.get(delivery.person_id or 0)
         if person is None or person.id is None or cohort.id is None:
-            return SendOutcome.UNREACHABLE
-        member = await queries.membership(session, cohort.id, person.id)
-        team = await session.get(Team, member.team_id) if member and member.team_id else None
-        zone = reader_zone(person, team, cohort)
+            return Outgoing(delivery, outcome=SendOutcome.UNREACHABLE)
+        member = cache.members.get((cohort.id, person.id))
+        team = cache.teams.get(member.team_id) if member and member.team_id else None
         ctx = replace(
             base,
-            t=Translator(person.locale or cohort.locale),
+            t=cache.translator(person.locale or cohort.locale),
             person=person,
             member=member,
-            zone=zone,
+            zone=reader_zone(person, team, cohort),
         )
         reply = await render(ctx)
         if reply is None:
-            return SendOutcome.SKIPPED
-        identities = (
-            await session.exec(select(Identity).where(Identity.person_id == person.id))
-        ).all()
-        # Direct messages first, on platforms that are running and can reach the person.
-        for identity in sorted(identities, key=lambda i: not i.dm_open):
-            if identity.platform not in self.messengers:
-                continue
-            if not identity.reachable_privately:
-                continue
-            outcome = await self._send(
-                identity.platform,
-                replace(reply, to=Direct(identity.platform, identity.external_id)),
-            )
-            if outcome is not SendOutcome.UNREACHABLE:
-                return outcome
-        if delivery.kind in self.capabilities.private_kinds:
-            logger.info("person %s has no private channel for a %s", person.id, delivery.kind)
-            return SendOutcome.UNREACHABLE
-        # Nobody reachable privately: mention them in the cohort's group chat.
-        links = (
-            await session.exec(
-                select(ChatLink).where(ChatLink.cohort_id == cohort.id).order_by(col(ChatLink.id))
-            )
-        ).all()
-        for identity in identities:
-            for link in links:
-                if link.platform == identity.platform and link.platform in self.messengers:
-                    mention = replace(
+            return Outgoing(delivery, outcome=SendOutcome.SKIPPED)
+        identities = cache.identities.get(person.id, [])
+        # Direct messages first, on platforms that are running and can reach the person;
+        # each next route is tried only if the previous one surely cannot reach them.
+        routes: list[tuple[Platform, Reply]] = [
+            (identity.platform, replace(reply, to=Direct(identity.platform, identity.external_id)))
+            for identity in sorted(identities, key=lambda i: not i.dm_open)
+            if identity.platform in self.messengers and identity.reachable_privately
+        ]
+        if delivery.kind not in self.capabilities.private_kinds:
+            # Then a mention in the cohort's group chat.
+            routes += [
+                (
+                    link.platform,
+                    replace(
                         reply,
                         text=f"{person.display_name}: {reply.text}",
                         buttons=(),
                         to=Group(link.platform, link.chat_id),
                         mentions=(identity.external_id,),
-                    )
-                    return await self._send(link.platform, mention)
-        logger.info("person %s is not reachable on any running platform", person.id)
-        return SendOutcome.UNREACHABLE
+                    ),
+                )
+                for identity in identities
+                for link in cache.links_of(cohort.id)
+                if link.platform == identity.platform and link.platform in self.messengers
+            ][:1]
+        if not routes:
+            logger.info("person %s is not reachable for a %s", person.id, delivery.kind)
+            return Outgoing(delivery, outcome=SendOutcome.UNREACHABLE)
+        return self._outgoing(delivery, routes)
 
-    async def _send(self, platform: Platform, reply: Reply) -> SendOutcome:
-        messenger = self.messengers.get(platform)
-        if messenger is None:
-            return SendOutcome.UNREACHABLE
-        outcome = await messenger.send(reply)
-        logger.info("sent %s message to %s: %s", platform, reply.to, outcome)
-        return outcome
+    def _outgoing(self, delivery: Delivery, routes: list[tuple[Platform, Reply]]) -> Outgoing:
+        async def send(gate: Gate) -> SendOutcome:
+            outcome = SendOutcome.UNREACHABLE
+            for platform, reply in routes:
+                messenger = self.messengers.get(platform)
+                if messenger is None:
+                    continue
+                outcome = await messenger.send(reply, gate)
+                logger.info("delivery %s to %s: %s", delivery.id, reply.to, outcome)
+                if outcome is not SendOutcome.UNREACHABLE:
+                    break
+            return outcome
+
+        return Outgoing(delivery, send)

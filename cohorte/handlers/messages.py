@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from cohorte.scheduling.outbox import Gate as Gate  # adapters call it before a request
+from cohorte.scheduling.outbox import NotSending as NotSending
 from cohorte.scheduling.outbox import SendOutcome as SendOutcome  # adapters report with it
+from cohorte.scheduling.outbox import open_gate as open_gate
 from cohorte.storage.models import Platform
 
 # Telegram limits callback data to 64 bytes; every payload must fit.
@@ -154,8 +157,13 @@ class Messenger(Protocol):
     @property
     def platform(self) -> Platform: ...
 
-    async def send(self, reply: Reply) -> SendOutcome:
-        """Deliver `reply` to its `Direct` or `Group` destination."""
+    async def send(self, reply: Reply, gate: Gate = open_gate) -> SendOutcome:
+        """Deliver `reply` to its `Direct` or `Group` destination.
+
+        `await gate()` right before the first request leaves, after any rate-limit
+        wait: from then on a failure may mean the message arrived. If the gate
+        raises (`NotSending`), send nothing and let the exception through.
+        """
         ...
 
 

@@ -1,15 +1,16 @@
 """The scheduler: APScheduler only wakes us; the plan lives in the database.
 
 Each tick runs every planner (each in its own transaction: enqueue deliveries,
-perform due actions) and then drains the outbox. One fixed in-memory interval
-job ticks regularly, and a one-off job with a fixed id wakes the worker exactly
-when the next delivery is due. After a restart nothing is lost: the next tick
-plans from the database again and catches up.
+perform due actions) and hands the outbox to the `DeliveryEngine`. Live, one
+fixed in-memory interval job plans every 30 s and pokes the engine, whose own
+loop sends each row when it falls due; only the process that holds the
+sending role plans and sends. In the console and in tests, `tick()` plans and
+drains in line. After a restart nothing is lost: the next tick plans from the
+database again and catches up.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.scheduling.clock import Clock
-from cohorte.scheduling.outbox import DeliveryWorker, DrainReport, next_due
+from cohorte.scheduling.engine import DeliveryEngine, DrainReport
 from cohorte.storage.db import SessionFactory, transaction
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 Planner = Callable[[AsyncSession, datetime], Awaitable[None]]
 
 TICK_JOB = "cohorte-tick"
-WAKE_JOB = "cohorte-wake"
+FIRST_TICK_JOB = "cohorte-first-tick"
 
 
 class Ticker:
@@ -37,18 +38,21 @@ class Ticker:
         sessions: SessionFactory,
         clock: Clock,
         planners: list[Planner],
-        worker: DeliveryWorker,
+        engine: DeliveryEngine,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.planners = planners
-        self.worker = worker
+        self.engine = engine
         self._scheduler: AsyncIOScheduler | None = None
-        self._drain_task: asyncio.Task[None] | None = None
-        self._drain_again = False
 
     async def tick(self) -> DrainReport:
-        """Plan, then send everything due. Safe to call at any time, from anywhere."""
+        """Plan, then send everything due and wait for it (console, tests)."""
+        await self.plan()
+        return await self.engine.drain()
+
+    async def plan(self) -> None:
+        """Run every planner, each in its own transaction."""
         now = self.clock.now()
         for planner in self.planners:
             try:
@@ -56,38 +60,21 @@ class Ticker:
                     await planner(session, now)
             except Exception:
                 logger.exception("planner %s failed", getattr(planner, "__qualname__", planner))
-        report = await self.worker.drain()
-        if report:
-            logger.info("tick: %s", report)
-        await self._schedule_wake()
-        return report
+
+    async def _live_tick(self) -> None:
+        # Planning is idempotent, but only the sending process needs to do it.
+        if await self.engine.has_role():
+            await self.plan()
+            self.engine.poke()
 
     async def drain_soon(self) -> None:
-        """Send what handlers just queued, in the background, without planning.
-
-        For live platforms: the reply to the person goes out at once and the
-        queued messages follow; bursts are coalesced into one drain at a time.
-        Planning stays on the regular tick.
-        """
-        if self._drain_task is not None and not self._drain_task.done():
-            self._drain_again = True
-            return
-        self._drain_task = asyncio.create_task(self._drain_until_quiet())
-
-    async def _drain_until_quiet(self) -> None:
-        while True:
-            self._drain_again = False
-            try:
-                await self.worker.drain()
-            except Exception:
-                logger.exception("background drain failed")
-            if not self._drain_again:
-                return
+        """A handler queued messages: the engine sends them now, in the background."""
+        self.engine.poke()
 
     def start(self, every: timedelta = timedelta(seconds=30)) -> None:
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
-            self.tick,
+            self._live_tick,
             IntervalTrigger(seconds=every.total_seconds()),
             id=TICK_JOB,
             replace_existing=True,
@@ -96,31 +83,14 @@ class Ticker:
             misfire_grace_time=None,
         )
         # A first tick right away (APScheduler's own "now": the injected clock may be
-        # a test clock far in the past, which would make it replay missed intervals).
-        scheduler.add_job(self.tick, DateTrigger(), id=WAKE_JOB, replace_existing=True)
+        # a rehearsal clock far in the past, which would make it replay missed intervals).
+        scheduler.add_job(self._live_tick, DateTrigger(), id=FIRST_TICK_JOB, replace_existing=True)
         scheduler.start()
         self._scheduler = scheduler
+        self.engine.start()
 
-    def stop(self) -> None:
-        if self._drain_task is not None:
-            self._drain_task.cancel()
+    async def stop(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-
-    async def _schedule_wake(self) -> None:
-        if self._scheduler is None:
-            return
-        async with self.sessions() as session:
-            due = await next_due(session, self.clock.now())
-        if due is None:
-            return
-        self._scheduler.add_job(
-            self.tick,
-            DateTrigger(run_date=max(due, self.clock.now())),
-            id=WAKE_JOB,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
+        await self.engine.stop()

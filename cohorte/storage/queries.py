@@ -236,3 +236,37 @@ async def prune_inbound(session: AsyncSession, before: datetime) -> int:
     """Forget platform event ids older than `before` (redeliveries come within minutes)."""
     result = await session.exec(delete(InboundEvent).where(col(InboundEvent.received_at) < before))
     return int(result.rowcount or 0)
+
+
+# -- many at once (a batch of deliveries) ---------------------------------------------
+
+
+async def cohorts_by_id(session: AsyncSession, ids: Sequence[int]) -> Sequence[Cohort]:
+    return (await session.exec(select(Cohort).where(col(Cohort.id).in_(ids)))).all()
+
+
+async def teams_of_cohorts(session: AsyncSession, cohort_ids: Sequence[int]) -> Sequence[Team]:
+    return (await session.exec(select(Team).where(col(Team.cohort_id).in_(cohort_ids)))).all()
+
+
+async def chats_of_cohorts(session: AsyncSession, cohort_ids: Sequence[int]) -> Sequence[ChatLink]:
+    statement = select(ChatLink).where(col(ChatLink.cohort_id).in_(cohort_ids))
+    return (await session.exec(statement)).all()
+
+
+async def people_by_id(session: AsyncSession, ids: Sequence[int]) -> Sequence[Person]:
+    return (await session.exec(select(Person).where(col(Person.id).in_(ids)))).all()
+
+
+async def memberships_of(session: AsyncSession, person_ids: Sequence[int]) -> Sequence[Member]:
+    statement = select(Member).where(col(Member.person_id).in_(person_ids))
+    return (await session.exec(statement)).all()
+
+
+async def identities_of_people(
+    session: AsyncSession, person_ids: Sequence[int]
+) -> Sequence[Identity]:
+    statement = (
+        select(Identity).where(col(Identity.person_id).in_(person_ids)).order_by(col(Identity.id))
+    )
+    return (await session.exec(statement)).all()

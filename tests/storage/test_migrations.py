@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-from cohorte.storage.migrate import current_revision, head_revision
+from cohorte.storage.migrate import alembic_config, current_revision, head_revision
 
 
 async def test_upgrade_from_empty_reaches_head(engine: AsyncEngine) -> None:
@@ -20,3 +21,59 @@ async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
 
     async with engine.connect() as connection:
         assert await connection.run_sync(diff) == []
+
+
+async def test_lanes_are_filled_in_when_upgrading_a_populated_outbox(engine: AsyncEngine) -> None:
+    """0002 adds the delivery lane: rows planned before it get theirs from their destination."""
+
+    from sqlalchemy import text
+
+    from cohorte.storage.migrate import upgrade
+
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0001"))
+    try:
+        await _populate_0001(engine)
+    finally:
+        await upgrade(engine)
+    async with engine.connect() as connection:
+        lanes = dict(
+            (await connection.execute(text("SELECT dedupe_key, lane FROM delivery"))).all()
+        )
+    assert lanes == {"a": "c3", "b": "p7"}
+
+
+async def _populate_0001(engine: AsyncEngine) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    now = datetime(2025, 4, 22, 14, 0, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO cohort (id, name, home_zone, locale, start_date, weeks, invite_code,"
+                " reminder_leads, checkin_questions, nudge_after_days, created_at) VALUES"
+                " (1, 'C', 'America/Bogota', 'es', '2025-04-21', 12, 'X1', '{}', '[]', 10, :now)"
+            ),
+            {"now": now},
+        )
+        await connection.execute(
+            text("INSERT INTO person (id, display_name, created_at) VALUES (7, 'P', :now)"),
+            {"now": now},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO chatlink (id, cohort_id, platform, chat_id)"
+                " VALUES (3, 1, 'console', 'sala')"
+            )
+        )
+        for key, link, person in (("a", 3, None), ("b", None, 7)):
+            await connection.execute(
+                text(
+                    "INSERT INTO delivery (dedupe_key, kind, cohort_id, chat_link_id, person_id,"
+                    " ref, data, due_at, state, attempts, late, created_at) VALUES (:key,"
+                    " 'reminder', 1, :link, :person, 'e1', '{}', :now, 'pending', 0, false, :now)"
+                ),
+                {"key": key, "link": link, "person": person, "now": now},
+            )

@@ -23,7 +23,15 @@ from cohorte.bot.slack.web import (
     slack_error_code,
     webhook_client,
 )
-from cohorte.handlers.messages import Direct, Group, Reply, SendOutcome
+from cohorte.handlers.messages import (
+    Direct,
+    Gate,
+    Group,
+    NotSending,
+    Reply,
+    SendOutcome,
+    open_gate,
+)
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory, transaction
@@ -61,6 +69,7 @@ class SlackPoster:
         *,
         thread_ts: str | None = None,
         posted: list[str] | None = None,
+        gate: Gate = open_gate,
     ) -> None:
         """Post the reply (editing its keyed message if there is one), then its image and file.
 
@@ -70,16 +79,22 @@ class SlackPoster:
         posted = posted if posted is not None else []
         messages = self.renderer.messages(reply)
         if reply.key and messages:
-            posted.append(await self._post_keyed(channel, reply.key, messages[0], thread_ts))
+            posted.append(await self._post_keyed(channel, reply.key, messages[0], thread_ts, gate))
             messages = messages[1:]
         for message in messages:
-            posted.append(await self.post(channel, message, thread_ts=thread_ts))
-        await self.upload(channel, reply, thread_ts=thread_ts, posted=posted)
+            posted.append(await self.post(channel, message, thread_ts=thread_ts, gate=gate))
+        await self.upload(channel, reply, thread_ts=thread_ts, posted=posted, gate=gate)
 
     async def post(
-        self, channel: str, message: SlackMessage, *, thread_ts: str | None = None
+        self,
+        channel: str,
+        message: SlackMessage,
+        *,
+        thread_ts: str | None = None,
+        gate: Gate = open_gate,
     ) -> str:
         await self.pacer.wait(channel)
+        await gate()
         response = await self.client.chat_postMessage(
             channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts
         )
@@ -152,11 +167,13 @@ class SlackPoster:
         *,
         thread_ts: str | None = None,
         posted: list[str] | None = None,
+        gate: Gate = open_gate,
     ) -> None:
         for attachment in (reply.image, reply.file):
             if attachment is None:
                 continue
             await self.pacer.wait(channel)
+            await gate()
             caption = self.renderer.caption(attachment.caption)
             response = await self.client.files_upload_v2(
                 channel=channel,
@@ -170,12 +187,13 @@ class SlackPoster:
                 posted.append(str((response.get("file") or {}).get("id") or ""))
 
     async def _post_keyed(
-        self, channel: str, key: str, message: SlackMessage, thread_ts: str | None
+        self, channel: str, key: str, message: SlackMessage, thread_ts: str | None, gate: Gate
     ) -> str:
         async with self.sessions() as session:
             known = await queries.sent_message(session, Platform.SLACK, channel, key)
         if known is not None:
             await self.pacer.wait(channel)
+            await gate()
             try:
                 await self.client.chat_update(
                     channel=channel, ts=known.message_id, text=message.text, blocks=message.blocks
@@ -185,7 +203,7 @@ class SlackPoster:
                 if slack_error_code(error) not in _GONE_MESSAGE:
                     raise
                 logger.info("keyed message %s in %s is gone; posting it again", key, channel)
-        ts = await self.post(channel, message, thread_ts=thread_ts)
+        ts = await self.post(channel, message, thread_ts=thread_ts, gate=gate)
         async with transaction(self.sessions) as session:
             await queries.remember_sent_message(
                 session, Platform.SLACK, channel, key, ts, self.clock.now()
@@ -202,7 +220,7 @@ class SlackMessenger:
         self.poster = poster
         self.directory = directory
 
-    async def send(self, reply: Reply) -> SendOutcome:
+    async def send(self, reply: Reply, gate: Gate = open_gate) -> SendOutcome:
         posted: list[str] = []
         try:
             match reply.to:
@@ -213,7 +231,9 @@ class SlackMessenger:
                 case _:
                     logger.warning("Slack cannot deliver to %s", reply.to)
                     return SendOutcome.UNREACHABLE
-            await self.poster.to_channel(channel, replace(reply, ephemeral=False), posted=posted)
+            await self.poster.to_channel(
+                channel, replace(reply, ephemeral=False), posted=posted, gate=gate
+            )
         except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as error:
             outcome = outcome_of(error)
             logger.warning(
@@ -227,6 +247,8 @@ class SlackMessenger:
                 # Part of it is already in the chat: sending it again would repeat that part.
                 return SendOutcome.AMBIGUOUS
             return outcome
+        except NotSending:
+            raise  # nothing left: the outbox decides
         except Exception:
             # A bug of ours: we cannot tell what reached Slack, so it is not sent again.
             logger.exception("unexpected failure sending to Slack %s", reply.to)

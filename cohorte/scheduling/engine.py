@@ -1,0 +1,683 @@
+"""The delivery engine: every due outbox row sent once, on time, at the platforms' rate.
+
+One engine per process, one drain at a time (`drain` holds a lock; the live
+loop, the scheduler's ticks and the handlers' pokes all go through it).
+
+    claim (short lease) -> prepare (render, one session, in this task) -> lanes
+    lane: one chat's messages, strictly in order; lanes run concurrently
+    send: the messenger paces the request, calls the gate (row -> `sending`,
+          grouped into one small commit with its neighbours), sends
+    record: outcomes grouped into one executemany, shielded, retried while the
+          database is away
+
+A row is never sent twice: once its request may have left it is `sending`,
+and a `sending` row that lost its sender becomes `ambiguous`. Only a row that
+surely failed goes back to `pending`, with a back-off, and it holds back the
+later rows of its lane until it is sent. Leases are short and renewed while
+the engine works, so a crash delays the rest of its work by about the lease.
+
+Several processes on one PostgreSQL database: only the holder of the sending
+role (an advisory lock) claims and sends, so the platforms' per-account rate
+limits hold for all of them together; another process takes over within
+seconds when the holder dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cohorte.scheduling.clock import Clock
+from cohorte.scheduling.outbox import MAX_ATTEMPTS, Gate, NotSending, SendOutcome, backoff
+from cohorte.storage import outbox as rows
+from cohorte.storage.db import UNAVAILABLE, SessionFactory, transaction
+from cohorte.storage.outbox import Delivery, DeliveryState, Outcome
+
+logger = logging.getLogger(__name__)
+
+# A crash strands what its sender held for at most about this long (renewed every third).
+LEASE = timedelta(seconds=30)
+# Rows held at once (claimed or being sent): about seven seconds of Telegram's overall rate.
+IN_FLIGHT = 200
+CLAIM_BATCH = 100
+# A message sent more than this after its due time counts as late.
+LATE_AFTER = timedelta(minutes=5)
+# How often the live loop looks for work another process queued, and checks the role.
+POLL_SECONDS = 2.0
+# How long a stop waits for the messages already leaving.
+STOP_SECONDS = 10.0
+
+_DATABASE_ERRORS = UNAVAILABLE
+
+
+@dataclass
+class Outgoing:
+    """A claimed row made ready: a send to run, or an outcome known without sending."""
+
+    delivery: Delivery
+    send: Callable[[Gate], Awaitable[SendOutcome]] | None = None
+    outcome: SendOutcome | None = None
+
+
+Prepare = Callable[[list[Delivery]], Awaitable[list[Outgoing]]]
+
+
+def sending_each(deliver: Callable[[Delivery], Awaitable[SendOutcome]]) -> Prepare:
+    """A `Prepare` for a plain `deliver(row)` function: the gate opens right before it."""
+
+    async def prepare(claimed: list[Delivery]) -> list[Outgoing]:
+        def send_of(delivery: Delivery) -> Callable[[Gate], Awaitable[SendOutcome]]:
+            async def send(gate: Gate) -> SendOutcome:
+                await gate()
+                return await deliver(delivery)
+
+            return send
+
+        return [Outgoing(delivery, send_of(delivery)) for delivery in claimed]
+
+    return prepare
+
+
+class SendingRole(Protocol):
+    """Who may send: one process per database at a time."""
+
+    # Holding the role means no other sender exists: rows others left are taken over
+    # at once, without waiting for their leases.
+    exclusive: bool
+
+    async def hold(self) -> bool:
+        """Try to hold the role (cheap when already held); True while held."""
+        ...
+
+    async def check(self) -> bool:
+        """Whether the role is still held (False once the lock was lost)."""
+        ...
+
+    async def release(self) -> None: ...
+
+
+class SoleSender:
+    """The role where only one process can exist (SQLite: a lock file makes sure)."""
+
+    exclusive = True
+
+    async def hold(self) -> bool:
+        return True
+
+    async def check(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        """Nothing to release."""
+
+
+# The advisory lock key of the sending role ("Coho" in ASCII).
+SENDER_LOCK = 0x436F686F
+
+
+class AdvisoryLockRole:
+    """The sending role on PostgreSQL: a session advisory lock on a connection of its own.
+
+    The server releases it the moment that connection ends, so when the
+    holder dies (even by `kill -9`) another process takes the role on its
+    next try, within `POLL_SECONDS`.
+    """
+
+    exclusive = True
+
+    def __init__(self, engine: AsyncEngine, key: int = SENDER_LOCK) -> None:
+        self._engine = engine
+        self._key = key
+        self._connection: AsyncConnection | None = None
+        self._held = False
+
+    async def hold(self) -> bool:
+        if self._held:
+            return True
+        try:
+            if self._connection is None:
+                connection = await self._engine.connect()
+                self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._held = await rows.try_advisory_lock(self._connection, self._key)
+        except _DATABASE_ERRORS:
+            await self._drop_connection()
+            raise
+        return self._held
+
+    async def check(self) -> bool:
+        if not self._held or self._connection is None:
+            return False
+        try:
+            await rows.ping(self._connection)
+        except _DATABASE_ERRORS:
+            await self._drop_connection()
+            return False
+        return True
+
+    async def release(self) -> None:
+        await self._drop_connection()  # closing the connection ends the lock
+
+    async def _drop_connection(self) -> None:
+        self._held = False
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(*_DATABASE_ERRORS):
+                await connection.invalidate()
+                await connection.close()
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    late: int = 0
+    dropped: int = 0
+    retried: int = 0
+    ambiguous: int = 0
+    failed: int = 0
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+    def add(self, other: DrainReport) -> None:
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+
+class _DatabaseAway(NotSending):
+    """The row could not be marked: the database is unreachable or busy. Try again."""
+
+
+def _who(delivery: Delivery) -> str:
+    if delivery.person_id is not None:
+        return f"person {delivery.person_id}"
+    return f"chat link {delivery.chat_link_id}"
+
+
+class DeliveryEngine:
+    """Claims due deliveries and sends them; see the module docstring."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        prepare: Prepare,
+        name: str,
+        *,
+        role: SendingRole | None = None,
+        lease: timedelta = LEASE,
+        in_flight: int = IN_FLIGHT,
+        claim_batch: int = CLAIM_BATCH,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.prepare = prepare
+        self.name = name[:64]
+        self.role = role or SoleSender()
+        self.lease = lease
+        self.in_flight = in_flight
+        self.claim_batch = claim_batch
+        self.poll_seconds = poll_seconds
+        self.totals = DrainReport()
+        self._report = DrainReport()
+        self._lock = asyncio.Lock()
+        self._held = False
+        self._takeover = False
+        self._stopping = False
+        self._poked = asyncio.Event()
+        self._changed = asyncio.Event()
+        # Rows this engine holds (claimed, or sending without a recorded outcome).
+        self._tracked: dict[int, Delivery] = {}
+        self._lanes: dict[str, deque[Outgoing]] = {}
+        self._lane_tasks: dict[str, asyncio.Task[None]] = {}
+        self._marks: dict[int, asyncio.Future[None]] = {}
+        self._marking: asyncio.Task[None] | None = None
+        self._outcomes: list[Outcome] = []
+        self._recording: asyncio.Task[None] | None = None
+        self._away_since: float | None = None
+        self._loop_task: asyncio.Task[None] | None = None
+
+    # -- driving it ---------------------------------------------------------------------
+
+    def poke(self) -> None:
+        """Something was queued: look for due rows now (live loop)."""
+        self._poked.set()
+        self._changed.set()
+
+    async def has_role(self) -> bool:
+        """Whether this process is the one that sends (taking the role if it is free)."""
+        return await self._hold_role()
+
+    def start(self) -> None:
+        """Run the live loop in the background until `stop`."""
+        if self._loop_task is None:
+            self._stopping = False
+            self._loop_task = asyncio.create_task(self._run(), name="cohorte-delivery")
+
+    async def stop(self, grace: float = STOP_SECONDS) -> None:
+        """Take no new work, let the messages already leaving finish, record every outcome."""
+        self._stopping = True
+        self._changed.set()
+        self._poked.set()
+        task, self._loop_task = self._loop_task, None
+        if task is not None:
+            try:
+                async with asyncio.timeout(grace):
+                    await asyncio.shield(task)
+            except TimeoutError:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self._cancel_lanes()
+        await self._settle_outcomes(grace)
+        await self._give_back(list(self._tracked))
+        with contextlib.suppress(*_DATABASE_ERRORS):
+            await self.role.release()
+
+    async def drain(self) -> DrainReport:
+        """Send everything due now, wait for every outcome, and say what happened."""
+        async with self._lock:
+            report = self._report = DrainReport()
+            if not await self._hold_role():
+                return report
+            heartbeat = asyncio.create_task(self._heartbeat())
+            try:
+                await self._drain()
+            finally:
+                heartbeat.cancel()
+                # Cancelled (a stop): messages still waiting or leaving are abandoned; what
+                # may have left stays `sending`, to be found ambiguous, never resent.
+                await self._cancel_lanes()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
+                await self._settle_outcomes()
+            self.totals.add(report)
+            if report:
+                logger.info("deliveries: %s", report)
+            return report
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            wake: datetime | None = None
+            try:
+                await self.drain()
+                if self._held and not self._stopping:
+                    wake = await self._next_wake()
+            except Exception:
+                logger.exception("the delivery loop failed; it starts again")
+            delay = self.poll_seconds
+            if wake is not None:
+                delay = min(delay, max(0.0, (wake - self.clock.now()).total_seconds()))
+            self._poked.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._poked.wait()
+
+    # -- the drain ----------------------------------------------------------------------
+
+    async def _drain(self) -> None:
+        while True:
+            if self._stopping or not self._held:
+                break
+            room = self.in_flight - len(self._tracked)
+            claimed: list[Delivery] | None = []
+            if room >= min(self.claim_batch, self.in_flight) // 2 or not self._tracked:
+                claimed = await self._claim(min(room, self.claim_batch))
+                if claimed:
+                    await self._dispatch(claimed)
+            if not claimed and not self._lane_tasks:
+                break
+            if claimed is None or not claimed:
+                # Nothing more is due: wait for the lanes (or a poke), then look again.
+                await self._wait_for_change(1.0)
+            elif len(self._tracked) >= self.in_flight:
+                await self._wait_for_change(None)
+        if self._lane_tasks:
+            # Stopping or lost the role: the lanes give their rows back as they end.
+            await asyncio.gather(*self._lane_tasks.values(), return_exceptions=True)
+
+    async def _cancel_lanes(self) -> None:
+        lanes = list(self._lane_tasks.values())
+        for lane in lanes:
+            lane.cancel()
+        await asyncio.gather(*lanes, return_exceptions=True)
+
+    async def _wait_for_change(self, seconds: float | None) -> None:
+        self._changed.clear()
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
+        # that arrives as the event is set, and a stop must never be lost.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._changed.wait()
+
+    async def _hold_role(self) -> bool:
+        was = self._held
+        try:
+            self._held = await self.role.hold()
+        except _DATABASE_ERRORS as error:
+            self._database_away(error)
+            self._held = False
+        if self._held and not was:
+            self._takeover = self.role.exclusive
+            logger.info("this process sends the outbox (%s)", self.name)
+        return self._held
+
+    async def _claim(self, limit: int) -> list[Delivery] | None:
+        now = self.clock.now()
+        try:
+            async with transaction(self.sessions) as session:
+                interrupted = await rows.recover(session, now, self.name, takeover=self._takeover)
+                claimed = await rows.claim(session, now, self.name, limit, now + self.lease)
+        except _DATABASE_ERRORS as error:
+            self._database_away(error)
+            return None
+        self._database_back()
+        self._takeover = False
+        for delivery in interrupted:
+            self._report.ambiguous += 1
+            logger.warning(
+                "delivery %s (%s to %s, %s) was being sent when its sender stopped: "
+                "recorded as ambiguous, it may have arrived and is not sent again",
+                delivery.id,
+                delivery.kind,
+                _who(delivery),
+                delivery.dedupe_key,
+            )
+        for delivery in claimed:
+            assert delivery.id is not None
+            self._tracked[delivery.id] = delivery
+        return claimed
+
+    async def _dispatch(self, claimed: list[Delivery]) -> None:
+        try:
+            ready = await self.prepare(claimed)
+        except _DATABASE_ERRORS as error:
+            self._database_away(error)
+            await self._give_back([d.id for d in claimed if d.id is not None])
+            return
+        for item in ready:
+            if item.send is None:
+                self._decide(item.delivery, item.outcome or SendOutcome.UNREACHABLE)
+                continue
+            lane = item.delivery.lane or _who(item.delivery)
+            queue = self._lanes.setdefault(lane, deque())
+            queue.append(item)
+            if lane not in self._lane_tasks:
+                self._lane_tasks[lane] = asyncio.create_task(self._run_lane(lane, queue))
+
+    async def _run_lane(self, lane: str, queue: deque[Outgoing]) -> None:
+        """One chat's messages, one after the other; a retry holds back the rest."""
+        try:
+            while queue and self._held and not self._stopping:
+                outcome = await self._send(queue[0])
+                if outcome is _AGAIN:
+                    await asyncio.sleep(1.0)  # the database is away: same message, later
+                    continue
+                queue.popleft()
+                self._changed.set()
+                if outcome is SendOutcome.RETRY and queue:
+                    # The later messages of this chat wait for the retry: they go back to
+                    # pending once the retry is recorded, and the claim skips them until
+                    # the retry has gone out.
+                    later = [item.delivery.id for item in queue if item.delivery.id is not None]
+                    queue.clear()
+                    await self._settle_outcomes()
+                    await self._give_back(later)
+        finally:
+            if queue:
+                await self._give_back([i.delivery.id for i in queue if i.delivery.id is not None])
+                queue.clear()
+            self._lanes.pop(lane, None)
+            self._lane_tasks.pop(lane, None)
+            self._changed.set()
+
+    async def _send(self, item: Outgoing) -> SendOutcome | object | None:
+        delivery = item.delivery
+        assert delivery.id is not None and item.send is not None
+        now = self.clock.now()
+        if delivery.expires_at is not None and now >= delivery.expires_at:
+            logger.warning(
+                "dropped stale delivery %s (%s to %s, due %s, useless after %s)",
+                delivery.id,
+                delivery.kind,
+                _who(delivery),
+                delivery.due_at.isoformat(),
+                delivery.expires_at.isoformat(),
+            )
+            self._report.dropped += 1
+            self._record(delivery, Outcome(delivery.id, DeliveryState.DROPPED, error="stale"))
+            return None
+        opened = False
+
+        async def gate() -> None:
+            nonlocal opened
+            if not opened:
+                await self._mark_sending(delivery.id or 0)
+                opened = True
+
+        try:
+            outcome = await item.send(gate)
+        except _DatabaseAway:
+            return _AGAIN
+        except NotSending:
+            # Dropped meanwhile (its session moved) or taken over: not ours to send.
+            self._tracked.pop(delivery.id, None)
+            return None
+        except Exception:
+            if opened:
+                logger.exception(
+                    "sending delivery %s failed unexpectedly after it left", delivery.id
+                )
+                outcome = SendOutcome.AMBIGUOUS
+            else:
+                logger.exception("sending delivery %s failed before it left", delivery.id)
+                outcome = SendOutcome.RETRY
+        self._decide(delivery, outcome)
+        return outcome
+
+    def _decide(self, delivery: Delivery, outcome: SendOutcome) -> None:
+        assert delivery.id is not None
+        now = self.clock.now()
+        report = self._report
+        attempts = delivery.attempts + 1  # this one included
+        if outcome is SendOutcome.SENT:
+            late = now - delivery.due_at > LATE_AFTER
+            report.sent += 1
+            if late:
+                report.late += 1
+                logger.info("sent late delivery %s (due %s)", delivery.id, delivery.due_at)
+            result = Outcome(delivery.id, DeliveryState.SENT, sent_at=now, late=late)
+        elif outcome is SendOutcome.SKIPPED:
+            report.dropped += 1
+            result = Outcome(delivery.id, DeliveryState.DROPPED, error="superseded")
+        elif outcome is SendOutcome.AMBIGUOUS:
+            report.ambiguous += 1
+            logger.warning(
+                "delivery %s (%s to %s, %s) may or may not have arrived: recorded as "
+                "ambiguous, not sent again",
+                delivery.id,
+                delivery.kind,
+                _who(delivery),
+                delivery.dedupe_key,
+            )
+            result = Outcome(delivery.id, DeliveryState.AMBIGUOUS, error="no answer")
+        elif outcome is SendOutcome.UNREACHABLE or attempts >= MAX_ATTEMPTS:
+            report.failed += 1
+            logger.warning(
+                "gave up on delivery %s (%s to %s): %s",
+                delivery.id,
+                delivery.kind,
+                _who(delivery),
+                outcome,
+            )
+            result = Outcome(delivery.id, DeliveryState.FAILED, error=str(outcome))
+        else:
+            report.retried += 1
+            retry_at = now + backoff(attempts)
+            if delivery.expires_at is not None:
+                retry_at = min(retry_at, delivery.expires_at)
+            result = Outcome(delivery.id, DeliveryState.PENDING, error="retry", not_before=retry_at)
+        self._record(delivery, result)
+
+    # -- the small commits ----------------------------------------------------------------
+
+    async def _mark_sending(self, delivery_id: int) -> None:
+        """Wait until the row is marked `sending` (grouped with every mark asked meanwhile)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._marks[delivery_id] = future
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._write_marks())
+        await future
+
+    async def _write_marks(self) -> None:
+        await asyncio.sleep(0)  # let the gates opening in this same moment join
+        while self._marks:
+            batch, self._marks = self._marks, {}
+            try:
+                marked = await asyncio.shield(self._marked(list(batch)))
+            except _DATABASE_ERRORS as error:
+                self._database_away(error)
+                for future in batch.values():
+                    if not future.done():
+                        future.set_exception(_DatabaseAway())
+                continue
+            self._database_back()
+            for delivery_id, future in batch.items():
+                if future.done():
+                    continue
+                if delivery_id in marked:
+                    future.set_result(None)
+                else:
+                    future.set_exception(NotSending(delivery_id))
+
+    async def _marked(self, ids: list[int]) -> set[int]:
+        async with transaction(self.sessions) as session:
+            return await rows.mark_sending(session, ids, self.name)
+
+    def _record(self, delivery: Delivery, outcome: Outcome) -> None:
+        self._outcomes.append(replace(outcome, attempts=delivery.attempts + 1))
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.create_task(self._write_outcomes())
+
+    async def _write_outcomes(self) -> None:
+        await asyncio.sleep(0)
+        wait = 0.2
+        while self._outcomes:
+            batch = list(self._outcomes)
+            try:
+                await asyncio.shield(self._recorded(batch))
+            except _DATABASE_ERRORS as error:
+                self._database_away(error, waiting=len(batch))
+                await asyncio.sleep(wait)
+                wait = min(5.0, wait * 2)
+                continue
+            self._database_back()
+            wait = 0.2
+            del self._outcomes[: len(batch)]
+            for outcome in batch:
+                self._tracked.pop(outcome.id, None)
+            self._changed.set()
+
+    async def _recorded(self, batch: list[Outcome]) -> None:
+        async with transaction(self.sessions) as session:
+            await rows.record(session, batch, self.name)
+
+    async def _settle_outcomes(self, seconds: float = 60.0) -> None:
+        """Wait until every outcome is recorded (bounded: the database may stay away)."""
+        task = self._recording
+        if task is None or task.done():
+            return
+        try:
+            async with asyncio.timeout(seconds):
+                await asyncio.shield(task)
+        except TimeoutError:
+            logger.error(
+                "%d delivery outcomes could not be recorded (the database is away): "
+                "those messages stay 'sending' and will be shown as ambiguous; ids %s",
+                len(self._outcomes),
+                ", ".join(str(o.id) for o in self._outcomes[:50]),
+            )
+
+    async def _give_back(self, ids: Sequence[int]) -> None:
+        """Rows claimed but not sent: pending again (or left to their lease if that fails)."""
+        for delivery_id in ids:
+            self._tracked.pop(delivery_id, None)
+        if not ids:
+            return
+        try:
+            async with transaction(self.sessions) as session:
+                await rows.release(session, ids, self.name)
+        except _DATABASE_ERRORS as error:
+            self._database_away(error)
+
+    async def _heartbeat(self) -> None:
+        """While draining: keep the leases of held rows alive, and check the role."""
+        renewed = time.monotonic()
+        while True:
+            await asyncio.sleep(min(self.poll_seconds, self.lease.total_seconds() / 3))
+            try:
+                if not await self.role.check():
+                    self._lose_role()
+                    return
+            except _DATABASE_ERRORS as error:
+                self._database_away(error)
+                self._lose_role()
+                return
+            if time.monotonic() - renewed >= self.lease.total_seconds() / 3 and self._tracked:
+                try:
+                    async with transaction(self.sessions) as session:
+                        await rows.renew(
+                            session, list(self._tracked), self.name, self.clock.now() + self.lease
+                        )
+                    renewed = time.monotonic()
+                except _DATABASE_ERRORS as error:
+                    self._database_away(error)
+
+    def _lose_role(self) -> None:
+        if self._held:
+            logger.warning("this process lost the sending role: it stops sending")
+        self._held = False
+        self._changed.set()
+
+    async def _next_wake(self) -> datetime | None:
+        try:
+            async with self.sessions() as session:
+                return await rows.next_wake(session, self.clock.now(), self.name)
+        except _DATABASE_ERRORS as error:
+            self._database_away(error)
+            return None
+
+    # -- the database going away and coming back ------------------------------------------
+
+    def _database_away(self, error: BaseException, waiting: int | None = None) -> None:
+        if self._away_since is None:
+            self._away_since = time.monotonic()
+            logger.error(
+                "the database is unreachable while sending (%s: %s): sending paused; "
+                "%d sent messages wait for their outcome to be recorded",
+                type(error).__name__,
+                str(error).splitlines()[0][:200] if str(error) else "",
+                waiting if waiting is not None else len(self._outcomes),
+            )
+        else:
+            logger.debug("database still unreachable: %s", error)
+
+    def _database_back(self) -> None:
+        if self._away_since is not None:
+            logger.warning(
+                "the database is back after %.1f s: sending resumes",
+                time.monotonic() - self._away_since,
+            )
+            self._away_since = None
+
+
+_AGAIN = object()
