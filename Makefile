@@ -34,8 +34,8 @@ check: lint test
 
 ## Refresh the catalogs from the source (then translate the new entries in es and en)
 catalogs: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output -o cohorte/locales/cohorte.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i cohorte/locales/cohorte.pot -d cohorte/locales -D cohorte
+	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output -w 100 -o cohorte/locales/cohorte.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -w 100 -i cohorte/locales/cohorte.pot -d cohorte/locales -D cohorte
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

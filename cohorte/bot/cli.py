@@ -32,12 +32,13 @@ from cohorte.handlers.cohort_file import (
     parse_cohort_file,
 )
 from cohorte.handlers.errors import CohortError
-from cohorte.locales import Translator
-from cohorte.scheduling.clock import ManualClock, SystemClock
-from cohorte.storage import queries
-from cohorte.storage.db import create_engine, transaction
+from cohorte.locales import N_, Translator
+from cohorte.scheduling.clock import Clock, ManualClock, RehearsalClock, SystemClock, parse_instant
+from cohorte.storage import outbox, queries
+from cohorte.storage.db import create_engine, session_factory, transaction
 from cohorte.storage.migrate import current_revision, head_revision, upgrade
 from cohorte.storage.models import Cohort, Event, Platform, Role
+from cohorte.storage.outbox import DeliveryState
 
 app = typer.Typer(
     help="Cohorte: el bot que acompaña el sprint de 12 semanas de tu cohorte.",
@@ -69,7 +70,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-async def _open(settings: Settings, clock: ManualClock | None = None) -> App:
+async def _open(settings: Settings, clock: Clock | None = None) -> App:
     try:
         return await bootstrap(settings, clock)
     except DatabaseBusyError as error:
@@ -86,20 +87,41 @@ async def _open(settings: Settings, clock: ManualClock | None = None) -> App:
 
 
 @app.command()
-def run() -> None:
+def run(
+    clock: Annotated[
+        str | None,
+        typer.Option(
+            "--reloj",
+            help="Ensayo: el reloj de la cohorte empieza en 'AAAA-MM-DD HH:MM' (hora de la "
+            "cohorte) y avanza en tiempo real. Por omisión, COHORTE_CLOCK o el reloj del sistema.",
+        ),
+    ] = None,
+) -> None:
     """Inicia todos los adaptadores configurados; sin ninguno, la consola."""
     settings = _settings()
+    clock = clock or settings.clock
+    if clock is not None:
+        try:
+            parse_instant(clock, "UTC")
+        except ValueError:
+            raise _fail(
+                t._("Write the clock as 'AAAA-MM-DD HH:MM' (cohort time), e.g. 2025-05-05 09:00.")
+            ) from None
     if not (settings.telegram_enabled or settings.slack_enabled):
         typer.echo(t._("No Slack or Telegram token configured: starting the console chat."))
-        _console(settings, script=None, actor=None, clock=None)
+        _console(settings, script=None, actor=None, clock=clock)
         return
     configure_logging(settings)
-    asyncio.run(_serve(settings))
+    asyncio.run(_serve(settings, clock))
 
 
-async def _serve(settings: Settings) -> None:
-    app_ = await _open(settings)
+async def _serve(settings: Settings, clock_text: str | None) -> None:
+    rehearsal = RehearsalClock(SystemClock().now()) if clock_text else None
+    app_ = await _open(settings, rehearsal)
     try:
+        if rehearsal is not None and clock_text is not None:
+            zones = {cohort.home_zone for cohort in await _cohorts(app_)}
+            rehearsal.restart(parse_instant(clock_text, zones.pop() if len(zones) == 1 else "UTC"))
         await serve(app_)
     finally:
         await app_.close()
@@ -433,6 +455,115 @@ async def _show_one(session: AsyncSession, console: Console, cohort_id: int) -> 
     ).all()
     for event in events:
         console.print(f"• {t.when(event.starts_at, cohort.home_zone)} — {event.title}")
+
+
+# -- deliveries -------------------------------------------------------------------
+
+_STATE_NAMES = {
+    DeliveryState.PENDING: N_("pending"),
+    DeliveryState.CLAIMED: N_("claimed"),
+    DeliveryState.SENDING: N_("being sent"),
+    DeliveryState.SENT: N_("sent"),
+    DeliveryState.AMBIGUOUS: N_("ambiguous"),
+    DeliveryState.FAILED: N_("failed"),
+    DeliveryState.DROPPED: N_("dropped"),
+}
+
+
+@app.command()
+def deliveries(
+    cohort_id: Annotated[
+        int | None, typer.Argument(help="Número de la cohorte (todas si falta).")
+    ] = None,
+    state: Annotated[
+        list[DeliveryState] | None,
+        typer.Option(
+            "--state",
+            "--estado",
+            help="Qué mensajes listar (repetible). Por omisión: ambiguous y failed.",
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Cuántos como máximo.")] = 200,
+) -> None:
+    """Mensajes programados por estado; los ambiguos pueden haber llegado o no."""
+    asyncio.run(
+        _deliveries(
+            _settings(), cohort_id, state or [DeliveryState.AMBIGUOUS, DeliveryState.FAILED], limit
+        )
+    )
+
+
+async def _deliveries(
+    settings: Settings, cohort_id: int | None, states: list[DeliveryState], limit: int
+) -> None:
+    # A plain engine, not `bootstrap`: this must work while the bot runs on the same file.
+    engine = create_engine(settings.database_url)
+    console = Console(highlight=False)
+    try:
+        async with session_factory(engine)() as session:
+            counts = await outbox.count_by_state(session, cohort_id)
+            found = await outbox.deliveries_in(session, states, cohort_id, limit)
+            cohorts = {
+                c.id: c
+                for c in await queries.cohorts_by_id(session, sorted({d.cohort_id for d in found}))
+            }
+            people = {
+                p.id: p
+                for p in await queries.people_by_id(
+                    session, sorted({d.person_id for d in found if d.person_id is not None})
+                )
+            }
+            links = {
+                link.id: link
+                for link in await queries.chats_of_cohorts(session, [c for c in cohorts if c])
+            }
+    finally:
+        await engine.dispose()
+    console.print(
+        " · ".join(
+            f"{t._(_STATE_NAMES[state])}: {counts.get(state.value, 0)}" for state in DeliveryState
+        )
+    )
+    if DeliveryState.AMBIGUOUS in states:
+        console.print(
+            t._(
+                "Ambiguous: the request left but no answer came back (or the bot stopped "
+                "while sending). The message may have arrived; it is never sent again."
+            )
+        )
+    if not found:
+        console.print(t._("No messages in that state."))
+        return
+    table = Table(
+        t._("No."),
+        t._("Cohort"),
+        t._("What"),
+        t._("For"),
+        t._("Due"),
+        t._("State"),
+        t._("Attempts"),
+        t._("Note"),
+    )
+    for delivery in found:
+        cohort = cohorts.get(delivery.cohort_id)
+        zone = cohort.home_zone if cohort else "UTC"
+        if delivery.person_id is not None:
+            person = people.get(delivery.person_id)
+            reader = person.display_name if person else f"#{delivery.person_id}"
+        else:
+            link = links.get(delivery.chat_link_id)
+            reader = (link.title or link.chat_id) if link else f"#{delivery.chat_link_id}"
+        table.add_row(
+            str(delivery.id),
+            str(delivery.cohort_id),
+            delivery.kind,
+            Text(reader),
+            t.when(delivery.due_at, zone),
+            t._(_STATE_NAMES[delivery.state]),
+            str(delivery.attempts),
+            Text(delivery.last_error or ""),
+        )
+    console.print(table)
 
 
 # -- slack ------------------------------------------------------------------------

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     public_url: str | None = None
+    # Rehearsal: the cohort clock starts at this moment ('AAAA-MM-DD HH:MM' in the
+    # cohort's zone, or ISO 8601 with an offset) and advances in real time.
+    clock: str | None = None
 
     telegram_bot_token: SecretStr | None = Field(
         default=None,

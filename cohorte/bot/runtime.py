@@ -13,8 +13,15 @@ from cohorte.bot.feeds import add_calendar_feed
 from cohorte.bot.http import HttpServer
 from cohorte.bot.telegram import TelegramAdapter
 from cohorte.handlers.messages import Messenger
+from cohorte.scheduling.clock import Clock, RehearsalClock
 
 logger = logging.getLogger(__name__)
+
+
+def describe_clock(clock: Clock) -> str:
+    if isinstance(clock, RehearsalClock):
+        return f"rehearsal clock: started at {clock.start.isoformat()}, advancing in real time"
+    return "system clock"
 
 
 class Adapter(Protocol):
@@ -61,9 +68,15 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
             started.append(adapter)
             app.messengers[adapter.messenger.platform] = adapter.messenger
         app.ticker.start()
+        logger.info(
+            "Cohorte running: platforms %s; database %s; %s",
+            ", ".join(str(platform) for platform in app.messengers) or "none",
+            app.engine.dialect.name,
+            describe_clock(app.clock),
+        )
         await stop.wait()
     finally:
-        app.ticker.stop()
+        await app.ticker.stop()
         for adapter in reversed(started):
             await adapter.stop()
         await http.stop()

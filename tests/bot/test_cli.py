@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select, update
 from typer.testing import CliRunner
 
 from cohorte.bot.bootstrap import DatabaseBusyError, lock_sqlite
 from cohorte.bot.cli import EXAMPLE, app
+from cohorte.storage.db import SessionFactory
+from cohorte.storage.migrate import head_revision
 
 runner = CliRunner()
 
@@ -29,7 +33,7 @@ def test_db_upgrade_and_current_on_an_empty_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["db", "upgrade"], env=env)
     assert result.exit_code == 0, result.output
     after = runner.invoke(app, ["db", "current"], env=env)
-    assert "Revisión de la base de datos: 0001" in after.output
+    assert f"Revisión de la base de datos: {head_revision()}" in after.output
 
 
 def test_cohort_import_show_export_round_trip(env: dict[str, str], tmp_path: Path) -> None:
@@ -96,3 +100,47 @@ def test_a_second_process_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> 
         assert "Otro proceso de Cohorte ya está usando" in result.output
     finally:
         held.close()
+
+
+async def test_deliveries_lists_the_ambiguous_ones_in_spanish(
+    env: dict[str, str], sessions: SessionFactory
+) -> None:
+    from datetime import UTC, datetime
+
+    from cohorte.scheduling.outbox import Planned, enqueue
+    from cohorte.storage.db import transaction
+    from cohorte.storage.models import Person
+    from cohorte.storage.outbox import Delivery, DeliveryState
+    from tests.factories import seed_cohort
+
+    now = datetime(2025, 5, 5, 15, 0, tzinfo=UTC)
+    async with transaction(sessions) as session:
+        cohort = await seed_cohort(session, now)
+        sofia = (await session.exec(select(Person).where(Person.display_name == "Sofía"))).one()
+        assert cohort.id is not None
+        await enqueue(
+            session,
+            [
+                Planned("a", "reminder", cohort.id, now, person_id=sofia.id),
+                Planned("b", "reminder", cohort.id, now, person_id=sofia.id),
+            ],
+            now,
+        )
+        await session.exec(
+            update(Delivery)
+            .where(col(Delivery.dedupe_key) == "a")
+            .values(state=DeliveryState.AMBIGUOUS.value, last_error="no answer")
+        )
+    env = {**env, "COLUMNS": "200"}
+    result = await asyncio.to_thread(runner.invoke, app, ["deliveries"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "ambiguo: 1" in result.output and "pendiente: 1" in result.output
+    assert "puede haber llegado" in result.output
+    assert "Sofía" in result.output and "lunes, 5 de mayo · 10:00" in result.output
+    pending = await asyncio.to_thread(
+        runner.invoke, app, ["deliveries", "--estado", "pending", str(cohort.id)], env=env
+    )
+    assert pending.exit_code == 0, pending.output
+    assert "pendiente" in pending.output and "no answer" not in pending.output
+    wrong = await asyncio.to_thread(runner.invoke, app, ["deliveries", "--estado", "x"], env=env)
+    assert wrong.exit_code != 0
