@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,6 +20,9 @@ from cohorte.scheduling.calendar import (
 )
 from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
 from cohorte.storage.models import Cohort, Event, Team
+
+if TYPE_CHECKING:
+    from cohorte.handlers.delivery import RenderContext
 
 
 async def set_weekly_session(
@@ -209,6 +213,15 @@ async def find_occurrence(session: AsyncSession, cohort: Cohort, ref: str) -> Oc
         )
     ).first()
     return occurrence_on(series, day, change)
+
+
+async def occurrence_for(rc: RenderContext) -> Occurrence | None:
+    """The occurrence a scheduled message is about, read once per batch of deliveries."""
+
+    async def read() -> Occurrence | None:
+        return await find_occurrence(rc.session, rc.cohort, rc.ref)
+
+    return await rc.cache.memo(("occurrence", rc.cohort.id, rc.ref), read)
 
 
 def _event_occurrence(event: Event, cohort: Cohort) -> Occurrence:

@@ -56,6 +56,14 @@ class RenderContext:
     def in_group(self) -> bool:
         return self.person is None
 
+    async def zones(self) -> list[str]:
+        """The zones present in the cohort (see `cohort_zones`), read once per batch."""
+
+        async def read() -> list[str]:
+            return await cohort_zones(self.session, self.cohort)
+
+        return await self.cache.memo(("zones", self.cohort.id), read)
+
 
 # Returns None when there is nothing to send any more (the delivery is dropped).
 Renderer = Callable[[RenderContext], Awaitable[Reply | None]]

@@ -1522,7 +1522,7 @@ async def _view_for(rc: RenderContext) -> PollView | None:
 
 async def _render_audience(rc: RenderContext) -> Audience:
     if rc.zone is None:
-        return Audience(rc.t, None, await cohort_zones(rc.session, rc.cohort), rc.now)
+        return Audience(rc.t, None, await rc.zones(), rc.now)
     return Audience(rc.t, rc.zone, [rc.zone], rc.now)
 
 
@@ -1618,7 +1618,7 @@ async def render_confirmed(rc: RenderContext) -> Reply | None:
         when = personal_slot(t, instants, rc.zone)
         first = t.when(instants[0], rc.zone)
     else:
-        zones = await cohort_zones(rc.session, rc.cohort)
+        zones = await rc.zones()
         when = group_slot(t, instants, series.zone, zones)
         first = _when(t, instants[0], None, zones, series.zone)
     lines = [

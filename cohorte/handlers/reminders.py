@@ -24,10 +24,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.handlers.calendar import (
     cohort_occurrences,
     ensure_checkin_series_of,
-    find_occurrence,
+    occurrence_for,
     occurrences_of,
 )
-from cohorte.handlers.delivery import Capabilities, RenderContext, cohort_zones, times_by_city
+from cohorte.handlers.delivery import Capabilities, RenderContext, times_by_city
 from cohorte.handlers.messages import Reply
 from cohorte.locales import Translator
 from cohorte.scheduling.calendar import (
@@ -262,7 +262,7 @@ async def when_text(rc: RenderContext, instant: datetime) -> str:
     if rc.zone is not None:
         return rc.t.when(instant, rc.zone)
     day = rc.t.date(instant.astimezone(ZoneInfo(rc.cohort.home_zone)).date())
-    zones = await cohort_zones(rc.session, rc.cohort)
+    zones = await rc.zones()
     return f"{day} — {times_by_city(rc.t, instant, zones)}"
 
 
@@ -289,7 +289,7 @@ async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> 
 
 
 async def render_reminder(rc: RenderContext) -> Reply | None:
-    occurrence = await find_occurrence(rc.session, rc.cohort, rc.ref)
+    occurrence = await occurrence_for(rc)
     start = rc.data.get("start")
     if occurrence is None or occurrence.cancelled or occurrence.starts_at.isoformat() != start:
         return None  # moved or cancelled since it was planned
@@ -303,7 +303,7 @@ async def render_reminder(rc: RenderContext) -> Reply | None:
 
 
 async def render_moved(rc: RenderContext) -> Reply | None:
-    occurrence = await find_occurrence(rc.session, rc.cohort, rc.ref)
+    occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled:
         return None
     old = datetime.fromisoformat(str(rc.data["old_start"]))
@@ -313,7 +313,7 @@ async def render_moved(rc: RenderContext) -> Reply | None:
 
 
 async def render_cancelled(rc: RenderContext) -> Reply | None:
-    occurrence = await find_occurrence(rc.session, rc.cohort, rc.ref)
+    occurrence = await occurrence_for(rc)
     if occurrence is None:
         return None
     return Reply(await describe(rc, occurrence, "❌ " + rc.t._("Cancelled:")))
@@ -324,7 +324,7 @@ async def render_announcement(rc: RenderContext) -> Reply | None:
 
 
 async def render_holiday(rc: RenderContext) -> Reply | None:
-    occurrence = await find_occurrence(rc.session, rc.cohort, rc.ref)
+    occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled:
         return None
     text = await describe(rc, occurrence, "📅 " + rc.t._("Public holiday ahead:"))

@@ -34,7 +34,12 @@ from babel.dates import format_skeleton
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.calendar import cohort_occurrences, ensure_checkin_series, find_occurrence
+from cohorte.handlers.calendar import (
+    cohort_occurrences,
+    ensure_checkin_series,
+    find_occurrence,
+    occurrence_for,
+)
 from cohorte.handlers.context import Context
 from cohorte.handlers.delivery import Capabilities, RenderContext, announce
 from cohorte.handlers.errors import CohortError, StaleButtonError
@@ -1743,7 +1748,7 @@ async def render_change(rc: RenderContext) -> Reply | None:
 
 async def _still_planned(rc: RenderContext) -> tuple[Occurrence, Team] | None:
     """The check-in of this message, if it still happens when it was planned."""
-    occurrence = await find_occurrence(rc.session, rc.cohort, rc.ref)
+    occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled or occurrence.team_id is None:
         return None
     if occurrence.starts_at.isoformat() != rc.data.get("start"):

@@ -234,7 +234,10 @@ class DeliveryEngine:
         self._takeover = False
         self._stopping = False
         self._poked = asyncio.Event()
+        # Set when the drain should look again (a poke, a lane ended, the role lost) ...
         self._changed = asyncio.Event()
+        # ... and when a held row was sent or recorded (room for more).
+        self._room = asyncio.Event()
         # Rows this engine holds (claimed, or sending without a recorded outcome).
         self._tracked: dict[int, Delivery] = {}
         self._lanes: dict[str, deque[Outgoing]] = {}
@@ -325,22 +328,21 @@ class DeliveryEngine:
     # -- the drain ----------------------------------------------------------------------
 
     async def _drain(self) -> None:
-        while True:
-            if self._stopping or not self._held:
-                break
+        while not self._stopping and self._held:
             room = self.in_flight - len(self._tracked)
-            claimed: list[Delivery] | None = []
-            if room >= min(self.claim_batch, self.in_flight) // 2 or not self._tracked:
-                claimed = await self._claim(min(room, self.claim_batch))
-                if claimed:
-                    await self._dispatch(claimed)
-            if not claimed and not self._lane_tasks:
+            if room < min(self.claim_batch, self.in_flight) // 2 and self._tracked:
+                # Full: wait until lanes send (or outcomes get recorded) to make room.
+                await self._wait(self._room, 1.0)
+                continue
+            claimed = await self._claim(min(room, self.claim_batch))
+            if claimed:
+                await self._dispatch(claimed)
+                continue
+            # Nothing more is due now (or the database is away): look again when poked,
+            # when a lane ends, or after a second.
+            if not self._lane_tasks:
                 break
-            if claimed is None or not claimed:
-                # Nothing more is due: wait for the lanes (or a poke), then look again.
-                await self._wait_for_change(1.0)
-            elif len(self._tracked) >= self.in_flight:
-                await self._wait_for_change(None)
+            await self._wait(self._changed, 1.0)
         if self._lane_tasks:
             # Stopping or lost the role: the lanes give their rows back as they end.
             await asyncio.gather(*self._lane_tasks.values(), return_exceptions=True)
@@ -351,13 +353,14 @@ class DeliveryEngine:
             lane.cancel()
         await asyncio.gather(*lanes, return_exceptions=True)
 
-    async def _wait_for_change(self, seconds: float | None) -> None:
-        self._changed.clear()
+    @staticmethod
+    async def _wait(event: asyncio.Event, seconds: float) -> None:
+        event.clear()
         # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
         # that arrives as the event is set, and a stop must never be lost.
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
-                await self._changed.wait()
+                await event.wait()
 
     async def _hold_role(self) -> bool:
         was = self._held
@@ -423,7 +426,7 @@ class DeliveryEngine:
                     await asyncio.sleep(1.0)  # the database is away: same message, later
                     continue
                 queue.popleft()
-                self._changed.set()
+                self._room.set()
                 if outcome is SendOutcome.RETRY and queue:
                     # The later messages of this chat wait for the retry: they go back to
                     # pending once the retry is recorded, and the claim skips them until
@@ -585,7 +588,7 @@ class DeliveryEngine:
             del self._outcomes[: len(batch)]
             for outcome in batch:
                 self._tracked.pop(outcome.id, None)
-            self._changed.set()
+            self._room.set()
 
     async def _recorded(self, batch: list[Outcome]) -> None:
         async with transaction(self.sessions) as session:
