@@ -15,6 +15,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -42,6 +43,7 @@ from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.storage import queries
 from cohorte.storage.models import ChatLink, Cohort, Member, Role, Team
 from cohorte.storage.outbox import Delivery
+from cohorte.storage.planning import mark_planned
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,6 @@ HOLIDAY_LOOKAHEAD = timedelta(days=14)
 
 def register_capabilities(capabilities: Capabilities) -> None:
     capabilities.planners.append(plan_reminders)
-    capabilities.planners.append(plan_holiday_warnings)
     capabilities.renderer("reminder", render_reminder)
     capabilities.renderer("moved", render_moved)
     capabilities.renderer("cancelled", render_cancelled)
@@ -125,31 +126,72 @@ async def audiences_of(session: AsyncSession, cohort_ids: list[int]) -> dict[int
 
 
 PLAN_CHUNK = 100  # cohorts planned together: bounds memory whatever the number of cohorts
+# A planned cohort is planned again when its next session enters the horizon, when
+# something that decides its reminders changes, and at the latest after this long
+# (spread over a second such period by cohort): the safety net.
+FULL_REPLAN = timedelta(minutes=10)
+# How far past the horizon to look for the next session.
+LOOKAHEAD = timedelta(days=2)
 
 
 async def plan_reminders(session: AsyncSession, now: datetime) -> None:
-    """Queue the reminders of every active cohort's upcoming sessions.
+    """Queue the reminders of the upcoming sessions of every active cohort that needs it.
 
-    Set-based and streamed: cohorts are planned in chunks, each with a handful of
-    queries; occurrences whose reminders are all planned already are skipped
-    after one aggregate query.
+    A cohort needs planning when it changed since it was last planned, or when
+    its next session enters the horizon (`Cohort.replan_at`); a steady tick
+    finds none and costs one query. Set-based and streamed: cohorts are
+    planned in chunks, each with a handful of queries; occurrences whose
+    reminders are all planned already are skipped after one aggregate query.
+    Two weeks ahead, the same pass warns coordinators of public holidays.
     """
-    cohorts = await active_cohorts(session, now)
+    cohorts = [
+        cohort
+        for cohort in await active_cohorts(session, now)
+        if cohort.planned_version != cohort.plan_version
+        or cohort.replan_at is None
+        or cohort.replan_at <= now
+    ]
     added = 0
     for start in range(0, len(cohorts), PLAN_CHUNK):
-        added += await _plan_chunk(session, cohorts[start : start + PLAN_CHUNK], now)
+        chunk = cohorts[start : start + PLAN_CHUNK]
+        versions = {cohort.id: cohort.plan_version for cohort in chunk}
+        new, next_session = await _plan_chunk(session, chunk, now)
+        added += new
+        await plan_holiday_warnings(session, chunk, now)
+        for cohort in chunk:
+            assert cohort.id is not None
+            replan_at = _replan_at(cohort.id, next_session.get(cohort.id), now)
+            await mark_planned(session, cohort.id, versions[cohort.id], replan_at)
     if added:
         logger.info("planned %d reminders", added)
 
 
-async def _plan_chunk(session: AsyncSession, cohorts: list[Cohort], now: datetime) -> int:
+def _replan_at(cohort_id: int, next_session: datetime | None, now: datetime) -> datetime:
+    """When the next session enters the horizon, or the safety net (spread by cohort)."""
+    latest = now + FULL_REPLAN + timedelta(seconds=cohort_id * 37 % FULL_REPLAN.seconds)
+    return min(latest, next_session) if next_session is not None else latest
+
+
+async def _plan_chunk(
+    session: AsyncSession, cohorts: list[Cohort], now: datetime
+) -> tuple[int, dict[int, datetime]]:
+    """Plan one chunk; returns how many rows are new and, per cohort, when its next
+    session enters the horizon."""
     await ensure_checkin_series_of(session, cohorts, now)
+    margin = timedelta(hours=1)
     horizon = max(max(leads_for(c, kind) or [0]) for c in cohorts for kind in DEFAULT_LEADS)
-    window_end = now + timedelta(minutes=horizon) + timedelta(hours=1)
+    window_end = now + timedelta(minutes=horizon) + margin
     found = await occurrences_of(session, cohorts, now, window_end)
+    next_session = {
+        cohort_id: min(o.starts_at for o in later) - timedelta(minutes=horizon) - margin
+        for cohort_id, later in (
+            await occurrences_of(session, cohorts, window_end, window_end + LOOKAHEAD)
+        ).items()
+        if later
+    }
     busy = [cohort_id for cohort_id, occurrences in found.items() if occurrences]
     if not busy:
-        return 0
+        return 0, next_session
     audiences = await audiences_of(session, busy)
     already = await _planned_counts(session, [o.ref for c in busy for o in found[c]])
     planned: list[Planned] = []
@@ -160,7 +202,7 @@ async def _plan_chunk(session: AsyncSession, cohorts: list[Cohort], now: datetim
             have = already.get((occurrence.ref, occurrence.starts_at), 0)
             if have < len(lead_times(cohort, occurrence, now)) * audience.size(occurrence):
                 planned += plan_occurrence(cohort, occurrence, audience, now)
-    return await enqueue(session, planned, now)
+    return await enqueue(session, planned, now), next_session
 
 
 async def _planned_counts(
@@ -343,20 +385,28 @@ async def render_holiday(rc: RenderContext) -> Reply | None:
 
 def holiday_name(country: str, day: date) -> str | None:
     """The public holiday on `day` in `country`, in Spanish where the data has it."""
-    try:
-        calendar = holidays.country_holidays(country, years=day.year, language="es")
-    except (NotImplementedError, KeyError):
-        try:
-            calendar = holidays.country_holidays(country, years=day.year)
-        except (NotImplementedError, KeyError):
-            return None
-    name = calendar.get(day)
+    calendar = _holidays(country, day.year)
+    name = calendar.get(day) if calendar is not None else None
     return str(name) if name else None
 
 
-async def plan_holiday_warnings(session: AsyncSession, now: datetime) -> None:
+@cache
+def _holidays(country: str, year: int) -> holidays.HolidayBase | None:
+    # Building a country's calendar takes about a millisecond: once per country and year.
+    try:
+        return holidays.country_holidays(country, years=year, language="es")
+    except (NotImplementedError, KeyError):
+        try:
+            return holidays.country_holidays(country, years=year)
+        except (NotImplementedError, KeyError):
+            return None
+
+
+async def plan_holiday_warnings(
+    session: AsyncSession, cohorts: list[Cohort], now: datetime
+) -> None:
     """Tell coordinators, two weeks ahead, about sessions on a team country's holiday."""
-    for cohort in await active_cohorts(session, now):
+    for cohort in cohorts:
         assert cohort.id is not None
         teams = list(await queries.teams_of(session, cohort.id))
         coordinators = [

@@ -84,6 +84,7 @@ class Planned:
 async def enqueue(session: AsyncSession, planned: Sequence[Planned], now: datetime) -> int:
     """Insert planned deliveries, skipping those already planned. Returns how many are new."""
     values: list[dict[str, Any]] = []
+    encoded: dict[int, str] = {}  # planners share one data mapping among many rows
     for item in planned:
         if (item.chat_link_id is None) == (item.person_id is None):
             raise ValueError(f"delivery {item.dedupe_key} needs exactly one destination")
@@ -96,7 +97,10 @@ async def enqueue(session: AsyncSession, planned: Sequence[Planned], now: dateti
                 "person_id": item.person_id,
                 "ref": item.ref,
                 "lane": item.lane,
-                "data": json.dumps(dict(item.data), ensure_ascii=False, default=str),
+                "data": encoded.get(id(item.data))
+                or encoded.setdefault(
+                    id(item.data), json.dumps(dict(item.data), ensure_ascii=False, default=str)
+                ),
                 "due_at": item.due_at,
                 "expires_at": item.expires_at,
                 "state": DeliveryState.PENDING.value,

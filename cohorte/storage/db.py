@@ -10,6 +10,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.storage.planning import track_plan_changes
+
 SessionFactory = async_sessionmaker[AsyncSession]
 
 # Failures that mean "the database cannot be reached right now" (connection lost,
@@ -55,6 +57,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:
+    track_plan_changes()
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 

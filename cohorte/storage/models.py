@@ -47,6 +47,13 @@ class Cohort(SQLModel, table=True):
     # Days without a status update before a team is nudged.
     nudge_after_days: int = Field(default=10)
     created_at: datetime = Field(sa_column=_instant())
+    # Reminder planning: every change to what decides the cohort's reminders (its
+    # calendar, members, chats, teams, lead times) raises `plan_version`
+    # (`cohorte.storage.planning`); the planner records the version it planned and
+    # when the next session enters its horizon, and skips the cohort until then.
+    plan_version: int = Field(default=0)
+    planned_version: int = Field(default=-1)
+    replan_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
 class Team(SQLModel, table=True):
