@@ -33,7 +33,7 @@ from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer
 from cohorte.bot.runtime import build_adapters
 from cohorte.bot.slack import SlackAdapter, SlackConfigError, SlackOptions, build_manifest
-from cohorte.bot.slack.inbound import mention_text, message_text, plain_text
+from cohorte.bot.slack.inbound import Directory, mention_text, message_text, plain_text
 from cohorte.bot.slack.manifest import SCOPES, ManifestError
 from cohorte.bot.slack.render import Renderer, split_text
 from cohorte.bot.slack.web import ChannelPacer
@@ -1062,6 +1062,27 @@ async def test_sending_keeps_about_one_message_per_second_per_channel() -> None:
     now[0] += 10
     await pacer.wait("C1")
     assert waits == [1.0, 2.0]
+
+
+async def test_opening_direct_messages_keeps_to_slacks_tier_3() -> None:
+    """A first fan-out opens a DM channel per person: 50 a minute after a burst of 20."""
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    class Client:
+        async def conversations_open(self, users: str) -> dict[str, object]:
+            return {"channel": {"id": f"D{users}"}}
+
+    directory = Directory(
+        Client(), ChannelPacer(50 / 60, 20, monotonic=lambda: now[0], sleep=sleep)
+    )  # type: ignore[arg-type]
+    for n in range(22):
+        assert await directory.dm_channel(f"U{n}") == f"DU{n}"
+    assert await directory.dm_channel("U0") == "DU0"  # known: no call, no wait
+    assert waits == [pytest.approx(1.2), pytest.approx(2.4)]
 
 
 # -- configuration, text, manifest ---------------------------------------------------------------

@@ -115,7 +115,15 @@ class SlackAdapter:
             settings.slack_bot_token.get_secret_value(), settings.slack_api_url, self.options
         )
         self.renderer = Renderer(name for c in core.router.commands for name in c.names)
-        self.directory = Directory(self.client)
+        self.directory = Directory(
+            self.client,
+            ChannelPacer(
+                self.options.tier3_per_minute / 60,
+                self.options.tier3_burst,
+                monotonic=self.options.monotonic,
+                sleep=self.options.sleep,
+            ),
+        )
         pacer = ChannelPacer(
             self.options.messages_per_second,
             self.options.burst,

@@ -16,6 +16,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from cohorte.bot.slack.web import ChannelPacer
 from cohorte.handlers import zones
 from cohorte.handlers.messages import ChatKind
 from cohorte.handlers.router import Router
@@ -176,8 +177,9 @@ class SlackUser:
 class Directory:
     """Names, time zones and direct-message channels of Slack users, cached per process."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, tier3: ChannelPacer | None = None) -> None:
         self.client = client
+        self.tier3 = tier3
         self._users: dict[str, SlackUser] = {}
         self._dms: dict[str, str] = {}
 
@@ -211,6 +213,8 @@ class Directory:
         """The app's direct-message conversation with a user (`conversations.open`)."""
         channel = self._dms.get(user_id)
         if channel is None:
+            if self.tier3 is not None:
+                await self.tier3.wait("conversations.open")
             response = await self.client.conversations_open(users=user_id)
             channel = str((response.get("channel") or {})["id"])
             self._dms[user_id] = channel

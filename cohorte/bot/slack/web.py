@@ -64,6 +64,10 @@ class SlackOptions:
     # Slack's guidance for posting: about one message per second per channel.
     messages_per_second: float = 1.0
     burst: int = 3
+    # conversations.open (a DM channel, once per person and process) is a Tier 3
+    # method: "50+ per minute", bursts tolerated.
+    tier3_per_minute: float = 50.0
+    tier3_burst: int = 20
     # 429 answers are waited out up to this long per attempt, at most `rate_limit_retries` times.
     max_retry_wait: float = 30.0
     rate_limit_retries: int = 2
