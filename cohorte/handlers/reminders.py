@@ -40,10 +40,9 @@ from cohorte.scheduling.calendar import (
     sprint_week,
 )
 from cohorte.scheduling.outbox import Planned, enqueue
-from cohorte.storage import queries
+from cohorte.storage import planning, queries
 from cohorte.storage.models import ChatLink, Cohort, Member, Role, Team
 from cohorte.storage.outbox import Delivery
-from cohorte.storage.planning import mark_planned
 
 logger = logging.getLogger(__name__)
 
@@ -154,14 +153,18 @@ async def plan_reminders(session: AsyncSession, now: datetime) -> None:
     added = 0
     for start in range(0, len(cohorts), PLAN_CHUNK):
         chunk = cohorts[start : start + PLAN_CHUNK]
-        versions = {cohort.id: cohort.plan_version for cohort in chunk}
+        # Check-in series a team's slot asks for are part of the plan: made first, so
+        # that the version recorded below includes them.
+        await ensure_checkin_series_of(session, chunk, now)
+        await session.flush()
+        versions = await planning.plan_versions(session, [c.id for c in chunk if c.id])
         new, next_session = await _plan_chunk(session, chunk, now)
         added += new
         await plan_holiday_warnings(session, chunk, now)
         for cohort in chunk:
             assert cohort.id is not None
             replan_at = _replan_at(cohort.id, next_session.get(cohort.id), now)
-            await mark_planned(session, cohort.id, versions[cohort.id], replan_at)
+            await planning.mark_planned(session, cohort.id, versions[cohort.id], replan_at)
     if added:
         logger.info("planned %d reminders", added)
 
@@ -177,7 +180,6 @@ async def _plan_chunk(
 ) -> tuple[int, dict[int, datetime]]:
     """Plan one chunk; returns how many rows are new and, per cohort, when its next
     session enters the horizon."""
-    await ensure_checkin_series_of(session, cohorts, now)
     margin = timedelta(hours=1)
     horizon = max(max(leads_for(c, kind) or [0]) for c in cohorts for kind in DEFAULT_LEADS)
     window_end = now + timedelta(minutes=horizon) + margin

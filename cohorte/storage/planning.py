@@ -68,3 +68,11 @@ async def mark_planned(
         .values(planned_version=version, replan_at=replan_at)
         .execution_options(synchronize_session=False)
     )
+
+
+async def plan_versions(session: AsyncSession, cohort_ids: list[int]) -> dict[int, int]:
+    """The current `plan_version` of each cohort, read from the database."""
+    found = await session.exec(
+        select(Cohort.id, Cohort.plan_version).where(col(Cohort.id).in_(cohort_ids))
+    )
+    return {cohort_id: version for cohort_id, version in found.all() if cohort_id is not None}
