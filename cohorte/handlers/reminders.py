@@ -23,7 +23,6 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.calendar import (
-    cohort_occurrences,
     ensure_checkin_series_of,
     occurrence_for,
     occurrences_of,
@@ -41,7 +40,7 @@ from cohorte.scheduling.calendar import (
 )
 from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.storage import planning, queries
-from cohorte.storage.models import ChatLink, Cohort, Member, Role, Team
+from cohorte.storage.models import ChatLink, Cohort, Member, Team
 from cohorte.storage.outbox import Delivery
 
 logger = logging.getLogger(__name__)
@@ -160,7 +159,6 @@ async def plan_reminders(session: AsyncSession, now: datetime) -> None:
         versions = await planning.plan_versions(session, [c.id for c in chunk if c.id])
         new, next_session = await _plan_chunk(session, chunk, now)
         added += new
-        await plan_holiday_warnings(session, chunk, now)
         for cohort in chunk:
             assert cohort.id is not None
             replan_at = _replan_at(cohort.id, next_session.get(cohort.id), now)
@@ -178,22 +176,30 @@ def _replan_at(cohort_id: int, next_session: datetime | None, now: datetime) -> 
 async def _plan_chunk(
     session: AsyncSession, cohorts: list[Cohort], now: datetime
 ) -> tuple[int, dict[int, datetime]]:
-    """Plan one chunk; returns how many rows are new and, per cohort, when its next
-    session enters the horizon."""
+    """Plan one chunk's reminders and holiday warnings; returns how many rows are new
+    and, per cohort, when its next session enters the horizon."""
     margin = timedelta(hours=1)
     horizon = max(max(leads_for(c, kind) or [0]) for c in cohorts for kind in DEFAULT_LEADS)
     window_end = now + timedelta(minutes=horizon) + margin
-    found = await occurrences_of(session, cohorts, now, window_end)
+    # One read of every session that matters for this pass: the reminder window, the
+    # next session after it, the holiday look-ahead.
+    upcoming = await occurrences_of(
+        session, cohorts, now, max(window_end + LOOKAHEAD, now + HOLIDAY_LOOKAHEAD)
+    )
+    found = {cid: [o for o in found if o.starts_at < window_end] for cid, found in upcoming.items()}
     next_session = {
-        cohort_id: min(o.starts_at for o in later) - timedelta(minutes=horizon) - margin
-        for cohort_id, later in (
-            await occurrences_of(session, cohorts, window_end, window_end + LOOKAHEAD)
-        ).items()
-        if later
+        cohort_id: min(later) - timedelta(minutes=horizon) - margin
+        for cohort_id, occurrences in upcoming.items()
+        if (later := [o.starts_at for o in occurrences if o.starts_at >= window_end])
     }
+    holidays_ahead = {
+        cohort_id: [o for o in occurrences if o.starts_at < now + HOLIDAY_LOOKAHEAD]
+        for cohort_id, occurrences in upcoming.items()
+    }
+    added = await plan_holiday_warnings(session, cohorts, holidays_ahead, now)
     busy = [cohort_id for cohort_id, occurrences in found.items() if occurrences]
     if not busy:
-        return 0, next_session
+        return added, next_session
     audiences = await audiences_of(session, busy)
     already = await _planned_counts(session, [o.ref for c in busy for o in found[c]])
     planned: list[Planned] = []
@@ -204,7 +210,7 @@ async def _plan_chunk(
             have = already.get((occurrence.ref, occurrence.starts_at), 0)
             if have < len(lead_times(cohort, occurrence, now)) * audience.size(occurrence):
                 planned += plan_occurrence(cohort, occurrence, audience, now)
-    return await enqueue(session, planned, now), next_session
+    return added + await enqueue(session, planned, now), next_session
 
 
 async def _planned_counts(
@@ -405,32 +411,33 @@ def _holidays(country: str, year: int) -> holidays.HolidayBase | None:
 
 
 async def plan_holiday_warnings(
-    session: AsyncSession, cohorts: list[Cohort], now: datetime
-) -> None:
+    session: AsyncSession,
+    cohorts: list[Cohort],
+    upcoming: dict[int, list[Occurrence]],
+    now: datetime,
+) -> int:
     """Tell coordinators, two weeks ahead, about sessions on a team country's holiday."""
-    for cohort in cohorts:
-        assert cohort.id is not None
-        teams = list(await queries.teams_of(session, cohort.id))
-        coordinators = [
-            m.person_id
-            for m in (await session.exec(select(Member).where(Member.cohort_id == cohort.id))).all()
-            if m.role == Role.COORDINATOR
-        ]
-        planned = []
-        for occurrence in await cohort_occurrences(session, cohort, now, now + HOLIDAY_LOOKAHEAD):
-            affected = [t for t in teams if occurrence.team_id in (None, t.id)]
+    cohort_ids = [cohort.id for cohort in cohorts if cohort.id is not None]
+    teams: dict[int, list[Team]] = {}
+    for team in await queries.teams_of_cohorts(session, cohort_ids):
+        teams.setdefault(team.cohort_id, []).append(team)
+    coordinators = await queries.coordinators_of(session, cohort_ids)
+    planned = []
+    for cohort_id in cohort_ids:
+        for occurrence in upcoming.get(cohort_id, []):
+            affected = [t for t in teams.get(cohort_id, []) if occurrence.team_id in (None, t.id)]
             for team in affected:
                 day = occurrence.starts_at.astimezone(ZoneInfo(team.zone)).date()
                 name = holiday_name(team.country_code, day)
                 if name is None:
                     continue
                 data = {"day": day.isoformat(), "country": team.country_code, "name": name}
-                for person_id in coordinators:
+                for person_id in coordinators.get(cohort_id, []):
                     planned.append(
                         Planned(
                             f"holiday:{occurrence.ref}:{team.country_code}:p{person_id}",
                             "holiday",
-                            cohort.id,
+                            cohort_id,
                             now,
                             occurrence.starts_at,
                             person_id=person_id,
@@ -438,4 +445,4 @@ async def plan_holiday_warnings(
                             data=data,
                         )
                     )
-        await enqueue(session, planned, now)
+    return await enqueue(session, planned, now)

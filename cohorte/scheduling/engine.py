@@ -231,6 +231,7 @@ class DeliveryEngine:
         self._report = DrainReport()
         self._lock = asyncio.Lock()
         self._held = False
+        self._checked = 0.0  # when the role was last checked (monotonic)
         self._takeover = False
         self._stopping = False
         self._poked = asyncio.Event()
@@ -311,6 +312,7 @@ class DeliveryEngine:
     async def _run(self) -> None:
         while not self._stopping:
             wake: datetime | None = None
+            self._poked.clear()  # a poke from here on wakes the wait below
             try:
                 await self.drain()
                 if self._held and not self._stopping:
@@ -320,7 +322,6 @@ class DeliveryEngine:
             delay = self.poll_seconds
             if wake is not None:
                 delay = min(delay, max(0.0, (wake - self.clock.now()).total_seconds()))
-            self._poked.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._poked.wait()
@@ -365,10 +366,16 @@ class DeliveryEngine:
     async def _hold_role(self) -> bool:
         was = self._held
         try:
+            if was and time.monotonic() - self._checked > self.poll_seconds / 2:
+                # Idle since the last drain: make sure the lock did not end meanwhile.
+                self._checked = time.monotonic()
+                if not await self.role.check():
+                    self._lose_role()
+                    was = False
             self._held = await self.role.hold()
         except _DATABASE_ERRORS as error:
             self._database_away(error)
-            self._held = False
+            self._lose_role()
         if self._held and not was:
             self._takeover = self.role.exclusive
             logger.info("this process sends the outbox (%s)", self.name)

@@ -18,6 +18,7 @@ from cohorte.storage.models import (
     Member,
     Person,
     Platform,
+    Role,
     SentMessage,
     Team,
 )
@@ -270,3 +271,14 @@ async def identities_of_people(
         select(Identity).where(col(Identity.person_id).in_(person_ids)).order_by(col(Identity.id))
     )
     return (await session.exec(statement)).all()
+
+
+async def coordinators_of(session: AsyncSession, cohort_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Person ids of each cohort's coordinators."""
+    statement = select(Member.cohort_id, Member.person_id).where(
+        col(Member.cohort_id).in_(cohort_ids), Member.role == Role.COORDINATOR
+    )
+    found: dict[int, list[int]] = {}
+    for cohort_id, person_id in (await session.exec(statement)).all():
+        found.setdefault(cohort_id, []).append(person_id)
+    return found

@@ -83,3 +83,17 @@ async def test_only_changed_or_due_cohorts_are_planned(
     clock.advance(reminders.FULL_REPLAN * 2)
     await assembly.ticker.plan()
     assert planned_chunks == [1, 1, 1]
+
+
+async def test_coordinators_hear_of_a_session_on_a_public_holiday(
+    session: AsyncSession, sessions: SessionFactory, transcript: Transcript
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+    # 1 May is Labour Day in Colombia, Mexico and Chile: nine days ahead of the clock.
+    out = await transcript.run(
+        ':como coordina\n/sesion nueva masterclass 1 de mayo 10:00 "Datos"\n:reloj +1h'
+    )
+    async with sessions() as read:
+        warnings = (await read.exec(select(Delivery).where(Delivery.kind == "holiday"))).all()
+    assert {w.dedupe_key.split(":")[2] for w in warnings} == {"CO", "MX", "CL"}
+    assert "feriado" in out.lower() or "festivo" in out.lower()

@@ -1,0 +1,1 @@
+"""Black-box fault-injection tests: real `cohorte run` processes against a fake Bot API."""
