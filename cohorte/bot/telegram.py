@@ -253,7 +253,14 @@ class SendLimits:
     # Real seconds added to every window: a message released at t reaches Telegram a
     # variable few milliseconds later, so one released early in its window must not
     # overtake the one that opened it. Not scaled.
-    latency_margin: float = 0.05
+    latency_margin: float = 0.08
+
+    @property
+    def overall_spacing(self) -> float:
+        """Seconds between two messages overall: the overall window spread evenly, since
+        a burst of 30 in one instant arrives bunched (and has 30 messages leaving at
+        once if the process dies)."""
+        return (self.overall.seconds * self.time_scale + self.latency_margin) / self.overall.limit
 
 
 class _SlidingWindow:
@@ -337,6 +344,7 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
         self._sleep = sleep
         self._overall = _SlidingWindow(self.limits.overall, self.limits)
         self._overall_lock = asyncio.Lock()
+        self._next_slot = 0.0  # the earliest moment of the next message (overall spacing)
         self._gates: dict[str, _ChatGate] = {}
         self.retried = 0  # 429 answers waited out (for logs and tests)
 
@@ -405,7 +413,9 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
                 await self._wait(gate.delay)
                 async with self._overall_lock:
                     await self._wait(self._overall.delay)
+                    await self._wait(lambda now: self._next_slot - now)
                     now = self._now()
+                    self._next_slot = now + self.limits.overall_spacing
                     self._overall.record(now)
                     for window in gate.windows:
                         window.record(now)
