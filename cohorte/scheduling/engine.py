@@ -330,6 +330,9 @@ class DeliveryEngine:
 
     async def _drain(self) -> None:
         while not self._stopping and self._held:
+            # Cleared before looking, not before waiting: what happens in between wakes us.
+            self._changed.clear()
+            self._room.clear()
             room = self.in_flight - len(self._tracked)
             if room < min(self.claim_batch, self.in_flight) // 2 and self._tracked:
                 # Full: wait until lanes send (or outcomes get recorded) to make room.
@@ -356,7 +359,6 @@ class DeliveryEngine:
 
     @staticmethod
     async def _wait(event: asyncio.Event, seconds: float) -> None:
-        event.clear()
         # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
         # that arrives as the event is set, and a stop must never be lost.
         with contextlib.suppress(TimeoutError):

@@ -44,10 +44,21 @@ class DeliveryState(StrEnum):
     DROPPED = "dropped"  # stale (its moment passed) or superseded (event moved/cancelled)
 
 
+LIVE = "state IN ('pending', 'claimed', 'sending')"
+
+
 class Delivery(SQLModel, table=True):
     __table_args__ = (
         Index("ix_delivery_state_due", "state", "due_at"),
-        Index("ix_delivery_lane_due", "lane", "due_at"),
+        # For "is an earlier row of this lane holding it back": only rows still in play,
+        # so it stays small however many sent rows accumulate.
+        Index(
+            "ix_delivery_lane_live",
+            "lane",
+            "due_at",
+            postgresql_where=text(LIVE),
+            sqlite_where=text(LIVE),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -81,6 +92,7 @@ class Delivery(SQLModel, table=True):
 
 _table = Delivery.__table__  # type: ignore[attr-defined]
 _HELD = (DeliveryState.CLAIMED.value, DeliveryState.SENDING.value)
+_LIVE = (DeliveryState.PENDING.value, *_HELD)
 # Rows per statement (SQLite allows 32,766 parameters).
 CHUNK = 500
 
@@ -147,6 +159,7 @@ async def claim(
     earlier = aliased(Delivery)
     blocked = exists().where(
         col(earlier.lane) == col(Delivery.lane),
+        col(earlier.state).in_(_LIVE),  # the partial lane index's own condition
         or_(
             col(earlier.due_at) < col(Delivery.due_at),
             and_(col(earlier.due_at) == col(Delivery.due_at), col(earlier.id) < col(Delivery.id)),

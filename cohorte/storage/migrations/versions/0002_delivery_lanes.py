@@ -36,7 +36,15 @@ def upgrade() -> None:
         "UPDATE delivery SET lane = CASE WHEN chat_link_id IS NOT NULL "
         "THEN 'c' || CAST(chat_link_id AS VARCHAR) ELSE 'p' || CAST(person_id AS VARCHAR) END"
     )
-    op.create_index("ix_delivery_lane_due", "delivery", ["lane", "due_at"], unique=False)
+    live = sa.text("state IN ('pending', 'claimed', 'sending')")
+    op.create_index(
+        "ix_delivery_lane_live",
+        "delivery",
+        ["lane", "due_at"],
+        unique=False,
+        postgresql_where=live,
+        sqlite_where=live,
+    )
     # Existing cohorts are planned again on the next tick (planned_version < plan_version).
     op.add_column(
         "cohort", sa.Column("plan_version", sa.Integer(), nullable=False, server_default="0")
@@ -54,6 +62,6 @@ def downgrade() -> None:
     op.drop_column("cohort", "replan_at")
     op.drop_column("cohort", "planned_version")
     op.drop_column("cohort", "plan_version")
-    op.drop_index("ix_delivery_lane_due", table_name="delivery")
+    op.drop_index("ix_delivery_lane_live", table_name="delivery")
     op.drop_column("delivery", "not_before")
     op.drop_column("delivery", "lane")
