@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from typing import Protocol
 
@@ -69,7 +70,9 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
             app.messengers[adapter.messenger.platform] = adapter.messenger
         app.ticker.start()
         logger.info(
-            "Cohorte running: platforms %s; database %s; %s",
+            "Cohorte running as %s (pid %d): platforms %s; database %s; %s",
+            app.ticker.engine.name,
+            os.getpid(),
             ", ".join(str(platform) for platform in app.messengers) or "none",
             app.engine.dialect.name,
             describe_clock(app.clock),

@@ -371,7 +371,12 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
             if key is not None:
                 await self._pace(key)
             if rate_limit_args is not None:
+                asked = self._now()
                 await rate_limit_args()
+                if key is not None and self._now() - asked > self.limits.overall_spacing:
+                    # The gate waited (a busy database): the messages that waited with
+                    # it would leave together. Take a fresh overall slot.
+                    await self._pace_overall()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -411,16 +416,21 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
         try:
             async with gate.lock:
                 await self._wait(gate.delay)
-                async with self._overall_lock:
-                    await self._wait(self._overall.delay)
-                    await self._wait(lambda now: self._next_slot - now)
-                    now = self._now()
-                    self._next_slot = now + self.limits.overall_spacing
-                    self._overall.record(now)
-                    for window in gate.windows:
-                        window.record(now)
+                now = await self._pace_overall()
+                for window in gate.windows:
+                    window.record(now)
         finally:
             gate.users -= 1
+
+    async def _pace_overall(self) -> float:
+        """Wait for a slot of the overall window (evenly spaced); returns its moment."""
+        async with self._overall_lock:
+            await self._wait(self._overall.delay)
+            await self._wait(lambda now: self._next_slot - now)
+            now = self._now()
+            self._next_slot = now + self.limits.overall_spacing
+            self._overall.record(now)
+            return now
 
     async def _wait(self, delay: Callable[[float], float]) -> None:
         while (seconds := delay(self._now())) > 0:

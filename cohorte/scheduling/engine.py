@@ -139,32 +139,40 @@ class AdvisoryLockRole:
         self._key = key
         self._connection: AsyncConnection | None = None
         self._held = False
+        # One connection, one statement at a time: the engine's loop, its heartbeat and
+        # the scheduler's tick all ask.
+        self._lock = asyncio.Lock()
 
     async def hold(self) -> bool:
-        if self._held:
-            return True
-        try:
-            if self._connection is None:
-                connection = await self._engine.connect()
-                self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            self._held = await rows.try_advisory_lock(self._connection, self._key)
-        except _DATABASE_ERRORS:
-            await self._drop_connection()
-            raise
-        return self._held
+        async with self._lock:
+            if self._held:
+                return True
+            try:
+                if self._connection is None:
+                    connection = await self._engine.connect()
+                    self._connection = await connection.execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    )
+                self._held = await rows.try_advisory_lock(self._connection, self._key)
+            except _DATABASE_ERRORS:
+                await self._drop_connection()
+                raise
+            return self._held
 
     async def check(self) -> bool:
-        if not self._held or self._connection is None:
-            return False
-        try:
-            await rows.ping(self._connection)
-        except _DATABASE_ERRORS:
-            await self._drop_connection()
-            return False
-        return True
+        async with self._lock:
+            if not self._held or self._connection is None:
+                return False
+            try:
+                await rows.ping(self._connection)
+            except _DATABASE_ERRORS:
+                await self._drop_connection()
+                return False
+            return True
 
     async def release(self) -> None:
-        await self._drop_connection()  # closing the connection ends the lock
+        async with self._lock:
+            await self._drop_connection()  # closing the connection ends the lock
 
     async def _drop_connection(self) -> None:
         self._held = False

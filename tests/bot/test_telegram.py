@@ -1107,6 +1107,34 @@ async def test_the_limiter_paces_chats_groups_and_everything() -> None:
     assert started[59] - started[0] < 2.0
 
 
+async def test_messages_held_at_a_slow_gate_do_not_leave_together() -> None:
+    """The outbox's gate waits for a commit: when the database is slow, the messages that
+    waited together still leave spaced out."""
+    clock = VirtualTime()
+    limiter = TelegramRateLimiter(SendLimits(latency_margin=0), now=clock, sleep=clock.sleep)
+    commit = asyncio.Event()
+    left: list[float] = []
+
+    async def gate() -> None:
+        await commit.wait()  # every message's mark waits for the same slow commit
+
+    async def send(chat: int) -> None:
+        async def call() -> bool:
+            left.append(clock.now)
+            return True
+
+        await limiter.process_request(call, (), {}, "sendMessage", {"chat_id": chat}, gate)
+
+    sending = [asyncio.create_task(send(n)) for n in range(1, 11)]
+    for _ in range(50):
+        await asyncio.sleep(0)
+    clock.now += 2.0  # the commit took two seconds
+    commit.set()
+    await asyncio.gather(*sending)
+    assert len(left) == 10
+    assert all(b - a >= 1 / 30 - 1e-9 for a, b in zip(left, left[1:], strict=False))
+
+
 async def test_a_429_pauses_only_its_chat() -> None:
     limiter = TelegramRateLimiter(SendLimits(time_scale=SCALE))
     calls: list[tuple[int, float]] = []
