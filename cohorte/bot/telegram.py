@@ -253,7 +253,7 @@ class SendLimits:
     # Real seconds added to every window: a message released at t reaches Telegram a
     # variable few milliseconds later, so one released early in its window must not
     # overtake the one that opened it. Not scaled.
-    latency_margin: float = 0.08
+    latency_margin: float = 0.05
 
     @property
     def overall_spacing(self) -> float:

@@ -242,6 +242,7 @@ class DeliveryEngine:
         self._checked = 0.0  # when the role was last checked (monotonic)
         self._takeover = False
         self._stopping = False
+        self._retry_at: datetime | None = None  # the earliest retry recorded meanwhile
         self._poked = asyncio.Event()
         # Set when the drain should look again (a poke, a lane ended, the role lost) ...
         self._changed = asyncio.Event()
@@ -351,10 +352,10 @@ class DeliveryEngine:
                 await self._dispatch(claimed)
                 continue
             # Nothing more is due now (or the database is away): look again when poked,
-            # when a lane ends, or after a second.
+            # when a lane ends, when a retry recorded meanwhile falls due, or in a second.
             if not self._lane_tasks:
                 break
-            await self._wait(self._changed, 1.0)
+            await self._wait(self._changed, self._until_retry())
         if self._lane_tasks:
             # Stopping or lost the role: the lanes give their rows back as they end.
             await asyncio.gather(*self._lane_tasks.values(), return_exceptions=True)
@@ -364,6 +365,12 @@ class DeliveryEngine:
         for lane in lanes:
             lane.cancel()
         await asyncio.gather(*lanes, return_exceptions=True)
+
+    def _until_retry(self) -> float:
+        retry_at, self._retry_at = self._retry_at, None
+        if retry_at is None:
+            return 1.0
+        return min(1.0, max(0.05, (retry_at - self.clock.now()).total_seconds()))
 
     @staticmethod
     async def _wait(event: asyncio.Event, seconds: float) -> None:
@@ -546,6 +553,7 @@ class DeliveryEngine:
             if delivery.expires_at is not None:
                 retry_at = min(retry_at, delivery.expires_at)
             result = Outcome(delivery.id, DeliveryState.PENDING, error="retry", not_before=retry_at)
+            self._retry_at = min(retry_at, self._retry_at or retry_at)
         self._record(delivery, result)
 
     # -- the small commits ----------------------------------------------------------------
