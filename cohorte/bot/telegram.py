@@ -51,7 +51,9 @@ from telegram.constants import CallbackQueryLimit, MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -522,7 +524,10 @@ def outcome_of(error: TelegramError) -> SendOutcome:
         if cause is None or isinstance(cause, httpx.ConnectError):
             return SendOutcome.RETRY  # an error answer (5xx), or the connection was refused
         return SendOutcome.AMBIGUOUS  # the connection broke while the request was out
-    return SendOutcome.RETRY  # a bad token or a webhook conflict: keep the message for later
+    if isinstance(error, InvalidToken | Conflict):
+        return SendOutcome.RETRY  # refused before sending: keep the message for later
+    # Anything else (an answer that could not be read, ...) may follow a delivery.
+    return SendOutcome.AMBIGUOUS
 
 
 def _chat_is_gone(error: TelegramError) -> bool:

@@ -268,6 +268,8 @@ class DeliveryEngine:
 
     async def has_role(self) -> bool:
         """Whether this process is the one that sends (taking the role if it is free)."""
+        if self._lock.locked():
+            return self._held  # a drain is running: it keeps the role up to date
         return await self._hold_role()
 
     def start(self) -> None:
@@ -402,7 +404,9 @@ class DeliveryEngine:
         now = self.clock.now()
         try:
             async with transaction(self.sessions) as session:
-                interrupted = await rows.recover(session, now, self.name, takeover=self._takeover)
+                interrupted = await rows.recover(
+                    session, now, self.name, list(self._tracked), takeover=self._takeover
+                )
                 claimed = await rows.claim(session, now, self.name, limit, now + self.lease)
         except _DATABASE_ERRORS as error:
             self._database_away(error)
@@ -425,11 +429,17 @@ class DeliveryEngine:
         return claimed
 
     async def _dispatch(self, claimed: list[Delivery]) -> None:
+        ids = [d.id for d in claimed if d.id is not None]
         try:
             ready = await self.prepare(claimed)
         except _DATABASE_ERRORS as error:
             self._database_away(error)
-            await self._give_back([d.id for d in claimed if d.id is not None])
+            await self._give_back(ids)
+            return
+        except Exception:
+            # A bug while rendering the batch: nothing left; try these rows in a minute.
+            logger.exception("preparing %d deliveries failed; they are tried again later", len(ids))
+            await self._give_back(ids, later=timedelta(minutes=1))
             return
         for item in ready:
             if item.send is None:
@@ -451,14 +461,17 @@ class DeliveryEngine:
                     continue
                 queue.popleft()
                 self._room.set()
-                if outcome is SendOutcome.RETRY and queue:
-                    # The later messages of this chat wait for the retry: they go back to
-                    # pending once the retry is recorded, and the claim skips them until
-                    # the retry has gone out.
-                    later = [item.delivery.id for item in queue if item.delivery.id is not None]
-                    queue.clear()
+                if outcome is SendOutcome.RETRY:
+                    # The later messages of this chat wait for the retry. The lane stays
+                    # open until the retry is recorded (so that the claim sees it and
+                    # skips what comes after it), and whatever joined it meanwhile goes
+                    # back to pending too.
                     await self._settle_outcomes()
-                    await self._give_back(later)
+                    while queue:
+                        later = [i.delivery.id for i in queue if i.delivery.id is not None]
+                        queue.clear()
+                        await self._give_back(later)
+                    break
         finally:
             if queue:
                 await self._give_back([i.delivery.id for i in queue if i.delivery.id is not None])
@@ -571,12 +584,20 @@ class DeliveryEngine:
         while self._marks:
             batch, self._marks = self._marks, {}
             try:
-                marked = await asyncio.shield(self._marked(list(batch)))
+                marked = await asyncio.shield(self._marked(sorted(batch)))
             except _DATABASE_ERRORS as error:
                 self._database_away(error)
                 for future in batch.values():
                     if not future.done():
                         future.set_exception(_DatabaseAway())
+                continue
+            except Exception as error:
+                # A bug: these messages are not sent; their rows are settled when their
+                # leases end.
+                logger.exception("marking %d deliveries as sending failed", len(batch))
+                for future in batch.values():
+                    if not future.done():
+                        future.set_exception(NotSending(str(error)))
                 continue
             self._database_back()
             for delivery_id, future in batch.items():
@@ -600,7 +621,7 @@ class DeliveryEngine:
         await asyncio.sleep(0)
         wait = 0.2
         while self._outcomes:
-            batch = list(self._outcomes)
+            batch = sorted(self._outcomes, key=lambda outcome: outcome.id)
             try:
                 await asyncio.shield(self._recorded(batch))
             except _DATABASE_ERRORS as error:
@@ -608,6 +629,10 @@ class DeliveryEngine:
                 await asyncio.sleep(wait)
                 wait = min(5.0, wait * 2)
                 continue
+            except Exception:
+                # A bug: these outcomes are lost; their rows stay `sending` and become
+                # ambiguous when their leases end (never sent again).
+                logger.exception("recording %d delivery outcomes failed", len(batch))
             self._database_back()
             wait = 0.2
             del self._outcomes[: len(batch)]
@@ -635,15 +660,16 @@ class DeliveryEngine:
                 ", ".join(str(o.id) for o in self._outcomes[:50]),
             )
 
-    async def _give_back(self, ids: Sequence[int]) -> None:
+    async def _give_back(self, ids: Sequence[int], later: timedelta | None = None) -> None:
         """Rows claimed but not sent: pending again (or left to their lease if that fails)."""
         for delivery_id in ids:
             self._tracked.pop(delivery_id, None)
         if not ids:
             return
+        not_before = self.clock.now() + later if later is not None else None
         try:
             async with transaction(self.sessions) as session:
-                await rows.release(session, ids, self.name)
+                await rows.release(session, sorted(ids), self.name, not_before)
         except _DATABASE_ERRORS as error:
             self._database_away(error)
 
@@ -664,7 +690,7 @@ class DeliveryEngine:
                 try:
                     async with transaction(self.sessions) as session:
                         await rows.renew(
-                            session, list(self._tracked), self.name, self.clock.now() + self.lease
+                            session, sorted(self._tracked), self.name, self.clock.now() + self.lease
                         )
                     renewed = time.monotonic()
                 except _DATABASE_ERRORS as error:

@@ -44,21 +44,10 @@ class DeliveryState(StrEnum):
     DROPPED = "dropped"  # stale (its moment passed) or superseded (event moved/cancelled)
 
 
-LIVE = "state IN ('pending', 'claimed', 'sending')"
-
-
 class Delivery(SQLModel, table=True):
     __table_args__ = (
         Index("ix_delivery_state_due", "state", "due_at"),
-        # For "is an earlier row of this lane holding it back": only rows still in play,
-        # so it stays small however many sent rows accumulate.
-        Index(
-            "ix_delivery_lane_live",
-            "lane",
-            "due_at",
-            postgresql_where=text(LIVE),
-            sqlite_where=text(LIVE),
-        ),
+        Index("ix_delivery_lane_due", "lane", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -159,7 +148,7 @@ async def claim(
     earlier = aliased(Delivery)
     blocked = exists().where(
         col(earlier.lane) == col(Delivery.lane),
-        col(earlier.state).in_(_LIVE),  # the partial lane index's own condition
+        col(earlier.state).in_(_LIVE),
         or_(
             col(earlier.due_at) < col(Delivery.due_at),
             and_(col(earlier.due_at) == col(Delivery.due_at), col(earlier.id) < col(Delivery.id)),
@@ -216,7 +205,9 @@ async def mark_sending(session: AsyncSession, ids: Sequence[int], worker: str) -
             .where(
                 col(Delivery.id).in_(chunk),
                 col(Delivery.claimed_by) == worker,
-                col(Delivery.state) == DeliveryState.CLAIMED.value,
+                # `sending` too: a mark whose commit went through but whose answer was
+                # lost is asked again, and nothing has left for it yet.
+                col(Delivery.state).in_(_HELD),
             )
             .values(state=DeliveryState.SENDING.value, attempts=col(Delivery.attempts) + 1)
             .returning(col(Delivery.id))
@@ -286,8 +277,14 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome], worker: str
     await connection.execute(_RECORD, parameters)
 
 
-async def release(session: AsyncSession, ids: Sequence[int], worker: str) -> None:
-    """Give claimed rows back (no request left for them): pending again, for anyone."""
+async def release(
+    session: AsyncSession,
+    ids: Sequence[int],
+    worker: str,
+    not_before: datetime | None = None,
+) -> None:
+    """Give claimed rows back (no request left for them): pending again, for anyone
+    (from `not_before` on, if given)."""
     for chunk in _chunks(ids):
         await session.exec(
             update(Delivery)
@@ -296,7 +293,12 @@ async def release(session: AsyncSession, ids: Sequence[int], worker: str) -> Non
                 col(Delivery.claimed_by) == worker,
                 col(Delivery.state) == DeliveryState.CLAIMED.value,
             )
-            .values(state=DeliveryState.PENDING.value, claimed_by=None, lease_until=None)
+            .values(
+                state=DeliveryState.PENDING.value,
+                claimed_by=None,
+                lease_until=None,
+                not_before=not_before,
+            )
         )
 
 
@@ -315,17 +317,25 @@ async def renew(session: AsyncSession, ids: Sequence[int], worker: str, until: d
 
 
 async def recover(
-    session: AsyncSession, now: datetime, worker: str, *, takeover: bool = False
+    session: AsyncSession,
+    now: datetime,
+    worker: str,
+    tracked: Sequence[int] = (),
+    *,
+    takeover: bool = False,
 ) -> list[Delivery]:
-    """Settle rows another worker left behind; returns those that became ambiguous.
+    """Settle rows left behind; returns those that became ambiguous.
 
     A `sending` row whose lease ended may have arrived: it becomes ambiguous. A
-    `claimed` one whose lease ended never left: it is pending again. With
-    `takeover` (the caller just became the only sender, so every other worker
-    is gone) leases are not waited for.
+    `claimed` one whose lease ended never left: it is pending again. That holds
+    for rows of other workers and for rows of `worker` itself that it no longer
+    `tracked` (a release that failed). With `takeover` (the caller just became
+    the only sender, so every other worker is gone) leases are not waited for.
     """
-    others = col(Delivery.claimed_by) != worker
-    if not takeover:
+    others = or_(col(Delivery.claimed_by) != worker, col(Delivery.id).not_in(list(tracked)))
+    if takeover:
+        others = or_(col(Delivery.claimed_by) != worker, col(Delivery.lease_until) < now)
+    else:
         others = and_(others, col(Delivery.lease_until) < now)
     await session.exec(
         update(Delivery)

@@ -446,3 +446,89 @@ async def test_only_the_holder_of_the_sending_role_sends(
             await worker.stop()
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_retry_holds_back_a_later_message_that_falls_due_meanwhile(
+    sessions: SessionFactory,
+) -> None:
+    """The retried row must be recorded before its chat's next row can be claimed."""
+    async with transaction(sessions) as session:
+        cohort_id, people = await _people(session, 1)
+        lane = people[0]
+        await enqueue(
+            session,
+            [
+                Planned("first", "x", cohort_id, NOW, person_id=lane),
+                Planned("second", "x", cohort_id, NOW + timedelta(seconds=5), person_id=lane),
+            ],
+            NOW,
+        )
+    clock = ManualClock(NOW)
+    arrived: list[str] = []
+    failures = {"first": 1}
+
+    async def deliver(delivery: Delivery) -> SendOutcome:
+        if failures.get(delivery.dedupe_key, 0):
+            failures[delivery.dedupe_key] -= 1
+            clock.advance(timedelta(milliseconds=5_500))  # the second falls due meanwhile
+            return SendOutcome.RETRY
+        arrived.append(delivery.dedupe_key)
+        return SendOutcome.SENT
+
+    for _ in range(10):
+        failures["first"] = 1
+        arrived.clear()
+        async with transaction(sessions) as session:
+            await session.exec(
+                update(Delivery).values(
+                    state="pending", not_before=None, claimed_by=None, attempts=0
+                )
+            )
+        clock.set(NOW)
+        engine = _engine(sessions, deliver, clock)
+        await engine.drain()
+        assert arrived == []  # the second waits for the first's retry
+        clock.advance(timedelta(seconds=2))
+        await engine.drain()
+        assert arrived == ["first", "second"]
+
+
+async def test_a_bug_while_preparing_a_batch_does_not_stall_the_engine(
+    sessions: SessionFactory,
+) -> None:
+    async with transaction(sessions) as session:
+        cohort_id, people = await _people(session, 3)
+        await enqueue(
+            session, [Planned(f"t:{p}", "x", cohort_id, NOW, person_id=p) for p in people], NOW
+        )
+
+    async def prepare(claimed: list[Delivery]) -> list[Outgoing]:
+        raise RuntimeError("a bug in a renderer's batch")
+
+    engine = DeliveryEngine(sessions, ManualClock(NOW), prepare, "w", in_flight=2)
+    await asyncio.wait_for(engine.drain(), 10)
+    async with sessions() as session:
+        found = (await session.exec(select(Delivery))).all()
+    assert {d.state for d in found} == {DeliveryState.PENDING}
+    assert all(d.not_before is not None and d.not_before > NOW for d in found)  # not at once
+
+
+async def test_a_bug_while_marking_does_not_hang_the_drain(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with transaction(sessions) as session:
+        cohort_id, person_id = await _ids(session)
+        await enqueue(session, planned(2, cohort_id, person_id), NOW)
+
+    async def broken(*args: object, **kwargs: object) -> set[int]:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(rows, "mark_sending", broken)
+    sent: list[str] = []
+
+    async def deliver(delivery: Delivery) -> SendOutcome:
+        sent.append(delivery.dedupe_key)
+        return SendOutcome.SENT
+
+    await asyncio.wait_for(_engine(sessions, deliver).drain(), 10)
+    assert sent == []  # nothing leaves without its mark

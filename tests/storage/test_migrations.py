@@ -37,10 +37,11 @@ async def test_lanes_are_filled_in_when_upgrading_a_populated_outbox(engine: Asy
     finally:
         await upgrade(engine)
     async with engine.connect() as connection:
-        lanes = dict(
-            (await connection.execute(text("SELECT dedupe_key, lane FROM delivery"))).all()
-        )
-    assert lanes == {"a": "c3", "b": "p7"}
+        found = (
+            await connection.execute(text("SELECT dedupe_key, lane, state FROM delivery"))
+        ).all()
+    assert {key: lane for key, lane, _ in found} == {"a": "c3", "b": "p7", "c": "p7"}
+    assert {key: state for key, _, state in found}["c"] == "ambiguous"
 
 
 async def _populate_0001(engine: AsyncEngine) -> None:
@@ -68,12 +69,16 @@ async def _populate_0001(engine: AsyncEngine) -> None:
                 " VALUES (3, 1, 'console', 'sala')"
             )
         )
-        for key, link, person in (("a", 3, None), ("b", None, 7)):
+        for key, link, person, state in (
+            ("a", 3, None, "pending"),
+            ("b", None, 7, "pending"),
+            ("c", None, 7, "claimed"),  # sent while claimed before 0002: maybe on the wire
+        ):
             await connection.execute(
                 text(
                     "INSERT INTO delivery (dedupe_key, kind, cohort_id, chat_link_id, person_id,"
                     " ref, data, due_at, state, attempts, late, created_at) VALUES (:key,"
-                    " 'reminder', 1, :link, :person, 'e1', '{}', :now, 'pending', 0, false, :now)"
+                    " 'reminder', 1, :link, :person, 'e1', '{}', :now, :state, 1, false, :now)"
                 ),
-                {"key": key, "link": link, "person": person, "now": now},
+                {"key": key, "link": link, "person": person, "state": state, "now": now},
             )

@@ -36,14 +36,12 @@ def upgrade() -> None:
         "UPDATE delivery SET lane = CASE WHEN chat_link_id IS NOT NULL "
         "THEN 'c' || CAST(chat_link_id AS VARCHAR) ELSE 'p' || CAST(person_id AS VARCHAR) END"
     )
-    live = sa.text("state IN ('pending', 'claimed', 'sending')")
-    op.create_index(
-        "ix_delivery_lane_live",
-        "delivery",
-        ["lane", "due_at"],
-        unique=False,
-        postgresql_where=live,
-        sqlite_where=live,
+    op.create_index("ix_delivery_lane_due", "delivery", ["lane", "due_at"], unique=False)
+    # Before this revision a row was sent while `claimed`: one found claimed now may be on
+    # the wire or delivered, so it must not be sent again.
+    op.execute(
+        "UPDATE delivery SET state = 'ambiguous', last_error = 'interrupted (upgrade)', "
+        "lease_until = NULL WHERE state = 'claimed'"
     )
     # Existing cohorts are planned again on the next tick (planned_version < plan_version).
     op.add_column(
@@ -62,6 +60,6 @@ def downgrade() -> None:
     op.drop_column("cohort", "replan_at")
     op.drop_column("cohort", "planned_version")
     op.drop_column("cohort", "plan_version")
-    op.drop_index("ix_delivery_lane_live", table_name="delivery")
+    op.drop_index("ix_delivery_lane_due", table_name="delivery")
     op.drop_column("delivery", "not_before")
     op.drop_column("delivery", "lane")
