@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import bisect
 import contextlib
 import json
 import math
@@ -63,7 +62,6 @@ from tests.bot.fake_telegram import (
     ApiCall,
     FakeLimits,
     FakeTelegram,
-    Limit,
     _ApiError,
     _decode,
     _error,
@@ -186,31 +184,6 @@ class FaultyTelegram(FakeTelegram):
                 await asyncio.sleep(self.faults.hang_seconds)
         return answer
 
-    def _over_limit_at(self, chat_id: int, now: float) -> float:
-        """`FakeTelegram._over_limit`, judged at the request's arrival (as the parent sees it).
-
-        Seconds (real) until this chat may receive again; records the message if 0.
-        """
-        checks: list[tuple[str, Limit]] = []
-        if self.limits.per_chat is not None:
-            checks.append((f"chat:{chat_id}", self.limits.per_chat))
-        if self.limits.per_group is not None and int(chat_id) < 0:
-            checks.append((f"group:{chat_id}", self.limits.per_group))
-        if self.limits.overall is not None:
-            checks.append(("all", self.limits.overall))
-        wait = 0.0
-        for key, limit in checks:
-            period = limit.seconds * self.time_scale
-            stamps = self._sent[key]
-            while stamps and stamps[0] <= now - period:
-                stamps.popleft()
-            if len(stamps) >= limit.count:
-                wait = max(wait, stamps[0] + period - now)
-        if wait == 0:
-            for key, _ in checks:
-                bisect.insort(self._sent[key], now)  # arrivals may be handled out of order
-        return wait
-
     async def _answer(self, method: str, params: dict[str, Any], call: ApiCall) -> web.Response:
         fault = self._take_fault(method, params.get("chat_id"))
         if fault is not None:
@@ -220,7 +193,7 @@ class FaultyTelegram(FakeTelegram):
                 call.status = fault.status
                 return _error(fault.status, fault.description, fault.parameters)
         if method in _PACED_METHODS and "chat_id" in params:
-            wait = self._over_limit_at(params["chat_id"], call.at)
+            wait = self._over_limit(params["chat_id"], call.at)  # judged at arrival
             if wait > 0:
                 self.rate_limited += 1
                 call.status = 429

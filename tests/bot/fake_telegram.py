@@ -14,6 +14,7 @@ group-to-supergroup migrations).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import itertools
 import json
@@ -298,9 +299,13 @@ class FakeTelegram:
                 return fault
         return None
 
-    def _over_limit(self, chat_id: int) -> float:
-        """Seconds (real) until this chat may receive again; records the message if 0."""
-        now = time.monotonic()
+    def _over_limit(self, chat_id: int, now: float | None = None) -> float:
+        """Seconds (real) until this chat may receive again; records the message if 0.
+
+        `now` is the request's arrival (default: this moment); arrivals may be judged
+        out of order, so each is recorded in its place.
+        """
+        now = time.monotonic() if now is None else now
         checks: list[tuple[str, Limit]] = []
         if self.limits.per_chat is not None:
             checks.append((f"chat:{chat_id}", self.limits.per_chat))
@@ -318,7 +323,7 @@ class FakeTelegram:
                 wait = max(wait, stamps[0] + period - now)
         if wait == 0:
             for key, _ in checks:
-                self._sent[key].append(now)
+                bisect.insort(self._sent[key], now)
         return wait
 
     # -- the methods --------------------------------------------------------------------------
