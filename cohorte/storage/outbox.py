@@ -332,11 +332,11 @@ async def recover(
     `tracked` (a release that failed). With `takeover` (the caller just became
     the only sender, so every other worker is gone) leases are not waited for.
     """
-    others = or_(col(Delivery.claimed_by) != worker, col(Delivery.id).not_in(list(tracked)))
-    if takeover:
-        others = or_(col(Delivery.claimed_by) != worker, col(Delivery.lease_until) < now)
-    else:
-        others = and_(others, col(Delivery.lease_until) < now)
+    foreign = col(Delivery.claimed_by) != worker
+    expired = col(Delivery.lease_until) < now
+    untracked = col(Delivery.id).not_in(list(tracked))
+    mine_left = and_(untracked, expired)  # our own rows, once nobody looks after them
+    others = or_(foreign, mine_left) if takeover else or_(and_(foreign, expired), mine_left)
     await session.exec(
         update(Delivery)
         .where(col(Delivery.state) == DeliveryState.CLAIMED.value, others)

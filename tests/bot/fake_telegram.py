@@ -255,10 +255,14 @@ class FakeTelegram:
         params, files = await _decode(request)
         call = ApiCall(method, params, files, at=time.monotonic())
         self.calls.append(call)
-        handler = self._methods.get(method)
-        if handler is None:
+        if method not in self._methods:
             call.status = 404
             return _error(404, "Not Found")
+        return await self._answer(method, params, call)
+
+    async def _answer(self, method: str, params: dict[str, Any], call: ApiCall) -> web.Response:
+        """The answer to a known method: a scripted fault, a 429 of the limits (judged at
+        the call's arrival), or the method's result."""
         fault = self._take_fault(method, params.get("chat_id"))
         if fault is not None:
             if fault.delay:
@@ -267,7 +271,7 @@ class FakeTelegram:
                 call.status = fault.status
                 return _error(fault.status, fault.description, fault.parameters)
         if method in _PACED_METHODS and "chat_id" in params:
-            wait = self._over_limit(params["chat_id"])
+            wait = self._over_limit(params["chat_id"], call.at)
             if wait > 0:
                 self.rate_limited += 1
                 call.status = 429
@@ -278,7 +282,7 @@ class FakeTelegram:
                     {"retry_after": retry_after},
                 )
         try:
-            result = handler(params, call)
+            result = self._methods[method](params, call)
             if asyncio.iscoroutine(result):
                 result = await result
         except _ApiError as error:
