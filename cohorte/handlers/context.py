@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.errors import NotCoordinatorError, NotMemberError
-from cohorte.handlers.messages import ChatKind, Incoming
+from cohorte.handlers.messages import ChatKind, Incoming, Reply
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
@@ -32,6 +34,30 @@ def reader_zone(
     return cohort.home_zone if cohort is not None else DEFAULT_ZONE
 
 
+class Recent:
+    """Keys of work this process did lately (bounded, oldest forgotten first).
+
+    Only ever a shortcut: the database stays the judge (unique keys), so a
+    forgotten key costs one statement, never a duplicate.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def add(self, key: str) -> None:
+        self._keys[key] = None
+        self._keys.move_to_end(key)
+        while len(self._keys) > self._size:
+            self._keys.popitem(last=False)
+
+
+AfterCommit = Callable[[], Awaitable[list[Reply]]]
+
+
 @dataclass
 class Context:
     """One incoming message, the open transaction, and who sent it."""
@@ -48,6 +74,16 @@ class Context:
     outbox_dirty: bool = False
     # Public base URL of the bot's HTTP server, when it has one (calendar feeds).
     public_url: str | None = None
+    # What this process did lately (shared by every message it answers).
+    recent: Recent = field(default_factory=Recent)
+    # Work for after the commit, outside the write turn: reads and rendering.
+    deferred: list[AfterCommit] = field(default_factory=list)
+
+    def after_commit(self, work: AfterCommit) -> list[Reply]:
+        """Run `work` once the transaction has committed; its replies are added to the
+        handler's. Returns no replies, for handlers to return it directly."""
+        self.deferred.append(work)
+        return []
 
     @property
     def in_group(self) -> bool:

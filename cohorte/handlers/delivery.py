@@ -162,7 +162,8 @@ async def announce(
             )
         )
     added = await enqueue(ctx.session, planned, now)
-    ctx.outbox_dirty = ctx.outbox_dirty or added > 0
+    # Wake the sender only for what is due now; it finds later rows by itself.
+    ctx.outbox_dirty = ctx.outbox_dirty or (added > 0 and (due_at is None or due_at <= now))
     return added
 
 

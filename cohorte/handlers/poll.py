@@ -60,12 +60,12 @@ from cohorte.handlers.poll_syntax import (
     parse_poll_command,
     parse_slots,
 )
-from cohorte.handlers.router import Router
+from cohorte.handlers.router import Router, button_id
 from cohorte.handlers.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.calendar import on_or_after, series_dates, sprint_end, to_utc
 from cohorte.scheduling.outbox import Planned, drop_pending, enqueue
-from cohorte.storage import queries
+from cohorte.storage import queries, voting
 from cohorte.storage.calendar import Series
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
 from cohorte.storage.polls import Choice, Poll, PollSlot, PollState, Vote
@@ -87,6 +87,7 @@ KIND_ALL_VOTED = "poll_all_voted"
 KIND_CLOSED = "poll_closed"
 KIND_CONFIRMED = "poll_confirmed"
 
+VOTE_BUSY = N_("We could not record your vote. Please try again in a few seconds.")
 CHOICE_CODES = {"y": Choice.YES, "m": Choice.MAYBE, "n": Choice.NO}
 _EMOJI = {Choice.YES: "✅", Choice.MAYBE: "🤔", Choice.NO: "❌"}
 _CHOICE_LABELS = {
@@ -147,7 +148,11 @@ def register(router: Router) -> None:
         ),
     )
     router.command(("votar", "vote"), show_ballot, N_("answer the weekly session poll"))
-    router.button("v", press_vote)
+    router.button(
+        "v",
+        press_vote,
+        busy=N_("We could not record your vote. Please try again in a few seconds."),
+    )
     router.button("pb", press_ballot)
     router.button("pc", press_choose)
     router.button("pf", submit_poll_form)
@@ -1031,62 +1036,78 @@ async def press_vote(ctx: Context, args: list[str]) -> list[Reply]:
     """A vote button: v:<poll>:<slot>:y|m|n."""
     if len(args) != 3 or args[2] not in CHOICE_CODES:
         raise ValueError(f"bad vote payload {args!r}")
-    return await record_vote(ctx, int(args[0]), int(args[1]), CHOICE_CODES[args[2]])
+    return await record_vote(ctx, button_id(args[0]), button_id(args[1]), CHOICE_CODES[args[2]])
 
 
 async def record_vote(ctx: Context, poll_id: int, slot_id: int, choice: Choice) -> list[Reply]:
-    """Store (or replace) the sender's answer for one slot; answer with their ballot."""
+    """Store (or replace) the sender's answer for one slot; answer with their ballot.
+
+    One statement writes the vote with every check inside it; the receipt is read
+    and rendered after the commit.
+    """
     session = ctx.session
     now = ctx.clock.now()
-    # A shared lock: votes go on concurrently, closing the poll waits for them.
-    poll = (
-        await session.exec(select(Poll).where(Poll.id == poll_id).with_for_update(read=True))
-    ).first()
-    if poll is None or poll.state != PollState.OPEN:
-        raise PollClosedError()
-    if poll.deadline is not None and now >= poll.deadline:
-        raise PollClosedError()
-    slot = await session.get(PollSlot, slot_id)
-    if slot is None or slot.poll_id != poll.id:
-        raise StaleButtonError()
     if ctx.person is None or ctx.person.id is None:
         raise NotMemberError()
-    member = await queries.membership(session, poll.cohort_id, ctx.person.id)
-    if member is None or member.id is None:
-        raise CohortError(N_("You can only vote in the polls of your own cohort."))
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Vote).values(
-        poll_id=poll_id, slot_id=slot_id, member_id=member.id, choice=choice.value, updated_at=now
-    )
-    await session.exec(
-        statement.on_conflict_do_update(
-            index_elements=["poll_id", "member_id", "slot_id"],
-            set_={"choice": choice.value, "updated_at": now},
-        )
-    )
-    cohort = await session.get(Cohort, poll.cohort_id)
-    assert cohort is not None
-    ctx.cohort, ctx.member = cohort, member
+    member_id = await voting.cast_vote(session, poll_id, slot_id, ctx.person.id, choice, now)
+    if member_id is None:
+        raise await _why_not_recorded(ctx, poll_id, slot_id)
+    person = ctx.person
+    member = ctx.member if ctx.member is not None and ctx.member.id == member_id else None
+    if member is None:  # someone in two cohorts, answering the other one's poll
+        member = await session.get(Member, member_id)
+        assert member is not None
+        ctx.member, ctx.cohort = member, await session.get(Cohort, member.cohort_id)
     await _refresh_group_message(ctx, poll_id)
-    # Wake the scheduler: its planner tells the coordinators once everyone has answered.
-    ctx.outbox_dirty = True
-    view = await load_poll(session, poll, only=(member, ctx.person))
-    return [_vote_receipt(ctx, view, member, slot, choice)]
+
+    async def receipt() -> list[Reply]:
+        found = await voting.poll_with_slots(session, poll_id)
+        assert found is not None  # the vote was just stored
+        poll, slots = found
+        cohort = ctx.cohort
+        assert cohort is not None and member is not None
+        own = await voting.own_votes(session, poll_id, member_id)
+        votes = {(member_id, slot): answer for slot, answer in own.items()}
+        view = PollView(poll, cohort, slots, [(member, person)], {}, votes)
+        slot = view.slot(slot_id)
+        assert slot is not None
+        if view.answered(member_id) == len(slots):
+            # The last answer of this ballot: perhaps everyone has answered now, which
+            # the planner tells the coordinators (at once in the console).
+            ctx.outbox_dirty = True
+        return [_vote_receipt(ctx, view, member, slot, choice)]
+
+    return ctx.after_commit(receipt)
+
+
+async def _why_not_recorded(ctx: Context, poll_id: int, slot_id: int) -> CohortError:
+    """The vote was refused: say why (only read on this rare path)."""
+    poll = await ctx.session.get(Poll, poll_id)
+    if poll is None or poll.state != PollState.OPEN:
+        return PollClosedError()
+    if poll.deadline is not None and ctx.clock.now() >= poll.deadline:
+        return PollClosedError()
+    slot = await ctx.session.get(PollSlot, slot_id)
+    if slot is None or slot.poll_id != poll.id:
+        return StaleButtonError()
+    return CohortError(N_("You can only vote in the polls of your own cohort."))
 
 
 async def _refresh_group_message(ctx: Context, poll_id: int) -> None:
     """Queue one refresh of the group message per `TALLY_EVERY` window, rendered at its end."""
     now = ctx.clock.now()
     window = int(now.timestamp() // TALLY_EVERY.total_seconds())
+    key = f"{poll_id}:t{window}"
+    if f"poll-tally:{key}" in ctx.recent:
+        return  # this process queued it already (the outbox's unique key is the judge)
     due = datetime.fromtimestamp((window + 1) * TALLY_EVERY.total_seconds(), UTC)
-    await announce(
-        ctx,
-        KIND_POLL,
-        f"{poll_id}:t{window}",
-        ref=_poll_ref(poll_id),
-        data={"poll": poll_id},
-        due_at=due,
-    )
+    await announce(ctx, KIND_POLL, key, ref=_poll_ref(poll_id), data={"poll": poll_id}, due_at=due)
+
+    async def remember() -> list[Reply]:
+        ctx.recent.add(f"poll-tally:{key}")
+        return []
+
+    ctx.after_commit(remember)
 
 
 def _vote_receipt(

@@ -11,27 +11,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers import forms, zones
-from cohorte.handlers.context import Context
+from cohorte.handlers.context import Context, Recent
 from cohorte.handlers.errors import CohortError, InputTooLongError, StaleButtonError
 from cohorte.handlers.messages import ChatKind, Direct, Incoming, Reply
 from cohorte.handlers.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries
-from cohorte.storage.db import SessionFactory, transaction
-from cohorte.storage.models import Cohort, Team
+from cohorte.storage.db import UNAVAILABLE, DatabaseBusy, SessionFactory, write_turn
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
-SQLITE_BUSY_ATTEMPTS = 5
+# An incoming event waits this long for its turn to write (SQLite) before the
+# person is told to try again; the platforms expect an answer within seconds.
+BUSY_WAIT = 4.0
+WRITE_ATTEMPTS = 4
+BUSY_ERRORS: tuple[type[BaseException], ...] = (DatabaseBusy, *UNAVAILABLE)
+BUSY_MESSAGE = N_(
+    "We could not handle that right now: the bot is very busy. Please try again in a few seconds."
+)
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
@@ -59,6 +66,7 @@ class Router:
         self.commands: list[Command] = []
         self._by_name: dict[str, Command] = {}
         self._buttons: dict[str, ButtonHandler] = {}
+        self._busy: dict[str, str] = {}
 
     def command(
         self,
@@ -76,16 +84,39 @@ class Router:
             self._by_name[fold(name)] = command
         self.commands.append(command)
 
-    def button(self, prefix: str, handler: ButtonHandler) -> None:
+    def button(self, prefix: str, handler: ButtonHandler, *, busy: str | None = None) -> None:
+        """`busy`: what a press is told when the database cannot take it in time."""
         if prefix in self._buttons or ":" in prefix:
             raise ValueError(f"bad or duplicate button prefix {prefix!r}")
         self._buttons[prefix] = handler
+        if busy is not None:
+            self._busy[prefix] = busy
+
+    def busy_message(self, payload: str | None) -> str:
+        """The catalog message for an event the database could not take in time."""
+        prefix = (payload or "").partition(":")[0]
+        return self._busy.get(prefix, BUSY_MESSAGE)
 
     def find_command(self, name: str) -> Command | None:
         return self._by_name.get(fold(name))
 
     def find_button(self, prefix: str) -> ButtonHandler | None:
         return self._buttons.get(prefix)
+
+
+_BUTTON_ID = re.compile(r"[0-9]{1,10}")
+MAX_BUTTON_ID = 2**31 - 1  # the id columns are 32-bit integers
+
+
+def button_id(text: str) -> int:
+    """A database id carried in button data: ASCII digits, within the id columns' range.
+
+    Raises ValueError otherwise (`int()` alone takes "١٢", "1_2" or " 12"), which the
+    core answers as a stale button.
+    """
+    if _BUTTON_ID.fullmatch(text) is None or not 0 < int(text) <= MAX_BUTTON_ID:
+        raise ValueError(f"not a button id: {text[:20]!r}")
+    return int(text)
 
 
 def split_command(text: str) -> tuple[str, str] | None:
@@ -117,50 +148,80 @@ class Core:
         self.router = router
         # Called after a handler queued deliveries (announcements), to send them now.
         self.kick = kick
+        self.recent = Recent()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        if incoming.event_id and not await self._first_delivery(incoming):
-            logger.info("ignored redelivered %s event %s", incoming.platform, incoming.event_id)
-            return []
+        """Answer one incoming event, in one transaction that also records its id.
+
+        A redelivered event (its id already recorded) is ignored; a crash or a
+        busy database leaves it either fully applied and recorded, or neither.
+        What a handler defers (`Context.after_commit`) runs after the commit,
+        outside the write turn.
+        """
         t = Translator()
-        ctx: Context | None = None
         try:
-            for attempt in range(1, SQLITE_BUSY_ATTEMPTS + 1):
-                try:
-                    async with transaction(self.sessions) as session:
-                        ctx = await self._context(incoming, session)
-                        t = ctx.t
-                        replies = await self._dispatch(ctx)
-                    break
-                except OperationalError as error:
-                    # SQLite refuses at once a transaction that read and then wants to
-                    # write after another connection wrote: the handler only touched
-                    # the database, so running it again from the start is safe.
-                    if "locked" not in str(error) or attempt == SQLITE_BUSY_ATTEMPTS:
-                        raise
-                    logger.info("database busy, retrying %s", _describe(incoming))
-                    await asyncio.sleep(0.05 * attempt)
-            assert ctx is not None
+            async with self.sessions() as session:
+                for attempt in range(1, WRITE_ATTEMPTS + 1):
+                    try:
+                        async with write_turn(self.sessions, BUSY_WAIT):
+                            try:
+                                ctx = await self._first_time(incoming, session)
+                                if ctx is None:
+                                    await session.rollback()
+                                    logger.info(
+                                        "ignored redelivered %s event %s",
+                                        incoming.platform,
+                                        incoming.event_id,
+                                    )
+                                    return []
+                                t = ctx.t
+                                replies = await self._dispatch(ctx)
+                                await session.commit()
+                            except BaseException:
+                                await session.rollback()
+                                raise
+                        break
+                    except OperationalError as error:
+                        # Another process held SQLite's lock past its busy timeout, or
+                        # PostgreSQL chose this transaction to break a deadlock: nothing
+                        # was applied, so running it again from the start is safe.
+                        if not _worth_retrying(error) or attempt == WRITE_ATTEMPTS:
+                            raise
+                        logger.info("database busy, retrying %s", _describe(incoming))
+                        await asyncio.sleep(0.05 * attempt)
+                assert ctx is not None
+                for work in ctx.deferred:
+                    replies += await work()
             if ctx.outbox_dirty and self.kick is not None:
                 await self.kick()
         except CohortError as error:
             replies = [Reply(error.render(t), ephemeral=True)]
+        except BUSY_ERRORS as error:
+            logger.warning(
+                "could not apply %s, the database is busy or away: %s: %s",
+                _describe(incoming),
+                type(error).__name__,
+                str(error).splitlines()[0][:200] if str(error) else "",
+            )
+            replies = [Reply(t._(self.router.busy_message(incoming.payload)), ephemeral=True)]
         except Exception:
             logger.exception("failed to handle %s", _describe(incoming))
             replies = [Reply(t._("Sorry, something went wrong on our side. Please try again."))]
         logger.info("handled %s -> %d replies", _describe(incoming), len(replies))
         return replies
 
-    async def _first_delivery(self, incoming: Incoming) -> bool:
-        assert incoming.event_id is not None
-        async with transaction(self.sessions) as session:
-            return await queries.record_inbound(
-                session, incoming.platform, incoming.event_id, self.clock.now()
-            )
+    async def _first_time(self, incoming: Incoming, session: AsyncSession) -> Context | None:
+        """Record the event's id (None if it was seen before), then who sent it."""
+        if incoming.event_id and not await queries.record_inbound(
+            session, incoming.platform, incoming.event_id, self.clock.now()
+        ):
+            return None
+        return await self._context(incoming, session)
 
     async def _context(self, incoming: Incoming, session: AsyncSession) -> Context:
-        found = await queries.identity_with_person(session, incoming.platform, incoming.sender_id)
-        identity, person = found if found is not None else (None, None)
+        group = incoming.chat_id if incoming.chat_kind is ChatKind.GROUP else None
+        found = await queries.sender(session, incoming.platform, incoming.sender_id, group)
+        identity, person = found.identity, found.person
         if identity is not None and not identity.dm_open and incoming.chat_kind is ChatKind.PRIVATE:
             identity.dm_open = True  # written only once: most messages stay read-only
             session.add(identity)
@@ -171,20 +232,7 @@ class Core:
             if zone is not None:
                 person.zone = zone
                 session.add(person)
-        cohort = None
-        if incoming.chat_kind is ChatKind.GROUP:
-            cohort = await queries.cohort_for_chat(session, incoming.platform, incoming.chat_id)
-        member = None
-        if person is not None and person.id is not None:
-            if cohort is not None and cohort.id is not None:
-                member = await queries.membership(session, cohort.id, person.id)
-            else:
-                member = await queries.latest_membership(session, person.id)
-                if member is not None:
-                    cohort = await session.get(Cohort, member.cohort_id)
-        team = None
-        if member is not None and member.team_id is not None:
-            team = await session.get(Team, member.team_id)
+        cohort = found.cohort
         locale = (person.locale if person else None) or (cohort.locale if cohort else None)
         return Context(
             incoming=incoming,
@@ -193,9 +241,10 @@ class Core:
             t=Translator(locale),
             person=person,
             cohort=cohort,
-            member=member,
-            team=team,
+            member=found.member,
+            team=found.team,
             public_url=self.public_url,
+            recent=self.recent,
         )
 
     async def _dispatch(self, ctx: Context) -> list[Reply]:
@@ -281,6 +330,12 @@ class Core:
         except (ValueError, IndexError) as error:
             logger.info("rejected button payload %r: %s", payload[:64], error)
             raise StaleButtonError() from error
+
+
+def _worth_retrying(error: DBAPIError) -> bool:
+    """SQLite busy or locked, PostgreSQL deadlock or serialization failure."""
+    text = str(error.orig if error.orig is not None else error).lower()
+    return any(word in text for word in ("locked", "busy", "deadlock", "could not serialize"))
 
 
 def _describe(incoming: Incoming) -> str:

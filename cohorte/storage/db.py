@@ -1,12 +1,15 @@
-"""Engine and session factory."""
+"""Engine, session factory, and the one writer at a time on SQLite."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +28,19 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
 )
 
 
+# PostgreSQL pool: enough connections for the updates a process handles at once
+# (python-telegram-bot's processor lets 64 through, most of them waiting their turn),
+# small enough that three processes stay well under the server's 100 connections.
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+# How long a request waits for a connection before the user is told to try again.
+POOL_TIMEOUT = 10.0
+
+
+class DatabaseBusy(Exception):
+    """The database could not take this write in time (its turn, or a connection)."""
+
+
 def normalise_url(url: str) -> str:
     """Map the plain URLs people write to the async drivers we ship."""
     for plain, driver in (
@@ -40,6 +56,10 @@ def normalise_url(url: str) -> str:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys and a busy timeout."""
     url = normalise_url(url)
+    if url.startswith("postgresql"):
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
@@ -61,13 +81,96 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+class _WriteTurn:
+    """One writing transaction at a time in this process, first come first served.
+
+    SQLite takes one writer at a time anyway; left to itself it makes the others
+    sleep and poll in growing steps (the busy timeout), and a transaction that read
+    first cannot always wait at all. An asyncio lock queues them fairly instead, and
+    puts the check and the write of a transaction in one turn (SQLite only starts a
+    transaction at its first write, so a read-then-write is otherwise not atomic).
+    The process owns the file (see `cohorte.bot.runtime`), so this is every writer.
+    Reentrant per task: a transaction opened inside another one shares its turn.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._owner: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def __call__(self, wait: float | None) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new event loop (tests): a lock of its own
+            self._lock, self._loop = asyncio.Lock(), loop
+        try:
+            async with asyncio.timeout(wait):
+                await self._lock.acquire()
+        except TimeoutError:
+            raise DatabaseBusy(f"no turn to write within {wait} s") from None
+        self._owner = task
+        try:
+            yield
+        finally:
+            self._owner = None
+            self._lock.release()
+
+
+_turns: weakref.WeakKeyDictionary[Any, _WriteTurn] = weakref.WeakKeyDictionary()
+
+
+def _turn_of(factory: SessionFactory) -> _WriteTurn | None:
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return None  # PostgreSQL queues writers itself, row by row
+    turn = _turns.get(bind.sync_engine)
+    if turn is None:
+        turn = _turns[bind.sync_engine] = _WriteTurn()
+    return turn
+
+
 @asynccontextmanager
-async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """A session that commits when the block ends and rolls back if it raises."""
-    async with factory() as session:
+async def write_turn(factory: SessionFactory, wait: float | None = None) -> AsyncIterator[None]:
+    """Hold this process's turn to write (SQLite; nothing to hold on PostgreSQL).
+
+    Raises `DatabaseBusy` if the turn does not come within `wait` seconds.
+    """
+    turn = _turn_of(factory)
+    if turn is None:
+        yield
+        return
+    async with turn(wait):
+        yield
+
+
+@asynccontextmanager
+async def transaction(
+    factory: SessionFactory, *, wait: float | None = None
+) -> AsyncIterator[AsyncSession]:
+    """A session that commits when the block ends and rolls back if it raises.
+
+    On SQLite the block runs in the process's write turn (see `write_turn`).
+    """
+    async with factory() as session, write_turn(factory, wait):
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """`sqlite` or `postgresql`."""
+    return session.get_bind().dialect.name
+
+
+def conflict_insert(database: AsyncSession | str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An `INSERT` that can say `ON CONFLICT …`, in the dialect of the database (a session
+    or a dialect name)."""
+    dialect = database if isinstance(database, str) else dialect_of(database)
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, delete, update
+from sqlalchemy import select as select_many
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.storage.db import conflict_insert, dialect_of
 from cohorte.storage.models import (
     ChatLink,
     Cohort,
@@ -46,6 +49,90 @@ async def identity_with_person(
     )
     row = (await session.exec(statement)).first()
     return (row[0], row[1]) if row is not None else None
+
+
+class Sender(NamedTuple):
+    """Who wrote, and the cohort, membership and team their message is about."""
+
+    identity: Identity | None
+    person: Person | None
+    cohort: Cohort | None
+    member: Member | None
+    team: Team | None
+
+
+async def sender(
+    session: AsyncSession, platform: Platform, external_id: str, group_chat: str | None
+) -> Sender:
+    """The sender of a message, in one query where possible.
+
+    In a group chat linked to a cohort: that cohort, and the sender's membership
+    in it (if any). Elsewhere (a private chat, a group not linked): the cohort
+    the sender joined last.
+    """
+    params: dict[str, object] = {"platform": platform, "sender": external_id}
+    if group_chat is not None:
+        found = await _sender_row(session, _SENDER_IN_CHAT, {**params, "chat": group_chat})
+        if found is not None and found.cohort is not None:
+            return found
+        if found is None:  # somebody we do not know yet, in a linked group or not
+            cohort = await cohort_for_chat(session, platform, group_chat)
+            return Sender(None, None, cohort, None, None)
+    found = await _sender_row(session, _SENDER_LATEST, params)
+    return found if found is not None else Sender(None, None, None, None, None)
+
+
+async def _sender_row(
+    session: AsyncSession, statement: Any, params: dict[str, object]
+) -> Sender | None:
+    row = (await session.exec(statement, params=params)).first()
+    return Sender(*row) if row is not None else None
+
+
+def _sender_statement(membership: Any, cohort_of_member: bool) -> Any:
+    """Identity, person, cohort, member and team of a sender, joined on `membership`."""
+    # sqlmodel's `select` stops at four entities: SQLAlchemy's own select takes five.
+    statement = select_many(Identity, Person, Cohort, Member, Team).join(
+        Person, col(Person.id) == col(Identity.person_id)
+    )
+    if cohort_of_member:
+        statement = statement.outerjoin(Member, membership).outerjoin(
+            Cohort, col(Cohort.id) == col(Member.cohort_id)
+        )
+    else:
+        statement = statement.outerjoin(
+            ChatLink,
+            and_(
+                col(ChatLink.platform) == bindparam("platform"),
+                col(ChatLink.chat_id) == bindparam("chat"),
+            ),
+        )
+        statement = statement.outerjoin(Cohort, col(Cohort.id) == col(ChatLink.cohort_id))
+        statement = statement.outerjoin(Member, membership)
+    return statement.outerjoin(Team, col(Team.id) == col(Member.team_id)).where(
+        col(Identity.platform) == bindparam("platform"),
+        col(Identity.external_id) == bindparam("sender"),
+    )
+
+
+# In a linked group: the chat's cohort and the sender's membership in it.
+_SENDER_IN_CHAT = _sender_statement(
+    and_(col(Member.cohort_id) == col(Cohort.id), col(Member.person_id) == col(Person.id)),
+    cohort_of_member=False,
+)
+# Elsewhere: the membership the person joined last, and its cohort.
+_SENDER_LATEST = _sender_statement(
+    col(Member.id)
+    == (
+        select(Member.id)
+        .where(col(Member.person_id) == col(Person.id))
+        .order_by(col(Member.joined_at).desc(), col(Member.id).desc())
+        .limit(1)
+        .correlate(Person)
+        .scalar_subquery()
+    ),
+    cohort_of_member=True,
+)
 
 
 async def add_person(
@@ -149,11 +236,19 @@ async def record_inbound(
 ) -> bool:
     """Remember a platform event id; False if it was seen before (a redelivery)."""
     values = {"platform": platform.value, "event_id": event_id[:128], "received_at": now}
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(InboundEvent).values(**values).on_conflict_do_nothing()
+    connection = await session.connection()
     # rowcount is unreliable here (psycopg may report -1): ask for the new id instead.
-    result = await session.exec(statement.returning(col(InboundEvent.id)))
+    result = await connection.execute(_record_inbound(dialect_of(session)), values)
     return result.first() is not None
+
+
+@cache
+def _record_inbound(dialect: str) -> Any:
+    return (
+        conflict_insert(dialect, InboundEvent)
+        .on_conflict_do_nothing()
+        .returning(col(InboundEvent.id))
+    )
 
 
 async def identity_by_external_id(
@@ -219,9 +314,8 @@ async def remember_sent_message(
     now: datetime,
 ) -> None:
     """Record (or replace) where the keyed message lives, so that later replies edit it."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(SentMessage)
+        conflict_insert(session, SentMessage)
         .values(
             platform=platform.value, chat_id=chat_id, key=key, message_id=message_id, sent_at=now
         )
