@@ -25,6 +25,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -318,10 +319,17 @@ def expected_start(view: PollView, now: datetime) -> date:
 
 def occurrences(view: PollView, slot: PollSlot, start: date) -> list[datetime]:
     """The UTC instants of a slot, weekly from `start` to the end of the sprint (at least one)."""
-    first = on_or_after(start, slot.weekday)
-    last = sprint_end(view.cohort.start_date, view.cohort.weeks)
-    days = list(series_dates(first, last)) or [first]
-    return [to_utc(day, slot.local_time, view.poll.zone) for day in days]
+    cohort = view.cohort
+    return _instants(
+        (slot.weekday, slot.local_time), view.poll.zone, (start, cohort.start_date, cohort.weeks)
+    )
+
+
+def _instants(slot: tuple[int, time], zone: str, sprint: tuple[date, date, int]) -> list[datetime]:
+    (weekday, local_time), (start, sprint_start, weeks) = slot, sprint
+    first = on_or_after(start, weekday)
+    days = list(series_dates(first, sprint_end(sprint_start, weeks))) or [first]
+    return [to_utc(day, local_time, zone) for day in days]
 
 
 def _weekday(t: Translator, instant: datetime, zone: str) -> str:
@@ -395,10 +403,33 @@ class Audience:
 
 
 def _slot_label(audience: Audience, view: PollView, slot: PollSlot, start: date) -> str:
-    instants = occurrences(view, slot, start)
-    if audience.zone is not None:
-        return personal_slot(audience.t, instants, audience.zone)
-    return group_slot(audience.t, instants, view.poll.zone, audience.zones)
+    cohort = view.cohort
+    return _label(
+        str(audience.t.locale),
+        audience.zone,
+        tuple(audience.zones),
+        view.poll.zone,
+        (slot.weekday, slot.local_time),
+        (start, cohort.start_date, cohort.weeks),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _label(
+    locale: str,
+    zone: str | None,
+    zones: tuple[str, ...],
+    poll_zone: str,
+    slot: tuple[int, time],
+    sprint: tuple[date, date, int],
+) -> str:
+    """A slot as a reader sees it. It depends on nothing else, and every ballot and
+    receipt shows it, so it is worked out once per process."""
+    instants = _instants(slot, poll_zone, sprint)
+    t = Translator(locale)
+    if zone is not None:
+        return personal_slot(t, instants, zone)
+    return group_slot(t, instants, poll_zone, list(zones))
 
 
 def _short_label(audience: Audience, view: PollView, slot: PollSlot, start: date) -> str:
@@ -1061,12 +1092,11 @@ async def record_vote(ctx: Context, poll_id: int, slot_id: int, choice: Choice) 
     await _refresh_group_message(ctx, poll_id)
 
     async def receipt() -> list[Reply]:
-        found = await voting.poll_with_slots(session, poll_id)
+        found = await voting.ballot_of(session, poll_id, member_id)
         assert found is not None  # the vote was just stored
-        poll, slots = found
+        poll, slots, own = found
         cohort = ctx.cohort
         assert cohort is not None and member is not None
-        own = await voting.own_votes(session, poll_id, member_id)
         votes = {(member_id, slot): answer for slot, answer in own.items()}
         view = PollView(poll, cohort, slots, [(member, person)], {}, votes)
         slot = view.slot(slot_id)

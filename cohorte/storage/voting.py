@@ -80,19 +80,25 @@ def _cast_vote(dialect: str) -> Any:
     ).returning(vote.member_id)
 
 
-async def poll_with_slots(
-    session: AsyncSession, poll_id: int
-) -> tuple[Poll, list[PollSlot]] | None:
-    """The poll and its slots in order, in one query (None if the poll is gone)."""
-    rows = (await session.exec(_POLL_WITH_SLOTS, params={"poll": poll_id})).all()
+async def ballot_of(
+    session: AsyncSession, poll_id: int, member_id: int
+) -> tuple[Poll, list[PollSlot], dict[int, Choice]] | None:
+    """The poll, its slots in order and one member's answers (slot id -> answer), in one
+    query; None if the poll is gone."""
+    rows = (await session.exec(_BALLOT, params={"poll": poll_id, "member": member_id})).all()
     if not rows:
         return None
-    return rows[0][0], [slot for _, slot in rows]
+    answers = {slot.id or 0: Choice(answer) for _, slot, answer in rows if answer is not None}
+    return rows[0][0], [slot for _, slot, _ in rows], answers
 
 
-_POLL_WITH_SLOTS = (
-    select(Poll, PollSlot)
+_BALLOT = (
+    select(Poll, PollSlot, col(Vote.choice))
     .join(PollSlot, col(PollSlot.poll_id) == col(Poll.id))
+    .outerjoin(
+        Vote,
+        and_(col(Vote.slot_id) == col(PollSlot.id), col(Vote.member_id) == bindparam("member")),
+    )
     .where(col(Poll.id) == bindparam("poll"))
     .order_by(col(PollSlot.position))
 )
@@ -110,15 +116,3 @@ async def member_votes(
         statement = statement.where(col(Vote.member_id).in_(member_ids))
     rows = (await session.exec(statement)).all()
     return {(member_id, slot_id): Choice(answer) for member_id, slot_id, answer in rows}
-
-
-async def own_votes(session: AsyncSession, poll_id: int, member_id: int) -> dict[int, Choice]:
-    """slot id -> one member's answer (the voter's receipt)."""
-    connection = await session.connection()
-    rows = await connection.execute(_OWN_VOTES, {"poll": poll_id, "member": member_id})
-    return {slot_id: Choice(answer) for slot_id, answer in rows}
-
-
-_OWN_VOTES = select_columns(col(Vote.slot_id), col(Vote.choice)).where(
-    col(Vote.poll_id) == bindparam("poll"), col(Vote.member_id) == bindparam("member")
-)
