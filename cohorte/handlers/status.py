@@ -68,6 +68,7 @@ from cohorte.storage.status import (
     current_update,
     current_updates,
     deliverables_of,
+    is_assigned_to,
     last_team_updates,
     set_assignment,
     status_history,
@@ -874,11 +875,7 @@ async def _record_and_confirm(
     if not update.note:
         buttons.append(Button("📝 " + t._("Add a note"), f"stn:{update.id}"))
     buttons.append(Button(t._("Another deliverable"), "stl"))
-    teammates = [
-        _pk(person.id)
-        for other, person in await queries.members_with_people(ctx.session, _pk(cohort.id))
-        if other.team_id == team.id and other.id != member.id
-    ]
+    teammates = await queries.teammates(ctx.session, _pk(team.id), besides=_pk(member.id))
     if teammates:
         await announce(
             ctx,
@@ -930,8 +927,7 @@ async def _own_deliverable(
     deliverable = await ctx.session.get(Deliverable, deliverable_id)
     if deliverable is None or deliverable.cohort_id != cohort.id:
         raise StaleButtonError()
-    assignments = await assigned_teams(ctx.session, _pk(cohort.id))
-    if not is_assigned(deliverable, _pk(team.id), assignments):
+    if not await is_assigned_to(ctx.session, deliverable, _pk(team.id)):
         raise CohortError(
             N_("“{title}” is not one of the {team} team's deliverables."),
             title=deliverable.title,

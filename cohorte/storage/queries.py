@@ -215,6 +215,12 @@ async def teams_of(session: AsyncSession, cohort_id: int) -> Sequence[Team]:
     return (await session.exec(statement)).all()
 
 
+async def teammates(session: AsyncSession, team_id: int, *, besides: int) -> list[int]:
+    """Person ids of a team's members, except the member `besides`."""
+    statement = select(Member.person_id).where(Member.team_id == team_id, Member.id != besides)
+    return list((await session.exec(statement)).all())
+
+
 async def members_with_people(
     session: AsyncSession, cohort_id: int
 ) -> Sequence[tuple[Member, Person]]:

@@ -119,6 +119,16 @@ async def assigned_teams(session: AsyncSession, cohort_id: int) -> dict[int, set
     return found
 
 
+async def is_assigned_to(session: AsyncSession, deliverable: Deliverable, team_id: int) -> bool:
+    """Whether the deliverable is one of the team's (all teams', or assigned to it)."""
+    if deliverable.all_teams:
+        return True
+    statement = select(DeliverableTeam.team_id).where(
+        DeliverableTeam.deliverable_id == deliverable.id, DeliverableTeam.team_id == team_id
+    )
+    return (await session.exec(statement)).first() is not None
+
+
 async def set_assignment(
     session: AsyncSession, deliverable: Deliverable, team_ids: Collection[int] | None
 ) -> None:
