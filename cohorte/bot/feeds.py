@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from aiohttp import web
 from sqlmodel import select
@@ -16,11 +17,18 @@ from cohorte.storage.models import Cohort, Member, Person, Role
 
 logger = logging.getLogger(__name__)
 
+# Tokens come from `secrets.token_urlsafe(24)` (see the agenda's /calendario): 32 characters
+# of the URL-safe base64 alphabet. The length range is wider, up to the column's width, so
+# that a longer token still works if that ever changes. Anything else (a NUL, which
+# PostgreSQL refuses inside a query; dots and slashes; other scripts) is no token of ours.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
 
 def add_calendar_feed(app: web.Application, sessions: SessionFactory, clock: Clock) -> None:
     async def feed(request: web.Request) -> web.Response:
+        """The member's calendar; 404 for any token that is not a member's, however odd."""
         token = request.match_info["token"]
-        if not 16 <= len(token) <= 64:
+        if not _TOKEN.fullmatch(token):
             raise web.HTTPNotFound()
         async with transaction(sessions) as session:
             member = (

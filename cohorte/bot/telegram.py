@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import hmac
 import html
+import json
 import logging
 import re
 import time
@@ -73,7 +74,7 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from cohorte.bot.config import Settings
-from cohorte.bot.http import HttpServer
+from cohorte.bot.http import HttpServer, read_body
 from cohorte.handlers.messages import (
     Button,
     ChatKind,
@@ -962,21 +963,33 @@ class TelegramAdapter:
 
     # -- webhook --------------------------------------------------------------------------
 
+    # Telegram's updates are a few kilobytes; a body near this size is not one of them.
+    max_update_bytes = 1024**2
+
     async def handle_webhook(self, request: web.Request) -> web.Response:
-        """POST /telegram/webhook: only Telegram knows the secret; anything else gets 403."""
+        """POST /telegram/webhook: one update from Telegram, answered once it is handled.
+
+        What the caller gets; every refusal logs one line, never a traceback:
+
+        - 403 without the right secret token (only Telegram knows it);
+        - 503 while the application is not running (Telegram delivers it again);
+        - 413 for a body over `max_update_bytes`, refused before it is read whole;
+        - 400 for a body that is not an update: not UTF-8, not JSON (or nested
+          absurdly deep), not an object, no numeric `update_id`, or a message,
+          button press or membership change whose chat, sender, ids or text
+          are missing or of the wrong type (Telegram never sends those, so
+          nothing is lost by refusing them, and our handlers never see them);
+        - 200 otherwise, also for kinds of update the bot does not act on.
+        """
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode("utf-8", "replace"), self._secret.encode()):
             logger.warning("Telegram webhook call without the right secret token refused")
             return web.Response(status=403)
         if not self.application.running:
             return web.Response(status=503)  # Telegram will deliver it again
-        try:
-            data = await request.json()
-            if not isinstance(data, dict):
-                raise TypeError(f"an update is a JSON object, not {type(data).__name__}")
-            update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            logger.warning("unreadable Telegram webhook body: %s", error)
+        raw = await read_body(request, self.max_update_bytes, "Telegram webhook")
+        update = self._read_update(raw)
+        if update is None:
             return web.Response(status=400)
         # Answer only once the update is handled: if this process dies first,
         # Telegram delivers it again (and the inbound dedupe keeps that harmless).
@@ -985,6 +998,96 @@ class TelegramAdapter:
             update, application.process_update(update)
         )
         return web.Response(text="ok")
+
+    def _read_update(self, raw: bytes) -> Update | None:
+        """The update in a webhook body, or None (after one log line) if it is not one."""
+        try:
+            # Python's json recurses per nesting level: '[' * 100_000 is a RecursionError.
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+            logger.warning("unreadable Telegram webhook body: %s", self._short(error))
+            return None
+        problem = self._update_problem(data)
+        if problem is not None:
+            logger.warning("Telegram webhook body refused: %s", problem)
+            return None
+        try:
+            return Update.de_json(data, self.application.bot)
+        except Exception as error:
+            # PTB's parsing fails in many ways on data it did not expect (TypeError for a
+            # missing field, OverflowError for an absurd date, ...): the body is at fault.
+            logger.warning("Telegram webhook body is not an update: %s", self._short(error))
+            return None
+
+    # What our handlers read from each kind of update they act on, and its JSON type.
+    # PTB's parsing checks that required fields exist, not their types: a chat id "abc"
+    # would reach the handlers (and fail there, with a traceback).
+    _UPDATE_FIELDS: Mapping[str, Mapping[str, type]] = {
+        "message": {"message_id": int, "chat.id": int, "chat.type": str},
+        "callback_query": {"id": str, "from.id": int, "from.first_name": str},
+        "my_chat_member": {
+            "chat.id": int,
+            "chat.type": str,
+            "from.id": int,
+            "date": int,
+            "old_chat_member.status": str,
+            "new_chat_member.status": str,
+        },
+    }
+    # The same for fields that may be absent.
+    _OPTIONAL_FIELDS: Mapping[str, Mapping[str, type]] = {
+        "message": {
+            "from.id": int,
+            "from.first_name": str,
+            "from.last_name": str,
+            "text": str,
+            "migrate_to_chat_id": int,
+            "migrate_from_chat_id": int,
+        },
+        "callback_query": {
+            "from.last_name": str,
+            "data": str,
+            "message.chat.id": int,
+            "message.chat.type": str,
+        },
+    }
+
+    @classmethod
+    def _update_problem(cls, data: object) -> str | None:
+        """Why a JSON value is not an update the handlers can read, or None."""
+        if not isinstance(data, dict):
+            return f"an update is a JSON object, not {type(data).__name__}"
+        if not cls._is_type(data.get("update_id"), int):
+            return "no numeric update_id"
+        for kind, fields in cls._UPDATE_FIELDS.items():
+            if kind not in data:
+                continue
+            for path, kind_of in fields.items():
+                if not cls._is_type(cls._field(data[kind], path), kind_of):
+                    return f"{kind}.{path} missing or not {kind_of.__name__}"
+            for path, kind_of in cls._OPTIONAL_FIELDS.get(kind, {}).items():
+                value = cls._field(data[kind], path)
+                if value is not None and not cls._is_type(value, kind_of):
+                    return f"{kind}.{path} is not {kind_of.__name__}"
+        return None
+
+    @staticmethod
+    def _field(value: object, path: str) -> object:
+        for name in path.split("."):
+            if not isinstance(value, dict):
+                return None
+            value = value.get(name)
+        return value
+
+    @staticmethod
+    def _is_type(value: object, kind_of: type) -> bool:
+        if kind_of is int:  # JSON's true is no id; Telegram's ids fit in 64 bits
+            return type(value) is int and -(2**63) <= value < 2**63
+        return isinstance(value, kind_of)
+
+    @staticmethod
+    def _short(error: BaseException) -> str:
+        return f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
 
     # -- updates --------------------------------------------------------------------------
 

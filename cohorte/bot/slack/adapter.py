@@ -22,31 +22,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from cohorte.bot.config import Settings
-from cohorte.bot.http import HttpServer
+from cohorte.bot.http import HttpServer, read_body
 from cohorte.bot.slack.home import SlackHome, read_profile
 from cohorte.bot.slack.inbound import (
     EVENTS_PATH,
     Directory,
     Origin,
+    SigningKey,
     action_origin,
     command_origin,
     event_origin,
     mention_text,
     message_text,
+    replay_key,
     valid_id,
 )
 from cohorte.bot.slack.outbound import SlackMessenger, SlackPoster
@@ -83,6 +86,10 @@ MAX_VALUE_LENGTH = 2000
 # Conversations the app cannot post to (it is not a member, or it is someone else's DM).
 _NO_ACCESS = frozenset({"not_in_channel", "channel_not_found"})
 SHUTDOWN_GRACE = 10.0
+# Slack's requests are a few kilobytes; a modal's state stays far below this.
+MAX_REQUEST_BYTES = 1024**2
+# What bolt may fail with while it reads a signed body that is not a Slack payload.
+_UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
 
 
 class SlackConfigError(ValueError):
@@ -139,15 +146,19 @@ class SlackAdapter:
             name="cohorte",
             client=self.client,
             signing_secret=secret.get_secret_value() if secret is not None else "",
-            # Socket Mode requests come over our own authenticated connection.
+            # Socket Mode requests come over our own authenticated connection. Over HTTP,
+            # `_http_events` checks the signature before bolt parses the body; bolt's own
+            # check stays on behind it, so that nothing reaches a listener unsigned.
             request_verification_enabled=not self.socket_mode,
             # Listeners only acknowledge and hand over to tracked tasks (see `_spawn`),
             # so running them before the HTTP response costs nothing and keeps order.
             process_before_response=True,
         )
         self._register(self.bolt)
+        self._signing_key: SigningKey | None = None
         if not self.socket_mode:
-            assert http is not None
+            assert http is not None and secret is not None
+            self._signing_key = SigningKey(secret.get_secret_value())
             http.app.router.add_post(EVENTS_PATH, self._http_events)
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Future[None] | None = None
@@ -217,14 +228,39 @@ class SlackAdapter:
             logger.exception("Slack: answering %s failed", what)
 
     async def _http_events(self, request: web.Request) -> web.Response:
-        """`POST /slack/events`: bolt verifies the signature (401 if bad or stale) and routes."""
+        """`POST /slack/events`: Slack's signed requests, handed to bolt to route.
+
+        Refused before bolt sees them, with one log line and no traceback:
+        413 for a body over 1 MiB; 401 without a valid signature made in the
+        last five minutes (whatever the body holds); 400 for a signed body
+        that is not UTF-8 or not a payload (`payload=` that is no JSON, `[]`).
+        """
+        raw = await read_body(request, MAX_REQUEST_BYTES, "Slack")
+        assert self._signing_key is not None
+        problem = self._signing_key.problem(
+            raw,
+            request.headers.get("X-Slack-Request-Timestamp"),
+            request.headers.get("X-Slack-Signature"),
+        )
+        if problem is not None:
+            logger.warning("Slack request refused: %s", problem)
+            return web.Response(status=401)
+        headers: dict[str, str | Sequence[str]] = dict(request.headers)
+        try:
+            # Parses the body (bolt's way, so that both read it alike) and builds its context.
+            bolt_request = AsyncBoltRequest(
+                body=raw.decode("utf-8"), query=request.query_string, headers=headers
+            )
+        except _UNREADABLE as error:
+            logger.warning("signed Slack request with an unreadable body refused (%.200r)", error)
+            return web.Response(status=400)
         retry = request.headers.get("X-Slack-Retry-Num")
         if retry:
             # A redelivery: its event_id is recorded, so the core ignores it if it was handled.
             logger.info(
                 "Slack redelivery #%s (%s)", retry[:4], request.headers.get("X-Slack-Retry-Reason")
             )
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     # -- listeners --------------------------------------------------------------------
@@ -247,7 +283,11 @@ class SlackAdapter:
         if parsed is not None:
             origin, text = parsed
             name = str(body.get("user_name") or "")
-            self._spawn(self._converse(origin, text=text, name=name), "a slash command")
+            # Slack deduplicates nothing here: a replayed command is answered once.
+            event_id = replay_key("cmd", body)
+            self._spawn(
+                self._converse(origin, text=text, name=name, event_id=event_id), "a slash command"
+            )
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """A button: its value is the core's payload (or, to open a form, the command again)."""
@@ -259,11 +299,12 @@ class SlackAdapter:
         value = action.get("value")
         if not isinstance(value, str) or not value or len(value) > MAX_VALUE_LENGTH:
             return
+        event_id = replay_key("act", body)  # a replayed press counts once
         if action.get("action_id") == OPEN_FORM_ACTION:
             origin.command_text = value
-            self._spawn(self._converse(origin, text=value), "a form button")
+            self._spawn(self._converse(origin, text=value, event_id=event_id), "a form button")
         else:
-            self._spawn(self._converse(origin, payload=value), "a button")
+            self._spawn(self._converse(origin, payload=value, event_id=event_id), "a button")
 
     async def _on_submission(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
@@ -285,7 +326,13 @@ class SlackAdapter:
             chat_kind=ChatKind.PRIVATE if form.private else ChatKind.GROUP,
         )
         self._spawn(
-            self._converse(origin, payload=form.submit, form_values=values), "a form submission"
+            self._converse(
+                origin,
+                payload=form.submit,
+                form_values=values,
+                event_id=replay_key("view", body),  # a replayed submission counts once
+            ),
+            "a form submission",
         )
 
     async def _on_mention(
