@@ -11,7 +11,7 @@ from cohorte.handlers.errors import (
     StaleButtonError,
 )
 from cohorte.handlers.messages import Button, Reply, button_rows
-from cohorte.handlers.router import Router
+from cohorte.handlers.router import Router, button_id
 from cohorte.handlers.text import fold
 from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.storage import queries
@@ -118,7 +118,7 @@ async def join(ctx: Context, args: str) -> list[Reply]:
 
 async def pick_team(ctx: Context, args: list[str]) -> list[Reply]:
     """Team button: the member joins that city team."""
-    cohort_id, team_id = int(args[0]), int(args[1])
+    cohort_id, team_id = button_id(args[0]), button_id(args[1])
     if ctx.person is None or ctx.person.id is None:
         raise NotMemberError()
     member = await queries.membership(ctx.session, cohort_id, ctx.person.id)

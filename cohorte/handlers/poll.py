@@ -912,13 +912,13 @@ def new_poll_form(ctx: Context, cohort: Cohort) -> Reply:
 
 async def press_new_form(ctx: Context, args: list[str]) -> list[Reply]:
     """'Try again' after a form answer that could not be read."""
-    cohort = await _coordinated_cohort(ctx, int(args[0]))
+    cohort = await _coordinated_cohort(ctx, button_id(args[0]))
     return [new_poll_form(ctx, cohort)]
 
 
 async def submit_poll_form(ctx: Context, args: list[str]) -> list[Reply]:
     """The guided form (or Slack modal) came back: open the poll it describes."""
-    cohort = await _coordinated_cohort(ctx, int(args[0]))
+    cohort = await _coordinated_cohort(ctx, button_id(args[0]))
     values = ctx.incoming.form_values or {}
     try:
         slots = parse_slots(values.get("slots", ""))
@@ -1173,7 +1173,7 @@ def _vote_receipt(
 
 async def press_ballot(ctx: Context, args: list[str]) -> list[Reply]:
     """'See it in my time zone' under the group message: the presser's own ballot."""
-    poll = await ctx.session.get(Poll, int(args[0]))
+    poll = await ctx.session.get(Poll, button_id(args[0]))
     if poll is None or poll.state != PollState.OPEN:
         raise PollClosedError()
     if ctx.person is None or ctx.person.id is None:
@@ -1309,8 +1309,8 @@ async def confirm_by_command(ctx: Context) -> list[Reply]:
 
 async def press_choose(ctx: Context, args: list[str]) -> list[Reply]:
     """A coordinator's 'Confirm' / 'Choose' button: pc:<poll>:<slot>."""
-    poll = await ctx.session.get(Poll, int(args[0]))
-    slot_id = int(args[1])
+    poll = await ctx.session.get(Poll, button_id(args[0]))
+    slot_id = button_id(args[1])
     if poll is None or poll.state == PollState.CANCELLED:
         raise PollClosedError(N_("This poll was cancelled."))
     await _coordinated_cohort(ctx, poll.cohort_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -27,6 +26,7 @@ from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries
 from cohorte.storage.db import UNAVAILABLE, DatabaseBusy, SessionFactory, write_turn
+from cohorte.storage.types import parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -104,19 +104,9 @@ class Router:
         return self._buttons.get(prefix)
 
 
-_BUTTON_ID = re.compile(r"[0-9]{1,10}")
-MAX_BUTTON_ID = 2**31 - 1  # the id columns are 32-bit integers
-
-
 def button_id(text: str) -> int:
-    """A database id carried in button data: ASCII digits, within the id columns' range.
-
-    Raises ValueError otherwise (`int()` alone takes "١٢", "1_2" or " 12"), which the
-    core answers as a stale button.
-    """
-    if _BUTTON_ID.fullmatch(text) is None or not 0 < int(text) <= MAX_BUTTON_ID:
-        raise ValueError(f"not a button id: {text[:20]!r}")
-    return int(text)
+    """A row id carried in button data (see `parse_id`); a ValueError is a stale button."""
+    return parse_id(text)
 
 
 def split_command(text: str) -> tuple[str, str] | None:

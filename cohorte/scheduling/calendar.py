@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from cohorte.storage.types import parse_id
+
 
 def to_utc(day: date, at: time, zone: str) -> datetime:
     """The UTC instant of a local wall-clock time.
@@ -161,10 +163,10 @@ def parse_ref(ref: str) -> tuple[str, int, date | None]:
     """'s3:2025-05-06' -> ('s', 3, date); 'e12' -> ('e', 12, None). Raises ValueError."""
     kind, rest = ref[:1], ref[1:]
     if kind == "e":
-        return kind, int(rest), None
+        return kind, parse_id(rest), None
     if kind == "s":
         number, _, day = rest.partition(":")
-        return kind, int(number), date.fromisoformat(day)
+        return kind, parse_id(number), date.fromisoformat(day)
     raise ValueError(f"not an occurrence reference: {ref!r}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -49,3 +50,19 @@ def enum_type(enum: type[StrEnum], length: int = 16) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+_ID = re.compile(r"[0-9]{1,10}")
+MAX_ID = 2**31 - 1  # id columns are 32-bit integers
+
+
+def parse_id(text: str) -> int:
+    """A row id written in text from outside (button data, a code people typed):
+    ASCII digits within the id columns' range.
+
+    Raises ValueError otherwise: `int()` alone takes "١٢", "1_2" or " 12", and a
+    number past the range makes PostgreSQL refuse the whole query.
+    """
+    if _ID.fullmatch(text) is None or not 0 < int(text) <= MAX_ID:
+        raise ValueError(f"not a row id: {text[:20]!r}")
+    return int(text)
