@@ -153,23 +153,7 @@ class Core:
             async with self.sessions() as session:
                 for attempt in range(1, WRITE_ATTEMPTS + 1):
                     try:
-                        async with write_turn(self.sessions, BUSY_WAIT):
-                            try:
-                                ctx = await self._first_time(incoming, session)
-                                if ctx is None:
-                                    await session.rollback()
-                                    logger.info(
-                                        "ignored redelivered %s event %s",
-                                        incoming.platform,
-                                        incoming.event_id,
-                                    )
-                                    return []
-                                t = ctx.t
-                                replies = await self._dispatch(ctx)
-                                await session.commit()
-                            except BaseException:
-                                await session.rollback()
-                                raise
+                        applied = await self._apply(incoming, session)
                         break
                     except OperationalError as error:
                         # Another process held SQLite's lock past its busy timeout, or
@@ -179,7 +163,13 @@ class Core:
                             raise
                         logger.info("database busy, retrying %s", _describe(incoming))
                         await asyncio.sleep(0.05 * attempt)
-                assert ctx is not None
+                if applied is None:
+                    logger.info(
+                        "ignored redelivered %s event %s", incoming.platform, incoming.event_id
+                    )
+                    return []
+                ctx, replies = applied
+                t = ctx.t
                 for work in ctx.deferred:
                     replies += await work()
             if ctx.outbox_dirty and self.kick is not None:
@@ -197,16 +187,38 @@ class Core:
         except Exception:
             logger.exception("failed to handle %s", _describe(incoming))
             replies = [Reply(t._("Sorry, something went wrong on our side. Please try again."))]
-        logger.info("handled %s -> %d replies", _describe(incoming), len(replies))
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("handled %s -> %d replies", _describe(incoming), len(replies))
         return replies
 
-    async def _first_time(self, incoming: Incoming, session: AsyncSession) -> Context | None:
-        """Record the event's id (None if it was seen before), then who sent it."""
-        if incoming.event_id and not await queries.record_inbound(
-            session, incoming.platform, incoming.event_id, self.clock.now()
-        ):
-            return None
-        return await self._context(incoming, session)
+    async def _apply(
+        self, incoming: Incoming, session: AsyncSession
+    ) -> tuple[Context, list[Reply]] | None:
+        """The event's transaction, in the write turn: its id recorded (None if it was seen
+        before), who is writing, the handler's work, committed together. A business
+        refusal (`CohortError`) rolls it all back and is answered in the reader's language.
+
+        The turn is taken before the first statement, so that a task never holds a
+        pooled connection while it waits for the turn (the turn's holder may need one).
+        """
+        async with write_turn(self.sessions, BUSY_WAIT):
+            try:
+                if incoming.event_id and not await queries.record_inbound(
+                    session, incoming.platform, incoming.event_id, self.clock.now()
+                ):
+                    await session.rollback()
+                    return None
+                ctx = await self._context(incoming, session)
+                try:
+                    replies = await self._dispatch(ctx)
+                except CohortError as error:
+                    await session.rollback()
+                    return ctx, [Reply(error.render(ctx.t), ephemeral=True)]
+                await session.commit()
+                return ctx, replies
+            except BaseException:
+                await session.rollback()
+                raise
 
     async def _context(self, incoming: Incoming, session: AsyncSession) -> Context:
         group = incoming.chat_id if incoming.chat_kind is ChatKind.GROUP else None
