@@ -33,13 +33,14 @@ from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer
 from cohorte.bot.runtime import build_adapters
 from cohorte.bot.slack import SlackAdapter, SlackConfigError, SlackOptions, build_manifest
-from cohorte.bot.slack.inbound import Directory, mention_text, message_text, plain_text
+from cohorte.bot.slack.inbound import Directory, Origin, mention_text, message_text, plain_text
 from cohorte.bot.slack.manifest import SCOPES, ManifestError
 from cohorte.bot.slack.render import Renderer, split_text
 from cohorte.bot.slack.web import ChannelPacer
 from cohorte.handlers.context import Context
 from cohorte.handlers.messages import (
     Button,
+    ChatKind,
     Direct,
     FieldKind,
     Form,
@@ -1217,3 +1218,23 @@ async def test_stopping_waits_for_answers_in_progress(
     await http_slack.adapter.stop()
 
     assert len(http_slack.fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_private_answers_are_not_held_to_the_channel_pace(start_slack: SlackFactory) -> None:
+    """A crowd voting at once gets its receipts at once; visible posts keep the pace."""
+    slack = await start_slack("http", burst=1)
+    poster = slack.adapter.poster
+    message = poster.renderer.messages(Reply("Anotado"))[0]
+    for n in range(6):
+        await poster.ephemeral_message("C1", f"U{n}", message)
+        origin = Origin(
+            user_id=f"U{n}",
+            channel_id="C1",
+            chat_kind=ChatKind.GROUP,
+            response_url=slack.fake.response_url(f"r{n}"),
+        )
+        assert await poster.respond_messages(origin, [message], ephemeral=True)
+    assert slack.sleeps.seconds == []
+    for _ in range(3):
+        await poster.post("C1", message)
+    assert len(slack.sleeps.seconds) == 2  # one message a second in the channel

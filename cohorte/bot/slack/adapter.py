@@ -169,6 +169,13 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Check the bot token; in Socket Mode, connect (waiting a while for the first link)."""
+        if self.client.session is None:
+            # One pool of connections for every Web API call and response_url answer;
+            # without it slack-sdk opens a connection (a TLS handshake) per request.
+            # slack-sdk applies the session's own timeout to a session it is given.
+            self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.options.timeout)
+            )
         auth = await self.client.auth_test()
         self.bot_user_id = valid_id(auth.get("user_id"))
         logger.info(
@@ -207,6 +214,9 @@ class SlackAdapter:
             logger.warning("Slack: %d answers still running at shutdown", len(self._tasks))
             for task in self._tasks:
                 task.cancel()
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
     async def idle(self) -> None:
         """Wait until every answer in progress has been sent."""

@@ -110,7 +110,8 @@ class SlackPoster:
     async def ephemeral_message(
         self, channel: str, user_id: str, message: SlackMessage, *, thread_ts: str | None = None
     ) -> None:
-        await self.pacer.wait(channel)
+        # Not paced per channel: the one-per-second guidance is for messages everyone
+        # sees; a crowd voting at once would otherwise wait a second each for a receipt.
         await self.client.chat_postEphemeral(
             channel=channel,
             user=user_id,
@@ -142,9 +143,9 @@ class SlackPoster:
     ) -> bool:
         if origin.response_url is None or len(messages) > origin.responses_left:
             return False
-        webhook = webhook_client(origin.response_url, self.options)
+        webhook = webhook_client(origin.response_url, self.options, self.client.session)
         for message in messages:
-            if origin.channel_id:
+            if origin.channel_id and not ephemeral:  # ephemeral: see `ephemeral_message`
                 await self.pacer.wait(origin.channel_id)
             response = await webhook.send(
                 text=message.text,

@@ -193,10 +193,16 @@ def web_client(token: str, base_url: str, options: SlackOptions) -> AsyncWebClie
     )
 
 
-def webhook_client(url: str, options: SlackOptions) -> AsyncWebhookClient:
-    """A client for one `response_url`, with the same retry rules as the Web API."""
+def webhook_client(
+    url: str, options: SlackOptions, session: aiohttp.ClientSession | None = None
+) -> AsyncWebhookClient:
+    """A client for one `response_url`, with the same retry rules as the Web API (and the
+    Web API client's connections, when it has a session)."""
     return AsyncWebhookClient(
-        url=url, timeout=cast(int, options.timeout), retry_handlers=retry_handlers(options)
+        url=url,
+        timeout=cast(int, options.timeout),
+        retry_handlers=retry_handlers(options),
+        session=session,
     )
 
 
