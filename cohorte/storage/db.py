@@ -60,6 +60,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", POOL_SIZE)
         kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
+    if url.startswith("sqlite"):
+        # Sessions end their transactions themselves (commit, or rollback when closed);
+        # the pool's own rollback on return would cost aiosqlite one more thread hop.
+        kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
