@@ -56,7 +56,7 @@ def normalise_url(url: str) -> str:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys and a busy timeout."""
     url = normalise_url(url)
-    if url.startswith("postgresql"):
+    if url.startswith("postgresql") and "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", POOL_SIZE)
         kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
