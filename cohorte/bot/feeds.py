@@ -6,14 +6,14 @@ import logging
 import re
 
 from aiohttp import web
-from sqlmodel import select
 
 from cohorte.handlers.calendar import ensure_checkin_series
 from cohorte.handlers.ics import build_ics
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
+from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory, transaction
-from cohorte.storage.models import Cohort, Member, Person, Role
+from cohorte.storage.models import Cohort, Person, Role
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +30,11 @@ def add_calendar_feed(app: web.Application, sessions: SessionFactory, clock: Clo
         token = request.match_info["token"]
         if not _TOKEN.fullmatch(token):
             raise web.HTTPNotFound()
+        async with sessions() as session:  # a stranger's guess waits for no write turn
+            member = await queries.member_by_calendar_token(session, token)
+        if member is None:
+            raise web.HTTPNotFound()
         async with transaction(sessions) as session:
-            member = (
-                await session.exec(select(Member).where(Member.calendar_token == token))
-            ).first()
-            if member is None:
-                raise web.HTTPNotFound()
             cohort = await session.get(Cohort, member.cohort_id)
             person = await session.get(Person, member.person_id)
             assert cohort is not None and person is not None

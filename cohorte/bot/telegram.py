@@ -653,7 +653,7 @@ class TelegramMessenger:
                 continue
             name = (names or {}).get(user_id)
             if name is None:
-                async with transaction(self.sessions) as session:
+                async with self.sessions() as session:  # a read: no write turn
                     person = await queries.person_by_identity(session, Platform.TELEGRAM, user_id)
                 name = person.display_name if person else user_id
             people.append((user_id, name))
@@ -749,7 +749,7 @@ class TelegramMessenger:
     ) -> bool:
         """Edit the keyed message in place; False if there is none (or it cannot be edited)."""
         assert reply.key is not None
-        async with transaction(self.sessions) as session:
+        async with self.sessions() as session:  # a read: no write turn
             record = await queries.sent_message(session, Platform.TELEGRAM, str(chat_id), reply.key)
         if record is None:
             return False
@@ -1246,7 +1246,7 @@ class TelegramAdapter:
             raise
 
     async def _dm_open(self, user_id: str) -> bool:
-        async with transaction(self.core.sessions) as session:
+        async with self.core.sessions() as session:  # a read: no write turn
             identity = await queries.identity_by_external_id(session, Platform.TELEGRAM, user_id)
         return identity is not None and identity.dm_open
 

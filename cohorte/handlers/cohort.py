@@ -11,11 +11,12 @@ from cohorte.handlers.errors import (
     StaleButtonError,
 )
 from cohorte.handlers.messages import Button, Reply, button_rows
-from cohorte.handlers.router import Router, button_id
+from cohorte.handlers.router import Router
 from cohorte.handlers.text import fold
 from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.storage import queries
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
+from cohorte.storage.types import parse_id
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 _LANGUAGE_WORDS = {
@@ -118,7 +119,7 @@ async def join(ctx: Context, args: str) -> list[Reply]:
 
 async def pick_team(ctx: Context, args: list[str]) -> list[Reply]:
     """Team button: the member joins that city team."""
-    cohort_id, team_id = button_id(args[0]), button_id(args[1])
+    cohort_id, team_id = parse_id(args[0]), parse_id(args[1])
     if ctx.person is None or ctx.person.id is None:
         raise NotMemberError()
     member = await queries.membership(ctx.session, cohort_id, ctx.person.id)

@@ -318,10 +318,15 @@ async def show_board(ctx: Context, _args: str) -> list[Reply]:
     if not board.deliverables or not board.teams:
         return [Reply(text)]
     picture = board_picture(t, board)
-    png = await asyncio.to_thread(render_board_png, picture)
-    day = board.today.isoformat()
-    caption = t._("Dashboard of {cohort}, {date}", cohort=cohort.name, date=t.date(board.today))
-    return [Reply(text), Reply(caption, image=Image(f"tablero-{day}.png", png, caption))]
+
+    async def heat_map() -> list[Reply]:  # drawn after the commit: no write turn held
+        png = await asyncio.to_thread(render_board_png, picture)
+        day = board.today.isoformat()
+        caption = t._("Dashboard of {cohort}, {date}", cohort=cohort.name, date=t.date(board.today))
+        return [Reply(caption, image=Image(f"tablero-{day}.png", png, caption))]
+
+    ctx.after_commit(heat_map)
+    return [Reply(text)]
 
 
 def board_text(t: Translator, board: Board) -> str:

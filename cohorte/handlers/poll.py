@@ -29,7 +29,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,15 +60,17 @@ from cohorte.handlers.poll_syntax import (
     parse_poll_command,
     parse_slots,
 )
-from cohorte.handlers.router import Router, button_id
+from cohorte.handlers.router import Router
 from cohorte.handlers.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.calendar import on_or_after, series_dates, sprint_end, to_utc
 from cohorte.scheduling.outbox import Planned, drop_pending, enqueue
 from cohorte.storage import queries, voting
 from cohorte.storage.calendar import Series
+from cohorte.storage.db import conflict_insert
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
 from cohorte.storage.polls import Choice, Poll, PollSlot, PollState, Vote
+from cohorte.storage.types import parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -149,11 +150,7 @@ def register(router: Router) -> None:
         ),
     )
     router.command(("votar", "vote"), show_ballot, N_("answer the weekly session poll"))
-    router.button(
-        "v",
-        press_vote,
-        busy=N_("We could not record your vote. Please try again in a few seconds."),
-    )
+    router.button("v", press_vote, busy=VOTE_BUSY)
     router.button("pb", press_ballot)
     router.button("pc", press_choose)
     router.button("pf", submit_poll_form)
@@ -912,13 +909,13 @@ def new_poll_form(ctx: Context, cohort: Cohort) -> Reply:
 
 async def press_new_form(ctx: Context, args: list[str]) -> list[Reply]:
     """'Try again' after a form answer that could not be read."""
-    cohort = await _coordinated_cohort(ctx, button_id(args[0]))
+    cohort = await _coordinated_cohort(ctx, parse_id(args[0]))
     return [new_poll_form(ctx, cohort)]
 
 
 async def submit_poll_form(ctx: Context, args: list[str]) -> list[Reply]:
     """The guided form (or Slack modal) came back: open the poll it describes."""
-    cohort = await _coordinated_cohort(ctx, button_id(args[0]))
+    cohort = await _coordinated_cohort(ctx, parse_id(args[0]))
     values = ctx.incoming.form_values or {}
     try:
         slots = parse_slots(values.get("slots", ""))
@@ -971,11 +968,8 @@ async def open_poll(
         raise _already_open(existing)
     # One open poll per cohort and purpose, even when two coordinators race:
     # the unique (cohort, purpose, open_marker) constraint decides.
-    insert = (
-        postgresql.insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
     statement = (
-        insert(Poll)
+        conflict_insert(ctx.session, Poll)
         .values(
             cohort_id=cohort.id,
             purpose=PURPOSE,
@@ -1067,7 +1061,7 @@ async def press_vote(ctx: Context, args: list[str]) -> list[Reply]:
     """A vote button: v:<poll>:<slot>:y|m|n."""
     if len(args) != 3 or args[2] not in CHOICE_CODES:
         raise ValueError(f"bad vote payload {args!r}")
-    return await record_vote(ctx, button_id(args[0]), button_id(args[1]), CHOICE_CODES[args[2]])
+    return await record_vote(ctx, parse_id(args[0]), parse_id(args[1]), CHOICE_CODES[args[2]])
 
 
 async def record_vote(ctx: Context, poll_id: int, slot_id: int, choice: Choice) -> list[Reply]:
@@ -1173,7 +1167,7 @@ def _vote_receipt(
 
 async def press_ballot(ctx: Context, args: list[str]) -> list[Reply]:
     """'See it in my time zone' under the group message: the presser's own ballot."""
-    poll = await ctx.session.get(Poll, button_id(args[0]))
+    poll = await ctx.session.get(Poll, parse_id(args[0]))
     if poll is None or poll.state != PollState.OPEN:
         raise PollClosedError()
     if ctx.person is None or ctx.person.id is None:
@@ -1309,8 +1303,8 @@ async def confirm_by_command(ctx: Context) -> list[Reply]:
 
 async def press_choose(ctx: Context, args: list[str]) -> list[Reply]:
     """A coordinator's 'Confirm' / 'Choose' button: pc:<poll>:<slot>."""
-    poll = await ctx.session.get(Poll, button_id(args[0]))
-    slot_id = button_id(args[1])
+    poll = await ctx.session.get(Poll, parse_id(args[0]))
+    slot_id = parse_id(args[1])
     if poll is None or poll.state == PollState.CANCELLED:
         raise PollClosedError(N_("This poll was cancelled."))
     await _coordinated_cohort(ctx, poll.cohort_id)

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
+from sqlalchemy import exc
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,8 +26,7 @@ from cohorte.handlers.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries
-from cohorte.storage.db import UNAVAILABLE, DatabaseBusy, SessionFactory, write_turn
-from cohorte.storage.types import parse_id
+from cohorte.storage.db import DatabaseBusy, SessionFactory, write_turn
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,6 @@ MAX_TEXT_LENGTH = 4000
 # person is told to try again; the platforms expect an answer within seconds.
 BUSY_WAIT = 4.0
 WRITE_ATTEMPTS = 4
-BUSY_ERRORS: tuple[type[BaseException], ...] = (DatabaseBusy, *UNAVAILABLE)
 BUSY_MESSAGE = N_(
     "We could not handle that right now: the bot is very busy. Please try again in a few seconds."
 )
@@ -104,11 +103,6 @@ class Router:
         return self._buttons.get(prefix)
 
 
-def button_id(text: str) -> int:
-    """A row id carried in button data (see `parse_id`); a ValueError is a stale button."""
-    return parse_id(text)
-
-
 def split_command(text: str) -> tuple[str, str] | None:
     """'/zona@CohorteBot  Bogotá' -> ('zona', 'Bogotá'); None if not a command."""
     text = text.strip()
@@ -159,7 +153,7 @@ class Core:
                         # Another process held SQLite's lock past its busy timeout, or
                         # PostgreSQL chose this transaction to break a deadlock: nothing
                         # was applied, so running it again from the start is safe.
-                        if not _worth_retrying(error) or attempt == WRITE_ATTEMPTS:
+                        if not _contended(error) or attempt == WRITE_ATTEMPTS:
                             raise
                         logger.info("database busy, retrying %s", _describe(incoming))
                         await asyncio.sleep(0.05 * attempt)
@@ -170,23 +164,23 @@ class Core:
                     return []
                 ctx, replies = applied
                 t = ctx.t
-                for work in ctx.deferred:
-                    replies += await work()
-            if ctx.outbox_dirty and self.kick is not None:
-                await self.kick()
+                replies += await self._after_commit(ctx, answered=bool(replies))
+            # With the session closed: waking the sender may need the write turn, and a
+            # task must never wait for the turn while it holds a pooled connection.
+            await self._wake_sender(ctx)
         except CohortError as error:
             replies = [Reply(error.render(t), ephemeral=True)]
-        except BUSY_ERRORS as error:
-            logger.warning(
-                "could not apply %s, the database is busy or away: %s: %s",
-                _describe(incoming),
-                type(error).__name__,
-                str(error).splitlines()[0][:200] if str(error) else "",
-            )
-            replies = [Reply(t._(self.router.busy_message(incoming.payload)), ephemeral=True)]
-        except Exception:
-            logger.exception("failed to handle %s", _describe(incoming))
-            replies = [Reply(t._("Sorry, something went wrong on our side. Please try again."))]
+        except Exception as error:
+            if database_unavailable(error):
+                logger.warning(
+                    "could not apply %s, the database is busy or away: %s",
+                    _describe(incoming),
+                    _one_line(error),
+                )
+                replies = [Reply(t._(self.router.busy_message(incoming.payload)), ephemeral=True)]
+            else:
+                logger.exception("failed to handle %s", _describe(incoming))
+                replies = [Reply(t._("Sorry, something went wrong on our side. Please try again."))]
         if logger.isEnabledFor(logging.INFO):
             logger.info("handled %s -> %d replies", _describe(incoming), len(replies))
         return replies
@@ -213,12 +207,47 @@ class Core:
                     replies = await self._dispatch(ctx)
                 except CohortError as error:
                     await session.rollback()
+                    ctx.deferred.clear()  # for after a commit, and nothing was committed
+                    ctx.outbox_dirty = False
                     return ctx, [Reply(error.render(ctx.t), ephemeral=True)]
-                await session.commit()
+                try:
+                    await session.commit()
+                except OperationalError as error:
+                    # Not retried: a commit that failed on the way back may have landed.
+                    raise DatabaseBusy(f"the commit failed: {_one_line(error)}") from error
                 return ctx, replies
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def _after_commit(self, ctx: Context, *, answered: bool) -> list[Reply]:
+        """The handler's deferred work. The event is applied by now: whatever fails here
+        is logged, never answered with "try again" (a person with no answer yet is told
+        that it is recorded)."""
+        replies: list[Reply] = []
+        try:
+            for work in ctx.deferred:
+                replies += await work()
+        except Exception as error:
+            if database_unavailable(error):
+                logger.warning(
+                    "applied %s, but could not read its answer: %s",
+                    _describe(ctx.incoming),
+                    _one_line(error),
+                )
+            else:
+                logger.exception("applied %s, but its answer failed", _describe(ctx.incoming))
+            replies = [] if answered else [Reply(ctx.t._("Done: it is recorded."), ephemeral=True)]
+        return replies
+
+    async def _wake_sender(self, ctx: Context) -> None:
+        """Messages due now were queued: the sender goes (it would find them in seconds)."""
+        if not ctx.outbox_dirty or self.kick is None:
+            return
+        try:
+            await self.kick()
+        except Exception:
+            logger.exception("waking the sender after %s failed", _describe(ctx.incoming))
 
     async def _context(self, incoming: Incoming, session: AsyncSession) -> Context:
         group = incoming.chat_id if incoming.chat_kind is ChatKind.GROUP else None
@@ -334,10 +363,35 @@ class Core:
             raise StaleButtonError() from error
 
 
-def _worth_retrying(error: DBAPIError) -> bool:
-    """SQLite busy or locked, PostgreSQL deadlock or serialization failure."""
+def _contended(error: DBAPIError) -> bool:
+    """SQLite busy or locked, PostgreSQL deadlock or serialization failure: worth retrying."""
     text = str(error.orig if error.orig is not None else error).lower()
     return any(word in text for word in ("locked", "busy", "deadlock", "could not serialize"))
+
+
+# Driver messages of a database that cannot be reached (as opposed to a bug of ours,
+# such as a missing table): refused or lost connections, a file that cannot be opened.
+_UNREACHABLE = ("connect", "connection", "server closed", "terminat", "unable to open")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot take this now (busy, contended or away),
+    so the person should try again; anything else is a bug to log with its traceback."""
+    if isinstance(error, DatabaseBusy | exc.TimeoutError | exc.DisconnectionError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated or _contended(error):
+            return True
+        text = str(error.orig if error.orig is not None else error).lower()
+        return isinstance(error, OperationalError | exc.InterfaceError) and any(
+            word in text for word in _UNREACHABLE
+        )
+    return isinstance(error, ConnectionError)
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())[:200]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _describe(incoming: Incoming) -> str:

@@ -44,7 +44,7 @@ from cohorte.handlers.context import Context
 from cohorte.handlers.delivery import Capabilities, RenderContext, announce
 from cohorte.handlers.errors import CohortError, StaleButtonError
 from cohorte.handlers.messages import Button, FieldKind, Form, FormField, Reply, button_rows
-from cohorte.handlers.router import Router, button_id
+from cohorte.handlers.router import Router
 from cohorte.handlers.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.calendar import (
@@ -68,12 +68,14 @@ from cohorte.storage.status import (
     current_update,
     current_updates,
     deliverables_of,
+    is_assigned,
     is_assigned_to,
     last_team_updates,
     set_assignment,
     status_history,
     sweep_drafts,
 )
+from cohorte.storage.types import parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -479,10 +481,6 @@ class Board:
 
     def last_update_of(self, team: Team) -> StatusUpdate | None:
         return self.last_updates.get(_pk(team.id))
-
-
-def is_assigned(deliverable: Deliverable, team_id: int, assignments: dict[int, set[int]]) -> bool:
-    return deliverable.all_teams or team_id in assignments.get(_pk(deliverable.id), set())
 
 
 async def member_names(session: AsyncSession, cohort_id: int) -> dict[int, str]:
@@ -938,7 +936,7 @@ async def _own_deliverable(
 
 async def pick_deliverable(ctx: Context, args: list[str]) -> list[Reply]:
     """Deliverable button: its status buttons."""
-    _, _, team, deliverable = await _own_deliverable(ctx, button_id(args[0]))
+    _, _, team, deliverable = await _own_deliverable(ctx, parse_id(args[0]))
     return [await _status_buttons(ctx, deliverable, team)]
 
 
@@ -947,14 +945,14 @@ async def pick_status(ctx: Context, args: list[str]) -> list[Reply]:
     status = STATUS_CODES.get(args[1])
     if status is None:
         raise StaleButtonError()
-    cohort, member, team, deliverable = await _own_deliverable(ctx, button_id(args[0]))
+    cohort, member, team, deliverable = await _own_deliverable(ctx, parse_id(args[0]))
     return await _record_and_confirm(ctx, cohort, member, team, deliverable, status, None, None)
 
 
 async def resolve_draft(ctx: Context, args: list[str]) -> list[Reply]:
     """Which-one button after an ambiguous one-line report: the draft is recorded."""
-    draft = await ctx.session.get(StatusDraft, button_id(args[0]))
-    cohort, member, team, deliverable = await _own_deliverable(ctx, button_id(args[1]))
+    draft = await ctx.session.get(StatusDraft, parse_id(args[0]))
+    cohort, member, team, deliverable = await _own_deliverable(ctx, parse_id(args[1]))
     if draft is None or draft.member_id != member.id:
         raise StaleButtonError()
     await ctx.session.delete(draft)
@@ -975,7 +973,7 @@ async def _own_update(ctx: Context, update_id: int) -> tuple[Cohort, Member, Tea
 
 async def ask_note(ctx: Context, args: list[str]) -> list[Reply]:
     """Add-a-note button: a short form (note, optional link)."""
-    _, _, _, update = await _own_update(ctx, button_id(args[0]))
+    _, _, _, update = await _own_update(ctx, parse_id(args[0]))
     deliverable = await ctx.session.get(Deliverable, update.deliverable_id)
     if deliverable is None:
         raise StaleButtonError()
@@ -998,7 +996,7 @@ async def ask_note(ctx: Context, args: list[str]) -> list[Reply]:
 
 async def submit_note(ctx: Context, args: list[str]) -> list[Reply]:
     """The note form came back: it completes that update, or becomes a new one."""
-    cohort, member, team, update = await _own_update(ctx, button_id(args[0]))
+    cohort, member, team, update = await _own_update(ctx, parse_id(args[0]))
     deliverable = await ctx.session.get(Deliverable, update.deliverable_id)
     if deliverable is None:
         raise StaleButtonError()
@@ -1039,7 +1037,7 @@ async def submit_report_form(ctx: Context, _args: list[str]) -> list[Reply]:
     if status is None:
         raise StaleButtonError()
     cohort, member, team, deliverable = await _own_deliverable(
-        ctx, int(values.get("deliverable", ""))
+        ctx, parse_id(values.get("deliverable", ""))
     )
     return await _record_and_confirm(
         ctx, cohort, member, team, deliverable, status, values.get("note"), values.get("link")
@@ -1402,7 +1400,7 @@ async def _ask_delete(ctx: Context, cohort: Cohort, deliverable: Deliverable) ->
 async def confirm_delete(ctx: Context, args: list[str]) -> list[Reply]:
     """Delete button (coordinators)."""
     cohort, _ = ctx.require_coordinator()
-    deliverable = await ctx.session.get(Deliverable, button_id(args[0]))
+    deliverable = await ctx.session.get(Deliverable, parse_id(args[0]))
     if deliverable is None or deliverable.cohort_id != cohort.id:
         raise StaleButtonError()
     title = deliverable.title

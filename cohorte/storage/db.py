@@ -94,7 +94,11 @@ class _WriteTurn:
     puts the check and the write of a transaction in one turn (SQLite only starts a
     transaction at its first write, so a read-then-write is otherwise not atomic).
     The process owns the file (see `cohorte.bot.runtime`), so this is every writer.
-    Reentrant per task: a transaction opened inside another one shares its turn.
+
+    Two rules keep it from deadlocking: a task never waits for the turn while it
+    holds a pooled connection (the holder may need one), and a transaction never
+    opens another one inside it (refused: it would be a second connection, and a
+    second writer, behind the first one's back).
     """
 
     def __init__(self) -> None:
@@ -106,8 +110,7 @@ class _WriteTurn:
     async def __call__(self, wait: float | None) -> AsyncIterator[None]:
         task = asyncio.current_task()
         if task is not None and task is self._owner:
-            yield
-            return
+            raise RuntimeError("a transaction inside another one: use the outer session")
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (tests): a lock of its own
             self._lock, self._loop = asyncio.Lock(), loop

@@ -23,12 +23,12 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Index, Text, and_, bindparam, exists, or_, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.storage.db import conflict_insert
 from cohorte.storage.types import UTCDateTime, enum_type
 
 _T = TypeVar("_T")
@@ -108,12 +108,10 @@ async def insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
         existing.update(key for key in found.all() if key in keys)
     new_rows = [row for row in rows if row["dedupe_key"] not in existing]
     if new_rows:
-        insert = (
-            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        )
+        statement = conflict_insert(session, Delivery).on_conflict_do_nothing()
         connection = await session.connection()
         for batch in _chunks(new_rows):
-            await connection.execute(insert(Delivery).on_conflict_do_nothing(), list(batch))
+            await connection.execute(statement, list(batch))
     return len(new_rows)
 
 

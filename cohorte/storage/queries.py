@@ -215,6 +215,11 @@ async def teams_of(session: AsyncSession, cohort_id: int) -> Sequence[Team]:
     return (await session.exec(statement)).all()
 
 
+async def member_by_calendar_token(session: AsyncSession, token: str) -> Member | None:
+    statement = select(Member).where(Member.calendar_token == token)
+    return (await session.exec(statement)).first()
+
+
 async def teammates(session: AsyncSession, team_id: int, *, besides: int) -> list[int]:
     """Person ids of a team's members, except the member `besides`."""
     statement = select(Member.person_id).where(Member.team_id == team_id, Member.id != besides)

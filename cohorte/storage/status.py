@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -119,14 +119,21 @@ async def assigned_teams(session: AsyncSession, cohort_id: int) -> dict[int, set
     return found
 
 
+def is_assigned(
+    deliverable: Deliverable, team_id: int, assignments: Mapping[int, Collection[int]]
+) -> bool:
+    """Whether the deliverable is one of the team's: for all teams, or assigned to it
+    (`assignments`: team ids per deliverable, as `assigned_teams` reads them)."""
+    return deliverable.all_teams or team_id in assignments.get(deliverable.id or 0, ())
+
+
 async def is_assigned_to(session: AsyncSession, deliverable: Deliverable, team_id: int) -> bool:
-    """Whether the deliverable is one of the team's (all teams', or assigned to it)."""
-    if deliverable.all_teams:
-        return True
+    """`is_assigned`, reading only this deliverable's assignment to this team."""
     statement = select(DeliverableTeam.team_id).where(
         DeliverableTeam.deliverable_id == deliverable.id, DeliverableTeam.team_id == team_id
     )
-    return (await session.exec(statement)).first() is not None
+    found = [] if deliverable.all_teams else (await session.exec(statement)).all()
+    return is_assigned(deliverable, team_id, {deliverable.id or 0: found})
 
 
 async def set_assignment(

@@ -6,7 +6,6 @@ dialect) with bound parameters, and SQLAlchemy's compiled cache does the rest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -102,17 +101,3 @@ _BALLOT = (
     .where(col(Poll.id) == bindparam("poll"))
     .order_by(col(PollSlot.position))
 )
-
-
-async def member_votes(
-    session: AsyncSession, poll_id: int, member_ids: Sequence[int] | None = None
-) -> dict[tuple[int, int], Choice]:
-    """(member id, slot id) -> answer, for the whole poll or only some members.
-
-    Plain columns, not entities: the vote rows may have just been upserted.
-    """
-    statement = select(Vote.member_id, Vote.slot_id, Vote.choice).where(Vote.poll_id == poll_id)
-    if member_ids is not None:
-        statement = statement.where(col(Vote.member_id).in_(member_ids))
-    rows = (await session.exec(statement)).all()
-    return {(member_id, slot_id): Choice(answer) for member_id, slot_id, answer in rows}

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.bot.bootstrap import Assembly
 from cohorte.handlers import poll as poll_handlers
 from cohorte.handlers import router as router_module
+from cohorte.handlers.context import Context
+from cohorte.handlers.errors import CohortError
 from cohorte.handlers.messages import ChatKind, Incoming, Reply
+from cohorte.locales import N_
 from cohorte.storage.db import SessionFactory, create_engine, session_factory, write_turn
 from cohorte.storage.models import Cohort, InboundEvent, Platform, Role
 from cohorte.storage.polls import Choice, Poll, Vote
@@ -276,3 +280,60 @@ async def test_no_vote_lands_after_the_poll_closed(
             )
         ).one()
     assert stored == counted[0] == receipts
+
+
+async def test_a_vote_stored_but_not_read_back_is_told_it_counted(
+    session: AsyncSession,
+    sessions: SessionFactory,
+    transcript: Transcript,
+    assembly: Assembly,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    poll_id, slots = await open_poll(session, transcript)
+
+    async def away(*_args: object) -> None:
+        raise OperationalError("SELECT …", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(poll_handlers.voting, "ballot_of", away)
+    replies = await assembly.core.handle(press("sofia", f"v:{poll_id}:{slots[0]}:y", "k1"))
+    assert texts(replies) == "Listo: quedó anotado."  # never "try again": it is stored
+    assert [row.choice for row in await vote_rows(sessions)] == [Choice.YES]
+
+
+async def test_a_bug_that_looks_like_a_database_error_is_not_called_busy(
+    session: AsyncSession,
+    transcript: Transcript,
+    assembly: Assembly,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    poll_id, slots = await open_poll(session, transcript)
+
+    async def missing_table(*_args: object) -> None:
+        raise OperationalError("INSERT …", {}, Exception("no such table: vote"))
+
+    monkeypatch.setattr(poll_handlers.voting, "cast_vote", missing_table)
+    with caplog.at_level(logging.ERROR):
+        replies = await assembly.core.handle(press("sofia", f"v:{poll_id}:{slots[0]}:y"))
+    assert SORRY in texts(replies)
+    assert any(record.exc_info for record in caplog.records)  # a bug keeps its traceback
+
+
+async def test_work_for_after_the_commit_is_dropped_when_the_handler_refuses(
+    session: AsyncSession, transcript: Transcript, assembly: Assembly
+) -> None:
+    await open_poll(session, transcript)
+    ran: list[str] = []
+
+    async def later() -> list[Reply]:
+        ran.append("later")
+        return [Reply("after")]
+
+    async def refuse(ctx: Context, _args: list[str]) -> list[Reply]:
+        ctx.after_commit(later)
+        raise CohortError(N_("That button is no longer valid. Ask again with the command."))
+
+    assembly.core.router.button("zz", refuse)
+    replies = await assembly.core.handle(press("sofia", "zz"))
+    assert texts(replies) == STALE + " Vuelve a pedirlo con el comando."
+    assert ran == []

@@ -176,7 +176,12 @@ class SlackAdapter:
             self.client.session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.options.timeout)
             )
-        auth = await self.client.auth_test()
+        try:
+            auth = await self.client.auth_test()
+        except BaseException:
+            await self.client.session.close()  # nothing else will close it
+            self.client.session = None
+            raise
         self.bot_user_id = valid_id(auth.get("user_id"))
         logger.info(
             "Slack: bot %s in workspace %s, %s",
