@@ -49,12 +49,11 @@ import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
+from bench._child import ChildFake
 from tests.bot.fake_telegram import (
     TOKEN,
     ApiCall,
@@ -68,7 +67,6 @@ __all__ = ["NO_LIMITS", "TELEGRAM_LIMITS", "TOKEN", "FakeBotApi", "FaultRates", 
 
 NO_LIMITS = FakeLimits(per_chat=None, per_group=None, overall=None)
 TELEGRAM_LIMITS = FakeLimits()  # 3 per 3 s per chat, 20/min per group, 30/s overall
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -283,7 +281,7 @@ async def _serve_until_stdin_closes(
     await fake.stop()
 
 
-class FakeBotApi:
+class FakeBotApi(ChildFake):
     """The fake Bot API on 127.0.0.1 (ephemeral port), in a child process.
 
     `limits=True` enforces Telegram's limits; `faults` injects random faults
@@ -293,76 +291,27 @@ class FakeBotApi:
     def __init__(
         self, *, limits: bool = False, faults: FaultRates | None = None, seed: int = 0
     ) -> None:
-        self.port = 0
+        super().__init__()
         self.limits = limits
         self.faults = faults
         self.seed = seed
-        self._control = ""
-        self._process: asyncio.subprocess.Process | None = None
-        self._client: aiohttp.ClientSession | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     async def start(self) -> None:
-        args = ["-m", "bench._fake_bot_api", "--seed", str(self.seed)]
+        args = ["--seed", str(self.seed)]
         if self.limits:
             args.append("--limits")
         if self.faults is not None:
             args += ["--faults", json.dumps(asdict(self.faults))]
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *args,
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert self._process.stdout is not None
-        line = await asyncio.wait_for(self._process.stdout.readline(), 60)
-        if not line:
-            raise RuntimeError("the fake Bot API did not start")
-        port, control_port = map(int, line.split())
-        self.port = port
-        self._control = f"http://127.0.0.1:{control_port}"
-        self._client = aiohttp.ClientSession()
-
-    async def calls(self, since: int = 0, method: str | None = None) -> list[dict[str, Any]]:
-        """Every call received from the `since`-th on (of one method, if given), oldest first."""
-        assert self._client is not None, "not started"
-        params: dict[str, str | int] = {"since": since}
-        if method is not None:
-            params["method"] = method
-        async with self._client.get(f"{self._control}/calls", params=params) as answer:
-            answer.raise_for_status()
-            result: list[dict[str, Any]] = await answer.json()
-            return result
-
-    async def count(self, method: str | None = None) -> int:
-        """How many calls (of one method, if given) were received so far."""
-        assert self._client is not None, "not started"
-        params = {"method": method} if method is not None else {}
-        async with self._client.get(f"{self._control}/count", params=params) as answer:
-            answer.raise_for_status()
-            return int(await answer.json())
+        await self._spawn("bench._fake_bot_api", *args)
 
     async def stats(self) -> dict[str, Any]:
         """Faults injected and 429s of the limits, so far."""
-        assert self._client is not None, "not started"
-        async with self._client.get(f"{self._control}/stats") as answer:
-            answer.raise_for_status()
-            result: dict[str, Any] = await answer.json()
-            return result
+        result: dict[str, Any] = await self._get("/stats")
+        return result
 
     async def reset(self) -> None:
         """Forget every call, rate-limit window and statistic."""
-        assert self._client is not None, "not started"
-        async with self._client.post(f"{self._control}/reset") as answer:
-            answer.raise_for_status()
+        await self._post("/reset", None)
 
     async def configure(
         self,
@@ -372,7 +321,6 @@ class FakeBotApi:
         seed: int | None = None,
     ) -> None:
         """Change the limits, the fault rates or the seed from now on."""
-        assert self._client is not None, "not started"
         body: dict[str, Any] = {}
         if limits is not None:
             body["limits"] = limits
@@ -380,25 +328,7 @@ class FakeBotApi:
             body["faults"] = asdict(faults)
         if seed is not None:
             body["seed"] = seed
-        async with self._client.post(f"{self._control}/config", json=body) as answer:
-            answer.raise_for_status()
-
-    async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-        process = self._process
-        if process is None:
-            return
-        self._process = None
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+        await self._post("/config", body)
 
 
 def _main() -> None:

@@ -41,12 +41,11 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
+from bench._child import ChildFake
 from tests.bot.fake_slack import (
     BOT_TOKEN,
     BOT_USER_ID,
@@ -58,7 +57,6 @@ from tests.bot.fake_slack import (
 
 __all__ = ["BOT_TOKEN", "BOT_USER_ID", "FakeSlackApi"]
 
-ROOT = Path(__file__).resolve().parents[1]
 # How much of an answer's text goes to the parent: enough to tell a receipt from a refusal.
 TEXT_HEAD = 80
 _arrived: contextvars.ContextVar[float] = contextvars.ContextVar("arrived")
@@ -182,7 +180,7 @@ async def _serve_until_stdin_closes() -> None:
     await fake.stop()
 
 
-class FakeSlackApi:
+class FakeSlackApi(ChildFake):
     """The fake Slack on 127.0.0.1 (ephemeral port), in a child process.
 
     `on_event` is called (in the parent's loop) with each answer the fake
@@ -190,17 +188,10 @@ class FakeSlackApi:
     """
 
     def __init__(self) -> None:
-        self.port = 0
-        self._control = ""
-        self._process: asyncio.subprocess.Process | None = None
-        self._client: aiohttp.ClientSession | None = None
+        super().__init__()
         self._reader: asyncio.Task[None] | None = None
         self.on_event: Callable[[dict[str, Any]], None] | None = None
         self.events: list[dict[str, Any]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def api_url(self) -> str:
@@ -210,24 +201,8 @@ class FakeSlackApi:
         return f"{self.url}/response/{name}"
 
     async def start(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench._fake_slack_api",
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=1024**2,
-        )
-        assert self._process.stdout is not None
-        line = await asyncio.wait_for(self._process.stdout.readline(), 60)
-        if not line:
-            raise RuntimeError("the fake Slack did not start")
-        port, control_port = map(int, line.split())
-        self.port = port
-        self._control = f"http://127.0.0.1:{control_port}"
-        self._client = aiohttp.ClientSession()
-        self._reader = asyncio.create_task(self._read_events(self._process.stdout))
+        stdout = await self._spawn("bench._fake_slack_api")
+        self._reader = asyncio.create_task(self._read_events(stdout))
 
     async def _read_events(self, stdout: asyncio.StreamReader) -> None:
         while line := await stdout.readline():
@@ -236,54 +211,17 @@ class FakeSlackApi:
             if self.on_event is not None:
                 self.on_event(event)
 
-    async def calls(self, since: int = 0, method: str | None = None) -> list[dict[str, Any]]:
-        """Every Web API call received from the `since`-th on (of one method, if given)."""
-        assert self._client is not None, "not started"
-        params: dict[str, str | int] = {"since": since}
-        if method is not None:
-            params["method"] = method
-        async with self._client.get(f"{self._control}/calls", params=params) as answer:
-            answer.raise_for_status()
-            result: list[dict[str, Any]] = await answer.json()
-            return result
-
-    async def count(self, method: str | None = None) -> int:
-        assert self._client is not None, "not started"
-        params = {"method": method} if method is not None else {}
-        async with self._client.get(f"{self._control}/count", params=params) as answer:
-            answer.raise_for_status()
-            return int(await answer.json())
-
     async def problems(self) -> list[str]:
         """Block Kit that real Slack would have refused, so far."""
-        assert self._client is not None, "not started"
-        async with self._client.get(f"{self._control}/problems") as answer:
-            answer.raise_for_status()
-            result: list[str] = await answer.json()
-            return result
+        result: list[str] = await self._get("/problems")
+        return result
 
     async def add_users(self, people: list[dict[str, Any]]) -> None:
         """People `users.info` knows: `{"id", "name", "tz"}` each."""
-        assert self._client is not None, "not started"
-        async with self._client.post(f"{self._control}/users", json=people) as answer:
-            answer.raise_for_status()
+        await self._post("/users", people)
 
     async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-        process = self._process
-        if process is None:
-            return
-        self._process = None
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+        await super().stop()
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader

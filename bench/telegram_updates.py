@@ -94,7 +94,7 @@ from bench._fake_bot_api import TOKEN, FakeBotApi
 from cohorte.bot.bootstrap import assemble
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer
-from cohorte.bot.telegram import SendLimits, TelegramAdapter, Window
+from cohorte.bot.telegram import UPDATE_ARRIVED, SendLimits, TelegramAdapter, Window
 from cohorte.handlers.poll import TALLY_EVERY
 from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.db import create_engine, session_factory
@@ -176,11 +176,14 @@ async def feed(
         await application.process_update(update)
 
     work = processing()
+    token = UPDATE_ARRIVED.set(time.monotonic())  # as `TelegramAdapter.process` does
     try:
         await application.update_processor.process_update(update, work)
     except asyncio.CancelledError:
         work.close()  # cancelled while waiting for its turn: it never started
         raise
+    finally:
+        UPDATE_ARRIVED.reset(token)
 
 
 async def closed_loop(

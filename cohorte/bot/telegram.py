@@ -26,6 +26,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Hashable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -462,6 +463,10 @@ class KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+# When the update being handled arrived (time.monotonic()), set by `TelegramAdapter.process`.
+UPDATE_ARRIVED: ContextVar[float | None] = ContextVar("telegram_update_arrived", default=None)
 
 
 class PerSenderUpdateProcessor(BaseUpdateProcessor):
@@ -993,11 +998,21 @@ class TelegramAdapter:
             return web.Response(status=400)
         # Answer only once the update is handled: if this process dies first,
         # Telegram delivers it again (and the inbound dedupe keeps that harmless).
-        application = self.application
-        await application.update_processor.process_update(
-            update, application.process_update(update)
-        )
+        await self.process(update)
         return web.Response(text="ok")
+
+    async def process(self, update: Update) -> None:
+        """Handle one update that just arrived, as the webhook does: through the update
+        processor (at most 64 at once), with its arrival time known to the handlers, so
+        that one that waited long for a free slot is refused sooner rather than later."""
+        token = UPDATE_ARRIVED.set(time.monotonic())
+        try:
+            application = self.application
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+        finally:
+            UPDATE_ARRIVED.reset(token)
 
     def _read_update(self, raw: bytes) -> Update | None:
         """The update in a webhook body, or None (after one log line) if it is not one."""
@@ -1111,6 +1126,7 @@ class TelegramAdapter:
             chat_kind=kind,
             text=text,
             event_id=event_id(update),
+            received=UPDATE_ARRIVED.get(),
         )
         await self._reply(incoming, await self.core.handle(incoming))
 
@@ -1144,6 +1160,7 @@ class TelegramAdapter:
             chat_kind=kind,
             payload=query.data,
             event_id=event_id(update),
+            received=UPDATE_ARRIVED.get(),
         )
 
     async def _answer_button(self, query: CallbackQuery, toast: str | None) -> None:

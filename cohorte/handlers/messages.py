@@ -47,6 +47,9 @@ class Incoming:
     form_values: dict[str, str] | None = None
     # The adapter shows forms itself (modals); otherwise the core asks question by question.
     modal_forms: bool = False
+    # time.monotonic() when the platform's request arrived, if the adapter queued it
+    # before handing it over: that wait counts against the time it may wait to be applied.
+    received: float | None = None
 
 
 @dataclass(frozen=True)

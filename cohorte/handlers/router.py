@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -31,8 +32,9 @@ from cohorte.storage.db import DatabaseBusy, SessionFactory, write_turn
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
-# An incoming event waits this long for its turn to write (SQLite) before the
-# person is told to try again; the platforms expect an answer within seconds.
+# An incoming event waits this long (in the adapter's queue, then for its turn to
+# write on SQLite) before the person is told to try again; the platforms expect an
+# answer within seconds.
 BUSY_WAIT = 4.0
 WRITE_ATTEMPTS = 4
 BUSY_MESSAGE = N_(
@@ -195,7 +197,10 @@ class Core:
         The turn is taken before the first statement, so that a task never holds a
         pooled connection while it waits for the turn (the turn's holder may need one).
         """
-        async with write_turn(self.sessions, BUSY_WAIT):
+        waited = 0.0 if incoming.received is None else time.monotonic() - incoming.received
+        if waited >= BUSY_WAIT:  # queued too long already: better told now than later
+            raise DatabaseBusy(f"waited {waited:.1f} s in the adapter's queue")
+        async with write_turn(self.sessions, BUSY_WAIT - waited):
             try:
                 if incoming.event_id and not await queries.record_inbound(
                     session, incoming.platform, incoming.event_id, self.clock.now()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -337,3 +339,16 @@ async def test_work_for_after_the_commit_is_dropped_when_the_handler_refuses(
     replies = await assembly.core.handle(press("sofia", "zz"))
     assert texts(replies) == STALE + " Vuelve a pedirlo con el comando."
     assert ran == []
+
+
+async def test_a_press_that_waited_too_long_in_the_adapters_queue_is_refused_at_once(
+    session: AsyncSession, sessions: SessionFactory, transcript: Transcript, assembly: Assembly
+) -> None:
+    poll_id, slots = await open_poll(session, transcript)
+    late = replace(
+        press("sofia", f"v:{poll_id}:{slots[0]}:y", "late"), received=time.monotonic() - 5
+    )
+    assert texts(await assembly.core.handle(late)) == BUSY_VOTE
+    assert await vote_rows(sessions) == [] and await inbound_ids(sessions) == []
+    fresh = replace(late, received=time.monotonic())
+    assert texts(await assembly.core.handle(fresh)).startswith("Anotado")
