@@ -64,16 +64,17 @@ from cohorte.storage.status import (
     Status,
     StatusDraft,
     StatusUpdate,
+    add_update,
     assigned_teams,
     current_update,
     current_updates,
     deliverables_of,
     is_assigned,
-    is_assigned_to,
     last_team_updates,
     set_assignment,
     status_history,
     sweep_drafts,
+    team_deliverable,
 )
 from cohorte.storage.types import parse_id
 
@@ -603,24 +604,13 @@ async def record_status(
     same status again is only recorded with a note or a link: it is news.
     Raises `SameStatusError` otherwise.
     """
-    current = await current_update(session, _pk(deliverable.id), _pk(team.id))
-    previous = current.status if current is not None else Status.NOT_STARTED
-    status = status or previous
-    if status == previous and not note and not link:
-        raise SameStatusError(deliverable.title, status)
-    update = StatusUpdate(
-        cohort_id=deliverable.cohort_id,
-        deliverable_id=_pk(deliverable.id),
-        team_id=_pk(team.id),
-        member_id=member.id if member is not None else None,
-        previous=previous,
-        status=status,
-        note=note,
-        link=link,
-        created_at=now,
+    member_id = member.id if member is not None else None
+    update = await add_update(
+        session, deliverable, _pk(team.id), member_id, status, now, note=note, link=link
     )
-    session.add(update)
-    await session.flush()
+    if update is None:  # the same status, and no note: only now is the current one read
+        current = await current_update(session, _pk(deliverable.id), _pk(team.id))
+        raise SameStatusError(deliverable.title, current.status if current else Status.NOT_STARTED)
     return update
 
 
@@ -922,10 +912,11 @@ async def _own_deliverable(
 ) -> tuple[Cohort, Member, Team, Deliverable]:
     """The deliverable of a button, checked against the presser's team."""
     cohort, member, team = require_team(ctx)
-    deliverable = await ctx.session.get(Deliverable, deliverable_id)
-    if deliverable is None or deliverable.cohort_id != cohort.id:
+    found = await team_deliverable(ctx.session, deliverable_id, _pk(team.id))
+    if found is None or found[0].cohort_id != cohort.id:
         raise StaleButtonError()
-    if not await is_assigned_to(ctx.session, deliverable, _pk(team.id)):
+    deliverable, assigned = found
+    if not assigned:
         raise CohortError(
             N_("“{title}” is not one of the {team} team's deliverables."),
             title=deliverable.title,

@@ -102,10 +102,17 @@ async def insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
         return 0
     keys = {row["dedupe_key"] for row in rows}
     existing: set[str] = set()
-    for refs in _chunks(sorted({row["ref"] for row in rows})):
+    for refs in _chunks(sorted({row["ref"] for row in rows if row["ref"]})):
         # refs name one event or series occurrence, unique across cohorts
         found = await session.exec(select(Delivery.dedupe_key).where(col(Delivery.ref).in_(refs)))
         existing.update(key for key in found.all() if key in keys)
+    # Rows about no particular occurrence (announcements, status news) are looked up by
+    # their own keys: by ref they would match every such row ever queued.
+    for loose in _chunks(sorted(row["dedupe_key"] for row in rows if not row["ref"])):
+        found = await session.exec(
+            select(Delivery.dedupe_key).where(col(Delivery.dedupe_key).in_(loose))
+        )
+        existing.update(found.all())
     new_rows = [row for row in rows if row["dedupe_key"] not in existing]
     if new_rows:
         statement = conflict_insert(session, Delivery).on_conflict_do_nothing()

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, delete
+from sqlalchemy import Column, Index, Text, UniqueConstraint, and_, bindparam, delete, literal
+from sqlalchemy import select as select_columns
 from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -127,13 +130,26 @@ def is_assigned(
     return deliverable.all_teams or team_id in assignments.get(deliverable.id or 0, ())
 
 
-async def is_assigned_to(session: AsyncSession, deliverable: Deliverable, team_id: int) -> bool:
-    """`is_assigned`, reading only this deliverable's assignment to this team."""
-    statement = select(DeliverableTeam.team_id).where(
-        DeliverableTeam.deliverable_id == deliverable.id, DeliverableTeam.team_id == team_id
+async def team_deliverable(
+    session: AsyncSession, deliverable_id: int, team_id: int
+) -> tuple[Deliverable, bool] | None:
+    """A deliverable and whether it is this team's (see `is_assigned`), in one query."""
+    assigned = (
+        select(DeliverableTeam.team_id)
+        .where(
+            DeliverableTeam.deliverable_id == deliverable_id,
+            DeliverableTeam.team_id == team_id,
+        )
+        .exists()
     )
-    found = [] if deliverable.all_teams else (await session.exec(statement)).all()
-    return is_assigned(deliverable, team_id, {deliverable.id or 0: found})
+    statement = select(Deliverable, assigned).where(Deliverable.id == deliverable_id)
+    row = (await session.exec(statement)).first()
+    if row is None:
+        return None
+    deliverable, listed = row
+    return deliverable, is_assigned(
+        deliverable, team_id, {deliverable_id: [team_id] if listed else []}
+    )
 
 
 async def set_assignment(
@@ -165,6 +181,89 @@ async def current_updates(
         (update.deliverable_id, update.team_id): update
         for update in (await session.exec(statement)).all()
     }
+
+
+async def add_update(
+    session: AsyncSession,
+    deliverable: Deliverable,
+    team_id: int,
+    member_id: int | None,
+    status: Status | None,
+    now: datetime,
+    *,
+    note: str | None = None,
+    link: str | None = None,
+) -> StatusUpdate | None:
+    """Add one history row in one statement: the previous status is read inside it, and
+    `status` None keeps it. Nothing is written, and None returned, when the status would
+    stay the same with neither note nor link (no news)."""
+    assert deliverable.id is not None
+    note, link = note or None, link or None
+    params = {
+        "cohort": deliverable.cohort_id,
+        "deliverable": deliverable.id,
+        "team": team_id,
+        "member": member_id,
+        "status": status,
+        "note": note,
+        "link": link,
+        "now": now,
+    }
+    connection = await session.connection()
+    row = (await connection.execute(_add_update(), params)).first()
+    if row is None:
+        return None
+    update_id, previous, new = row
+    return StatusUpdate(
+        id=update_id,
+        cohort_id=deliverable.cohort_id,
+        deliverable_id=deliverable.id,
+        team_id=team_id,
+        member_id=member_id,
+        previous=previous,
+        status=new,
+        note=note,
+        link=link,
+        created_at=now,
+    )
+
+
+@cache
+def _add_update() -> Any:
+    column = StatusUpdate.__table__.c  # type: ignore[attr-defined]
+    latest = (
+        select_columns(column.status)
+        .where(
+            column.deliverable_id == bindparam("deliverable"),
+            column.team_id == bindparam("team"),
+        )
+        .order_by(column.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    previous = func.coalesce(latest, literal(Status.NOT_STARTED.value), type_=column.status.type)
+    new = func.coalesce(
+        bindparam("status", type_=column.status.type), previous, type_=column.status.type
+    )
+    note = bindparam("note", type_=column.note.type)
+    link = bindparam("link", type_=column.link.type)
+    source = select_columns(
+        bindparam("cohort", type_=column.cohort_id.type),
+        bindparam("deliverable", type_=column.deliverable_id.type),
+        bindparam("team", type_=column.team_id.type),
+        bindparam("member", type_=column.member_id.type),
+        previous,
+        new,
+        note,
+        link,
+        bindparam("now", type_=column.created_at.type),
+    ).where(~and_(new == previous, note.is_(None), link.is_(None)))
+    names = ["cohort_id", "deliverable_id", "team_id", "member_id", "previous", "status"]
+    return (
+        StatusUpdate.__table__.insert()  # type: ignore[attr-defined]
+        .from_select([*names, "note", "link", "created_at"], source)
+        .returning(column.id, column.previous, column.status)
+    )
 
 
 async def current_update(
