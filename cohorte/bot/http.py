@@ -16,6 +16,8 @@ from typing import Any, NoReturn
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from cohorte.handlers.errors import one_line
+
 logger = logging.getLogger(__name__)
 
 # Bodies are read in pieces of this size, so that an oversized one is never held whole.
@@ -61,8 +63,7 @@ def _too_large(what: str, limit: int, size: int) -> NoReturn:
 
 def _one_line(error: BaseException) -> str:
     """An exception as a short single line (parser errors quote the raw request)."""
-    detail = error.message if isinstance(error, HttpProcessingError) else str(error)
-    return f"{type(error).__name__}: {' '.join(str(detail).split())[:200]}"
+    return one_line(error, str(error.message) if isinstance(error, HttpProcessingError) else None)
 
 
 class _ServerLog(logging.LoggerAdapter[logging.Logger]):

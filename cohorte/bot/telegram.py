@@ -76,6 +76,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer, read_body
+from cohorte.handlers.errors import one_line
 from cohorte.handlers.messages import (
     Button,
     ChatKind,
@@ -1020,7 +1021,7 @@ class TelegramAdapter:
             # Python's json recurses per nesting level: '[' * 100_000 is a RecursionError.
             data = json.loads(raw.decode("utf-8"))
         except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
-            logger.warning("unreadable Telegram webhook body: %s", self._short(error))
+            logger.warning("unreadable Telegram webhook body: %s", one_line(error))
             return None
         problem = self._update_problem(data)
         if problem is not None:
@@ -1031,7 +1032,7 @@ class TelegramAdapter:
         except Exception as error:
             # PTB's parsing fails in many ways on data it did not expect (TypeError for a
             # missing field, OverflowError for an absurd date, ...): the body is at fault.
-            logger.warning("Telegram webhook body is not an update: %s", self._short(error))
+            logger.warning("Telegram webhook body is not an update: %s", one_line(error))
             return None
 
     # What our handlers read from each kind of update they act on, and its JSON type.
@@ -1099,10 +1100,6 @@ class TelegramAdapter:
         if kind_of is int:  # JSON's true is no id; Telegram's ids fit in 64 bits
             return type(value) is int and -(2**63) <= value < 2**63
         return isinstance(value, kind_of)
-
-    @staticmethod
-    def _short(error: BaseException) -> str:
-        return f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
 
     # -- updates --------------------------------------------------------------------------
 

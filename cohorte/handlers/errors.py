@@ -33,3 +33,9 @@ class StaleButtonError(CohortError):
 
 class InputTooLongError(CohortError):
     message = N_("Your message is too long ({length} characters). The limit is {limit}.")
+
+
+def one_line(error: BaseException, detail: str | None = None) -> str:
+    """An exception for a log line: its type and message (or `detail`), on one short line."""
+    text = " ".join((detail if detail is not None else str(error)).split())[:200]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -69,7 +69,7 @@ from cohorte.storage import queries, voting
 from cohorte.storage.calendar import Series
 from cohorte.storage.db import conflict_insert
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
-from cohorte.storage.polls import Choice, Poll, PollSlot, PollState, Vote
+from cohorte.storage.polls import Choice, Poll, PollSlot, PollState
 from cohorte.storage.types import parse_id
 
 logger = logging.getLogger(__name__)
@@ -237,13 +237,10 @@ class PollView:
         return bool(self.expected()) and not self.missing()
 
 
-async def load_poll(
-    session: AsyncSession, poll: Poll, *, only: tuple[Member, Person] | None = None
-) -> PollView:
-    """The poll with its slots, members, teams and votes; with `only`, just that member's
-    votes (enough for their own ballot, and much cheaper than the whole cohort's)."""
+async def load_poll(session: AsyncSession, poll: Poll) -> PollView:
+    """The poll with its slots, the cohort's members and teams, and every vote."""
     cohort = await session.get(Cohort, poll.cohort_id)
-    assert cohort is not None and cohort.id is not None
+    assert cohort is not None and cohort.id is not None and poll.id is not None
     slots = list(
         (
             await session.exec(
@@ -251,17 +248,9 @@ async def load_poll(
             )
         ).all()
     )
-    votes_of = select(Vote.member_id, Vote.slot_id, Vote.choice).where(Vote.poll_id == poll.id)
-    if only is not None:
-        members = [only]
-        teams: dict[int, Team] = {}
-        votes_of = votes_of.where(Vote.member_id == only[0].id)
-    else:
-        members = list(await queries.members_with_people(session, cohort.id))
-        teams = {team.id: team for team in await queries.teams_of(session, cohort.id) if team.id}
-    # Plain columns, not entities: the vote rows may have just been upserted.
-    rows = (await session.exec(votes_of)).all()
-    votes = {(member_id, slot_id): Choice(choice) for member_id, slot_id, choice in rows}
+    members = list(await queries.members_with_people(session, cohort.id))
+    teams = {team.id: team for team in await queries.teams_of(session, cohort.id) if team.id}
+    votes = await voting.poll_votes(session, poll.id)
     return PollView(poll, cohort, slots, members, teams, votes)
 
 

@@ -15,19 +15,24 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import exc
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers import forms, zones
 from cohorte.handlers.context import Context, Recent
-from cohorte.handlers.errors import CohortError, InputTooLongError, StaleButtonError
+from cohorte.handlers.errors import CohortError, InputTooLongError, StaleButtonError, one_line
 from cohorte.handlers.messages import ChatKind, Direct, Incoming, Reply
 from cohorte.handlers.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries
-from cohorte.storage.db import DatabaseBusy, SessionFactory, write_turn
+from cohorte.storage.db import (
+    DatabaseBusy,
+    SessionFactory,
+    contended,
+    database_unavailable,
+    write_turn,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +160,7 @@ class Core:
                         # Another process held SQLite's lock past its busy timeout, or
                         # PostgreSQL chose this transaction to break a deadlock: nothing
                         # was applied, so running it again from the start is safe.
-                        if not _contended(error) or attempt == WRITE_ATTEMPTS:
+                        if not contended(error) or attempt == WRITE_ATTEMPTS:
                             raise
                         logger.info("database busy, retrying %s", _describe(incoming))
                         await asyncio.sleep(0.05 * attempt)
@@ -177,7 +182,7 @@ class Core:
                 logger.warning(
                     "could not apply %s, the database is busy or away: %s",
                     _describe(incoming),
-                    _one_line(error),
+                    one_line(error),
                 )
                 replies = [Reply(t._(self.router.busy_message(incoming.payload)), ephemeral=True)]
             else:
@@ -219,7 +224,7 @@ class Core:
                     await session.commit()
                 except OperationalError as error:
                     # Not retried: a commit that failed on the way back may have landed.
-                    raise DatabaseBusy(f"the commit failed: {_one_line(error)}") from error
+                    raise DatabaseBusy(f"the commit failed: {one_line(error)}") from error
                 return ctx, replies
             except BaseException:
                 await session.rollback()
@@ -238,7 +243,7 @@ class Core:
                 logger.warning(
                     "applied %s, but could not read its answer: %s",
                     _describe(ctx.incoming),
-                    _one_line(error),
+                    one_line(error),
                 )
             else:
                 logger.exception("applied %s, but its answer failed", _describe(ctx.incoming))
@@ -366,37 +371,6 @@ class Core:
         except (ValueError, IndexError) as error:
             logger.info("rejected button payload %r: %s", payload[:64], error)
             raise StaleButtonError() from error
-
-
-def _contended(error: DBAPIError) -> bool:
-    """SQLite busy or locked, PostgreSQL deadlock or serialization failure: worth retrying."""
-    text = str(error.orig if error.orig is not None else error).lower()
-    return any(word in text for word in ("locked", "busy", "deadlock", "could not serialize"))
-
-
-# Driver messages of a database that cannot be reached (as opposed to a bug of ours,
-# such as a missing table): refused or lost connections, a file that cannot be opened.
-_UNREACHABLE = ("connect", "connection", "server closed", "terminat", "unable to open")
-
-
-def database_unavailable(error: BaseException) -> bool:
-    """Whether `error` means the database cannot take this now (busy, contended or away),
-    so the person should try again; anything else is a bug to log with its traceback."""
-    if isinstance(error, DatabaseBusy | exc.TimeoutError | exc.DisconnectionError):
-        return True
-    if isinstance(error, DBAPIError):
-        if error.connection_invalidated or _contended(error):
-            return True
-        text = str(error.orig if error.orig is not None else error).lower()
-        return isinstance(error, OperationalError | exc.InterfaceError) and any(
-            word in text for word in _UNREACHABLE
-        )
-    return isinstance(error, ConnectionError)
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())[:200]
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _describe(incoming: Incoming) -> str:

@@ -17,8 +17,10 @@ from cohorte.storage.planning import track_plan_changes
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
-# Failures that mean "the database cannot be reached right now" (connection lost,
-# server restarting, SQLite locked past its busy timeout), as opposed to a bug.
+# Failures that may mean "the database cannot be reached right now" (connection lost,
+# server restarting, SQLite locked past its busy timeout). Broad on purpose: the
+# delivery engine pauses and tries again on any of them, which is harmless for a bug
+# too. What a person is told "try again" for is the narrower `database_unavailable`.
 UNAVAILABLE: tuple[type[BaseException], ...] = (
     exc.OperationalError,
     exc.InterfaceError,
@@ -39,6 +41,32 @@ POOL_TIMEOUT = 10.0
 
 class DatabaseBusy(Exception):
     """The database could not take this write in time (its turn, or a connection)."""
+
+
+def contended(error: exc.DBAPIError) -> bool:
+    """SQLite busy or locked, PostgreSQL deadlock or serialization failure: worth retrying."""
+    text = str(error.orig if error.orig is not None else error).lower()
+    return any(word in text for word in ("locked", "busy", "deadlock", "could not serialize"))
+
+
+# Driver messages of a database that cannot be reached (as opposed to a bug of ours,
+# such as a missing table): refused or lost connections, a file that cannot be opened.
+_UNREACHABLE = ("connect", "connection", "server closed", "terminat", "unable to open")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot take this now (busy, contended or away),
+    so the person should try again; anything else is a bug to log with its traceback."""
+    if isinstance(error, DatabaseBusy | exc.TimeoutError | exc.DisconnectionError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated or contended(error):
+            return True
+        text = str(error.orig if error.orig is not None else error).lower()
+        return isinstance(error, exc.OperationalError | exc.InterfaceError) and any(
+            word in text for word in _UNREACHABLE
+        )
+    return isinstance(error, ConnectionError)
 
 
 def normalise_url(url: str) -> str:

@@ -101,3 +101,13 @@ _BALLOT = (
     .where(col(Poll.id) == bindparam("poll"))
     .order_by(col(PollSlot.position))
 )
+
+
+async def poll_votes(session: AsyncSession, poll_id: int) -> dict[tuple[int, int], Choice]:
+    """(member id, slot id) -> answer, for every vote of the poll.
+
+    Plain columns, not entities: the vote rows may have just been upserted.
+    """
+    statement = select(Vote.member_id, Vote.slot_id, Vote.choice).where(Vote.poll_id == poll_id)
+    rows = (await session.exec(statement)).all()
+    return {(member_id, slot_id): Choice(answer) for member_id, slot_id, answer in rows}
