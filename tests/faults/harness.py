@@ -245,6 +245,73 @@ class Scenario:
         return found[0] if len(found) == 1 else None
 
 
+@dataclass
+class SeededGroup:
+    """A cohort with one Bogotá team, its linked Telegram group and its participants."""
+
+    cohort: Cohort
+    team: Team
+    link: ChatLink
+    members: list[tuple[int, Person, Member]]  # (Telegram user id, person, member)
+
+
+async def seed_group(
+    session: AsyncSession,
+    now: datetime,
+    name: str,
+    people: int,
+    *,
+    dm_open: bool,
+    dm_reminders: bool = False,
+) -> SeededGroup:
+    """Write a cohort, its team, its linked group and `people` participants (user ids
+    from FIRST_USER_ID), flushed but not committed."""
+    cohort = Cohort(
+        name=name,
+        home_zone="America/Bogota",
+        locale="es",
+        start_date=SPRINT_START,
+        weeks=12,
+        invite_code=f"F{uuid.uuid4().hex[:8].upper()}",
+        created_at=now,
+    )
+    session.add(cohort)
+    await session.flush()
+    assert cohort.id is not None
+    team = Team(
+        cohort_id=cohort.id, name="Bogotá", city="Bogotá", country_code="CO", zone="America/Bogota"
+    )
+    link = ChatLink(cohort_id=cohort.id, platform=Platform.TELEGRAM, chat_id=str(GROUP_CHAT_ID))
+    persons = [Person(display_name=f"Persona {i + 1}", created_at=now) for i in range(people)]
+    session.add_all([team, link, *persons])
+    await session.flush()
+    assert team.id is not None and link.id is not None
+    members = []
+    for i, person in enumerate(persons):
+        assert person.id is not None
+        user_id = FIRST_USER_ID + i
+        session.add(
+            Identity(
+                person_id=person.id,
+                platform=Platform.TELEGRAM,
+                external_id=str(user_id),
+                dm_open=dm_open,
+            )
+        )
+        member = Member(
+            cohort_id=cohort.id,
+            person_id=person.id,
+            team_id=team.id,
+            role=Role.PARTICIPANT,
+            dm_reminders=dm_reminders,
+            joined_at=now,
+        )
+        session.add(member)
+        members.append((user_id, person, member))
+    await session.flush()
+    return SeededGroup(cohort, team, link, members)
+
+
 async def seed_scenario(database: Database, recipients: int) -> Scenario:
     """Migrate the database and write the cohort, its members, group and two Masterclasses."""
     engine = database.engine()
@@ -252,62 +319,16 @@ async def seed_scenario(database: Database, recipients: int) -> Scenario:
         await upgrade(engine)
         now = REHEARSAL_START - timedelta(days=20)
         async with AsyncSession(engine, expire_on_commit=False) as session:
-            cohort = Cohort(
-                name="Sprint de ensayo",
-                home_zone="America/Bogota",
-                locale="es",
-                start_date=SPRINT_START,
-                weeks=12,
-                invite_code=f"F{uuid.uuid4().hex[:8].upper()}",
-                created_at=now,
+            group = await seed_group(
+                session, now, "Sprint de ensayo", recipients, dm_open=True, dm_reminders=True
             )
-            session.add(cohort)
-            await session.flush()
-            assert cohort.id is not None
-            team = Team(
-                cohort_id=cohort.id,
-                name="Bogotá",
-                city="Bogotá",
-                country_code="CO",
-                zone="America/Bogota",
-            )
-            link = ChatLink(
-                cohort_id=cohort.id, platform=Platform.TELEGRAM, chat_id=str(GROUP_CHAT_ID)
-            )
-            session.add_all([team, link])
-            people = [
-                Person(display_name=f"Persona {i + 1}", created_at=now) for i in range(recipients)
-            ]
-            session.add_all(people)
-            await session.flush()
-            assert team.id is not None and link.id is not None
-            chat_of_person: dict[int, int] = {}
-            for i, person in enumerate(people):
-                assert person.id is not None
-                user_id = FIRST_USER_ID + i
-                chat_of_person[person.id] = user_id
-                session.add(
-                    Identity(
-                        person_id=person.id,
-                        platform=Platform.TELEGRAM,
-                        external_id=str(user_id),
-                        dm_open=True,
-                    )
-                )
-                session.add(
-                    Member(
-                        cohort_id=cohort.id,
-                        person_id=person.id,
-                        team_id=team.id,
-                        role=Role.PARTICIPANT,
-                        dm_reminders=True,
-                        joined_at=now,
-                    )
-                )
+            chat_of_person = {
+                person.id: user_id for user_id, person, _ in group.members if person.id is not None
+            }
             first = REHEARSAL_START + REMINDER_LEAD + LEAD_IN
             events = [
                 Event(
-                    cohort_id=cohort.id,
+                    cohort_id=group.team.cohort_id,
                     kind=EventKind.MASTERCLASS,
                     title=title,
                     starts_at=first + i * EVENT_GAP,
@@ -321,12 +342,13 @@ async def seed_scenario(database: Database, recipients: int) -> Scenario:
             for i, event in enumerate(events):
                 assert event.id is not None
                 watched.append(Watched(i, event.id, event.title, event.starts_at))
+            assert group.link.id is not None
             return Scenario(
                 recipients,
                 tuple(watched),
                 GROUP_CHAT_ID,
                 chat_of_person,
-                {link.id: GROUP_CHAT_ID},
+                {group.link.id: GROUP_CHAT_ID},
             )
     finally:
         await engine.dispose()

@@ -44,7 +44,6 @@ import contextlib
 import json
 import re
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,16 +61,6 @@ from bench._fake_bot_api import FakeBotApi
 from cohorte.bot.telegram import SECRET_HEADER, WEBHOOK_PATH, webhook_secret
 from cohorte.storage.db import create_engine
 from cohorte.storage.migrate import upgrade
-from cohorte.storage.models import (
-    ChatLink,
-    Cohort,
-    Identity,
-    Member,
-    Person,
-    Platform,
-    Role,
-    Team,
-)
 from cohorte.storage.polls import Poll, PollSlot, PollState
 from tests.bot.fake_telegram import BOT_USER, TOKEN, button_press, group_chat, message, user
 from tests.faults.harness import (
@@ -79,11 +68,11 @@ from tests.faults.harness import (
     GROUP_CHAT_ID,
     HARD_TIMEOUT,
     REHEARSAL_START,
-    SPRINT_START,
     BotProcess,
     Database,
     Timeline,
     hold_sqlite_lock,
+    seed_group,
 )
 
 pytestmark = pytest.mark.faults
@@ -134,73 +123,28 @@ async def seed_poll(database: Database, members: int) -> Seeded:
         await upgrade(engine)
         now = REHEARSAL_START - timedelta(days=1)
         async with AsyncSession(engine, expire_on_commit=False) as session:
-            cohort = Cohort(
-                name="Sprint de votos",
-                home_zone="America/Bogota",
-                locale="es",
-                start_date=SPRINT_START,
-                weeks=12,
-                invite_code=f"V{uuid.uuid4().hex[:8].upper()}",
-                created_at=now,
-            )
-            session.add(cohort)
-            await session.flush()
-            assert cohort.id is not None
-            team = Team(
-                cohort_id=cohort.id,
-                name="Bogotá",
-                city="Bogotá",
-                country_code="CO",
-                zone="America/Bogota",
-            )
-            link = ChatLink(
-                cohort_id=cohort.id, platform=Platform.TELEGRAM, chat_id=str(GROUP_CHAT_ID)
-            )
+            # dm_open False: these people never wrote to the bot privately, so nothing is
+            # sent to them but the receipts' toasts.
+            group = await seed_group(session, now, "Sprint de votos", members, dm_open=False)
             poll = Poll(
-                cohort_id=cohort.id,
+                cohort_id=group.team.cohort_id,
                 title="Sesión semanal",
                 state=PollState.OPEN,
                 zone="America/Bogota",
                 deadline=POLL_DEADLINE,
                 created_at=now,
             )
-            people = [
-                Person(display_name=f"Persona {i + 1}", created_at=now) for i in range(members)
-            ]
-            session.add_all([team, link, poll, *people])
+            session.add(poll)
             await session.flush()
-            assert team.id is not None and poll.id is not None
+            assert poll.id is not None
             slots = [
                 PollSlot(poll_id=poll.id, position=n, weekday=day, local_time=at)
                 for n, (day, at) in enumerate(SLOTS, 1)
             ]
             session.add_all(slots)
-            member_rows: list[tuple[int, Member]] = []
-            for i, person in enumerate(people):
-                assert person.id is not None
-                user_id = FIRST_USER_ID + i
-                # dm_open False: these people never wrote to the bot privately, so nothing
-                # is sent to them but the receipts' toasts.
-                session.add(
-                    Identity(
-                        person_id=person.id,
-                        platform=Platform.TELEGRAM,
-                        external_id=str(user_id),
-                        dm_open=False,
-                    )
-                )
-                member = Member(
-                    cohort_id=cohort.id,
-                    person_id=person.id,
-                    team_id=team.id,
-                    role=Role.PARTICIPANT,
-                    joined_at=now,
-                )
-                session.add(member)
-                member_rows.append((user_id, member))
             await session.commit()
             slot_ids = tuple(slot.id for slot in slots if slot.id is not None)
-            members_of = {uid: m.id for uid, m in member_rows if m.id is not None}
+            members_of = {uid: m.id for uid, _, m in group.members if m.id is not None}
             assert len(slot_ids) == len(SLOTS) and len(members_of) == members
             return Seeded(poll.id, slot_ids, members_of)
     finally:
