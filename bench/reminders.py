@@ -30,13 +30,12 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cohorte.handlers.delivery import Capabilities, DeliveryService
-from cohorte.handlers.messages import Gate, Reply, SendOutcome, open_gate
-from cohorte.handlers.reminders import plan_reminders, register_capabilities
+from cohorte.handlers.agenda.reminders import plan_reminders, register_capabilities
+from cohorte.handlers.core.delivery import Capabilities, DeliveryService
+from cohorte.handlers.core.messages import Gate, Reply, SendOutcome, open_gate
 from cohorte.scheduling.clock import ManualClock
 from cohorte.scheduling.engine import DeliveryEngine, sending_each
 from cohorte.storage import tables  # noqa: F401
-from cohorte.storage.calendar import Series, SeriesKind
 from cohorte.storage.db import create_engine, session_factory, transaction
 from cohorte.storage.migrate import upgrade
 from cohorte.storage.models import (
@@ -52,6 +51,7 @@ from cohorte.storage.models import (
     Team,
 )
 from cohorte.storage.outbox import Delivery
+from cohorte.storage.series import Series, SeriesKind
 
 START = date(2025, 4, 21)
 ZONES = ["America/Bogota", "America/Mexico_City", "America/Santiago", "America/Lima"]

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import Assembly, assemble
 from cohorte.bot.console import ConsoleChat
-from cohorte.handlers.router import Core
+from cohorte.handlers.core.router import Core
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage import tables  # noqa: F401  (every table, for TRUNCATE)
 from cohorte.storage.db import SessionFactory, create_engine, normalise_url, session_factory

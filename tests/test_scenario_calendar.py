@@ -10,9 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import Assembly
 from cohorte.scheduling.clock import ManualClock
-from cohorte.storage.calendar import Series
 from cohorte.storage.models import Role, Team
 from cohorte.storage.outbox import Delivery, DeliveryState
+from cohorte.storage.series import Series
 from tests.conftest import Transcript
 from tests.factories import add_member, seed_cohort
 
@@ -153,7 +153,7 @@ async def test_check_in_series_and_calendar_file(
 async def test_ics_file_has_rrule_exdate_and_stable_uids(
     session: AsyncSession, transcript: Transcript, assembly: Assembly
 ) -> None:
-    from cohorte.handlers.ics import build_ics
+    from cohorte.handlers.agenda.ics import build_ics
     from cohorte.locales import Translator
     from cohorte.storage.models import Cohort
 

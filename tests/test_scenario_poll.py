@@ -17,9 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.poll import poll_csv
 from cohorte.locales import Translator
-from cohorte.storage.calendar import Series, SeriesKind
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.polls import Poll, PollState
+from cohorte.storage.series import Series, SeriesKind
 from tests.conftest import Transcript
 from tests.handlers.test_poll import seed_three_zones
 

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.config import Settings
-from cohorte.handlers import agenda, cohort, dashboard, help, poll, reminders, status
-from cohorte.handlers.delivery import Capabilities, DeliveryService
-from cohorte.handlers.messages import Messenger
-from cohorte.handlers.router import Core, Router
+from cohorte.handlers import agenda, cohort, dashboard, help, poll, status
+from cohorte.handlers.agenda import reminders
+from cohorte.handlers.core.delivery import Capabilities, DeliveryService
+from cohorte.handlers.core.messages import Messenger
+from cohorte.handlers.core.router import Core, Router
 from cohorte.scheduling.clock import Clock, SystemClock
 from cohorte.scheduling.engine import AdvisoryLockRole, DeliveryEngine, SendingRole
 from cohorte.scheduling.ticker import Ticker

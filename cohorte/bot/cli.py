@@ -25,13 +25,13 @@ from cohorte.bot.console import ConsoleChat
 from cohorte.bot.logs import configure_logging
 from cohorte.bot.runtime import serve
 from cohorte.handlers import dashboard
-from cohorte.handlers.cohort_file import (
+from cohorte.handlers.cohort.file import (
     CohortFileError,
     export_cohort,
     import_cohort,
     parse_cohort_file,
 )
-from cohorte.handlers.errors import CohortError
+from cohorte.handlers.core.errors import CohortError
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock, ManualClock, RehearsalClock, SystemClock, parse_instant
 from cohorte.storage import outbox, queries

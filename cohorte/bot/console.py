@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cohorte.handlers.messages import (
+from cohorte.handlers.core.messages import (
     Button,
     ChatKind,
     Direct,
@@ -26,8 +26,8 @@ from cohorte.handlers.messages import (
     SendOutcome,
     open_gate,
 )
-from cohorte.handlers.router import Core
-from cohorte.handlers.text import fold
+from cohorte.handlers.core.router import Core
+from cohorte.handlers.lang.text import fold
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock
 from cohorte.scheduling.ticker import Ticker

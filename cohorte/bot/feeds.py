@@ -7,8 +7,8 @@ import re
 
 from aiohttp import web
 
-from cohorte.handlers.calendar import ensure_checkin_series
-from cohorte.handlers.ics import build_ics
+from cohorte.handlers.agenda.ics import build_ics
+from cohorte.handlers.agenda.occurrences import ensure_checkin_series
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries

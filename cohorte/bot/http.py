@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from cohorte.handlers.errors import one_line
+from cohorte.handlers.core.errors import one_line
 
 logger = logging.getLogger(__name__)
 

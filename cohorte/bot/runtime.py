@@ -13,7 +13,7 @@ from cohorte.bot.bootstrap import App
 from cohorte.bot.feeds import add_calendar_feed
 from cohorte.bot.http import HttpServer
 from cohorte.bot.telegram import TelegramAdapter
-from cohorte.handlers.messages import Messenger
+from cohorte.handlers.core.messages import Messenger
 from cohorte.scheduling.clock import Clock, RehearsalClock
 
 logger = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.calendar import Series, SeriesChange
 from cohorte.storage.models import ChatLink, Cohort, Event, Member, Team
+from cohorte.storage.series import Series, SeriesChange
 
 _BY_COHORT_ID = (Event, Series, Member, ChatLink, Team)
 

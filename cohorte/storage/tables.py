@@ -1,5 +1,5 @@
 """Imports every table module, so that metadata (migrations, tests) sees them all."""
 
-from cohorte.storage import calendar, models, outbox, polls, status
+from cohorte.storage import models, outbox, polls, series, status
 
-__all__ = ["calendar", "models", "outbox", "polls", "status"]
+__all__ = ["models", "outbox", "polls", "series", "status"]

@@ -35,7 +35,7 @@ from cohorte.bot.feeds import add_calendar_feed
 from cohorte.bot.http import HttpServer
 from cohorte.bot.slack import SlackAdapter
 from cohorte.bot.telegram import SECRET_HEADER, TelegramAdapter, webhook_secret
-from cohorte.handlers.router import Core
+from cohorte.handlers.core.router import Core
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import InboundEvent, Member, Person

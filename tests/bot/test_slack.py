@@ -37,8 +37,8 @@ from cohorte.bot.slack.inbound import Directory, Origin, mention_text, message_t
 from cohorte.bot.slack.manifest import SCOPES, ManifestError
 from cohorte.bot.slack.render import Renderer, split_text
 from cohorte.bot.slack.web import ChannelPacer
-from cohorte.handlers.context import Context
-from cohorte.handlers.messages import (
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.messages import (
     Button,
     ChatKind,
     Direct,
@@ -50,7 +50,7 @@ from cohorte.handlers.messages import (
     Reply,
     SendOutcome,
 )
-from cohorte.handlers.router import Core, Router
+from cohorte.handlers.core.router import Core, Router
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
@@ -703,7 +703,7 @@ class Captured:
         router.command(("demo-informe",), self.report_form, "report progress")
         router.command(("demo-conteo",), self.count, "a live tally")
         router.command(("demo-tablero",), self.board, "the dashboard picture")
-        router.button("demo", self.receive)
+        router.raw_button("demo", self.receive)
 
     async def report_form(self, ctx: Context, _args: str) -> list[Reply]:
         form = Form(

@@ -48,8 +48,8 @@ from cohorte.bot.telegram import (
     to_html,
     utf16_len,
 )
-from cohorte.handlers.context import Context
-from cohorte.handlers.messages import (
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.messages import (
     Button,
     Direct,
     FieldKind,
@@ -61,7 +61,7 @@ from cohorte.handlers.messages import (
     Reply,
     SendOutcome,
 )
-from cohorte.handlers.router import Core
+from cohorte.handlers.core.router import Core
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
@@ -529,7 +529,7 @@ async def test_a_guided_form_is_asked_with_buttons_and_text(
         return [Reply(f"Recibido {args}: {sorted((ctx.incoming.form_values or {}).items())}")]
 
     router.command(("informe",), ask, "")
-    router.button("tf", submitted)
+    router.raw_button("tf", submitted)
     adapter = TelegramAdapter(
         settings_for(fake), Core(sessions, clock, router), limits=LIMITS, poll_timeout=1
     )

@@ -16,13 +16,14 @@ from babel.messages.extract import extract_from_file
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers import cohort_file as cf
-from cohorte.handlers.calendar import (
+from cohorte.handlers.agenda.occurrences import (
     cohort_occurrences,
     ensure_checkin_series,
     set_weekly_session,
 )
-from cohorte.handlers.cohort_file import (
+from cohorte.handlers.agenda.reminders import leads_for
+from cohorte.handlers.cohort import file as cf
+from cohorte.handlers.cohort.file import (
     ChatSpec,
     CohortFileError,
     CohortSpec,
@@ -35,9 +36,7 @@ from cohorte.handlers.cohort_file import (
     import_cohort,
     parse_cohort_file,
 )
-from cohorte.handlers.reminders import leads_for
 from cohorte.scheduling.clock import ManualClock
-from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
     ChatLink,
@@ -51,6 +50,7 @@ from cohorte.storage.models import (
     Role,
     Team,
 )
+from cohorte.storage.series import Series, SeriesChange, SeriesKind
 from cohorte.storage.status import Deliverable, DeliverableTeam
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "sprint-2025.toml"

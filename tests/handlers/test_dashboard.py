@@ -14,6 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 from cohorte.bot.cli import EXAMPLE, app
+from cohorte.handlers.core.messages import ChatKind, Incoming
+from cohorte.handlers.core.router import Core
 from cohorte.handlers.dashboard import (
     KIND_WEEKLY,
     board_picture,
@@ -25,8 +27,6 @@ from cohorte.handlers.dashboard import (
     render_board_png,
     weekly_digest_text,
 )
-from cohorte.handlers.messages import ChatKind, Incoming
-from cohorte.handlers.router import Core
 from cohorte.handlers.status import load_board, record_status
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers import help
-from cohorte.handlers.context import Context
-from cohorte.handlers.messages import FieldKind, Form, FormField, Reply
-from cohorte.handlers.router import Core, Router
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.messages import FieldKind, Form, FormField, Reply
+from cohorte.handlers.core.router import Core, Router
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from tests.conftest import Transcript
@@ -38,7 +38,7 @@ def survey_router() -> Router:
         return [Reply(f"Recibido {args}: {sorted(values.items())}")]
 
     router.command(("preguntar",), ask, "")
-    router.button("fs", submitted)
+    router.raw_button("fs", submitted)
     return router
 
 

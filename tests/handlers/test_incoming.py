@@ -16,10 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import Assembly
 from cohorte.handlers import poll as poll_handlers
-from cohorte.handlers import router as router_module
-from cohorte.handlers.context import Context
-from cohorte.handlers.errors import CohortError
-from cohorte.handlers.messages import ChatKind, Incoming, Reply
+from cohorte.handlers.core import router as router_module
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
 from cohorte.locales import N_
 from cohorte.storage.db import SessionFactory, create_engine, session_factory, write_turn
 from cohorte.storage.models import Cohort, InboundEvent, Platform, Role
@@ -335,7 +335,7 @@ async def test_work_for_after_the_commit_is_dropped_when_the_handler_refuses(
         ctx.after_commit(later)
         raise CohortError(N_("That button is no longer valid. Ask again with the command."))
 
-    assembly.core.router.button("zz", refuse)
+    assembly.core.router.raw_button("zz", refuse)
     replies = await assembly.core.handle(press("sofia", "zz"))
     assert texts(replies) == STALE + " Vuelve a pedirlo con el comando."
     assert ran == []

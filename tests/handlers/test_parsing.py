@@ -4,7 +4,7 @@ from datetime import time
 
 import pytest
 
-from cohorte.handlers.parsing import parse_clock_time, parse_weekday, weekday_name
+from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday, weekday_name
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import Assembly, assemble
 from cohorte.handlers import poll as poll_handlers
-from cohorte.handlers.messages import ChatKind, Incoming
+from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock
-from cohorte.storage.calendar import Series, SeriesKind
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
     ChatLink,
@@ -29,6 +28,7 @@ from cohorte.storage.models import (
 )
 from cohorte.storage.outbox import Delivery
 from cohorte.storage.polls import Choice, Poll, PollSlot, PollState, Vote
+from cohorte.storage.series import Series, SeriesKind
 from tests.conftest import Transcript
 from tests.factories import add_member, seed_cohort
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from cohorte.handlers.poll_rules import (
+from cohorte.handlers.poll.rules import (
     DecidedBy,
     HolidayFlag,
     SlotOption,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cohorte.handlers.poll_syntax import (
+from cohorte.handlers.poll.syntax import (
     EXAMPLE,
     CandidateSlot,
     PollSpec,

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import Assembly
-from cohorte.handlers import reminders
+from cohorte.handlers.agenda import reminders
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory, transaction
 from cohorte.storage.models import Cohort, Member, Role, Team

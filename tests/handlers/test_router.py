@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from cohorte.handlers.context import Context
-from cohorte.handlers.messages import Button, ChatKind, Incoming, Reply
-from cohorte.handlers.router import Core, Router, split_command
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.messages import Button, ChatKind, Incoming, Reply
+from cohorte.handlers.core.router import Core, Router, split_command
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import Platform

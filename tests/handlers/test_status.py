@@ -9,8 +9,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers import status
-from cohorte.handlers.messages import ChatKind, Incoming
-from cohorte.handlers.router import Core
+from cohorte.handlers.core.messages import ChatKind, Incoming
+from cohorte.handlers.core.router import Core
 from cohorte.handlers.status import (
     ReportLine,
     SameStatusError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cohorte.handlers.zones import (
+from cohorte.handlers.lang.zones import (
     CITY_ALIASES,
     LATAM_COUNTRIES,
     MAX_RESULTS,

@@ -12,7 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import assemble
-from cohorte.handlers.messages import Direct, Gate, Group, Reply, SendOutcome, open_gate
+from cohorte.handlers.core.messages import Direct, Gate, Group, Reply, SendOutcome, open_gate
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import create_engine, session_factory
 from cohorte.storage.models import Platform, Role, Team
@@ -106,8 +106,8 @@ async def test_ics_expanded_independently_matches_upcoming_list(
         /sesion nueva masterclass 6 de mayo 10:00 "Datos abiertos"
         """
     )
-    from cohorte.handlers.calendar import cohort_occurrences
-    from cohorte.handlers.ics import build_ics
+    from cohorte.handlers.agenda.ics import build_ics
+    from cohorte.handlers.agenda.occurrences import cohort_occurrences
     from cohorte.locales import Translator
     from cohorte.storage.models import Cohort
 

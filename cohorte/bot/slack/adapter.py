@@ -74,8 +74,8 @@ from cohorte.bot.slack.web import (
     slack_error_code,
     web_client,
 )
-from cohorte.handlers.messages import ChatKind, Direct, Group, Incoming, Reply, SendOutcome
-from cohorte.handlers.router import Core
+from cohorte.handlers.core.messages import ChatKind, Direct, Group, Incoming, Reply, SendOutcome
+from cohorte.handlers.core.router import Core
 from cohorte.locales import Translator
 from cohorte.storage.models import Platform
 

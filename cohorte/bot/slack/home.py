@@ -16,9 +16,9 @@ from typing import Any
 
 from cohorte.bot.slack.inbound import SlackUser
 from cohorte.bot.slack.render import Block, Renderer, mrkdwn_section, plain
-from cohorte.handlers.context import reader_zone
-from cohorte.handlers.messages import ChatKind, Incoming
-from cohorte.handlers.router import Core
+from cohorte.handlers.core.context import reader_zone
+from cohorte.handlers.core.messages import ChatKind, Incoming
+from cohorte.handlers.core.router import Core
 from cohorte.locales import Translator
 from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory

@@ -24,9 +24,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from cohorte.bot.slack.web import ChannelPacer
-from cohorte.handlers import zones
-from cohorte.handlers.messages import ChatKind
-from cohorte.handlers.router import Router
+from cohorte.handlers.core.messages import ChatKind
+from cohorte.handlers.core.router import Router
+from cohorte.handlers.lang import zones
 
 logger = logging.getLogger(__name__)
 

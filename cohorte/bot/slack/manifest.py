@@ -14,7 +14,7 @@ from cohorte.bot.bootstrap import build_router
 from cohorte.bot.config import Settings
 from cohorte.bot.slack.inbound import EVENTS_PATH
 from cohorte.bot.slack.render import SLASH_COMMAND
-from cohorte.handlers.router import Router
+from cohorte.handlers.core.router import Router
 from cohorte.locales import Translator
 
 # Bot scopes, each with the calls that need it.

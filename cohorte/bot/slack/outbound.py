@@ -23,7 +23,7 @@ from cohorte.bot.slack.web import (
     slack_error_code,
     webhook_client,
 )
-from cohorte.handlers.messages import (
+from cohorte.handlers.core.messages import (
     Direct,
     Gate,
     Group,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cohorte.handlers.messages import Button, FieldKind, Form, Reply
+from cohorte.handlers.core.messages import Button, FieldKind, Form, Reply
 from cohorte.locales import Translator
 
 SLASH_COMMAND = "/cohorte"

@@ -25,25 +25,27 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers import poll_rules
-from cohorte.handlers.calendar import set_weekly_session
-from cohorte.handlers.context import Context
-from cohorte.handlers.delivery import (
+from cohorte.handlers.agenda.occurrences import set_weekly_session
+from cohorte.handlers.core.buttons import ButtonRoute
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.delivery import (
     Capabilities,
     RenderContext,
     announce,
     cohort_zones,
     times_by_city,
 )
-from cohorte.handlers.errors import CohortError, NotMemberError, StaleButtonError
-from cohorte.handlers.messages import (
+from cohorte.handlers.core.errors import CohortError, NotMemberError, StaleButtonError
+from cohorte.handlers.core.messages import (
     Button,
     FieldKind,
     File,
@@ -52,24 +54,25 @@ from cohorte.handlers.messages import (
     Reply,
     button_rows,
 )
-from cohorte.handlers.parsing import weekday_name
-from cohorte.handlers.poll_rules import DecidedBy, SlotOption, SlotTally, Voter, Winner
-from cohorte.handlers.poll_syntax import (
+from cohorte.handlers.core.router import Router
+from cohorte.handlers.lang.dates import weekday_name
+from cohorte.handlers.lang.text import fold
+from cohorte.handlers.poll import rules as poll_rules
+from cohorte.handlers.poll.rules import DecidedBy, SlotOption, SlotTally, Voter, Winner
+from cohorte.handlers.poll.syntax import (
     CandidateSlot,
     PollSyntaxError,
     parse_poll_command,
     parse_slots,
 )
-from cohorte.handlers.router import Router
-from cohorte.handlers.text import fold
 from cohorte.locales import N_, Translator
-from cohorte.scheduling.calendar import on_or_after, series_dates, sprint_end, to_utc
 from cohorte.scheduling.outbox import Planned, drop_pending, enqueue
+from cohorte.scheduling.recurrence import on_or_after, series_dates, sprint_end, to_utc
 from cohorte.storage import queries, voting
-from cohorte.storage.calendar import Series
 from cohorte.storage.db import conflict_insert
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
 from cohorte.storage.polls import Choice, Poll, PollSlot, PollState
+from cohorte.storage.series import Series
 from cohorte.storage.types import parse_id
 
 logger = logging.getLogger(__name__)
@@ -90,7 +93,27 @@ KIND_CLOSED = "poll_closed"
 KIND_CONFIRMED = "poll_confirmed"
 
 VOTE_BUSY = N_("We could not record your vote. Please try again in a few seconds.")
-CHOICE_CODES = {"y": Choice.YES, "m": Choice.MAYBE, "n": Choice.NO}
+
+
+class ChoiceCode(StrEnum):
+    """A choice as a vote button carries it."""
+
+    YES = "y"
+    MAYBE = "m"
+    NO = "n"
+
+    @property
+    def choice(self) -> Choice:
+        return Choice[self.name]
+
+
+class Vote(NamedTuple):
+    poll: int
+    slot: int
+    code: ChoiceCode
+
+
+VOTE = ButtonRoute("v", Vote, busy=VOTE_BUSY)
 _EMOJI = {Choice.YES: "✅", Choice.MAYBE: "🤔", Choice.NO: "❌"}
 _CHOICE_LABELS = {
     Choice.YES: N_("✅ Yes"),
@@ -150,11 +173,11 @@ def register(router: Router) -> None:
         ),
     )
     router.command(("votar", "vote"), show_ballot, N_("answer the weekly session poll"))
-    router.button("v", press_vote, busy=VOTE_BUSY)
-    router.button("pb", press_ballot)
-    router.button("pc", press_choose)
-    router.button("pf", submit_poll_form)
-    router.button("pn", press_new_form)
+    router.button(VOTE, press_vote)
+    router.raw_button("pb", press_ballot)
+    router.raw_button("pc", press_choose)
+    router.raw_button("pf", submit_poll_form)
+    router.raw_button("pn", press_new_form)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:
@@ -473,14 +496,15 @@ def _vote_buttons(
     for slot in view.slots:
         current = view.votes.get((member_id, slot.id or 0)) if member_id is not None else None
         row = []
-        for code, choice in CHOICE_CODES.items():
+        for code in ChoiceCode:
+            choice = code.choice
             if compact:
                 label = f"{slot.position} {_EMOJI[choice]}"
             else:
                 label = f"{slot.position} · {t._(_CHOICE_LABELS[choice])}"
             if choice == current:
                 label = "● " + label
-            row.append(Button(label, f"v:{view.id}:{slot.id}:{code}"))
+            row.append(Button(label, VOTE.payload(Vote(view.id or 0, slot.id or 0, code))))
         rows.append(tuple(row))
     return rows
 
@@ -1046,11 +1070,9 @@ def _already_open(poll: Poll | None) -> CohortError:
 # -- voting -----------------------------------------------------------------------------------
 
 
-async def press_vote(ctx: Context, args: list[str]) -> list[Reply]:
-    """A vote button: v:<poll>:<slot>:y|m|n."""
-    if len(args) != 3 or args[2] not in CHOICE_CODES:
-        raise ValueError(f"bad vote payload {args!r}")
-    return await record_vote(ctx, parse_id(args[0]), parse_id(args[1]), CHOICE_CODES[args[2]])
+async def press_vote(ctx: Context, vote: Vote) -> list[Reply]:
+    """A vote button: the sender's answer for one slot."""
+    return await record_vote(ctx, vote.poll, vote.slot, vote.code.choice)
 
 
 async def record_vote(ctx: Context, poll_id: int, slot_id: int, choice: Choice) -> list[Reply]:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.errors import NotCoordinatorError, NotMemberError
-from cohorte.handlers.messages import ChatKind, Incoming, Reply
+from cohorte.handlers.core.errors import NotCoordinatorError, NotMemberError
+from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage.models import Cohort, Member, Person, Role, Team

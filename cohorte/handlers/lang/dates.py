@@ -12,7 +12,7 @@ from datetime import date, time, timedelta
 
 from babel.dates import get_day_names
 
-from cohorte.handlers.text import fold
+from cohorte.handlers.lang.text import fold
 
 # Folded spellings (no accents, lower case) -> Monday=0 ... Sunday=6.
 _WEEKDAYS: dict[str, int] = {

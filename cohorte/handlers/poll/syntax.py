@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from cohorte.handlers.errors import CohortError
-from cohorte.handlers.parsing import parse_clock_time, parse_weekday
-from cohorte.handlers.text import fold
+from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday
+from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
 
 EXAMPLE = '/encuesta nueva "Sesión semanal" mar 10:00, mié 16:00, jue 09:30 cierre 2025-04-25 18:00'

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.scheduling.calendar import (
+from cohorte.scheduling.recurrence import (
     Occurrence,
     event_ref,
     expand_series,
@@ -18,11 +18,11 @@ from cohorte.scheduling.calendar import (
     parse_ref,
     sprint_end,
 )
-from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
 from cohorte.storage.models import Cohort, Event, Team
+from cohorte.storage.series import Series, SeriesChange, SeriesKind
 
 if TYPE_CHECKING:
-    from cohorte.handlers.delivery import RenderContext
+    from cohorte.handlers.core.delivery import RenderContext
 
 
 async def set_weekly_session(

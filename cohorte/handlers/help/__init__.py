@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cohorte.handlers import forms
-from cohorte.handlers.context import Context
-from cohorte.handlers.messages import Reply
-from cohorte.handlers.router import Router
+from cohorte.handlers.core import forms
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.messages import Reply
+from cohorte.handlers.core.router import Router
 from cohorte.locales import N_
 
 

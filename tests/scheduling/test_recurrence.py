@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from cohorte.scheduling.calendar import (
+from cohorte.scheduling.recurrence import (
     ahead_of,
     expand_series,
     on_or_after,
@@ -148,8 +148,8 @@ def test_a_day_before_keeps_the_local_time_across_santiagos_changes() -> None:
 
 
 def test_reminders_of_a_santiago_series_are_planned_at_its_local_time() -> None:
-    from cohorte.handlers.reminders import Audience, plan_occurrence
-    from cohorte.scheduling.calendar import Occurrence
+    from cohorte.handlers.agenda.reminders import Audience, plan_occurrence
+    from cohorte.scheduling.recurrence import Occurrence
     from cohorte.storage.models import Cohort
 
     cohort = Cohort(

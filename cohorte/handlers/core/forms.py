@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from cohorte.handlers.context import Context
-from cohorte.handlers.errors import CohortError
-from cohorte.handlers.messages import (
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.core.messages import (
     Button,
     FieldKind,
     Form,

@@ -22,15 +22,16 @@ import holidays
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.calendar import (
+from cohorte.handlers.agenda.occurrences import (
     ensure_checkin_series_of,
     occurrence_for,
     occurrences_of,
 )
-from cohorte.handlers.delivery import Capabilities, RenderContext, times_by_city
-from cohorte.handlers.messages import Reply
+from cohorte.handlers.core.delivery import Capabilities, RenderContext, times_by_city
+from cohorte.handlers.core.messages import Reply
 from cohorte.locales import Translator
-from cohorte.scheduling.calendar import (
+from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.scheduling.recurrence import (
     MINUTES_PER_DAY,
     Occurrence,
     ahead_of,
@@ -38,7 +39,6 @@ from cohorte.scheduling.calendar import (
     sprint_end,
     sprint_week,
 )
-from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.storage import planning, queries
 from cohorte.storage.models import ChatLink, Cohort, Member, Team
 from cohorte.storage.outbox import Delivery

@@ -17,17 +17,23 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from cohorte.handlers.calendar import (
+from cohorte.handlers.agenda.ics import build_ics
+from cohorte.handlers.agenda.occurrences import (
     cohort_occurrences,
     ensure_checkin_series,
     find_occurrence,
     set_weekly_session,
 )
-from cohorte.handlers.context import Context
-from cohorte.handlers.delivery import announce
-from cohorte.handlers.errors import CohortError, StaleButtonError
-from cohorte.handlers.ics import build_ics
-from cohorte.handlers.messages import (
+from cohorte.handlers.agenda.reminders import (
+    DEFAULT_LEADS,
+    leads_for,
+    occurrence_title,
+    week_label,
+)
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.delivery import announce
+from cohorte.handlers.core.errors import CohortError, StaleButtonError
+from cohorte.handlers.core.messages import (
     Button,
     FieldKind,
     File,
@@ -36,21 +42,15 @@ from cohorte.handlers.messages import (
     Reply,
     button_rows,
 )
-from cohorte.handlers.parsing import parse_clock_time, parse_weekday, parse_when, weekday_name
-from cohorte.handlers.reminders import (
-    DEFAULT_LEADS,
-    leads_for,
-    occurrence_title,
-    week_label,
-)
-from cohorte.handlers.router import Router
-from cohorte.handlers.text import fold
+from cohorte.handlers.core.router import Router
+from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday, parse_when, weekday_name
+from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_
-from cohorte.scheduling.calendar import Occurrence, code_ref, ref_code, sprint_end, to_utc
 from cohorte.scheduling.outbox import drop_pending
+from cohorte.scheduling.recurrence import Occurrence, code_ref, ref_code, sprint_end, to_utc
 from cohorte.storage import queries
-from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
 from cohorte.storage.models import Cohort, Event, EventKind
+from cohorte.storage.series import Series, SeriesChange, SeriesKind
 
 MAX_UPCOMING = 10
 _DURATION = re.compile(r"\b(?:duracion|duration)\s+(\d{1,3})\b")
@@ -95,11 +95,11 @@ def register(router: Router) -> None:
         N_("reminder lead times per kind of session"),
         coordinator_only=True,
     )
-    router.button("sn", submit_new_event)
-    router.button("sm", ask_move)
-    router.button("smv", submit_move)
-    router.button("sc", ask_cancel)
-    router.button("scx", confirm_cancel)
+    router.raw_button("sn", submit_new_event)
+    router.raw_button("sm", ask_move)
+    router.raw_button("smv", submit_move)
+    router.raw_button("sc", ask_cancel)
+    router.raw_button("scx", confirm_cancel)
 
 
 # -- everyone -----------------------------------------------------------------------

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.context import Context, reader_zone
-from cohorte.handlers.messages import Direct, Group, Messenger, Reply, SendOutcome
+from cohorte.handlers.core.context import Context, reader_zone
+from cohorte.handlers.core.messages import Direct, Group, Messenger, Reply, SendOutcome
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.scheduling.engine import Outgoing

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from cohorte.handlers import zones
-from cohorte.handlers.context import Context, reader_zone
-from cohorte.handlers.errors import (
+from cohorte.handlers.core.context import Context, reader_zone
+from cohorte.handlers.core.errors import (
     CohortError,
     NotCoordinatorError,
     NotMemberError,
     StaleButtonError,
 )
-from cohorte.handlers.messages import Button, Reply, button_rows
-from cohorte.handlers.router import Router
-from cohorte.handlers.text import fold
+from cohorte.handlers.core.messages import Button, Reply, button_rows
+from cohorte.handlers.core.router import Router
+from cohorte.handlers.lang import zones
+from cohorte.handlers.lang.text import fold
 from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.storage import queries
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
@@ -51,11 +51,11 @@ def register(router: Router) -> None:
         choose_dm_reminders,
         N_("reminders by private message too, or only in the group"),
     )
-    router.button("dm", pick_dm_reminders)
-    router.button("tm", pick_team)
-    router.button("z", pick_zone)
-    router.button("zc", pick_country)
-    router.button("l", pick_language)
+    router.raw_button("dm", pick_dm_reminders)
+    router.raw_button("tm", pick_team)
+    router.raw_button("z", pick_zone)
+    router.raw_button("zc", pick_country)
+    router.raw_button("l", pick_language)
 
 
 async def ensure_person(ctx: Context) -> Person:

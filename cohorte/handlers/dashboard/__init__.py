@@ -21,12 +21,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.calendar import find_occurrence
-from cohorte.handlers.context import Context
-from cohorte.handlers.delivery import Capabilities, RenderContext
-from cohorte.handlers.errors import CohortError, StaleButtonError
-from cohorte.handlers.messages import Button, File, Image, Reply, button_rows
-from cohorte.handlers.router import Router
+from cohorte.handlers.agenda.occurrences import find_occurrence
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.delivery import Capabilities, RenderContext
+from cohorte.handlers.core.errors import CohortError, StaleButtonError
+from cohorte.handlers.core.messages import Button, File, Image, Reply, button_rows
+from cohorte.handlers.core.router import Router
+from cohorte.handlers.lang.text import fold
 from cohorte.handlers.status import (
     OVERDUE_ICON,
     RDC_CRITERIA,
@@ -47,10 +48,9 @@ from cohorte.handlers.status import (
     status_label,
     status_tag,
 )
-from cohorte.handlers.text import fold
 from cohorte.locales import N_, Translator
-from cohorte.scheduling.calendar import sprint_week, to_utc
 from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.scheduling.recurrence import sprint_week, to_utc
 from cohorte.storage import queries
 from cohorte.storage.models import Cohort, Role, Team
 from cohorte.storage.status import (
@@ -86,7 +86,7 @@ def register(router: Router) -> None:
         N_("CSV files: /exportar estado, historial or checkins"),
         coordinator_only=True,
     )
-    router.button("stx", export_button)
+    router.raw_button("stx", export_button)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from babel.core import Locale, UnknownLocaleError, get_global
 from babel.dates import get_timezone_location
 
-from cohorte.handlers.text import fold
+from cohorte.handlers.lang.text import fold
 
 __all__ = [
     "CITY_ALIASES",

@@ -16,11 +16,11 @@ from icalendar import Event as IcsEvent
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.reminders import occurrence_title
+from cohorte.handlers.agenda.reminders import occurrence_title
 from cohorte.locales import Translator
-from cohorte.scheduling.calendar import Occurrence, to_utc
-from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
+from cohorte.scheduling.recurrence import Occurrence, to_utc
 from cohorte.storage.models import Cohort, Event, Team
+from cohorte.storage.series import Series, SeriesChange, SeriesKind
 
 
 def _uid(kind: str, number: int, cohort: Cohort) -> str:

@@ -14,15 +14,18 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers import forms, zones
-from cohorte.handlers.context import Context, Recent
-from cohorte.handlers.errors import CohortError, InputTooLongError, StaleButtonError, one_line
-from cohorte.handlers.messages import ChatKind, Direct, Incoming, Reply
-from cohorte.handlers.text import fold
+from cohorte.handlers.core import forms
+from cohorte.handlers.core.buttons import ButtonRoute, NoFields, split_payload
+from cohorte.handlers.core.context import Context, Recent
+from cohorte.handlers.core.errors import CohortError, InputTooLongError, StaleButtonError, one_line
+from cohorte.handlers.core.messages import ChatKind, Direct, Incoming, Reply
+from cohorte.handlers.lang import zones
+from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries
@@ -48,6 +51,8 @@ BUSY_MESSAGE = N_(
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
+F = TypeVar("F", bound=tuple[Any, ...])
+RouteHandler = Callable[[Context, F], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True)
@@ -90,17 +95,26 @@ class Router:
             self._by_name[fold(name)] = command
         self.commands.append(command)
 
-    def button(self, prefix: str, handler: ButtonHandler, *, busy: str | None = None) -> None:
-        """`busy`: what a press is told when the database cannot take it in time."""
-        if prefix in self._buttons or ":" in prefix:
-            raise ValueError(f"bad or duplicate button prefix {prefix!r}")
+    def button(self, route: ButtonRoute[F], handler: RouteHandler[F]) -> None:
+        """Answer presses of `route`'s buttons with `handler(ctx, fields)`."""
+        if route.prefix in self._buttons:
+            raise ValueError(f"button prefix {route.prefix!r} registered twice")
+
+        async def press(ctx: Context, parts: list[str]) -> list[Reply]:
+            return await handler(ctx, route.parse(parts))
+
+        self._buttons[route.prefix] = press
+        if route.busy is not None:
+            self._busy[route.prefix] = route.busy
+
+    def raw_button(self, prefix: str, handler: ButtonHandler, *, busy: str | None = None) -> None:
+        """Transitional: a button whose handler parses its own fields."""
+        self.button(ButtonRoute(prefix, NoFields, busy), lambda ctx, _: handler(ctx, []))
         self._buttons[prefix] = handler
-        if busy is not None:
-            self._busy[prefix] = busy
 
     def busy_message(self, payload: str | None) -> str:
         """The catalog message for an event the database could not take in time."""
-        prefix = (payload or "").partition(":")[0]
+        prefix, _ = split_payload(payload or "")
         return self._busy.get(prefix, BUSY_MESSAGE)
 
     def find_command(self, name: str) -> Command | None:
@@ -362,12 +376,12 @@ class Core:
         return await self._press(ctx, submission.payload)
 
     async def _press(self, ctx: Context, payload: str) -> list[Reply]:
-        prefix, _, rest = payload.partition(":")
+        prefix, parts = split_payload(payload)
         handler = self.router.find_button(prefix)
         if handler is None:
             raise StaleButtonError()
         try:
-            return await handler(ctx, rest.split(":") if rest else [])
+            return await handler(ctx, parts)
         except (ValueError, IndexError) as error:
             logger.info("rejected button payload %r: %s", payload[:64], error)
             raise StaleButtonError() from error

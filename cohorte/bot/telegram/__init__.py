@@ -76,8 +76,8 @@ from telegram.warnings import PTBDeprecationWarning
 
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer, read_body
-from cohorte.handlers.errors import one_line
-from cohorte.handlers.messages import (
+from cohorte.handlers.core.errors import one_line
+from cohorte.handlers.core.messages import (
     Button,
     ChatKind,
     Direct,
@@ -91,7 +91,7 @@ from cohorte.handlers.messages import (
     SendOutcome,
     open_gate,
 )
-from cohorte.handlers.router import Core, Router
+from cohorte.handlers.core.router import Core, Router
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries

@@ -34,20 +34,21 @@ from babel.dates import format_skeleton
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.calendar import (
+from cohorte.handlers.agenda.occurrences import (
     cohort_occurrences,
     ensure_checkin_series,
     find_occurrence,
     occurrence_for,
 )
-from cohorte.handlers.context import Context
-from cohorte.handlers.delivery import Capabilities, RenderContext, announce
-from cohorte.handlers.errors import CohortError, StaleButtonError
-from cohorte.handlers.messages import Button, FieldKind, Form, FormField, Reply, button_rows
-from cohorte.handlers.router import Router
-from cohorte.handlers.text import fold
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.delivery import Capabilities, RenderContext, announce
+from cohorte.handlers.core.errors import CohortError, StaleButtonError
+from cohorte.handlers.core.messages import Button, FieldKind, Form, FormField, Reply, button_rows
+from cohorte.handlers.core.router import Router
+from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
-from cohorte.scheduling.calendar import (
+from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.scheduling.recurrence import (
     Occurrence,
     code_ref,
     ref_code,
@@ -55,7 +56,6 @@ from cohorte.scheduling.calendar import (
     sprint_week,
     to_utc,
 )
-from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.storage import queries
 from cohorte.storage.models import Cohort, Member, Role, Team
 from cohorte.storage.status import (
@@ -634,16 +634,16 @@ def register(router: Router) -> None:
         N_("deliverables: list, nuevo, ver, asignar, fecha, borrar"),
         coordinator_only=True,
     )
-    router.button("stl", lambda ctx, _args: report(ctx, ""))
-    router.button("std", pick_deliverable)
-    router.button("sts", pick_status)
-    router.button("sta", resolve_draft)
-    router.button("stn", ask_note)
-    router.button("stnf", submit_note)
-    router.button("stf", submit_report_form)
-    router.button("stc", lambda ctx, args: _checkin_form(ctx, code_ref("/".join(args))))
-    router.button("stcf", submit_checkin)
-    router.button("stb", confirm_delete)
+    router.raw_button("stl", lambda ctx, _args: report(ctx, ""))
+    router.raw_button("std", pick_deliverable)
+    router.raw_button("sts", pick_status)
+    router.raw_button("sta", resolve_draft)
+    router.raw_button("stn", ask_note)
+    router.raw_button("stnf", submit_note)
+    router.raw_button("stf", submit_report_form)
+    router.raw_button("stc", lambda ctx, args: _checkin_form(ctx, code_ref("/".join(args))))
+    router.raw_button("stcf", submit_checkin)
+    router.raw_button("stb", confirm_delete)
 
 
 def require_team(ctx: Context) -> tuple[Cohort, Member, Team]:

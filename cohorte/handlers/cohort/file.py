@@ -35,13 +35,12 @@ from babel import Locale, UnknownLocaleError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.errors import CohortError
-from cohorte.handlers.parsing import parse_clock_time, parse_weekday, weekday_name
-from cohorte.handlers.reminders import DEFAULT_LEADS, MINUTES_PER_DAY, leads_for
-from cohorte.handlers.text import fold
+from cohorte.handlers.agenda.reminders import DEFAULT_LEADS, MINUTES_PER_DAY, leads_for
+from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday, weekday_name
+from cohorte.handlers.lang.text import fold
 from cohorte.locales import DEFAULT_LANGUAGE, LANGUAGES, N_
-from cohorte.scheduling.calendar import on_or_after, series_dates, sprint_end
-from cohorte.storage.calendar import Series, SeriesChange, SeriesKind
+from cohorte.scheduling.recurrence import on_or_after, series_dates, sprint_end
 from cohorte.storage.models import (
     ChatLink,
     Cohort,
@@ -54,6 +53,7 @@ from cohorte.storage.models import (
     Role,
     Team,
 )
+from cohorte.storage.series import Series, SeriesChange, SeriesKind
 from cohorte.storage.status import Deliverable, DeliverableTeam
 
 # A real cohort file is a few kilobytes; anything this big is a wrong file.

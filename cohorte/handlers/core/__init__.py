@@ -1,0 +1,1 @@
+"""The framework every capability uses: message model, context, router, forms, delivery."""

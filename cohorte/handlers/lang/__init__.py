@@ -1,0 +1,1 @@
+"""Pure helpers for what people type: folding, dates and times, zones."""
