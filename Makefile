@@ -25,10 +25,11 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-## Static checks: ruff and mypy
+## Static checks: ruff, mypy (strict) and the import contracts (layers, no platform library in the core)
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check cohorte tests
+	$(BIN)/ruff check cohorte tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 check: lint test
 

@@ -29,18 +29,34 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
-
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cohorte.scheduling.clock import Clock
-from cohorte.scheduling.outbox import MAX_ATTEMPTS, Gate, NotSending, SendOutcome, backoff
+from cohorte.scheduling.outbox import (
+    MAX_ATTEMPTS,
+    DrainReport,
+    NotSending,
+    Outgoing,
+    Prepare,
+    SendOutcome,
+    backoff,
+    sending_each,
+)
+from cohorte.scheduling.roles import AdvisoryLockRole, SendingRole, SoleSender
 from cohorte.storage import outbox as rows
 from cohorte.storage.db import UNAVAILABLE, SessionFactory, transaction
 from cohorte.storage.outbox import Delivery, DeliveryState, Outcome
+
+__all__ = [
+    "AdvisoryLockRole",
+    "DeliveryEngine",
+    "DrainReport",
+    "Outgoing",
+    "SendingRole",
+    "sending_each",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -57,147 +73,6 @@ POLL_SECONDS = 2.0
 STOP_SECONDS = 10.0
 
 _DATABASE_ERRORS = UNAVAILABLE
-
-
-@dataclass
-class Outgoing:
-    """A claimed row made ready: a send to run, or an outcome known without sending."""
-
-    delivery: Delivery
-    send: Callable[[Gate], Awaitable[SendOutcome]] | None = None
-    outcome: SendOutcome | None = None
-
-
-Prepare = Callable[[list[Delivery]], Awaitable[list[Outgoing]]]
-
-
-def sending_each(deliver: Callable[[Delivery], Awaitable[SendOutcome]]) -> Prepare:
-    """A `Prepare` for a plain `deliver(row)` function: the gate opens right before it."""
-
-    async def prepare(claimed: list[Delivery]) -> list[Outgoing]:
-        def send_of(delivery: Delivery) -> Callable[[Gate], Awaitable[SendOutcome]]:
-            async def send(gate: Gate) -> SendOutcome:
-                await gate()
-                return await deliver(delivery)
-
-            return send
-
-        return [Outgoing(delivery, send_of(delivery)) for delivery in claimed]
-
-    return prepare
-
-
-class SendingRole(Protocol):
-    """Who may send: one process per database at a time."""
-
-    # Holding the role means no other sender exists: rows others left are taken over
-    # at once, without waiting for their leases.
-    exclusive: bool
-
-    async def hold(self) -> bool:
-        """Try to hold the role (cheap when already held); True while held."""
-        ...
-
-    async def check(self) -> bool:
-        """Whether the role is still held (False once the lock was lost)."""
-        ...
-
-    async def release(self) -> None: ...
-
-
-class SoleSender:
-    """The role where only one process can exist (SQLite: a lock file makes sure)."""
-
-    exclusive = True
-
-    async def hold(self) -> bool:
-        return True
-
-    async def check(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        """Nothing to release."""
-
-
-# The advisory lock key of the sending role ("Coho" in ASCII).
-SENDER_LOCK = 0x436F686F
-
-
-class AdvisoryLockRole:
-    """The sending role on PostgreSQL: a session advisory lock on a connection of its own.
-
-    The server releases it the moment that connection ends, so when the
-    holder dies (even by `kill -9`) another process takes the role on its
-    next try, within `POLL_SECONDS`.
-    """
-
-    exclusive = True
-
-    def __init__(self, engine: AsyncEngine, key: int = SENDER_LOCK) -> None:
-        self._engine = engine
-        self._key = key
-        self._connection: AsyncConnection | None = None
-        self._held = False
-        # One connection, one statement at a time: the engine's loop, its heartbeat and
-        # the scheduler's tick all ask.
-        self._lock = asyncio.Lock()
-
-    async def hold(self) -> bool:
-        async with self._lock:
-            if self._held:
-                return True
-            try:
-                if self._connection is None:
-                    connection = await self._engine.connect()
-                    self._connection = await connection.execution_options(
-                        isolation_level="AUTOCOMMIT"
-                    )
-                self._held = await rows.try_advisory_lock(self._connection, self._key)
-            except _DATABASE_ERRORS:
-                await self._drop_connection()
-                raise
-            return self._held
-
-    async def check(self) -> bool:
-        async with self._lock:
-            if not self._held or self._connection is None:
-                return False
-            try:
-                await rows.ping(self._connection)
-            except _DATABASE_ERRORS:
-                await self._drop_connection()
-                return False
-            return True
-
-    async def release(self) -> None:
-        async with self._lock:
-            await self._drop_connection()  # closing the connection ends the lock
-
-    async def _drop_connection(self) -> None:
-        self._held = False
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(*_DATABASE_ERRORS):
-                await connection.invalidate()
-                await connection.close()
-
-
-@dataclass
-class DrainReport:
-    sent: int = 0
-    late: int = 0
-    dropped: int = 0
-    retried: int = 0
-    ambiguous: int = 0
-    failed: int = 0
-
-    def __bool__(self) -> bool:
-        return any(vars(self).values())
-
-    def add(self, other: DrainReport) -> None:
-        for item in fields(self):
-            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
 
 
 class _DatabaseAway(NotSending):

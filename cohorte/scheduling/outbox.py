@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.storage import outbox as rows
-from cohorte.storage.outbox import DeliveryState
+from cohorte.storage.outbox import Delivery, DeliveryState
 
 drop_pending = rows.drop_pending
 
@@ -115,3 +115,48 @@ async def enqueue(session: AsyncSession, planned: Sequence[Planned], now: dateti
             }
         )
     return await rows.insert_new(session, values)
+
+
+@dataclass
+class Outgoing:
+    """A claimed row made ready: a send to run, or an outcome known without sending."""
+
+    delivery: Delivery
+    send: Callable[[Gate], Awaitable[SendOutcome]] | None = None
+    outcome: SendOutcome | None = None
+
+
+Prepare = Callable[[list[Delivery]], Awaitable[list[Outgoing]]]
+
+
+def sending_each(deliver: Callable[[Delivery], Awaitable[SendOutcome]]) -> Prepare:
+    """A `Prepare` for a plain `deliver(row)` function: the gate opens right before it."""
+
+    async def prepare(claimed: list[Delivery]) -> list[Outgoing]:
+        def send_of(delivery: Delivery) -> Callable[[Gate], Awaitable[SendOutcome]]:
+            async def send(gate: Gate) -> SendOutcome:
+                await gate()
+                return await deliver(delivery)
+
+            return send
+
+        return [Outgoing(delivery, send_of(delivery)) for delivery in claimed]
+
+    return prepare
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    late: int = 0
+    dropped: int = 0
+    retried: int = 0
+    ambiguous: int = 0
+    failed: int = 0
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+    def add(self, other: DrainReport) -> None:
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))

@@ -85,9 +85,13 @@ async def test_stop_mid_batch_then_restart_delivers_each_reminder_once(
     # that was leaving when the bot stopped may have arrived, so it is ambiguous, not resent.
     assert len(together) == 22
     assert report.ambiguous == 1
-    async with session_factory(create_engine(database_url))() as check:
-        reminders = select(Delivery).where(Delivery.kind == "reminder")
-        states = Counter(d.state for d in (await check.exec(reminders)).all())
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as check:
+            reminders = select(Delivery).where(Delivery.kind == "reminder")
+            states = Counter(d.state for d in (await check.exec(reminders)).all())
+    finally:
+        await engine.dispose()
     assert states[DeliveryState.AMBIGUOUS] == 1
     assert states[DeliveryState.SENT] == 22
 
