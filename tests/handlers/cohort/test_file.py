@@ -22,8 +22,9 @@ from cohorte.handlers.agenda.occurrences import (
     set_weekly_session,
 )
 from cohorte.handlers.agenda.reminders import leads_for
-from cohorte.handlers.cohort import file as cf
+from cohorte.handlers.cohort.file import messages as cf
 from cohorte.handlers.cohort.file import (
+    MAX_FILE_BYTES,
     ChatSpec,
     CohortFileError,
     CohortSpec,
@@ -53,7 +54,7 @@ from cohorte.storage.models import (
 from cohorte.storage.series import Series, SeriesChange, SeriesKind
 from cohorte.storage.status import Deliverable, DeliverableTeam
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "sprint-2025.toml"
+EXAMPLE = Path(__file__).parents[3] / "examples" / "sprint-2025.toml"
 TABLES = (Cohort, Team, Person, Identity, Member, ChatLink, Event, Series, SeriesChange)
 BOGOTA = ZoneInfo("America/Bogota")
 
@@ -498,7 +499,7 @@ def test_a_megabyte_of_text_that_is_not_toml() -> None:
 
 def test_a_megabyte_of_comments_then_a_broken_line() -> None:
     data = b"# comentario sin fin\n" * 47_000 + b"[cohort\n"
-    assert len(data) < cf.MAX_FILE_BYTES
+    assert len(data) < MAX_FILE_BYTES
     error = rejection(data)
     assert error.message == cf.INVALID_TOML
     assert error.params["line"] == 47_001
@@ -509,10 +510,10 @@ def test_deeply_nested_brackets() -> None:
 
 
 def test_a_file_too_large_to_be_a_cohort_file() -> None:
-    data = example_bytes() + b"#" * cf.MAX_FILE_BYTES
+    data = example_bytes() + b"#" * MAX_FILE_BYTES
     error = rejection(data)
     assert error.message == cf.FILE_TOO_LARGE
-    assert error.params == {"size": len(data), "limit": cf.MAX_FILE_BYTES}
+    assert error.params == {"size": len(data), "limit": MAX_FILE_BYTES}
 
 
 def test_invalid_toml_names_the_line() -> None:
