@@ -77,6 +77,7 @@ def _wrap(text: str, width: int, lines: int) -> str:
 
 
 def board_picture(t: Translator, board: Board) -> BoardPicture:
+    """What the heat map shows, in the reader's language (see `BoardPicture`)."""
     cohort = board.cohort
     week = week_text(t, board)
     title = t._("Dashboard · {cohort}", cohort=cohort.name) + f" — {t.date(board.today)}"

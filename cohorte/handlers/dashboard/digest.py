@@ -65,6 +65,7 @@ async def plan_weekly_digest(session: AsyncSession, now: datetime) -> None:
 
 
 async def render_weekly_digest(rc: RenderContext) -> Reply | None:
+    """The weekly digest, from the board as it is when it is sent."""
     board = await load_board(rc.session, rc.cohort, rc.now)
     return Reply(weekly_digest_text(rc.t, board, int(str(rc.data.get("week", 0)))))
 

@@ -60,6 +60,7 @@ async def show_status(ctx: Context, args: str) -> list[Reply]:
 
 
 def week_text(t: Translator, board: Board) -> str:
+    """'Week 3 of 12', or nothing outside the sprint."""
     week = board.week
     if week is None:
         return ""
@@ -83,10 +84,12 @@ def team_summary(t: Translator, board: Board, team: Team) -> str:
 
 
 def status_counts(cells: list[Cell]) -> dict[Status, int]:
+    """How many of `cells` are in each status."""
     return {status: sum(1 for cell in cells if cell.status is status) for status in STATUS_ORDER}
 
 
 def last_update_text(t: Translator, board: Board, team: Team) -> str:
+    """'last update 12 may', or 'no updates yet'."""
     last = board.last_update_of(team)
     if last is None:
         return t._("no updates yet")
@@ -128,6 +131,7 @@ def cohort_summary(t: Translator, board: Board) -> str:
 
 
 def legend_text(t: Translator) -> str:
+    """What each status icon and the overdue mark mean."""
     parts = [status_tag(t, status) for status in STATUS_ORDER]
     parts.append(f"{OVERDUE_ICON} " + t._("overdue"))
     return " · ".join(parts)
@@ -142,14 +146,17 @@ class CriterionProgress:
 
     @property
     def done(self) -> int:
+        """Teams done, over all its deliverables."""
         return sum(done for _, done, _ in self.rows)
 
     @property
     def total(self) -> int:
+        """Teams assigned, over all its deliverables."""
         return sum(total for _, _, total in self.rows)
 
 
 def rdc_progress(board: Board) -> list[CriterionProgress]:
+    """Per RDC criterion, how many teams completed each of its deliverables."""
     found = []
     for tag in RDC_CRITERIA:
         rows = []
@@ -164,6 +171,7 @@ def rdc_progress(board: Board) -> list[CriterionProgress]:
 
 
 def rdc_progress_lines(t: Translator, board: Board) -> list[str]:
+    """The progress per RDC criterion, as lines (criteria without deliverables left out)."""
     lines = [t._("*Progress per RDC criterion*")]
     for progress in rdc_progress(board):
         if not progress.rows:
@@ -244,6 +252,7 @@ async def _history(ctx: Context, cohort: Cohort, query: str, team: Team | None) 
 
 
 def item_line(t: Translator, board: Board, cell: Cell) -> str:
+    """One blocked or overdue item: team, deliverable, status, due date, latest note."""
     line = f"• {cell.team.name} — {cell.deliverable.title}: {status_label(t, cell.status)}"
     if cell.overdue and cell.due is not None:
         line += " · " + t._("was due {date}", date=t.date(cell.due))

@@ -65,6 +65,7 @@ class SeriesDefaults:
 
     @property
     def last_day(self) -> date:
+        """The last day of the sprint."""
         return sprint_end(self.start_date, self.weeks)
 
 

@@ -138,6 +138,7 @@ class DeliverableSpec:
 
     @property
     def rdc(self) -> list[str]:
+        """The RDC criteria it counts for: ['RDC7']."""
         return [tag for tag, on in zip(RDC_CRITERIA, (self.rdc7, self.rdc8), strict=True) if on]
 
 

@@ -88,6 +88,7 @@ class Table:
         self.check_keys(keys)
 
     def check_keys(self, allowed: Collection[str]) -> None:
+        """Refuse a key not in `allowed`, suggesting the closest one."""
         for key in self.data:
             if key in allowed:
                 continue
@@ -98,6 +99,7 @@ class Table:
             raise CohortFileError(UNKNOWN_KEY, field=field)
 
     def path_of(self, key: str) -> str:
+        """Where `key` of this table is, as messages name it: `teams[2].zone`."""
         return f"{self.path}.{key}" if self.path else key
 
     def _value(self, key: str, required: bool) -> Any:
@@ -110,6 +112,7 @@ class Table:
         return CohortFileError(message, field=self.path_of(key), value=as_toml(self.data[key]))
 
     def table(self, key: str, keys: Collection[str]) -> Table | None:
+        """The inner table `key` (checked for unknown keys), or None when absent."""
         value = self._value(key, required=False)
         if value is None:
             return None
@@ -118,6 +121,7 @@ class Table:
         return Table(value, self.path_of(key), keys)
 
     def required_table(self, key: str, keys: Collection[str]) -> Table:
+        """The inner table `key`, which must be there."""
         table = self.table(key, keys)
         if table is None:
             raise CohortFileError(MISSING, field=self.path_of(key))
@@ -150,6 +154,7 @@ class Table:
         return value or None
 
     def text(self, key: str, *, limit: int | None, numbers: bool = False) -> str:
+        """Stripped text that must be there and not be blank."""
         value = self.optional_text(key, limit=limit, numbers=numbers)
         if value is None:
             if key in self.data:
@@ -158,6 +163,7 @@ class Table:
         return value
 
     def integer(self, key: str, *, default: int, minimum: int, maximum: int) -> int:
+        """A whole number between `minimum` and `maximum`; `default` when absent."""
         value = self._value(key, required=False)
         if value is None:
             return default
@@ -174,6 +180,7 @@ class Table:
         return value
 
     def boolean(self, key: str, *, default: bool) -> bool:
+        """true or false; `default` when absent."""
         value = self._value(key, required=False)
         if value is None:
             return default
@@ -217,12 +224,14 @@ class Table:
         return tuple(value)
 
     def date_value(self, key: str) -> date:
+        """A TOML date (no time), which must be there."""
         value = self._value(key, required=True)
         if not isinstance(value, date) or isinstance(value, datetime):
             raise self._wrong(NOT_DATE, key)
         return value
 
     def datetime_value(self, key: str) -> datetime:
+        """A TOML date and time, which must be there (with or without an offset)."""
         value = self._value(key, required=True)
         if not isinstance(value, datetime):
             raise self._wrong(NOT_DATETIME, key)
@@ -247,6 +256,7 @@ class Table:
     def choice(
         self, key: str, kind: type[_Choice], message: str, default: _Choice | None = None
     ) -> _Choice:
+        """One of the values of `kind`, in any case; `message` names the wrong ones."""
         if default is not None and key not in self.data:
             return default
         value = self.text(key, limit=None)
@@ -256,6 +266,7 @@ class Table:
             raise CohortFileError(message, field=self.path_of(key), value=shown(value)) from None
 
     def zone(self, key: str) -> str:
+        """An IANA zone name that must be there (see `optional_zone`)."""
         zone = self.optional_zone(key)
         if zone is None:
             raise CohortFileError(MISSING, field=self.path_of(key))
@@ -292,6 +303,7 @@ class Table:
         return locale
 
     def country(self, key: str) -> str:
+        """A two-letter country code, upper case: 'co' -> 'CO'."""
         value = self.text(key, limit=None)
         code = value.upper()
         if not (len(code) == 2 and code.isascii() and code.isalpha()) or (
@@ -301,12 +313,14 @@ class Table:
         return code
 
     def url(self, key: str) -> str | None:
+        """A web address (http or https), or None when absent."""
         value = self.optional_text(key, limit=URL_CHARS)
         if value is not None and not _URL.fullmatch(value):
             raise CohortFileError(BAD_URL, field=self.path_of(key), value=shown(value))
         return value
 
     def weekday(self, key: str) -> int:
+        """A day of the week in words (see `parse_weekday`), Monday = 0."""
         value = self.text(key, limit=None)
         try:
             return parse_weekday(value)
