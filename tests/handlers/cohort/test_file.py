@@ -22,7 +22,6 @@ from cohorte.handlers.agenda.occurrences import (
     set_weekly_session,
 )
 from cohorte.handlers.agenda.reminders import leads_for
-from cohorte.handlers.cohort.file import messages as cf
 from cohorte.handlers.cohort.file import (
     MAX_FILE_BYTES,
     ChatSpec,
@@ -37,6 +36,7 @@ from cohorte.handlers.cohort.file import (
     import_cohort,
     parse_cohort_file,
 )
+from cohorte.handlers.cohort.file import messages as cf
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
