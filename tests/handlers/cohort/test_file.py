@@ -931,6 +931,22 @@ def test_an_unknown_key_suggests_the_known_one() -> None:
     assert rejection_of(document).params["suggestion"] == "telegram"
 
 
+def test_team_names_in_the_file_follow_the_one_name_rule() -> None:
+    """Teams are named the way `lang.names` compares names: case, accents and
+    punctuation do not count, and the team keeps the name its block gives it."""
+    document = example_document()
+    document["members"][4]["team"] = "ciudad-de-mexico"
+    document["deliverables"][0]["teams"] = ["BOGOTA", "santiago de chile."]
+    spec = rejectionless(document)
+    assert spec.members[4].team == "Ciudad de México"
+    assert spec.deliverables[0].teams == ("Bogotá", "Santiago de Chile")
+
+    document = example_document()
+    document["teams"].append({**NEW_TEAM, "name": "Ciudad-de-Mexico"})
+    error = rejection_of(document)
+    assert (error.message, error.params["field"]) == (cf.DUPLICATE_TEAM, "teams[4].name")
+
+
 def test_the_invite_code_is_written_in_upper_case() -> None:
     document = example_document()
     document["cohort"]["invite_code"] = " sprint-25 "
