@@ -90,7 +90,7 @@ from tests.bot.fake_telegram import (
     user,
 )
 from tests.factories import seed_cohort
-from tests.handlers.test_dashboard import reported_cohort
+from tests.handlers.dashboard.test_dashboard import reported_cohort
 from tests.handlers.test_status import seed_with_deliverables
 
 TG = Platform.TELEGRAM

@@ -10,6 +10,7 @@ from cohorte.locales import N_
 
 
 def register(router: Router) -> None:
+    """The help commands: /ayuda, /start and /cancelar."""
     router.command(
         ("ayuda", "help"), lambda ctx, _args: show_help(ctx, router), N_("what I can do for you")
     )

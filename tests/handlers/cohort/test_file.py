@@ -22,8 +22,8 @@ from cohorte.handlers.agenda.occurrences import (
     set_weekly_session,
 )
 from cohorte.handlers.agenda.reminders import leads_for
-from cohorte.handlers.cohort import file as cf
 from cohorte.handlers.cohort.file import (
+    MAX_FILE_BYTES,
     ChatSpec,
     CohortFileError,
     CohortSpec,
@@ -36,6 +36,7 @@ from cohorte.handlers.cohort.file import (
     import_cohort,
     parse_cohort_file,
 )
+from cohorte.handlers.cohort.file import messages as cf
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
@@ -53,7 +54,7 @@ from cohorte.storage.models import (
 from cohorte.storage.series import Series, SeriesChange, SeriesKind
 from cohorte.storage.status import Deliverable, DeliverableTeam
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "sprint-2025.toml"
+EXAMPLE = Path(__file__).parents[3] / "examples" / "sprint-2025.toml"
 TABLES = (Cohort, Team, Person, Identity, Member, ChatLink, Event, Series, SeriesChange)
 BOGOTA = ZoneInfo("America/Bogota")
 
@@ -498,7 +499,7 @@ def test_a_megabyte_of_text_that_is_not_toml() -> None:
 
 def test_a_megabyte_of_comments_then_a_broken_line() -> None:
     data = b"# comentario sin fin\n" * 47_000 + b"[cohort\n"
-    assert len(data) < cf.MAX_FILE_BYTES
+    assert len(data) < MAX_FILE_BYTES
     error = rejection(data)
     assert error.message == cf.INVALID_TOML
     assert error.params["line"] == 47_001
@@ -509,10 +510,10 @@ def test_deeply_nested_brackets() -> None:
 
 
 def test_a_file_too_large_to_be_a_cohort_file() -> None:
-    data = example_bytes() + b"#" * cf.MAX_FILE_BYTES
+    data = example_bytes() + b"#" * MAX_FILE_BYTES
     error = rejection(data)
     assert error.message == cf.FILE_TOO_LARGE
-    assert error.params == {"size": len(data), "limit": cf.MAX_FILE_BYTES}
+    assert error.params == {"size": len(data), "limit": MAX_FILE_BYTES}
 
 
 def test_invalid_toml_names_the_line() -> None:
@@ -928,6 +929,22 @@ def test_an_unknown_key_suggests_the_known_one() -> None:
     document = example_document()
     document["members"][0]["telgram"] = document["members"][0].pop("telegram")
     assert rejection_of(document).params["suggestion"] == "telegram"
+
+
+def test_team_names_in_the_file_follow_the_one_name_rule() -> None:
+    """Teams are named the way `lang.names` compares names: case, accents and
+    punctuation do not count, and the team keeps the name its block gives it."""
+    document = example_document()
+    document["members"][4]["team"] = "ciudad-de-mexico"
+    document["deliverables"][0]["teams"] = ["BOGOTA", "santiago de chile."]
+    spec = rejectionless(document)
+    assert spec.members[4].team == "Ciudad de México"
+    assert spec.deliverables[0].teams == ("Bogotá", "Santiago de Chile")
+
+    document = example_document()
+    document["teams"].append({**NEW_TEAM, "name": "Ciudad-de-Mexico"})
+    error = rejection_of(document)
+    assert (error.message, error.params["field"]) == (cf.DUPLICATE_TEAM, "teams[4].name")
 
 
 def test_the_invite_code_is_written_in_upper_case() -> None:

@@ -1,0 +1,27 @@
+"""The `cohorte` command line (typer). Help in Spanish, command names in English.
+
+One module per command group: `run` (run, console), `db`, `cohort`, `deliveries`,
+`slack`, `poll`, `export`; `root` holds the root command and what they share.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cohorte.bot.cli import cohort, db, deliveries, export, poll, run, slack
+from cohorte.bot.cli.cohort import EXAMPLE
+from cohorte.bot.cli.root import app
+
+__all__ = ["EXAMPLE", "app", "main"]
+
+# In the order `cohorte --help` lists them: the commands, then the groups.
+for group in (run, deliveries, db, cohort, slack, poll, export):
+    group.register(app)
+
+
+def main() -> None:
+    """The `cohorte` program."""
+    # python-telegram-bot 22 warns on every rate-limit answer until this opt-in;
+    # our code reads `retry_after` as seconds or as a timedelta alike.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    app()

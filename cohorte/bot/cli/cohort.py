@@ -1,0 +1,168 @@
+"""`cohorte cohort`: cohort files (TOML) in and out, and what the database holds."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.bot.bootstrap import App
+from cohorte.bot.cli.root import fail, load_settings, open_app, t
+from cohorte.bot.config import Settings
+from cohorte.handlers.cohort.file import (
+    CohortFileError,
+    export_cohort,
+    import_cohort,
+    parse_cohort_file,
+)
+from cohorte.storage import cohorts, queries
+from cohorte.storage.db import transaction
+from cohorte.storage.models import Cohort, Role
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "sprint-2025.toml"
+group = typer.Typer(help="Definiciones de cohortes en TOML.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """`cohort import`, `cohort export` and `cohort show`."""
+    app.add_typer(group, name="cohort")
+
+
+async def import_file(app_: App, path: Path) -> Cohort:
+    """Create the cohort a cohort file describes; `CohortFileError` if it cannot be used."""
+    spec = parse_cohort_file(path.read_bytes())  # noqa: ASYNC240  (a small local file)
+    async with transaction(app_.sessions) as session:
+        return await import_cohort(session, spec, app_.clock.now())
+
+
+@group.command("import")
+def cohort_import(
+    file: Annotated[Path, typer.Argument(help="Archivo TOML de la cohorte.")],
+) -> None:
+    """Crea una cohorte desde un archivo TOML."""
+    if not file.is_file():
+        raise fail(t._("The file {path} does not exist.", path=str(file)))
+    asyncio.run(_cohort_import(load_settings(), file))
+
+
+async def _cohort_import(settings: Settings, file: Path) -> None:
+    app_ = await open_app(settings)
+    try:
+        cohort = await import_file(app_, file)
+    except CohortFileError as error:
+        raise fail(error.render(t)) from error
+    finally:
+        await app_.close()
+    typer.echo(
+        t._(
+            "Cohort {id} created: {name} (invite code {code}).",
+            id=cohort.id,
+            name=cohort.name,
+            code=cohort.invite_code,
+        )
+    )
+
+
+@group.command("export")
+def cohort_export(
+    cohort_id: Annotated[int, typer.Argument(help="Número de la cohorte.")],
+    file: Annotated[
+        Path, typer.Argument(help="Archivo TOML de salida ('-' para la salida estándar).")
+    ],
+) -> None:
+    """Escribe la definición de una cohorte en TOML."""
+    asyncio.run(_cohort_export(load_settings(), cohort_id, file))
+
+
+async def _cohort_export(settings: Settings, cohort_id: int, file: Path) -> None:
+    app_ = await open_app(settings)
+    try:
+        async with app_.sessions() as session:
+            text = await export_cohort(session, cohort_id)
+    except CohortFileError as error:
+        raise fail(error.render(t)) from error
+    finally:
+        await app_.close()
+    if str(file) == "-":
+        typer.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")  # noqa: ASYNC240  (a small local file)
+        typer.echo(t._("Cohort {id} written to {path}.", id=cohort_id, path=str(file)))
+
+
+@group.command("show")
+def cohort_show(
+    cohort_id: Annotated[
+        int | None, typer.Argument(help="Número de la cohorte (todas si falta).")
+    ] = None,
+) -> None:
+    """Lista las cohortes, o muestra una con sus equipos y su calendario."""
+    asyncio.run(_cohort_show(load_settings(), cohort_id))
+
+
+async def _cohort_show(settings: Settings, cohort_id: int | None) -> None:
+    app_ = await open_app(settings)
+    console = Console(highlight=False)
+    try:
+        async with app_.sessions() as session:
+            if cohort_id is None:
+                await _show_all(session, console)
+            else:
+                await _show_one(session, console, cohort_id)
+    finally:
+        await app_.close()
+
+
+async def _show_all(session: AsyncSession, console: Console) -> None:
+    found = await queries.list_cohorts(session)
+    if not found:
+        console.print(
+            t._("There are no cohorts yet. Import one with: cohorte cohort import FILE.toml")
+        )
+        return
+    table = Table(
+        t._("No."), t._("Cohort"), t._("Start"), t._("Weeks"), t._("Code"), t._("Time zone")
+    )
+    for cohort in found:
+        table.add_row(
+            str(cohort.id),
+            cohort.name,
+            t.date(cohort.start_date),
+            str(cohort.weeks),
+            cohort.invite_code,
+            cohort.home_zone,
+        )
+    console.print(table)
+
+
+async def _show_one(session: AsyncSession, console: Console, cohort_id: int) -> None:
+    cohort = await cohorts.cohort_by_id(session, cohort_id)
+    if cohort is None:
+        raise fail(t._("There is no cohort number {id}.", id=cohort_id))
+    console.print(Text(f"{cohort.name} — {t.zone_label(cohort.home_zone)}", style="bold"))
+    console.print(
+        t._(
+            "Starts {date}, {weeks} weeks, invite code {code}.",
+            date=t.date(cohort.start_date),
+            weeks=cohort.weeks,
+            code=cohort.invite_code,
+        )
+    )
+    teams = await queries.teams_of(session, cohort_id)
+    members = await queries.members_with_people(session, cohort_id)
+    table = Table(t._("Team"), t._("City"), t._("Time zone"), t._("Members"))
+    for team in teams:
+        count = sum(1 for member, _ in members if member.team_id == team.id)
+        table.add_row(team.name, team.city, team.zone, str(count))
+    console.print(table)
+    coordinators = [p.display_name for m, p in members if m.role == Role.COORDINATOR]
+    console.print(t._("Coordination: {names}", names=", ".join(coordinators) or "—"))
+    events = await cohorts.events_by_start(session, cohort_id)
+    for event in events:
+        console.print(f"• {t.when(event.starts_at, cohort.home_zone)} — {event.title}")

@@ -1,0 +1,43 @@
+"""The root `cohorte` command, and what every command group shares: the Spanish
+translator, the settings, failing with a message, opening the bot's parts."""
+
+from __future__ import annotations
+
+import typer
+
+from cohorte.bot.bootstrap import App, DatabaseBusyError, bootstrap
+from cohorte.bot.config import Settings
+from cohorte.locales import Translator
+from cohorte.scheduling.clock import Clock
+
+app = typer.Typer(
+    help="Cohorte: el bot que acompaña el sprint de 12 semanas de tu cohorte.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+t = Translator("es")
+
+
+def load_settings() -> Settings:
+    """The settings, from the environment (built once per command)."""
+    return Settings()
+
+
+def fail(message: str) -> typer.Exit:
+    """Print `message` on stderr; the exit (code 1) for the caller to raise."""
+    typer.echo(message, err=True)
+    return typer.Exit(code=1)
+
+
+async def open_app(settings: Settings, clock: Clock | None = None) -> App:
+    """The bot's parts on this database; a clear failure if another process holds SQLite."""
+    try:
+        return await bootstrap(settings, clock)
+    except DatabaseBusyError as error:
+        raise fail(
+            t._(
+                "Another Cohorte process is already using {path}. SQLite allows only one; "
+                "use PostgreSQL to run several.",
+                path=str(error),
+            )
+        ) from error

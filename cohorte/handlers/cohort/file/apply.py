@@ -1,0 +1,290 @@
+"""Writing a checked cohort file into the database: a new cohort with its teams, chats,
+people and accounts, members, calendar and deliverables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.cohort.file.messages import (
+    CHAT_TAKEN,
+    IDENTITY_CONFLICT,
+    INVITE_CODE_TAKEN,
+    SAME_PERSON,
+    CohortFileError,
+)
+from cohorte.handlers.cohort.file.spec import CohortSpec, MemberSpec, SeriesSpec
+from cohorte.storage import cohorts, queries
+from cohorte.storage.models import ChatLink, Cohort, Event, Identity, Member, Person, Team
+from cohorte.storage.series import Series, SeriesChange
+from cohorte.storage.status import Deliverable, set_assignment
+
+
+async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) -> Cohort:
+    """Add the cohort, its teams, people, accounts, members, events, series and chats.
+
+    A person whose account (platform, id) is already known is reused, and
+    gets any new accounts the file gives. Cancelled events are cancelled as
+    of `now`. A team with a check-in series in the file keeps that one;
+    the others get theirs from their slot later (`ensure_checkin_series`).
+    Everything is checked before the first write, so a `CohortFileError`
+    leaves the session untouched. The caller commits.
+    """
+    if now.tzinfo is None:
+        raise ValueError("import_cohort needs an aware datetime for now")
+    await _check_free(session, spec)
+    known, existing_accounts = await _known_people(session, spec.members)
+
+    cohort = Cohort(
+        name=spec.name,
+        home_zone=spec.home_zone,
+        locale=spec.locale,
+        start_date=spec.start_date,
+        weeks=spec.weeks,
+        invite_code=spec.invite_code,
+        meeting_url=spec.meeting_url,
+        checkin_questions=json.dumps(list(spec.checkin_questions), ensure_ascii=False),
+        nudge_after_days=spec.nudge_after_days,
+        reminder_leads=json.dumps({kind: list(minutes) for kind, minutes in spec.reminder_leads}),
+        created_at=now,
+    )
+    cohort_id = await cohorts.add_cohort(session, cohort)
+
+    teams = {
+        team.name: Team(
+            cohort_id=cohort_id,
+            name=team.name,
+            city=team.city,
+            country_code=team.country,
+            zone=team.zone,
+            checkin_weekday=team.checkin_weekday,
+            checkin_time=team.checkin_time,
+        )
+        for team in spec.teams
+    }
+    await cohorts.add_teams(session, list(teams.values()))
+    await cohorts.add_chats(
+        session,
+        [
+            ChatLink(
+                cohort_id=cohort_id, platform=chat.platform, chat_id=chat.chat_id, title=chat.title
+            )
+            for chat in spec.chats
+        ],
+    )
+    people = _people(spec, known, now)
+    await cohorts.add_people(session, [person for person in people if person.id is None])
+
+    identities: list[Identity] = []
+    members: list[Member] = []
+    for member_spec, person in zip(spec.members, people, strict=True):
+        person_id = _pk(person.id)
+        identities += [
+            Identity(person_id=person_id, platform=platform, external_id=external_id)
+            for platform, external_id in member_spec.identities()
+            if (platform, external_id) not in existing_accounts
+        ]
+        members.append(
+            Member(
+                cohort_id=cohort_id,
+                person_id=person_id,
+                team_id=_pk(teams[member_spec.team].id) if member_spec.team else None,
+                role=member_spec.role,
+                dm_reminders=member_spec.dm_reminders,
+                joined_at=now,
+            )
+        )
+    await cohorts.add_accounts(session, identities)
+    await cohorts.add_members(session, members)
+
+    home = ZoneInfo(spec.home_zone)
+    await cohorts.add_events(
+        session,
+        [
+            Event(
+                cohort_id=cohort_id,
+                kind=event.kind,
+                title=event.title,
+                starts_at=event.start.replace(tzinfo=home).astimezone(UTC),
+                duration_minutes=event.duration_minutes,
+                meeting_url=event.meeting_url,
+                description=event.description,
+                cancelled_at=now if event.cancelled else None,
+            )
+            for event in spec.events
+        ],
+    )
+    await _add_series(session, cohort_id, spec.series, teams, now)
+    await _add_deliverables(session, cohort_id, spec, teams, now)
+    return cohort
+
+
+def _people(spec: CohortSpec, known: Mapping[int, Person], now: datetime) -> list[Person]:
+    """The person of each member: the one already known by an account, or a new one."""
+    people: list[Person] = []
+    for number, member_spec in enumerate(spec.members):
+        person = known.get(number)
+        if person is None:
+            person = Person(
+                display_name=member_spec.name,
+                zone=member_spec.zone,
+                locale=member_spec.locale,
+                created_at=now,
+            )
+        else:
+            # What the person set for themselves wins; the file fills the gaps.
+            person.zone = person.zone or member_spec.zone
+            person.locale = person.locale or member_spec.locale
+        people.append(person)
+    return people
+
+
+async def _add_series(
+    session: AsyncSession,
+    cohort_id: int,
+    specs: tuple[SeriesSpec, ...],
+    teams: Mapping[str, Team],
+    now: datetime,
+) -> None:
+    for series_spec in specs:
+        series_id = await cohorts.add_series(
+            session,
+            Series(
+                cohort_id=cohort_id,
+                kind=series_spec.kind,
+                team_id=_pk(teams[series_spec.team].id) if series_spec.team else None,
+                title=series_spec.title,
+                weekday=series_spec.weekday,
+                local_time=series_spec.local_time,
+                zone=series_spec.zone,
+                interval_weeks=series_spec.interval_weeks,
+                first_date=series_spec.first_date,
+                last_date=series_spec.last_date,
+                duration_minutes=series_spec.duration_minutes,
+                meeting_url=series_spec.meeting_url,
+                created_at=now,
+            ),
+        )
+        zone = ZoneInfo(series_spec.zone)
+        await cohorts.add_series_changes(
+            session,
+            [
+                SeriesChange(
+                    series_id=series_id,
+                    original_date=change.original_date,
+                    cancelled=change.cancelled,
+                    new_start=None
+                    if change.new_start is None
+                    else change.new_start.replace(tzinfo=zone).astimezone(UTC),
+                )
+                for change in series_spec.changes
+            ],
+        )
+
+
+async def _add_deliverables(
+    session: AsyncSession,
+    cohort_id: int,
+    spec: CohortSpec,
+    teams: Mapping[str, Team],
+    now: datetime,
+) -> None:
+    for position, deliverable_spec in enumerate(spec.deliverables, start=1):
+        deliverable = await cohorts.add_deliverable(
+            session,
+            Deliverable(
+                cohort_id=cohort_id,
+                code=deliverable_spec.code,
+                title=deliverable_spec.title,
+                description=deliverable_spec.description,
+                template_url=deliverable_spec.template_url,
+                rdc7=deliverable_spec.rdc7,
+                rdc8=deliverable_spec.rdc8,
+                optional=deliverable_spec.optional,
+                due_week=deliverable_spec.due_week,
+                due_date=deliverable_spec.due_date,
+                all_teams=not deliverable_spec.teams,
+                position=position,
+                created_at=now,
+            ),
+        )
+        if deliverable_spec.teams:
+            team_ids = [_pk(teams[name].id) for name in deliverable_spec.teams]
+            await set_assignment(session, deliverable, team_ids)
+
+
+async def _check_free(session: AsyncSession, spec: CohortSpec) -> None:
+    """The invite code and the chats must not belong to another cohort yet."""
+    taken = await queries.cohort_by_invite(session, spec.invite_code)
+    if taken is not None:
+        raise CohortFileError(
+            INVITE_CODE_TAKEN,
+            field="cohort.invite_code",
+            value=spec.invite_code,
+            cohort=taken.name,
+        )
+    for number, chat in enumerate(spec.chats, start=1):
+        owner = await queries.cohort_for_chat(session, chat.platform, chat.chat_id)
+        if owner is not None:
+            raise CohortFileError(
+                CHAT_TAKEN,
+                field=f"chats[{number}].chat_id",
+                value=chat.chat_id,
+                platform=chat.platform.value,
+                cohort=owner.name,
+            )
+
+
+async def _known_people(
+    session: AsyncSession, members: tuple[MemberSpec, ...]
+) -> tuple[dict[int, Person], set[tuple[str, str]]]:
+    """People already known by an account in the file, and those known accounts.
+
+    The people are keyed by member position, counting from 0. Raises
+    `CohortFileError` when one member's accounts belong to different people,
+    or when two members are the same known person.
+    """
+    external_ids = sorted(
+        {external_id for member in members for _, external_id in member.identities()}
+    )
+    rows = await cohorts.accounts_with_people(session, external_ids)
+    owners = {(identity.platform, identity.external_id): person for identity, person in rows}
+
+    known: dict[int, Person] = {}
+    claimed: dict[int, str] = {}
+    for number, member in enumerate(members):
+        for platform, external_id in member.identities():
+            owner = owners.get((platform, external_id))
+            if owner is None:
+                continue
+            field = f"members[{number + 1}].{platform.value}"
+            found = known.setdefault(number, owner)
+            if found.id != owner.id:
+                raise CohortFileError(
+                    IDENTITY_CONFLICT,
+                    field=field,
+                    value=external_id,
+                    platform=platform.value,
+                    person=owner.display_name,
+                )
+            other = claimed.setdefault(_pk(owner.id), f"members[{number + 1}]")
+            if other != f"members[{number + 1}]":
+                raise CohortFileError(
+                    SAME_PERSON,
+                    field=field,
+                    value=external_id,
+                    platform=platform.value,
+                    person=owner.display_name,
+                    other=other,
+                )
+    return known, set(owners)
+
+
+def _pk(value: int | None) -> int:
+    if value is None:
+        raise RuntimeError("row has no id after flush")
+    return value

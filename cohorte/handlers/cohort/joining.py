@@ -1,0 +1,127 @@
+"""Joining a cohort with its invite code, picking a team, linking a group chat."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from cohorte.handlers.cohort.preferences import ensure_person, zone_line
+from cohorte.handlers.core.buttons import ButtonRoute
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.errors import (
+    CohortError,
+    NotCoordinatorError,
+    NotMemberError,
+    StaleButtonError,
+)
+from cohorte.handlers.core.messages import Button, Reply, button_rows
+from cohorte.locales import N_, Translator
+from cohorte.storage import cohorts, queries
+from cohorte.storage.models import Cohort, Member, Role, Team
+
+NO_SUCH_INVITE_CODE = N_(
+    "There is no cohort with the invite code {code}. Check it with the coordination team."
+)
+
+
+class TeamChoice(NamedTuple):
+    cohort: int
+    team: int
+
+
+TEAM = ButtonRoute("tm", TeamChoice)
+
+
+def _team_buttons(cohort: Cohort, teams: list[Team]) -> tuple[tuple[Button, ...], ...]:
+    cohort_id = cohort.id or 0
+    return button_rows(
+        [Button(team.name, TEAM.payload(TeamChoice(cohort_id, team.id or 0))) for team in teams]
+    )
+
+
+async def join(ctx: Context, args: str) -> list[Reply]:
+    """/unirme CODIGO: the person becomes a participant and is asked for their team."""
+    words = args.split()
+    if len(words) != 1:
+        raise CohortError(
+            N_("Write /unirme followed by the invite code, for example: /unirme SPRINT25")
+        )
+    cohort = await queries.cohort_by_invite(ctx.session, words[0])
+    if cohort is None or cohort.id is None:
+        raise CohortError(NO_SUCH_INVITE_CODE, code=words[0][:32])
+    person = await ensure_person(ctx)
+    assert person.id is not None
+    ctx.t = Translator(person.locale or cohort.locale)
+    t = ctx.t
+    teams = list(await queries.teams_of(ctx.session, cohort.id))
+    member = await queries.membership(ctx.session, cohort.id, person.id)
+    if member is not None:
+        text = t._("You are already part of {cohort}.", cohort=cohort.name)
+        if member.team_id is None and teams:
+            text += "\n" + t._("Which team are you on?")
+            return [Reply(text, _team_buttons(cohort, teams))]
+        return [Reply(text)]
+    await cohorts.add_member(
+        ctx.session,
+        Member(
+            cohort_id=cohort.id,
+            person_id=person.id,
+            role=Role.PARTICIPANT,
+            joined_at=ctx.clock.now(),
+        ),
+    )
+    text = t._("Welcome to {cohort}, {name}!", cohort=cohort.name, name=person.display_name)
+    if not teams:
+        return [Reply(text)]
+    text += "\n" + t._("Which team are you on?")
+    return [Reply(text, _team_buttons(cohort, teams))]
+
+
+async def pick_team(ctx: Context, choice: TeamChoice) -> list[Reply]:
+    """Team button: the member joins that city team."""
+    if ctx.person is None or ctx.person.id is None:
+        raise NotMemberError()
+    member = await queries.membership(ctx.session, choice.cohort, ctx.person.id)
+    team = await cohorts.team_in_cohort(ctx.session, choice.cohort, choice.team)
+    if member is None or team is None:
+        raise StaleButtonError()
+    member.team_id = team.id
+    ctx.team = team
+    t = ctx.t
+    return [
+        Reply(
+            t._("Done: you are now on the {team} team.", team=team.name)
+            + "\n"
+            + zone_line(ctx.t, ctx.zone, ctx)
+            + "\n"
+            + t._("If that is not your time zone, change it with /zona.")
+        )
+    ]
+
+
+async def link_group(ctx: Context, args: str) -> list[Reply]:
+    """/vincular CODIGO in a group: the group gets the cohort's announcements."""
+    words = args.split()
+    if not ctx.in_group:
+        raise CohortError(N_("Write /vincular CODIGO inside the group chat you want to link."))
+    if len(words) != 1:
+        raise CohortError(
+            N_("Write /vincular followed by the invite code, e.g. /vincular SPRINT25")
+        )
+    cohort = await queries.cohort_by_invite(ctx.session, words[0])
+    person = ctx.person
+    if cohort is None or cohort.id is None or person is None or person.id is None:
+        raise CohortError(NO_SUCH_INVITE_CODE, code=words[0][:32])
+    member = await queries.membership(ctx.session, cohort.id, person.id)
+    if member is None or member.role != Role.COORDINATOR:
+        raise NotCoordinatorError()
+    incoming = ctx.incoming
+    await queries.link_chat(ctx.session, cohort.id, incoming.platform, incoming.chat_id, None)
+    return [
+        Reply(
+            ctx.t._(
+                "This group is now the chat of {cohort}: reminders and announcements "
+                "will arrive here.",
+                cohort=cohort.name,
+            )
+        )
+    ]

@@ -1,0 +1,59 @@
+"""/miembros: the cohort's members by team, with their time zone and local time."""
+
+from __future__ import annotations
+
+from cohorte.handlers.core.context import Context, reader_zone
+from cohorte.handlers.core.messages import Reply
+from cohorte.storage import queries
+from cohorte.storage.models import Member, Person, Role
+
+
+async def list_members(ctx: Context, _args: str) -> list[Reply]:
+    """/miembros (coordinators): members by team, with their zone and local time."""
+    cohort, _ = ctx.require_coordinator()
+    assert cohort.id is not None
+    t = ctx.t
+    teams = {team.id: team for team in await queries.teams_of(ctx.session, cohort.id)}
+    rows = await queries.members_with_people(ctx.session, cohort.id)
+    now = ctx.clock.now()
+    by_team: dict[int | None, list[tuple[Member, Person]]] = {}
+    for member, person in rows:
+        by_team.setdefault(member.team_id, []).append((member, person))
+    lines = [
+        t.ngettext("{cohort}: {n} member", "{cohort}: {n} members", len(rows), cohort=cohort.name)
+    ]
+    order = sorted(teams.values(), key=lambda team: team.name)
+    groups: list[tuple[str, list[tuple[Member, Person]]]] = [
+        (t._("{team} team", team=team.name), by_team.get(team.id, [])) for team in order
+    ]
+    if by_team.get(None):
+        groups.append((t._("No team"), by_team[None]))
+    unreachable = await _without_private_chat(ctx, [p.id for _, p in rows if p.id])
+    for title, people in groups:
+        lines.append("")
+        lines.append(f"*{title}* ({len(people)})")
+        for member, person in people:
+            team = teams.get(member.team_id)
+            zone = reader_zone(person, team, cohort)
+            role = " · " + t._("coordination") if member.role == Role.COORDINATOR else ""
+            line = f"• {person.display_name}{role} — {t.city(zone)} {t.time(now, zone)}"
+            if person.id in unreachable:
+                line += " · " + t._("no private chat with the bot yet")
+            lines.append(line)
+    if unreachable:
+        lines.append("")
+        lines.append(
+            t.ngettext(
+                "{n} person only gets reminders in the group (on Telegram they must open "
+                "a private chat with the bot first).",
+                "{n} people only get reminders in the group (on Telegram they must open "
+                "a private chat with the bot first).",
+                len(unreachable),
+            )
+        )
+    return [Reply("\n".join(lines))]
+
+
+async def _without_private_chat(ctx: Context, person_ids: list[int]) -> set[int]:
+    """People the bot cannot message privately (on Telegram: no private chat opened yet)."""
+    return set(person_ids) - await queries.privately_reachable(ctx.session, person_ids)

@@ -1,0 +1,104 @@
+"""The weekly digest to coordinators: what is blocked or overdue, and which teams went quiet."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.core.delivery import RenderContext
+from cohorte.handlers.core.messages import Reply
+from cohorte.handlers.dashboard.summary import item_line
+from cohorte.handlers.status import (
+    OVERDUE_ICON,
+    STATUS_ICONS,
+    Board,
+    active_cohorts,
+    load_board,
+    local_today,
+    silent_since,
+)
+from cohorte.locales import Translator
+from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.scheduling.recurrence import sprint_week, to_utc
+from cohorte.storage import queries
+from cohorte.storage.models import Role
+from cohorte.storage.status import Status, deliverables_of
+
+KIND_WEEKLY = "status.weekly"
+WEEKLY_AT = time(9, 0)  # Monday, cohort's home zone
+
+
+async def plan_weekly_digest(session: AsyncSession, now: datetime) -> None:
+    """Monday 09:00 (home zone), from week 2 on: overdue and blocked items to coordinators.
+
+    Cohorts without deliverables get none.
+    """
+    for cohort in await active_cohorts(session, now):
+        cohort_id = cohort.id or 0
+        today = local_today(now, cohort.home_zone)
+        week = sprint_week(cohort.start_date, cohort.weeks, today)
+        if week is None or week < 2:
+            continue
+        monday = cohort.start_date + timedelta(weeks=week - 1)
+        at = to_utc(monday, WEEKLY_AT, cohort.home_zone)
+        if not at <= now < at + timedelta(days=1):
+            continue
+        if not await deliverables_of(session, cohort_id):
+            continue  # nothing to track: no digest
+        members = await queries.members_with_people(session, cohort_id)
+        planned = [
+            Planned(
+                f"st-week:{cohort_id}:{week}:p{person.id}",
+                KIND_WEEKLY,
+                cohort_id,
+                at,
+                at + timedelta(days=1),
+                person_id=person.id,
+                ref=f"week{week}",
+                data={"week": week},
+            )
+            for member, person in members
+            if member.role == Role.COORDINATOR
+        ]
+        await enqueue(session, planned, now)
+
+
+async def render_weekly_digest(rc: RenderContext) -> Reply | None:
+    """The weekly digest, from the board as it is when it is sent."""
+    board = await load_board(rc.session, rc.cohort, rc.now)
+    return Reply(weekly_digest_text(rc.t, board, int(str(rc.data.get("week", 0)))))
+
+
+def weekly_digest_text(t: Translator, board: Board, week: int) -> str:
+    """Blocked and overdue items, and the teams that went quiet."""
+    cohort = board.cohort
+    lines = [t._("*Weekly summary — Week {n}* · {cohort}", n=week, cohort=cohort.name)]
+    cells = [cell for team in board.teams for cell in board.team_cells(team)]
+    blocked = [cell for cell in cells if cell.status is Status.BLOCKED]
+    overdue = [cell for cell in cells if cell.overdue]
+    if blocked:
+        lines += ["", f"{STATUS_ICONS[Status.BLOCKED]} " + t._("*Blocked* ({n})", n=len(blocked))]
+        lines += [item_line(t, board, cell) for cell in blocked]
+    if overdue:
+        lines += ["", f"{OVERDUE_ICON} " + t._("*Overdue* ({n})", n=len(overdue))]
+        lines += [item_line(t, board, cell) for cell in overdue]
+    if not blocked and not overdue:
+        lines.append(t._("Nothing is blocked or overdue this week."))
+    quiet = []
+    for team in board.teams:
+        since, _ = silent_since(board, team)
+        if board.now - since >= timedelta(days=cohort.nudge_after_days):
+            quiet.append(team.name)
+    if quiet:
+        lines += [
+            "",
+            t.ngettext(
+                "No updates for {n} day or more: {teams}",
+                "No updates for {n} days or more: {teams}",
+                cohort.nudge_after_days,
+                teams=", ".join(quiet),
+            ),
+        ]
+    lines += ["", t._("The full dashboard: /tablero")]
+    return "\n".join(lines)
