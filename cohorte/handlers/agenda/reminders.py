@@ -76,13 +76,11 @@ logger = logging.getLogger(__name__)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:
-    """The agenda's planner (reminders, holiday warnings) and the renderers of its messages."""
-    capabilities.planners.append(plan_reminders)
-    capabilities.renderer("reminder", render_reminder)
-    capabilities.renderer("moved", render_moved)
-    capabilities.renderer("cancelled", render_cancelled)
-    capabilities.renderer("announcement", render_announcement)
-    capabilities.renderer("holiday", render_holiday, private=True)
+    """The agenda's planner and renderers (see `cohorte.handlers.agenda`)."""
+    # Imported here: the package's __init__ imports this module.
+    from cohorte.handlers import agenda
+
+    agenda.register_capabilities(capabilities)
 
 
 async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
