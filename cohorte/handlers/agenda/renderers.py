@@ -13,13 +13,27 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.leads import reminder_due
-from cohorte.handlers.agenda.occurrences import occurrence_for
+from cohorte.handlers.agenda.occurrences import occurrence_for, occurrence_named
 from cohorte.handlers.core.delivery import RenderContext, times_by_city
 from cohorte.handlers.core.messages import Reply
+from cohorte.handlers.lang.dates import weekday_name
 from cohorte.locales import Translator
-from cohorte.scheduling.recurrence import MINUTES_PER_DAY, Occurrence, ref_code, sprint_week
+from cohorte.scheduling.recurrence import (
+    MINUTES_PER_DAY,
+    Occurrence,
+    event_ref,
+    ref_code,
+    sprint_week,
+    to_utc,
+)
 from cohorte.storage import agenda as calendar_rows
 from cohorte.storage.models import Cohort
+from cohorte.storage.series import Series
+
+# What an announcement about a session carries in its delivery's `data` (it is
+# rendered for each reader when it is sent). Rows queued before carry "text".
+ANNOUNCED_EVENT = "event"  # a new one-off event: its id
+ANNOUNCED_SERIES = "series"  # a new weekly session series: its id
 
 
 async def occurrence_title(session: AsyncSession, t: Translator, occurrence: Occurrence) -> str:
@@ -111,8 +125,63 @@ async def render_cancelled(rc: RenderContext) -> Reply | None:
 
 
 async def render_announcement(rc: RenderContext) -> Reply | None:
-    """'📣 …', the text written when it was queued."""
+    """'📣 …': a new session, a new weekly time, or a coordinator's own words."""
+    if (event_id := _announced_id(rc, ANNOUNCED_EVENT)) is not None:
+        return await _new_event(rc, event_id)
+    if (series_id := _announced_id(rc, ANNOUNCED_SERIES)) is not None:
+        return await _new_weekly_session(rc, series_id)
+    # An /anuncio, or an announcement queued before they were rendered per reader.
     return Reply("📣 " + str(rc.data.get("text", "")))
+
+
+def _announced_id(rc: RenderContext, key: str) -> int | None:
+    value = rc.data.get(key)
+    return value if isinstance(value, int) else None
+
+
+async def _new_event(rc: RenderContext, event_id: int) -> Reply | None:
+    """'📣 Nueva en el calendario: *Masterclass: …*, …' at its current time, for the reader."""
+    occurrence = await occurrence_named(rc, event_ref(event_id))
+    if occurrence is None or occurrence.cancelled:
+        return None  # gone or cancelled before the news went out: the notice says so
+    text = rc.t._(
+        "New on the calendar: *{title}*, {when}.",
+        title=await occurrence_title(rc.session, rc.t, occurrence),
+        when=await when_text(rc, occurrence.starts_at),
+    )
+    return Reply("📣 " + text)
+
+
+async def _new_weekly_session(rc: RenderContext, series_id: int) -> Reply | None:
+    """'📣 La sesión semanal será el martes a las 10:00 (hora de Bogotá), a partir del …'.
+
+    A person reads the day and time in their own zone; a group in the series'
+    zone (the cohort's home), with the first session's time per city.
+    """
+    series = await _series(rc, series_id)
+    if series is None:
+        return None
+    first = to_utc(series.first_date, series.local_time, series.zone)
+    zone = rc.zone or series.zone
+    local = first.astimezone(ZoneInfo(zone))
+    text = rc.t._(
+        "The weekly session will be on {weekday} at {time} ({zone}), starting {when}.",
+        weekday=weekday_name(local.weekday(), rc.t.language),
+        time=local.strftime("%H:%M"),
+        zone=rc.t.zone_label(zone),
+        when=await when_text(rc, first),
+    )
+    return Reply("📣 " + text)
+
+
+async def _series(rc: RenderContext, series_id: int) -> Series | None:
+    """The cohort's series `series_id`, read once per batch of deliveries."""
+
+    async def read() -> Series | None:
+        series = await calendar_rows.series_by_id(rc.session, series_id)
+        return series if series is not None and series.cohort_id == rc.cohort.id else None
+
+    return await rc.cache.memo(("series", series_id), read)
 
 
 async def render_holiday(rc: RenderContext) -> Reply | None:

@@ -1,8 +1,9 @@
 """/sesion: coordinators add, move and cancel sessions, or set the weekly one.
 
 Everyone hears of it through the outbox: a new session or weekly time is an
-announcement; a move or a cancellation drops the session's pending reminders
-and queues a notice.
+announcement that carries only which session it is about (rendered for each
+reader when it is sent); a move or a cancellation drops the session's pending
+reminders and queues a notice.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from cohorte.handlers.agenda.grammar import (
     read_weekly,
 )
 from cohorte.handlers.agenda.occurrences import find_occurrence, set_weekly_session
-from cohorte.handlers.agenda.renderers import occurrence_title
+from cohorte.handlers.agenda.renderers import (
+    ANNOUNCED_EVENT,
+    ANNOUNCED_SERIES,
+    occurrence_title,
+)
 from cohorte.handlers.agenda.routes import CANCEL, SessionCode, session_code
 from cohorte.handlers.core.buttons import NoFields
 from cohorte.handlers.core.context import Context
@@ -33,7 +38,7 @@ from cohorte.handlers.lang.dates import weekday_name
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_
 from cohorte.scheduling.outbox import drop_pending
-from cohorte.scheduling.recurrence import Occurrence, code_ref, event_ref, ref_code, to_utc
+from cohorte.scheduling.recurrence import Occurrence, code_ref, event_ref, ref_code
 from cohorte.storage import agenda as calendar_rows
 from cohorte.storage import queries
 from cohorte.storage.models import Cohort, Event
@@ -97,14 +102,7 @@ async def add_session(ctx: Context, cohort: Cohort, new: NewSession) -> list[Rep
         ),
     )
     assert event.id is not None
-    occurrence = await find_occurrence(ctx.session, cohort, event_ref(event.id))
-    assert occurrence is not None
-    text = ctx.t._(
-        "New on the calendar: *{title}*, {when}.",
-        title=await occurrence_title(ctx.session, ctx.t, occurrence),
-        when=ctx.t.when(starts_at, cohort.home_zone),
-    )
-    await announce(ctx, "announcement", f"new-e{event.id}", data={"text": text})
+    await announce(ctx, "announcement", f"new-e{event.id}", data={ANNOUNCED_EVENT: event.id})
     return [
         Reply(
             ctx.t._(
@@ -126,15 +124,7 @@ async def set_weekly(ctx: Context, cohort: Cohort, text: str) -> list[Reply]:
         ctx.session, cohort, weekday, at, cohort.home_zone, duration, today + timedelta(days=1), now
     )
     assert series.id is not None
-    first = to_utc(series.first_date, at, cohort.home_zone)
-    text = ctx.t._(
-        "The weekly session will be on {weekday} at {time} ({zone}), starting {when}.",
-        weekday=weekday_name(weekday, ctx.t.language),
-        time=at.strftime("%H:%M"),
-        zone=ctx.t.zone_label(cohort.home_zone),
-        when=ctx.t.when(first, cohort.home_zone),
-    )
-    await announce(ctx, "announcement", f"weekly-s{series.id}", data={"text": text})
+    await announce(ctx, "announcement", f"weekly-s{series.id}", data={ANNOUNCED_SERIES: series.id})
     return [
         Reply(
             ctx.t._(
