@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as IcsEvent
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.agenda.reminders import occurrence_title
+from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.locales import Translator
-from cohorte.scheduling.recurrence import Occurrence, to_utc
-from cohorte.storage.models import Cohort, Event, Team
-from cohorte.storage.series import Series, SeriesChange, SeriesKind
+from cohorte.scheduling.recurrence import Occurrence, event_ref, to_utc
+from cohorte.storage import agenda as calendar_rows
+from cohorte.storage.models import Cohort
+from cohorte.storage.series import Series, SeriesKind
 
 
 def _uid(kind: str, number: int, cohort: Cohort) -> str:
@@ -36,18 +36,16 @@ async def build_ics(
     calendar.add("prodid", "-//Cohorte//cohorte//ES")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", cohort.name)
-    all_series = (await session.exec(select(Series).where(Series.cohort_id == cohort.id))).all()
-    for series in all_series:
+    for series in await calendar_rows.series_of_cohorts(session, [cohort.id]):
         if series.kind == SeriesKind.CHECKIN and team_id is not None and series.team_id != team_id:
             continue
         if series.last_date < series.first_date:
             continue  # replaced before it began
         await _add_series(session, calendar, cohort, series, t, now)
-    events = (await session.exec(select(Event).where(Event.cohort_id == cohort.id))).all()
-    for event in events:
+    for event in await calendar_rows.events_of_cohort(session, cohort.id):
         assert event.id is not None
         occurrence = Occurrence(
-            ref=f"e{event.id}",
+            ref=event_ref(event.id),
             kind=str(event.kind),
             title=event.title,
             starts_at=event.starts_at,
@@ -90,7 +88,7 @@ async def _add_series(
     )
     title = await occurrence_title(session, t, sample)
     if series.team_id is not None:
-        team = await session.get(Team, series.team_id)
+        team = await calendar_rows.team_by_id(session, series.team_id)
         if team is not None and series.kind != SeriesKind.CHECKIN:
             title = f"{title} — {team.name}"
     uid = _uid("s", series.id, cohort)
@@ -98,9 +96,7 @@ async def _add_series(
     master = _vevent(uid, title, first_start, duration, series.meeting_url, None, now)
     until = to_utc(series.last_date, series.local_time, series.zone)
     master.add("rrule", {"freq": "weekly", "interval": series.interval_weeks, "until": until})
-    changes = (
-        await session.exec(select(SeriesChange).where(SeriesChange.series_id == series.id))
-    ).all()
+    changes = await calendar_rows.changes_of_series(session, [series.id])
     for change in changes:
         original = datetime.combine(change.original_date, series.local_time, tzinfo=zone)
         if change.cancelled:

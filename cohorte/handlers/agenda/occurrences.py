@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.scheduling.recurrence import (
@@ -18,7 +17,9 @@ from cohorte.scheduling.recurrence import (
     parse_ref,
     sprint_end,
 )
-from cohorte.storage.models import Cohort, Event, Team
+from cohorte.storage import agenda as calendar_rows
+from cohorte.storage import queries
+from cohorte.storage.models import Cohort, Event
 from cohorte.storage.series import Series, SeriesChange, SeriesKind
 
 if TYPE_CHECKING:
@@ -44,19 +45,9 @@ async def set_weekly_session(
     assert cohort.id is not None
     first = on_or_after(max(starting_from, cohort.start_date), weekday)
     last = sprint_end(cohort.start_date, cohort.weeks)
-    current = (
-        await session.exec(
-            select(Series).where(
-                Series.cohort_id == cohort.id,
-                Series.kind == SeriesKind.SESSION,
-                col(Series.ended_at).is_(None),
-            )
-        )
-    ).all()
-    for old in current:
+    for old in await calendar_rows.current_weekly_series(session, cohort.id):
         old.last_date = min(old.last_date, first - timedelta(days=1))
         old.ended_at = now
-        session.add(old)
     series = Series(
         cohort_id=cohort.id,
         kind=SeriesKind.SESSION,
@@ -71,8 +62,7 @@ async def set_weekly_session(
         meeting_url=cohort.meeting_url,
         created_at=now,
     )
-    session.add(series)
-    await session.flush()
+    await calendar_rows.add_series(session, series)
     return series
 
 
@@ -85,24 +75,15 @@ async def ensure_checkin_series_of(
     session: AsyncSession, cohorts: Sequence[Cohort], now: datetime
 ) -> int:
     """`ensure_checkin_series` for many cohorts, in two queries."""
-    by_id = {cohort.id: cohort for cohort in cohorts}
-    existing = set(
-        (
-            await session.exec(
-                select(Series.team_id).where(
-                    col(Series.cohort_id).in_(by_id), Series.kind == SeriesKind.CHECKIN
-                )
-            )
-        ).all()
-    )
-    teams = (await session.exec(select(Team).where(col(Team.cohort_id).in_(by_id)))).all()
-    created = 0
-    for team in teams:
+    by_id = {cohort.id: cohort for cohort in cohorts if cohort.id is not None}
+    existing = await calendar_rows.teams_with_checkin_series(session, list(by_id))
+    created: list[Series] = []
+    for team in await queries.teams_of_cohorts(session, list(by_id)):
         if team.id in existing or team.checkin_weekday is None or team.checkin_time is None:
             continue
         cohort = by_id[team.cohort_id]
         assert cohort.id is not None
-        session.add(
+        created.append(
             Series(
                 cohort_id=cohort.id,
                 kind=SeriesKind.CHECKIN,
@@ -119,10 +100,9 @@ async def ensure_checkin_series_of(
                 created_at=now,
             )
         )
-        created += 1
     if created:
-        await session.flush()
-    return created
+        await calendar_rows.add_series(session, *created)
+    return len(created)
 
 
 async def cohort_occurrences(
@@ -158,32 +138,17 @@ async def occurrences_of(
     """Occurrences in [start, end) of many cohorts at once (three queries), by cohort id."""
     by_id = {cohort.id: cohort for cohort in cohorts if cohort.id is not None}
     found: dict[int, list[Occurrence]] = {cohort_id: [] for cohort_id in by_id}
-    all_series = (await session.exec(select(Series).where(col(Series.cohort_id).in_(by_id)))).all()
+    all_series = await calendar_rows.series_of_cohorts(session, list(by_id))
     changes: dict[int, dict[date, SeriesChange]] = {}
-    if all_series:
-        for change in (
-            await session.exec(
-                select(SeriesChange).where(
-                    col(SeriesChange.series_id).in_([s.id for s in all_series])
-                )
-            )
-        ).all():
-            changes.setdefault(change.series_id, {})[change.original_date] = change
+    series_ids = [series.id for series in all_series if series.id is not None]
+    for change in await calendar_rows.changes_of_series(session, series_ids):
+        changes.setdefault(change.series_id, {})[change.original_date] = change
     for series in all_series:
         assert series.id is not None
         found[series.cohort_id] += expand_series(
             series, changes.get(series.id, {}), start, end, include_cancelled=include_cancelled
         )
-    events = (
-        await session.exec(
-            select(Event).where(
-                col(Event.cohort_id).in_(by_id),
-                col(Event.starts_at) >= start,
-                col(Event.starts_at) < end,
-            )
-        )
-    ).all()
-    for event in events:
+    for event in await calendar_rows.events_between(session, list(by_id), start, end):
         if event.cancelled_at is None or include_cancelled:
             found[event.cohort_id].append(_event_occurrence(event, by_id[event.cohort_id]))
     for occurrences in found.values():
@@ -198,30 +163,29 @@ async def find_occurrence(session: AsyncSession, cohort: Cohort, ref: str) -> Oc
     except ValueError:
         return None
     if kind == "e":
-        event = await session.get(Event, number)
+        event = await calendar_rows.event_by_id(session, number)
         if event is None or event.cohort_id != cohort.id:
             return None
         return _event_occurrence(event, cohort)
-    series = await session.get(Series, number)
+    series = await calendar_rows.series_by_id(session, number)
     if series is None or series.cohort_id != cohort.id or day is None:
         return None
-    change = (
-        await session.exec(
-            select(SeriesChange).where(
-                SeriesChange.series_id == series.id, SeriesChange.original_date == day
-            )
-        )
-    ).first()
+    change = await calendar_rows.series_change_on(session, number, day)
     return occurrence_on(series, day, change)
 
 
 async def occurrence_for(rc: RenderContext) -> Occurrence | None:
     """The occurrence a scheduled message is about, read once per batch of deliveries."""
+    return await occurrence_named(rc, rc.ref)
+
+
+async def occurrence_named(rc: RenderContext, ref: str) -> Occurrence | None:
+    """The occurrence `ref` of the reader's cohort, read once per batch of deliveries."""
 
     async def read() -> Occurrence | None:
-        return await find_occurrence(rc.session, rc.cohort, rc.ref)
+        return await find_occurrence(rc.session, rc.cohort, ref)
 
-    return await rc.cache.memo(("occurrence", rc.cohort.id, rc.ref), read)
+    return await rc.cache.memo(("occurrence", rc.cohort.id, ref), read)
 
 
 def _event_occurrence(event: Event, cohort: Cohort) -> Occurrence:

@@ -1,4 +1,4 @@
-"""Reminders before every session, change notices, announcements, holiday warnings.
+"""Planning the reminders before every session (and, with them, the holiday warnings).
 
 Planning: on every scheduler tick, each cohort's occurrences in the coming
 days get one outbox row per (occurrence, start instant, lead time, recipient).
@@ -6,71 +6,81 @@ The start instant is part of the key, so a moved session gets fresh rows and
 the old ones are dropped. A reminder whose time passed while the bot was down
 is still sent (late) if the session has not started; once it has, the row is
 dropped as stale. When several lead times have already passed (a session
-added at short notice), only the latest one is sent.
+added at short notice), only the latest one is sent. What people read is
+rendered at send time (`cohorte.handlers.agenda.renderers`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-import holidays
-from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.agenda.occurrences import (
-    ensure_checkin_series_of,
-    occurrence_for,
-    occurrences_of,
+from cohorte.handlers.agenda.leads import DEFAULT_LEADS, MINUTES_PER_DAY, leads_for, reminder_due
+from cohorte.handlers.agenda.occurrences import ensure_checkin_series_of, occurrences_of
+from cohorte.handlers.agenda.public_holidays import (
+    HOLIDAY_LOOKAHEAD,
+    holiday_name,
+    plan_holiday_warnings,
 )
-from cohorte.handlers.core.delivery import Capabilities, RenderContext, times_by_city
-from cohorte.handlers.core.messages import Reply
-from cohorte.locales import Translator
+from cohorte.handlers.agenda.renderers import (
+    describe,
+    lead_text,
+    occurrence_title,
+    render_announcement,
+    render_cancelled,
+    render_holiday,
+    render_moved,
+    render_reminder,
+    week_label,
+    when_text,
+)
+from cohorte.handlers.core.delivery import Capabilities
 from cohorte.scheduling.outbox import Planned, enqueue
-from cohorte.scheduling.recurrence import (
-    MINUTES_PER_DAY,
-    Occurrence,
-    ahead_of,
-    ref_code,
-    sprint_end,
-    sprint_week,
-)
+from cohorte.scheduling.recurrence import Occurrence, sprint_end
+from cohorte.storage import agenda as calendar_rows
 from cohorte.storage import planning, queries
-from cohorte.storage.models import ChatLink, Cohort, Member, Team
-from cohorte.storage.outbox import Delivery
+from cohorte.storage.models import Cohort
+
+# Importable from here as before the agenda was split (the lead drops these later).
+__all__ = [
+    "DEFAULT_LEADS",
+    "HOLIDAY_LOOKAHEAD",
+    "MINUTES_PER_DAY",
+    "Audience",
+    "active_cohorts",
+    "audiences_of",
+    "describe",
+    "holiday_name",
+    "lead_text",
+    "lead_times",
+    "leads_for",
+    "occurrence_title",
+    "plan_holiday_warnings",
+    "plan_occurrence",
+    "plan_reminders",
+    "register_capabilities",
+    "reminder_due",
+    "render_announcement",
+    "render_cancelled",
+    "render_holiday",
+    "render_moved",
+    "render_reminder",
+    "week_label",
+    "when_text",
+]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEADS: dict[str, list[int]] = {
-    "session": [MINUTES_PER_DAY, 60],
-    "masterclass": [MINUTES_PER_DAY, 60],
-    "showtime": [7 * MINUTES_PER_DAY, MINUTES_PER_DAY, 60],
-    "checkin": [MINUTES_PER_DAY],
-}
-HOLIDAY_LOOKAHEAD = timedelta(days=14)
-
 
 def register_capabilities(capabilities: Capabilities) -> None:
-    capabilities.planners.append(plan_reminders)
-    capabilities.renderer("reminder", render_reminder)
-    capabilities.renderer("moved", render_moved)
-    capabilities.renderer("cancelled", render_cancelled)
-    capabilities.renderer("announcement", render_announcement)
-    capabilities.renderer("holiday", render_holiday, private=True)
+    """The agenda's planner and renderers (see `cohorte.handlers.agenda`)."""
+    # Imported here: the package's __init__ imports this module.
+    from cohorte.handlers import agenda
 
-
-def leads_for(cohort: Cohort, kind: str) -> list[int]:
-    """Lead times in minutes for a kind of session: the cohort's setting or the default."""
-    try:
-        custom = json.loads(cohort.reminder_leads or "{}")
-    except ValueError:
-        custom = {}
-    leads = custom.get(kind, DEFAULT_LEADS.get(kind, [MINUTES_PER_DAY, 60]))
-    return sorted({int(m) for m in leads if isinstance(m, int) and 0 < m <= 30 * MINUTES_PER_DAY})
+    agenda.register_capabilities(capabilities)
 
 
 async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
@@ -98,6 +108,7 @@ class Audience:
         return self.chats, self.dm_people
 
     def size(self, occurrence: Occurrence) -> int:
+        """How many rows each of the occurrence's reminders makes."""
         chats, people = self.of_occurrence(occurrence)
         return len(chats) + len(people)
 
@@ -105,19 +116,13 @@ class Audience:
 async def audiences_of(session: AsyncSession, cohort_ids: list[int]) -> dict[int, Audience]:
     """The audience of many cohorts, in two queries."""
     audiences = {cohort_id: Audience() for cohort_id in cohort_ids}
-    members = (
-        await session.exec(select(Member).where(col(Member.cohort_id).in_(cohort_ids)))
-    ).all()
-    for member in members:
+    for member in await calendar_rows.members_of_cohorts(session, cohort_ids):
         audience = audiences[member.cohort_id]
         if member.dm_reminders:
             audience.dm_people.append(member.person_id)
         if member.team_id is not None:
             audience.team_people.setdefault(member.team_id, []).append(member.person_id)
-    links = (
-        await session.exec(select(ChatLink).where(col(ChatLink.cohort_id).in_(cohort_ids)))
-    ).all()
-    for link in links:
+    for link in await queries.chats_of_cohorts(session, cohort_ids):
         if link.id is not None:
             audiences[link.cohort_id].chats.append(link.id)
     return audiences
@@ -152,10 +157,9 @@ async def plan_reminders(session: AsyncSession, now: datetime) -> None:
     added = 0
     for start in range(0, len(cohorts), PLAN_CHUNK):
         chunk = cohorts[start : start + PLAN_CHUNK]
-        # Check-in series a team's slot asks for are part of the plan: made first, so
-        # that the version recorded below includes them.
+        # Check-in series a team's slot asks for are part of the plan: made (and flushed)
+        # first, so that the version recorded below includes them.
         await ensure_checkin_series_of(session, chunk, now)
-        await session.flush()
         versions = await planning.plan_versions(session, [c.id for c in chunk if c.id])
         new, next_session = await _plan_chunk(session, chunk, now)
         added += new
@@ -201,7 +205,7 @@ async def _plan_chunk(
     if not busy:
         return added, next_session
     audiences = await audiences_of(session, busy)
-    already = await _planned_counts(session, [o.ref for c in busy for o in found[c]])
+    already = await calendar_rows.reminder_counts(session, [o.ref for c in busy for o in found[c]])
     planned: list[Planned] = []
     for cohort in cohorts:
         assert cohort.id is not None
@@ -213,34 +217,12 @@ async def _plan_chunk(
     return added + await enqueue(session, planned, now), next_session
 
 
-async def _planned_counts(
-    session: AsyncSession, refs: list[str]
-) -> dict[tuple[str, datetime], int]:
-    """How many reminder rows exist per (occurrence, start instant)."""
-    counts: dict[tuple[str, datetime], int] = {}
-    for start in range(0, len(refs), 500):
-        statement = (
-            select(Delivery.ref, Delivery.expires_at, func.count())
-            .where(Delivery.kind == "reminder", col(Delivery.ref).in_(refs[start : start + 500]))
-            .group_by(col(Delivery.ref), col(Delivery.expires_at))
-        )
-        for ref, expires_at, count in (await session.exec(statement)).all():
-            if expires_at is not None:
-                counts[(ref, expires_at)] = count
-    return counts
-
-
 def lead_times(cohort: Cohort, occurrence: Occurrence, now: datetime) -> list[int]:
     """The lead times still worth a reminder: all future ones, and of those already
     passed only the latest (smallest)."""
     leads = leads_for(cohort, occurrence.kind)
     due = [lead for lead in leads if reminder_due(occurrence, lead) <= now]
     return [lead for lead in leads if lead not in due] + due[:1]
-
-
-def reminder_due(occurrence: Occurrence, lead: int) -> datetime:
-    """When the reminder `lead` minutes ahead is due (whole days: same local time)."""
-    return ahead_of(occurrence.starts_at, lead, occurrence.zone)
 
 
 def plan_occurrence(
@@ -284,165 +266,3 @@ def plan_occurrence(
             for person_id in people
         ]
     return planned
-
-
-# -- what people read ------------------------------------------------------------------
-
-
-async def occurrence_title(session: AsyncSession, t: Translator, occurrence: Occurrence) -> str:
-    """'Masterclass: Datos abiertos', 'Sesión semanal', 'Sesión de acompañamiento — Bogotá'."""
-    if occurrence.kind == "session":
-        return occurrence.title or t._("Weekly session")
-    if occurrence.kind == "masterclass":
-        return t._("Masterclass: {title}", title=occurrence.title)
-    if occurrence.kind == "showtime":
-        return t._("Final session (Showtime): {title}", title=occurrence.title)
-    team = await session.get(Team, occurrence.team_id) if occurrence.team_id else None
-    return t._("Check-in with the {team} team", team=team.name if team else "?")
-
-
-def week_label(t: Translator, cohort: Cohort, occurrence: Occurrence) -> str:
-    day = occurrence.starts_at.astimezone(ZoneInfo(cohort.home_zone)).date()
-    week = sprint_week(cohort.start_date, cohort.weeks, day)
-    return t._("Week {n}", n=week) if week else ""
-
-
-async def when_text(rc: RenderContext, instant: datetime) -> str:
-    """In a DM the reader's own time; in a group the time per city present."""
-    if rc.zone is not None:
-        return rc.t.when(instant, rc.zone)
-    day = rc.t.date(instant.astimezone(ZoneInfo(rc.cohort.home_zone)).date())
-    zones = await rc.zones()
-    return f"{day} — {times_by_city(rc.t, instant, zones)}"
-
-
-def lead_text(t: Translator, minutes: int) -> str:
-    if minutes % MINUTES_PER_DAY == 0:
-        days = minutes // MINUTES_PER_DAY
-        if days % 7 == 0:
-            return t.ngettext("in {n} week", "in {n} weeks", days // 7)
-        return t.ngettext("in {n} day", "in {n} days", days)
-    if minutes % 60 == 0:
-        return t.ngettext("in {n} hour", "in {n} hours", minutes // 60)
-    return t.ngettext("in {n} minute", "in {n} minutes", minutes)
-
-
-async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> str:
-    t = rc.t
-    title = await occurrence_title(rc.session, t, occurrence)
-    week = week_label(t, rc.cohort, occurrence)
-    lines = [f"{headline} *{title}*" + (f" · {week}" if week else "")]
-    lines.append(await when_text(rc, occurrence.starts_at))
-    if occurrence.meeting_url:
-        lines.append(t._("Link: {url}", url=occurrence.meeting_url))
-    return "\n".join(lines)
-
-
-async def render_reminder(rc: RenderContext) -> Reply | None:
-    occurrence = await occurrence_for(rc)
-    start = rc.data.get("start")
-    if occurrence is None or occurrence.cancelled or occurrence.starts_at.isoformat() != start:
-        return None  # moved or cancelled since it was planned
-    lead = int(str(rc.data.get("lead", 60)))
-    if rc.now - reminder_due(occurrence, lead) > timedelta(minutes=5):
-        # Sent late (caught up after downtime): say how long is left.
-        remaining = int((occurrence.starts_at - rc.now).total_seconds() // 60)
-        lead = max(5, remaining - remaining % 5)
-    headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead_text(rc.t, lead))
-    return Reply(await describe(rc, occurrence, headline))
-
-
-async def render_moved(rc: RenderContext) -> Reply | None:
-    occurrence = await occurrence_for(rc)
-    if occurrence is None or occurrence.cancelled:
-        return None
-    old = datetime.fromisoformat(str(rc.data["old_start"]))
-    text = await describe(rc, occurrence, "🔁 " + rc.t._("New time for"))
-    text += "\n" + rc.t._("(it was {when})", when=await when_text(rc, old))
-    return Reply(text)
-
-
-async def render_cancelled(rc: RenderContext) -> Reply | None:
-    occurrence = await occurrence_for(rc)
-    if occurrence is None:
-        return None
-    return Reply(await describe(rc, occurrence, "❌ " + rc.t._("Cancelled:")))
-
-
-async def render_announcement(rc: RenderContext) -> Reply | None:
-    return Reply("📣 " + str(rc.data.get("text", "")))
-
-
-async def render_holiday(rc: RenderContext) -> Reply | None:
-    occurrence = await occurrence_for(rc)
-    if occurrence is None or occurrence.cancelled:
-        return None
-    text = await describe(rc, occurrence, "📅 " + rc.t._("Public holiday ahead:"))
-    text += "\n" + rc.t._(
-        "{day} is a public holiday in {country} ({name}). Move or cancel it with /sesion.",
-        day=rc.t.date(date.fromisoformat(str(rc.data["day"]))),
-        country=rc.t.country(str(rc.data["country"])),
-        name=rc.data["name"],
-    )
-    text += "\n" + rc.t._("Code: {code}", code=ref_code(occurrence.ref))
-    return Reply(text)
-
-
-# -- public holidays --------------------------------------------------------------------
-
-
-def holiday_name(country: str, day: date) -> str | None:
-    """The public holiday on `day` in `country`, in Spanish where the data has it."""
-    calendar = _holidays(country, day.year)
-    name = calendar.get(day) if calendar is not None else None
-    return str(name) if name else None
-
-
-@cache
-def _holidays(country: str, year: int) -> holidays.HolidayBase | None:
-    # Building a country's calendar takes about a millisecond: once per country and year.
-    try:
-        return holidays.country_holidays(country, years=year, language="es")
-    except (NotImplementedError, KeyError):
-        try:
-            return holidays.country_holidays(country, years=year)
-        except (NotImplementedError, KeyError):
-            return None
-
-
-async def plan_holiday_warnings(
-    session: AsyncSession,
-    cohorts: list[Cohort],
-    upcoming: dict[int, list[Occurrence]],
-    now: datetime,
-) -> int:
-    """Tell coordinators, two weeks ahead, about sessions on a team country's holiday."""
-    cohort_ids = [cohort.id for cohort in cohorts if cohort.id is not None]
-    teams: dict[int, list[Team]] = {}
-    for team in await queries.teams_of_cohorts(session, cohort_ids):
-        teams.setdefault(team.cohort_id, []).append(team)
-    coordinators = await queries.coordinators_of(session, cohort_ids)
-    planned = []
-    for cohort_id in cohort_ids:
-        for occurrence in upcoming.get(cohort_id, []):
-            affected = [t for t in teams.get(cohort_id, []) if occurrence.team_id in (None, t.id)]
-            for team in affected:
-                day = occurrence.starts_at.astimezone(ZoneInfo(team.zone)).date()
-                name = holiday_name(team.country_code, day)
-                if name is None:
-                    continue
-                data = {"day": day.isoformat(), "country": team.country_code, "name": name}
-                for person_id in coordinators.get(cohort_id, []):
-                    planned.append(
-                        Planned(
-                            f"holiday:{occurrence.ref}:{team.country_code}:p{person_id}",
-                            "holiday",
-                            cohort_id,
-                            now,
-                            occurrence.starts_at,
-                            person_id=person_id,
-                            ref=occurrence.ref,
-                            data=data,
-                        )
-                    )
-    return await enqueue(session, planned, now)

@@ -1,0 +1,186 @@
+"""The agenda's other commands: what is coming and the calendar file for everyone;
+team check-ins, announcements and reminder lead times for coordinators."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from cohorte.handlers.agenda.grammar import (
+    lead_label,
+    read_announcement,
+    read_checkin,
+    read_lead_setting,
+    read_start,
+)
+from cohorte.handlers.agenda.ics import build_ics
+from cohorte.handlers.agenda.leads import DEFAULT_LEADS, leads_for
+from cohorte.handlers.agenda.occurrences import cohort_occurrences, ensure_checkin_series
+from cohorte.handlers.agenda.renderers import occurrence_title, week_label
+from cohorte.handlers.agenda.routes import ASK_CANCEL, ASK_MOVE, session_code
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.delivery import announce
+from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.core.messages import Button, File, Reply, button_rows
+from cohorte.handlers.lang.dates import weekday_name
+from cohorte.handlers.lang.names import match_names
+from cohorte.handlers.lang.text import fold
+from cohorte.locales import N_
+from cohorte.scheduling.recurrence import ref_code, sprint_end
+from cohorte.storage import agenda as calendar_rows
+from cohorte.storage import queries
+from cohorte.storage.series import Series, SeriesKind
+
+MAX_UPCOMING = 10
+CHECKIN_EVERY_WEEKS = 2
+CHECKIN_MINUTES = 45
+
+
+async def upcoming(ctx: Context, args: str) -> list[Reply]:
+    """/proximas [N]: the next sessions in the reader's zone, with their sprint week."""
+    cohort, member = ctx.require_member()
+    t = ctx.t
+    try:
+        count = min(MAX_UPCOMING, max(1, int(args))) if args.strip() else 5
+    except ValueError as error:
+        raise CohortError(N_("Write /proximas or /proximas 10.")) from error
+    now = ctx.clock.now()
+    await ensure_checkin_series(ctx.session, cohort, now)
+    end = datetime.combine(
+        sprint_end(cohort.start_date, cohort.weeks) + timedelta(days=1), time(0), ZoneInfo("UTC")
+    )
+    team_filter = None if ctx.is_coordinator else (member.team_id or -1)
+    found = await cohort_occurrences(ctx.session, cohort, now, end, team_id=team_filter)
+    if not found:
+        return [Reply(t._("There are no more sessions in this sprint."))]
+    lines = [t._("Next sessions ({zone}):", zone=t.zone_label(ctx.zone))]
+    buttons: list[Button] = []
+    for occurrence in found[:count]:
+        title = await occurrence_title(ctx.session, t, occurrence)
+        week = week_label(t, cohort, occurrence)
+        line = f"• {t.when(occurrence.starts_at, ctx.zone)} — *{title}*"
+        if week:
+            line += f" ({week})"
+        if occurrence.moved:
+            line += " " + t._("(moved)")
+        if ctx.is_coordinator:
+            line += f" [{ref_code(occurrence.ref)}]"
+        lines.append(line)
+    if ctx.is_coordinator:
+        first = session_code(found[0])
+        buttons = [
+            Button(t._("Move the next one"), ASK_MOVE.payload(first)),
+            Button(t._("Cancel the next one"), ASK_CANCEL.payload(first)),
+        ]
+        lines.append("")
+        lines.append(t._("To change one: /sesion mover CODE DATE TIME or /sesion cancelar CODE."))
+    return [Reply("\n".join(lines), button_rows(buttons))]
+
+
+async def calendar_file(ctx: Context, _args: str) -> list[Reply]:
+    """/calendario: an .ics file of the whole sprint as the reader sees it (and a feed URL)."""
+    cohort, member = ctx.require_member()
+    now = ctx.clock.now()
+    await ensure_checkin_series(ctx.session, cohort, now)
+    team_id = None if ctx.is_coordinator else (member.team_id or -1)
+    data = await build_ics(ctx.session, cohort, ctx.t, now, team_id)
+    text = ctx.t._("Open the file to add the sprint's sessions to your calendar.")
+    if ctx.public_url:
+        if member.calendar_token is None:
+            member.calendar_token = secrets.token_urlsafe(24)
+        url = f"{ctx.public_url.rstrip('/')}/calendario/{member.calendar_token}.ics"
+        text += "\n" + ctx.t._("Or subscribe, so that changes arrive by themselves: {url}", url=url)
+    filename = f"{fold(cohort.name).replace(' ', '-')[:40] or 'cohorte'}.ics"
+    return [Reply(text, file=File(filename, data, "text/calendar"), ephemeral=True)]
+
+
+async def checkin_slot(ctx: Context, args: str) -> list[Reply]:
+    """/acompanamiento EQUIPO DIA HORA: the team's biweekly check-in slot (team's own zone)."""
+    cohort, _ = ctx.require_coordinator()
+    assert cohort.id is not None
+    teams = list(await queries.teams_of(ctx.session, cohort.id))
+    team_names = ", ".join(team.name for team in teams)
+    wanted, weekday, at = read_checkin(args, team_names)
+    matches = match_names(wanted, teams, lambda team: (team.name,))
+    if len(matches) != 1:
+        raise CohortError(
+            N_("I could not tell which team “{name}” is. Teams: {teams}"),
+            name=wanted[:60],
+            teams=team_names,
+        )
+    team = matches[0]
+    assert team.id is not None
+    now = ctx.clock.now()
+    team.checkin_weekday, team.checkin_time = weekday, at
+    today = now.astimezone(ZoneInfo(team.zone)).date()
+    for old in await calendar_rows.checkin_series_of_team(ctx.session, team.id):
+        if old.ended_at is None:
+            old.last_date = min(old.last_date, today)
+            old.ended_at = now
+    series = Series(
+        cohort_id=cohort.id,
+        kind=SeriesKind.CHECKIN,
+        team_id=team.id,
+        title="",
+        weekday=weekday,
+        local_time=at,
+        zone=team.zone,
+        interval_weeks=CHECKIN_EVERY_WEEKS,
+        first_date=today + timedelta(days=(weekday - today.weekday()) % 7 or 7),
+        last_date=sprint_end(cohort.start_date, cohort.weeks),
+        duration_minutes=CHECKIN_MINUTES,
+        meeting_url=cohort.meeting_url,
+        created_at=now,
+    )
+    await calendar_rows.add_series(ctx.session, series)
+    return [
+        Reply(
+            ctx.t._(
+                "Done: the {team} team's check-ins are every other {weekday} at {time} "
+                "({zone}), from {day}.",
+                team=team.name,
+                weekday=weekday_name(weekday, ctx.t.language),
+                time=at.strftime("%H:%M"),
+                zone=ctx.t.zone_label(team.zone),
+                day=ctx.t.date(series.first_date),
+            )
+        )
+    ]
+
+
+async def announcement(ctx: Context, args: str) -> list[Reply]:
+    """/anuncio texto, or /anuncio 6/5 09:00 | texto to send it later."""
+    cohort, _ = ctx.require_coordinator()
+    when_text, text = read_announcement(args)
+    now = ctx.clock.now()
+    due = read_start(when_text, cohort, now, ctx.t) if when_text else now
+    key = f"{int(now.timestamp())}:{secrets.token_hex(4)}"
+    await announce(ctx, "announcement", key, data={"text": text}, due_at=due)
+    if when_text:
+        return [Reply(ctx.t._("Scheduled for {when}.", when=ctx.t.when(due, ctx.zone)))]
+    return [Reply(ctx.t._("Announcement sent to the cohort's chats."))]
+
+
+async def reminder_settings(ctx: Context, args: str) -> list[Reply]:
+    """/recordatorios [TIPO 24h 1h ...]: show or set lead times per kind of session."""
+    cohort, _ = ctx.require_coordinator()
+    t = ctx.t
+    labels = {
+        "session": t._("weekly session"),
+        "masterclass": "Masterclass",
+        "showtime": "Showtime",
+        "checkin": t._("check-in"),
+    }
+    setting = read_lead_setting(args)
+    if setting is not None:
+        kind, leads = setting
+        custom = json.loads(cohort.reminder_leads or "{}")
+        custom[kind] = leads
+        cohort.reminder_leads = json.dumps(custom)
+    lines = [t._("Reminders before each session:")]
+    for kind in DEFAULT_LEADS:
+        shown = ", ".join(lead_label(m) for m in sorted(leads_for(cohort, kind), reverse=True))
+        lines.append(f"• {labels[kind]}: {shown}")
+    return [Reply("\n".join(lines))]

@@ -1,0 +1,180 @@
+"""The sprint calendar's queries: one-off events, session series and their changes.
+
+Rows are added through the session (never with Core `INSERT`s), so that the
+flush hook of `storage.planning` raises the cohort's `plan_version` and its
+reminders are planned again. They never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.storage.models import Event, Member, Team
+from cohorte.storage.outbox import Delivery
+from cohorte.storage.series import Series, SeriesChange, SeriesKind
+
+# Values per `IN (…)`: well below SQLite's and PostgreSQL's limits on bound parameters.
+_IN_CHUNK = 500
+
+# -- one-off events (Masterclasses, Showtime) ---------------------------------------------
+
+
+async def add_event(session: AsyncSession, event: Event) -> Event:
+    """Store a new event; it has its id when this returns."""
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def event_by_id(session: AsyncSession, event_id: int) -> Event | None:
+    """The event with this id, of any cohort (callers check the cohort)."""
+    return await session.get(Event, event_id)
+
+
+async def events_of_cohort(session: AsyncSession, cohort_id: int) -> Sequence[Event]:
+    """Every event of a cohort, cancelled ones included."""
+    return (await session.exec(select(Event).where(Event.cohort_id == cohort_id))).all()
+
+
+async def events_between(
+    session: AsyncSession, cohort_ids: Sequence[int], start: datetime, end: datetime
+) -> Sequence[Event]:
+    """The events of these cohorts starting in [start, end), cancelled ones included."""
+    statement = select(Event).where(
+        col(Event.cohort_id).in_(cohort_ids),
+        col(Event.starts_at) >= start,
+        col(Event.starts_at) < end,
+    )
+    return (await session.exec(statement)).all()
+
+
+# -- series (the weekly session, the teams' check-ins) -------------------------------------
+
+
+async def add_series(session: AsyncSession, *series: Series) -> None:
+    """Store new series; they have their ids when this returns."""
+    session.add_all(series)
+    await session.flush()
+
+
+async def series_by_id(session: AsyncSession, series_id: int) -> Series | None:
+    """The series with this id, of any cohort (callers check the cohort)."""
+    return await session.get(Series, series_id)
+
+
+async def series_of_cohorts(session: AsyncSession, cohort_ids: Sequence[int]) -> Sequence[Series]:
+    """Every series of these cohorts, ended ones included."""
+    statement = select(Series).where(col(Series.cohort_id).in_(cohort_ids))
+    return (await session.exec(statement)).all()
+
+
+async def current_weekly_series(session: AsyncSession, cohort_id: int) -> Sequence[Series]:
+    """The cohort's weekly session series that have not been replaced."""
+    statement = select(Series).where(
+        Series.cohort_id == cohort_id,
+        Series.kind == SeriesKind.SESSION,
+        col(Series.ended_at).is_(None),
+    )
+    return (await session.exec(statement)).all()
+
+
+async def checkin_series_of_team(session: AsyncSession, team_id: int) -> Sequence[Series]:
+    """Every check-in series a team has had, ended ones included."""
+    statement = select(Series).where(Series.team_id == team_id, Series.kind == SeriesKind.CHECKIN)
+    return (await session.exec(statement)).all()
+
+
+async def teams_with_checkin_series(session: AsyncSession, cohort_ids: Sequence[int]) -> set[int]:
+    """Ids of the teams of these cohorts that have a check-in series (ended or not)."""
+    statement = select(Series.team_id).where(
+        col(Series.cohort_id).in_(cohort_ids), Series.kind == SeriesKind.CHECKIN
+    )
+    return {team_id for team_id in (await session.exec(statement)).all() if team_id is not None}
+
+
+# -- changes of one occurrence of a series --------------------------------------------------
+
+
+async def changes_of_series(
+    session: AsyncSession, series_ids: Sequence[int]
+) -> Sequence[SeriesChange]:
+    """The moved or cancelled occurrences of these series."""
+    if not series_ids:
+        return []
+    statement = select(SeriesChange).where(col(SeriesChange.series_id).in_(series_ids))
+    return (await session.exec(statement)).all()
+
+
+async def series_change_on(
+    session: AsyncSession, series_id: int, original_date: date
+) -> SeriesChange | None:
+    """The change of the occurrence originally on `original_date`, if it has one."""
+    statement = select(SeriesChange).where(
+        SeriesChange.series_id == series_id, SeriesChange.original_date == original_date
+    )
+    return (await session.exec(statement)).first()
+
+
+async def record_series_change(
+    session: AsyncSession,
+    series_id: int,
+    original_date: date,
+    *,
+    cancelled: bool,
+    new_start: datetime | None,
+) -> SeriesChange:
+    """Move (`new_start`) or cancel one occurrence of a series, replacing an earlier change.
+
+    Read, then written through the session rather than with `conflict_insert`:
+    the flush hook that re-plans the cohort's reminders sees ORM writes only
+    (and the unique constraint on (series, date) still refuses a duplicate).
+    """
+    change = await series_change_on(session, series_id, original_date) or SeriesChange(
+        series_id=series_id, original_date=original_date
+    )
+    change.cancelled = cancelled
+    change.new_start = new_start
+    session.add(change)
+    await session.flush()
+    return change
+
+
+# -- who and what the reminders need ----------------------------------------------------------
+
+
+async def team_by_id(session: AsyncSession, team_id: int) -> Team | None:
+    """The team with this id, of any cohort."""
+    return await session.get(Team, team_id)
+
+
+async def members_of_cohorts(session: AsyncSession, cohort_ids: Sequence[int]) -> Sequence[Member]:
+    """Every membership of these cohorts."""
+    statement = select(Member).where(col(Member.cohort_id).in_(cohort_ids))
+    return (await session.exec(statement)).all()
+
+
+async def reminder_counts(
+    session: AsyncSession, refs: Sequence[str]
+) -> dict[tuple[str, datetime], int]:
+    """How many reminder rows exist per (occurrence ref, start instant).
+
+    A reminder row's `expires_at` is the start of the session it is for.
+    """
+    counts: dict[tuple[str, datetime], int] = {}
+    for start in range(0, len(refs), _IN_CHUNK):
+        statement = (
+            select(Delivery.ref, Delivery.expires_at, func.count())
+            .where(
+                Delivery.kind == "reminder",
+                col(Delivery.ref).in_(refs[start : start + _IN_CHUNK]),
+            )
+            .group_by(col(Delivery.ref), col(Delivery.expires_at))
+        )
+        for ref, expires_at, count in (await session.exec(statement)).all():
+            if expires_at is not None:
+                counts[(ref, expires_at)] = count
+    return counts
