@@ -21,7 +21,7 @@ from cohorte.storage.db import SessionFactory
 from cohorte.storage.polls import Poll, PollState
 from cohorte.storage.series import Series, SeriesKind
 from tests.conftest import Transcript
-from tests.handlers.test_poll import seed_three_zones
+from tests.handlers.poll.test_poll import seed_three_zones
 
 
 async def test_the_cohort_chooses_its_weekly_session(

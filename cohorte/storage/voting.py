@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.storage.db import conflict_insert, dialect_of
-from cohorte.storage.models import Member
+from cohorte.storage.models import Cohort, Member
 from cohorte.storage.polls import Choice, Poll, PollSlot, PollState, Vote
 
 
@@ -111,3 +111,13 @@ async def poll_votes(session: AsyncSession, poll_id: int) -> dict[tuple[int, int
     statement = select(Vote.member_id, Vote.slot_id, Vote.choice).where(Vote.poll_id == poll_id)
     rows = (await session.exec(statement)).all()
     return {(member_id, slot_id): Choice(answer) for member_id, slot_id, answer in rows}
+
+
+async def voter(session: AsyncSession, member_id: int) -> tuple[Member, Cohort]:
+    """The member who just voted and their cohort (someone in two cohorts, answering the
+    other one's poll); from the session's identity map when they are loaded."""
+    member = await session.get(Member, member_id)
+    assert member is not None  # the vote was just stored with this member id
+    cohort = await session.get(Cohort, member.cohort_id)
+    assert cohort is not None
+    return member, cohort

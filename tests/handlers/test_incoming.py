@@ -20,13 +20,14 @@ from cohorte.handlers.core import router as router_module
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
+from cohorte.handlers.poll import closing as poll_closing
 from cohorte.locales import N_
 from cohorte.storage.db import SessionFactory, create_engine, session_factory, write_turn
 from cohorte.storage.models import Cohort, InboundEvent, Platform, Role
 from cohorte.storage.polls import Choice, Poll, Vote
 from tests.conftest import Transcript
 from tests.factories import add_member
-from tests.handlers.test_poll import OPEN, STALE, seed_three_zones, the_poll, vote_rows
+from tests.handlers.poll.test_poll import OPEN, STALE, seed_three_zones, the_poll, vote_rows
 
 BUSY_VOTE = "No pudimos registrar tu voto. Inténtalo de nuevo en unos segundos."
 SORRY = "Perdón, algo falló"
@@ -255,7 +256,7 @@ async def test_no_vote_lands_after_the_poll_closed(
             counted.append(len(view.votes))
         return view
 
-    monkeypatch.setattr(poll_handlers, "close_poll", close_and_count)
+    monkeypatch.setattr(poll_closing, "close_poll", close_and_count)
     votes = [
         assembly.core.handle(press(name, f"v:{poll_id}:{slot}:y"))
         for name in names

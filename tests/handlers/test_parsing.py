@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 
-from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday, weekday_name
+from cohorte.handlers.lang.dates import (
+    ImpossibleDateError,
+    parse_clock_time,
+    parse_day,
+    parse_weekday,
+    weekday_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -137,3 +143,53 @@ def test_weekday_names_parse_back() -> None:
 def test_weekday_name_refuses_days_outside_the_week(weekday: int) -> None:
     with pytest.raises(ValueError):
         weekday_name(weekday, "es")
+
+
+@pytest.mark.parametrize(
+    ("text", "weekday"), [("mierc.", 2), ("juev", 3), ("vier.", 4), ("sába", 5), ("wedn", 2)]
+)
+def test_a_weekday_may_be_the_start_of_its_full_name_where_asked(text: str, weekday: int) -> None:
+    assert parse_weekday(text, prefixes=True) == weekday
+    with pytest.raises(ValueError):
+        parse_weekday(text)
+
+
+@pytest.mark.parametrize("text", ["s", "juernes", "sabados", "mañana", "xyz"])
+def test_a_prefix_is_three_letters_or_more_of_a_real_name(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_weekday(text, prefixes=True)
+
+
+# Saturday 20 December 2025.
+DECEMBER = date(2025, 12, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5/1", date(2026, 1, 5)),
+        ("5 de enero", date(2026, 1, 5)),
+        ("lun 5/1", date(2026, 1, 5)),
+        ("31/12", date(2025, 12, 31)),
+        ("1/12", date(2025, 12, 1)),  # less than two months back: this year
+        ("5/1/2025", date(2025, 1, 5)),
+        ("2026-01-05", date(2026, 1, 5)),
+        ("juev", date(2025, 12, 25)),
+        ("pasado mañana", date(2025, 12, 22)),
+    ],
+)
+def test_days_without_a_year_are_the_closest_ahead(text: str, expected: date) -> None:
+    assert parse_day(text, DECEMBER) == expected
+
+
+@pytest.mark.parametrize("text", ["2025-02-30", "31/13", "30/2", "31 de abril", "0/5"])
+def test_a_date_the_calendar_lacks_is_told_apart(text: str) -> None:
+    with pytest.raises(ImpossibleDateError):
+        parse_day(text, DECEMBER)
+
+
+@pytest.mark.parametrize("text", ["pronto", "18:00", "mar 6", "vie 5/1"])
+def test_what_is_no_date_at_all_is_a_plain_value_error(text: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_day(text, DECEMBER)
+    assert not isinstance(caught.value, ImpossibleDateError)

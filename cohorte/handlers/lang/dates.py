@@ -30,6 +30,17 @@ _WEEKDAYS: dict[str, int] = {
     )
     for name in names
 }
+# The full names (Spanish, English), of which a prefix may stand for the day.
+_FULL_WEEKDAYS = (
+    ("lunes", "monday"),
+    ("martes", "tuesday"),
+    ("miercoles", "wednesday"),
+    ("jueves", "thursday"),
+    ("viernes", "friday"),
+    ("sabado", "saturday"),
+    ("domingo", "sunday"),
+)
+MIN_WEEKDAY_PREFIX = 3
 
 # "10:00", "9:30", "09.30", "10h", "10 h", "10", "16:45 h", "10h30", "10:30 hs".
 _CLOCK_TIME = re.compile(
@@ -39,17 +50,29 @@ _CLOCK_TIME = re.compile(
 )
 
 
-def parse_weekday(text: str) -> int:
+def parse_weekday(text: str, *, prefixes: bool = False) -> int:
     """The weekday (Monday=0) for a Spanish or English name or abbreviation.
 
     Accents, case, surrounding spaces and a trailing dot are ignored:
-    "Miércoles", "mie.", "WED" -> 2. Raises `ValueError` for anything else.
+    "Miércoles", "mie.", "WED" -> 2. With `prefixes`, the first three letters
+    or more of a full name count too ("mierc.", "juev", "wedn"). Raises
+    `ValueError` for anything else.
     """
     key = fold(text).removesuffix(".")
-    try:
+    if key in _WEEKDAYS:
         return _WEEKDAYS[key]
-    except KeyError:
-        raise ValueError(f"not a day of the week: {text!r}") from None
+    if prefixes and len(key) >= MIN_WEEKDAY_PREFIX:
+        for day, names in enumerate(_FULL_WEEKDAYS):
+            if any(name.startswith(key) for name in names):
+                return day
+    raise ValueError(f"not a day of the week: {text!r}")
+
+
+def _weekday_or_none(word: str) -> int | None:
+    try:
+        return parse_weekday(word, prefixes=True)
+    except ValueError:
+        return None
 
 
 def parse_clock_time(text: str) -> time:
@@ -106,6 +129,10 @@ _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
 _WORDS_DATE = re.compile(r"^(\d{1,2})\s+(?:de\s+)?([a-z]+)\.?(?:\s+(?:de\s+|del\s+)?(\d{4}))?$")
 
 
+class ImpossibleDateError(ValueError):
+    """Written like a date, but no such day is on the calendar: "2025-02-30", "31/13"."""
+
+
 def _guess_year(day: int, month: int, today: date) -> date:
     """Without a year, the date closest ahead: up to two months back counts as this year."""
     candidate = date(today.year, month, day)
@@ -118,16 +145,17 @@ def parse_day(text: str, today: date) -> date:
     """A calendar day as people write it, relative to `today`.
 
     "2025-05-06", "6/5", "6/5/2025", "6 de mayo", "6 mayo 2025", "hoy",
-    "mañana", "pasado mañana", a weekday ("martes": the next one, today
-    included), and a weekday before a date ("mar 6/5", which must agree).
-    Day before month. Raises `ValueError` for anything else.
+    "mañana", "pasado mañana", a weekday ("martes", "juev.": the next one,
+    today included), and a weekday before a date ("mar 6/5", which must
+    agree). Day before month; without a year, the date closest ahead (in
+    December, "5/1" is January of next year). Raises `ImpossibleDateError`
+    for a date the calendar does not have, `ValueError` for anything else.
     """
     words = fold(text).replace(",", " ").split()
     if not words:
         raise ValueError("empty date")
-    weekday = None
-    if len(words) > 1 and words[0].removesuffix(".") in _WEEKDAYS:
-        weekday = parse_weekday(words[0])
+    weekday = _weekday_or_none(words[0]) if len(words) > 1 else None
+    if weekday is not None:
         words = words[1:]
     joined = " ".join(words)
     result = _parse_plain_day(joined, today)
@@ -139,23 +167,28 @@ def parse_day(text: str, today: date) -> date:
 def _parse_plain_day(text: str, today: date) -> date:
     if text in _RELATIVE:
         return today + timedelta(days=_RELATIVE[text])
-    if text.removesuffix(".") in _WEEKDAYS:
-        weekday = _WEEKDAYS[text.removesuffix(".")]
+    if (weekday := _weekday_or_none(text)) is not None:
         return today + timedelta(days=(weekday - today.weekday()) % 7)
+    fields = _date_fields(text)
+    if fields is None:
+        raise ValueError(f"not a date: {text!r}")
+    year, month, day = fields
+    try:
+        return date(year, month, day) if year is not None else _guess_year(day, month, today)
+    except ValueError:
+        raise ImpossibleDateError(f"not on the calendar: {text!r}") from None
+
+
+def _date_fields(text: str) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of a text written like a date, else None."""
     if match := _ISO_DATE.match(text):
-        return date(int(match[1]), int(match[2]), int(match[3]))
+        return int(match[1]), int(match[2]), int(match[3])
     if match := _NUMERIC_DATE.match(text):
-        day, month = int(match[1]), int(match[2])
-        if match[3]:
-            year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
-            return date(year, month, day)
-        return _guess_year(day, month, today)
+        year = int(match[3]) + (2000 if len(match[3]) == 2 else 0) if match[3] else None
+        return year, int(match[2]), int(match[1])
     if (match := _WORDS_DATE.match(text)) and match[2] in _MONTHS:
-        day, month = int(match[1]), _MONTHS[match[2]]
-        if match[3]:
-            return date(int(match[3]), month, day)
-        return _guess_year(day, month, today)
-    raise ValueError(f"not a date: {text!r}")
+        return int(match[3]) if match[3] else None, _MONTHS[match[2]], int(match[1])
+    return None
 
 
 def parse_when(text: str, today: date) -> tuple[date, time]:

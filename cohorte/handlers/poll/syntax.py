@@ -2,13 +2,15 @@
 
     /encuesta nueva "Sesión semanal" mar 10:00, mié 16:00, jue 09:30 cierre 2025-04-25 18:00
 
-- the title is optional and goes in quotes ("...", “...” or «...»);
+- the title is optional and goes in quotes ("...", “...”, «...» or ‘...’:
+  `lang.titles` reads it);
 - each candidate slot is a day of the week (Spanish or English, with or
   without accents, full or abbreviated: "miércoles", "mie", "mierc.", "wed")
   followed by one or more 24-hour times ("10:00", "9:30", "16 h");
 - `cierre` (or `hasta`, `fecha límite`, `deadline`) is followed by a date
-  (2025-04-25, 25/04, 25/04/2025, hoy, mañana, or a day of the week: the next
-  one) and optionally a time (23:59 when missing);
+  as `lang.dates.parse_day` reads it (2025-04-25, 25/04, 25/04/2025, 6 de
+  mayo, hoy, mañana, or a day of the week: the next one whose time is still
+  ahead) and optionally a time (23:59 when missing);
 - `duracion 90` (or `duración 90 min`, `duracion 1h30`) sets the session length.
 
 Commas, "y", "a las" and similar small words are optional. Times are read in
@@ -24,8 +26,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cohorte.handlers.core.errors import CohortError
-from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday
+from cohorte.handlers.lang.dates import (
+    ImpossibleDateError,
+    parse_clock_time,
+    parse_day,
+    parse_weekday,
+)
 from cohorte.handlers.lang.text import fold
+from cohorte.handlers.lang.titles import UnclosedQuoteError, split_title
 from cohorte.locales import N_, Translator
 
 EXAMPLE = '/encuesta nueva "Sesión semanal" mar 10:00, mié 16:00, jue 09:30 cierre 2025-04-25 18:00'
@@ -36,7 +44,6 @@ MIN_DURATION = 15
 MAX_DURATION = 480
 DEFAULT_DEADLINE_TIME = time(23, 59)
 
-_QUOTES = {'"': '"', "“": "”", "«": "»", "”": "”"}
 _SEPARATORS = re.compile(r"[\s,;]+")
 _FILLERS = frozenset(
     {"y", "e", "and", "a", "las", "la", "el", "los", "at", "on", "the", "de", "del"}
@@ -48,17 +55,8 @@ _DEADLINE_WORDS = frozenset(
 _DURATION_WORDS = frozenset({"duracion", "dura", "duration"})
 _MINUTE_UNITS = frozenset({"min", "mins", "minutos", "minutes", "m"})
 _HOUR_UNITS = frozenset({"h", "hora", "horas", "hour", "hours"})
-_FULL_WEEKDAYS = (
-    ("lunes", "monday"),
-    ("martes", "tuesday"),
-    ("miercoles", "wednesday"),
-    ("jueves", "thursday"),
-    ("viernes", "friday"),
-    ("sabado", "saturday"),
-    ("domingo", "sunday"),
-)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DAY_MONTH = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?")
+# The most words a deadline's date takes: "vie 6 mayo 2025" ("de" is a small word).
+_MAX_DATE_WORDS = 4
 _DURATION = re.compile(r"(?:(\d{1,3})(?:min|mins|minutos|m)?|(\d{1,2})h(\d{2})?)")
 
 
@@ -100,7 +98,7 @@ def parse_poll_command(text: str, zone: str, now: datetime) -> PollSpec:
             length=len(text),
             limit=MAX_INPUT,
         )
-    title, rest = _split_title(text)
+    title, rest = _read_title(text)
     return _Reader(_tokens(rest), zone, now).read(title)
 
 
@@ -117,24 +115,18 @@ def parse_slots(text: str) -> tuple[CandidateSlot, ...]:
     return reader.read(None).slots
 
 
-def _split_title(text: str) -> tuple[str | None, str]:
-    stripped = text.strip()
-    for opening, closing in _QUOTES.items():
-        start = stripped.find(opening)
-        if start < 0:
-            continue
-        end = stripped.find(closing, start + 1)
-        if end < 0:
-            raise PollSyntaxError(N_("The title is missing its closing quote."))
-        title = " ".join(stripped[start + 1 : end].split())
-        if len(title) > MAX_TITLE:
-            raise PollSyntaxError(
-                N_("The title is too long ({length} characters); the limit is {limit}."),
-                length=len(title),
-                limit=MAX_TITLE,
-            )
-        return title or None, stripped[:start] + " " + stripped[end + 1 :]
-    return None, stripped
+def _read_title(text: str) -> tuple[str | None, str]:
+    try:
+        title, rest = split_title(text)
+    except UnclosedQuoteError:
+        raise PollSyntaxError(N_("The title is missing its closing quote.")) from None
+    if title is not None and len(title) > MAX_TITLE:
+        raise PollSyntaxError(
+            N_("The title is too long ({length} characters); the limit is {limit}."),
+            length=len(title),
+            limit=MAX_TITLE,
+        )
+    return title, rest
 
 
 def _tokens(text: str) -> list[str]:
@@ -144,15 +136,9 @@ def _tokens(text: str) -> list[str]:
 def weekday_of(token: str) -> int | None:
     """A day of the week, forgiving: the known abbreviations, or a prefix of a full name."""
     try:
-        return parse_weekday(token)
+        return parse_weekday(token, prefixes=True)
     except ValueError:
-        pass
-    key = fold(token).rstrip(".")
-    if len(key) >= 3:
-        for day, names in enumerate(_FULL_WEEKDAYS):
-            if any(name.startswith(key) for name in names):
-                return day
-    return None
+        return None
 
 
 def _time_of(token: str) -> time | None:
@@ -271,30 +257,7 @@ class _Reader:
                 N_("Write the deadline after “{word}”, for example {word} 2025-04-25 18:00."),
                 word=keyword[:20],
             )
-        self._take()
-        today = self.now.date()
-        day: date | None = None
-        weekday: int | None = None
-        word = fold(token)
-        if word in ("hoy", "today"):
-            day = today
-        elif word in ("manana", "tomorrow"):
-            day = today + timedelta(days=1)
-        elif (match := _ISO_DATE.fullmatch(token)) is not None:
-            day = _date(int(match[1]), int(match[2]), int(match[3]), token)
-        elif (match := _DAY_MONTH.fullmatch(token)) is not None:
-            year = int(match[3]) if match[3] else today.year
-            if year < 100:
-                year += 2000
-            day = _date(year, int(match[2]), int(match[1]), token)
-        elif (weekday := weekday_of(token)) is None:
-            raise PollSyntaxError(
-                N_(
-                    "“{text}” is not a date. Write the deadline like 2025-04-25 18:00, "
-                    "25/04 18:00 or viernes 18:00."
-                ),
-                text=token[:30],
-            )
+        day, on_weekday = self._deadline_day()
         at = DEFAULT_DEADLINE_TIME
         following = self._peek()
         if following is not None and (parsed := _time_of(following)) is not None:
@@ -302,13 +265,52 @@ class _Reader:
             at = parsed
             if (suffix := self._peek()) is not None and fold(suffix) in _HOUR_SUFFIXES:
                 self._take()
-        if weekday is not None:
-            # The next such day whose time is still ahead (today counts if it is).
-            day = today + timedelta(days=(weekday - today.weekday()) % 7)
-            if datetime.combine(day, at, self.zone) <= self.now:
-                day += timedelta(weeks=1)
-        assert day is not None
+        if on_weekday and datetime.combine(day, at, self.zone) <= self.now:
+            day += timedelta(weeks=1)  # the next such day whose time is still ahead
         return datetime.combine(day, at, self.zone)
+
+    def _words_ahead(self, limit: int) -> list[tuple[str, int]]:
+        """The next `limit` tokens that are not small words, each with the position after it."""
+        found: list[tuple[str, int]] = []
+        position = self.position
+        while position < len(self.tokens) and len(found) < limit:
+            token = self.tokens[position]
+            position += 1
+            if fold(token) not in _FILLERS:
+                found.append((token, position))
+        return found
+
+    def _deadline_day(self) -> tuple[date, bool]:
+        """The deadline's date, in as many words as `parse_day` reads (the most it can), and
+        whether it was a bare day of the week."""
+        ahead = self._words_ahead(_MAX_DATE_WORDS)
+        impossible: str | None = None
+        for count in range(len(ahead), 0, -1):
+            words = [token for token, _ in ahead[:count]]
+            last = words[-1]
+            if count > 1 and (weekday_of(last) is not None or _time_of(last) is not None):
+                # "cierre vie 10 mar 10:00": "mar" starts the next slot, not March; and
+                # "vie 10.05" is Friday at 10:05, even in a year when 10 May is a Friday.
+                continue
+            text = " ".join(words)
+            try:
+                day = parse_day(text, self.now.date())
+            except ImpossibleDateError:
+                impossible = impossible or text
+                continue
+            except ValueError:
+                continue
+            self.position = ahead[count - 1][1]
+            return day, count == 1 and weekday_of(text) is not None
+        if impossible is not None:
+            raise PollSyntaxError(N_("{text} is not a date of the calendar."), text=impossible[:30])
+        raise PollSyntaxError(
+            N_(
+                "“{text}” is not a date. Write the deadline like 2025-04-25 18:00, "
+                "25/04 18:00 or viernes 18:00."
+            ),
+            text=ahead[0][0][:30],
+        )
 
     def _duration(self) -> int:
         token = self._peek()
@@ -343,12 +345,3 @@ class _Reader:
                 maximum=MAX_DURATION,
             )
         return minutes
-
-
-def _date(year: int, month: int, day: int, token: str) -> date:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise PollSyntaxError(
-            N_("{text} is not a date of the calendar."), text=token[:30]
-        ) from None

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cohorte.handlers.lang.dates import parse_day
 from cohorte.handlers.poll.syntax import (
     EXAMPLE,
     CandidateSlot,
@@ -104,6 +105,7 @@ def test_slots_are_sorted_by_week_and_allow_several_times_a_day() -> None:
         ('"Sesión semanal" mar 10', "Sesión semanal"),
         ("“Sesión  semanal” mar 10", "Sesión semanal"),
         ("«Sesión semanal» mar 10", "Sesión semanal"),
+        ("‘Sesión semanal’ mar 10", "Sesión semanal"),
         ('mar 10 "al final"', "al final"),
         ('"" mar 10', None),
         ("mar 10", None),
@@ -135,6 +137,38 @@ def test_deadlines(text: str, deadline: datetime) -> None:
     spec = parse(f"mar 10:00 {text}")
     assert spec.deadline == deadline
     assert spec.slots == slots((1, "10:00"))
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("cierre 6 de mayo 18:00", bogota(2025, 5, 6, 18, 0)),
+        ("cierre 6 mayo 2025", bogota(2025, 5, 6, 23, 59)),
+        ("cierre pasado mañana", bogota(2025, 4, 24, 23, 59)),
+        ("cierre juev. 18:00", bogota(2025, 4, 24, 18, 0)),
+        ("cierre jue 24/04 18:00", bogota(2025, 4, 24, 18, 0)),
+        ("cierre 24.04 18:00", bogota(2025, 4, 24, 18, 0)),
+    ],
+)
+def test_deadlines_in_every_form_the_date_grammar_reads(text: str, deadline: datetime) -> None:
+    spec = parse(f"mar 10:00 {text}")
+    assert spec.deadline == deadline
+    assert spec.slots == slots((1, "10:00"))
+
+
+def test_a_slot_after_the_deadline_is_not_read_as_its_month() -> None:
+    # Friday 14 March 2025 exists, but "mar 10:00" is the next slot (martes), not March.
+    spec = parse("jue 16:00 cierre vie 14 mar 10:00")
+    assert spec.deadline == bogota(2025, 4, 25, 14, 0)
+    assert spec.slots == slots((1, "10:00"), (3, "16:00"))
+
+
+def test_a_day_and_month_in_december_is_read_like_sesion_reads_it() -> None:
+    # Saturday 20 December 2025: "5/1" is 5 January of next year, not a past date.
+    december = datetime(2025, 12, 20, 14, 0, tzinfo=UTC)
+    spec = parse_poll_command("mar 10:00 cierre 5/1 18:00", BOGOTA, december)
+    assert spec.deadline == bogota(2026, 1, 5, 18, 0)
+    assert parse_day("5/1", december.date()) == spec.deadline.date()
 
 
 def test_options_can_come_before_the_slots() -> None:

@@ -274,6 +274,25 @@ async def test_the_guided_form_opens_a_poll(
     assert [(s.weekday, s.local_time) for s in slots] == [(1, time(10)), (3, time(9, 30))]
 
 
+async def test_a_december_to_january_sprint_closes_its_poll_in_the_new_year(
+    session: AsyncSession, sessions: SessionFactory, transcript: Transcript
+) -> None:
+    clock = transcript.chat.clock
+    clock.set(datetime(2025, 12, 18, 14, 0, tzinfo=UTC))  # Thursday, 09:00 in Bogotá
+    await seed_three_zones(session, clock.now())
+    cohort = (await session.exec(select(Cohort))).one()
+    cohort.start_date = date(2025, 12, 15)
+    session.add(cohort)
+    await session.commit()
+
+    out = await transcript.run(
+        ":como coordina\n/encuesta nueva mar 10:00, jue 16:00 cierre 5/1 18:00"
+    )
+    assert "está abierta con 2 horarios" in out
+    poll, _ = await the_poll(sessions)
+    assert poll.deadline == datetime(2026, 1, 5, 23, 0, tzinfo=UTC)  # 18:00 in Bogotá
+
+
 async def test_santiago_before_its_april_change_sees_the_change_coming(
     session: AsyncSession, sessions: SessionFactory, transcript: Transcript
 ) -> None:

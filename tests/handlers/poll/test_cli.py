@@ -16,7 +16,7 @@ from cohorte.bot.cli import app
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import create_engine, session_factory
 from tests.conftest import Transcript
-from tests.handlers.test_poll import OPEN, seed_three_zones
+from tests.handlers.poll.test_poll import OPEN, seed_three_zones
 
 runner = CliRunner()
 

@@ -1,0 +1,263 @@
+"""Closing a poll, choosing its slot and confirming it, or cancelling it.
+
+The planner closes a poll at its deadline (`planning.py`), a coordinator with
+`/encuesta cerrar`; either way the rule proposes a winner. A coordinator then
+confirms it or picks another slot, which becomes the weekly session series from
+the following week, announced to everyone in their own time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.agenda.occurrences import set_weekly_session
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.delivery import announce
+from cohorte.handlers.core.errors import CohortError, StaleButtonError
+from cohorte.handlers.core.messages import Reply
+from cohorte.handlers.poll.announcements import (
+    KIND_CLOSED,
+    KIND_CONFIRMED,
+    KIND_POLL,
+    plan_deliveries,
+    poll_ref,
+    privately_reachable,
+)
+from cohorte.handlers.poll.audience import audience_for
+from cohorte.handlers.poll.opening import coordinated_cohort
+from cohorte.handlers.poll.render import choose_buttons, results_text
+from cohorte.handlers.poll.routes import SlotButton
+from cohorte.handlers.poll.view import (
+    NoPollError,
+    PollClosedError,
+    PollView,
+    latest_poll_of,
+    load_poll,
+    open_poll_of,
+)
+from cohorte.handlers.poll.weekly import (
+    expected_start,
+    local_date,
+    monday_after,
+    occurrences,
+    personal_slot,
+)
+from cohorte.locales import N_
+from cohorte.scheduling.outbox import drop_pending
+from cohorte.scheduling.recurrence import to_utc
+from cohorte.storage import polls
+from cohorte.storage.models import Cohort
+from cohorte.storage.polls import Poll, PollSlot, PollState
+
+logger = logging.getLogger(__name__)
+
+
+async def close_poll(
+    session: AsyncSession, poll: Poll, now: datetime, *, closed_by: int | None = None
+) -> PollView | None:
+    """Close an open poll (once, even with several processes), propose the winner, announce.
+
+    Returns None when the poll was not open any more (someone else closed it).
+    """
+    assert poll.id is not None
+    if not await polls.close_if_open(session, poll, now):
+        return None
+    view = await load_poll(session, poll)
+    poll.winner_slot_id = view.winner.slot_id if view.winner else None
+    await polls.save_poll(session, poll)
+    await drop_pending(session, poll_ref(poll.id), "poll closed")
+    data: dict[str, object] = {"poll": poll.id}
+    # The group message loses its buttons first, then the result follows.
+    await plan_deliveries(
+        session,
+        poll.cohort_id,
+        KIND_POLL,
+        f"{poll.id}:final",
+        now,
+        ref=f"poll:{poll.id}:final",
+        data=data,
+        people=[],
+        to_chats=True,
+    )
+    await plan_deliveries(
+        session,
+        poll.cohort_id,
+        KIND_CLOSED,
+        str(poll.id),
+        now,
+        ref=f"poll:{poll.id}:closed",
+        data=data,
+        # Coordinators who cannot be written to privately see the group's copy.
+        people=await privately_reachable(session, view.coordinator_ids(besides=closed_by)),
+        to_chats=True,
+    )
+    logger.info("closed poll %s (winner slot %s)", poll.id, poll.winner_slot_id)
+    return view
+
+
+async def close_by_command(ctx: Context) -> list[Reply]:
+    """/encuesta cerrar: close now; the closer gets the result with the confirm buttons."""
+    cohort, _ = ctx.require_coordinator()
+    assert cohort.id is not None
+    poll = await open_poll_of(ctx.session, cohort.id)
+    if poll is None:
+        raise CohortError(N_("There is no open poll to close."))
+    view = await close_poll(
+        ctx.session, poll, ctx.clock.now(), closed_by=ctx.person.id if ctx.person else None
+    )
+    if view is None:
+        raise PollClosedError()
+    ctx.outbox_dirty = True
+    audience = await audience_for(ctx, cohort)
+    t = ctx.t
+    text = "\n".join(
+        [
+            t._("Done: the poll is closed."),
+            "",
+            results_text(audience, view),
+            "",
+            t._("Confirm the proposed time or choose another one (or write /encuesta elegir N)."),
+        ]
+    )
+    return [Reply(text, choose_buttons(audience, view))]
+
+
+async def _decidable_poll(ctx: Context, cohort: Cohort) -> Poll:
+    assert cohort.id is not None
+    poll = await latest_poll_of(ctx.session, cohort.id)
+    if poll is None:
+        raise NoPollError()
+    if poll.state == PollState.OPEN:
+        raise CohortError(
+            N_("The poll is still open. Close it first with /encuesta cerrar, then choose.")
+        )
+    return poll
+
+
+async def choose_by_command(ctx: Context, args: str) -> list[Reply]:
+    """/encuesta elegir N: make slot N the weekly session."""
+    cohort, _ = ctx.require_coordinator()
+    poll = await _decidable_poll(ctx, cohort)
+    view = await load_poll(ctx.session, poll)
+    text = args.strip().lstrip("#")
+    slot = view.slot_at(int(text)) if text.isdigit() and len(text) < 4 else None
+    if slot is None:
+        raise CohortError(
+            N_("Write the number of the time, from 1 to {count}, for example: /encuesta elegir 2"),
+            count=len(view.slots),
+        )
+    return await confirm_slot(ctx, view, slot)
+
+
+async def confirm_by_command(ctx: Context) -> list[Reply]:
+    """/encuesta confirmar: make the proposed slot the weekly session."""
+    cohort, _ = ctx.require_coordinator()
+    poll = await _decidable_poll(ctx, cohort)
+    view = await load_poll(ctx.session, poll)
+    slot = view.slot(poll.winner_slot_id)
+    if slot is None:
+        raise CohortError(N_("There is no proposed time. Choose one with /encuesta elegir N."))
+    return await confirm_slot(ctx, view, slot)
+
+
+async def press_choose(ctx: Context, button: SlotButton) -> list[Reply]:
+    """A coordinator's 'Confirm' / 'Choose' button: that slot becomes the weekly session."""
+    poll = await polls.poll_by_id(ctx.session, button.poll)
+    if poll is None or poll.state == PollState.CANCELLED:
+        raise PollClosedError(N_("This poll was cancelled."))
+    await coordinated_cohort(ctx, poll.cohort_id)
+    if poll.state == PollState.OPEN:
+        raise CohortError(
+            N_("The poll is still open. Close it first with /encuesta cerrar, then choose.")
+        )
+    view = await load_poll(ctx.session, poll)
+    slot = view.slot(button.slot)
+    if slot is None:
+        raise StaleButtonError()
+    return await confirm_slot(ctx, view, slot)
+
+
+async def confirm_slot(ctx: Context, view: PollView, slot: PollSlot) -> list[Reply]:
+    """The chosen slot becomes the weekly session series from next week; everyone is told."""
+    session = ctx.session
+    poll = view.poll
+    cohort = view.cohort
+    assert poll.id is not None and cohort.id is not None
+    t = ctx.t
+    now = ctx.clock.now()
+    assert slot.id is not None
+    # Claim the decision atomically, so that a double click creates one series.
+    if not await polls.claim_confirmation(session, poll, slot.id):
+        if poll.state == PollState.CONFIRMED and poll.winner_slot_id == slot.id:
+            instant = occurrences(view, slot, expected_start(view, now))[0]
+            return [
+                Reply(
+                    t._(
+                        "The weekly session is already every {slot}.",
+                        slot=personal_slot(t, [instant], ctx.zone),
+                    )
+                )
+            ]
+        raise PollClosedError()
+    start = monday_after(local_date(now, cohort.home_zone))
+    series = await set_weekly_session(
+        session,
+        cohort,
+        slot.weekday,
+        slot.local_time,
+        poll.zone,
+        poll.duration_minutes,
+        start,
+        now,
+        title=poll.title,
+    )
+    poll.series_id = series.id
+    await polls.save_poll(session, poll)
+    ctx.cohort = cohort
+    everyone = [person.id for _, person in view.members if person.id is not None]
+    await announce(
+        ctx,
+        KIND_CONFIRMED,
+        f"{poll.id}:s{series.id}",
+        ref=f"poll:{poll.id}:confirmed",
+        data={"poll": poll.id, "series": series.id},
+        people=await privately_reachable(session, everyone),
+    )
+    zone = ctx.zone
+    first = to_utc(series.first_date, series.local_time, series.zone)
+    return [
+        Reply(
+            t._(
+                "Done: the weekly session is every {slot}, starting {first}. "
+                "I am letting everyone know.",
+                slot=personal_slot(t, [first], zone),
+                first=t.date(local_date(first, zone)),
+            )
+        )
+    ]
+
+
+async def cancel_poll(ctx: Context) -> list[Reply]:
+    """/encuesta cancelar: the open poll is cancelled; its buttons stop working."""
+    cohort, _ = ctx.require_coordinator()
+    assert cohort.id is not None
+    poll = await open_poll_of(ctx.session, cohort.id)
+    if poll is None:
+        raise CohortError(N_("There is no open poll to cancel."))
+    assert poll.id is not None
+    now = ctx.clock.now()
+    if not await polls.cancel_if_open(ctx.session, poll.id, now):
+        raise PollClosedError()
+    await drop_pending(ctx.session, poll_ref(poll.id), "poll cancelled")
+    ctx.cohort = cohort
+    await announce(
+        ctx,
+        KIND_POLL,
+        f"{poll.id}:cancelled",
+        ref=f"poll:{poll.id}:final",
+        data={"poll": poll.id},
+    )
+    return [Reply(ctx.t._("Done: the poll “{title}” is cancelled.", title=poll.title))]

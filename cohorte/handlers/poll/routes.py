@@ -1,0 +1,66 @@
+"""The poll's buttons: each declared once, with its prefix and typed fields.
+
+The payload texts are the ones buttons already in chats carry (`v:12:3:y`,
+`pb:12`, `pc:12:3`, `pf:4`, `pn:4`), so old messages keep working.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NamedTuple
+
+from cohorte.handlers.core.buttons import ButtonRoute
+from cohorte.locales import N_
+from cohorte.storage.polls import Choice
+
+VOTE_BUSY = N_("We could not record your vote. Please try again in a few seconds.")
+
+
+class ChoiceCode(StrEnum):
+    """A choice as a vote button carries it."""
+
+    YES = "y"
+    MAYBE = "m"
+    NO = "n"
+
+    @property
+    def choice(self) -> Choice:
+        return Choice[self.name]
+
+
+class Vote(NamedTuple):
+    """A vote button: one answer for one slot of one poll."""
+
+    poll: int
+    slot: int
+    code: ChoiceCode
+
+
+class PollButton(NamedTuple):
+    """A button about one poll."""
+
+    poll: int
+
+
+class SlotButton(NamedTuple):
+    """A button about one slot of one poll."""
+
+    poll: int
+    slot: int
+
+
+class CohortButton(NamedTuple):
+    """A coordinator's button (or form) about their cohort's next poll."""
+
+    cohort: int
+
+
+VOTE = ButtonRoute("v", Vote, busy=VOTE_BUSY)
+# 'See it in my time zone' under the group message: the presser's own ballot.
+BALLOT = ButtonRoute("pb", PollButton)
+# A coordinator's 'Confirm' / 'Choose' under the result.
+CHOOSE = ButtonRoute("pc", SlotButton)
+# The guided form's submit id: the answers come back with it.
+POLL_FORM = ButtonRoute("pf", CohortButton)
+# 'Try again' after a form answer that could not be read.
+NEW_FORM = ButtonRoute("pn", CohortButton)
