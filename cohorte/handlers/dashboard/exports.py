@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +16,7 @@ from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Button, File, Reply, button_rows
+from cohorte.handlers.core.spreadsheets import csv_bytes
 from cohorte.handlers.lang.text import fold
 from cohorte.handlers.status import Board, load_board, local_today, rdc_tags, status_label
 from cohorte.locales import N_, Translator
@@ -68,15 +67,6 @@ def export_kind(word: str) -> ExportKind:
     return kind
 
 
-def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
-    """UTF-8 with a byte-order mark, so that spreadsheets open the accents correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
 def _local(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
@@ -96,7 +86,7 @@ async def export_csv(
     else:
         header, rows = await _checkin_table(t, board, session)
     day = local_today(now, cohort.home_zone).isoformat()
-    return f"{EXPORT_NAMES[kind]}-{cohort.id}-{day}.csv", _csv_bytes(header, rows)
+    return f"{EXPORT_NAMES[kind]}-{cohort.id}-{day}.csv", csv_bytes(header, rows)
 
 
 def _at(t: Translator, board: Board, label: str) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import File, Reply
+from cohorte.handlers.core.spreadsheets import csv_bytes
 from cohorte.handlers.lang.dates import weekday_name
 from cohorte.handlers.poll.render import CHOICE_WORDS
 from cohorte.handlers.poll.view import NoPollError, latest_poll_of, load_poll
@@ -34,11 +32,6 @@ async def export_poll(ctx: Context) -> list[Reply]:
     ]
 
 
-def _cell(text: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 async def poll_csv(session: AsyncSession, poll_id: int, t: Translator) -> bytes | None:
     """The poll as CSV (UTF-8 with BOM, for spreadsheets): time, person, team, answer.
 
@@ -49,9 +42,7 @@ async def poll_csv(session: AsyncSession, poll_id: int, t: Translator) -> bytes 
     if poll is None:
         return None
     view = await load_poll(session, poll)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([t._("time slot"), t._("person"), t._("team"), t._("vote")])
+    table: list[tuple[str, str, str, str]] = []
     for slot in view.slots:
         label = t._(
             "{weekday} {time} ({zone})",
@@ -67,6 +58,5 @@ async def poll_csv(session: AsyncSession, poll_id: int, t: Translator) -> bytes 
             team = view.teams.get(member.team_id) if member.team_id is not None else None
             answer = t._(CHOICE_WORDS[choice]) if choice else ""
             rows.append((team.name if team else "", person.display_name, answer))
-        for team_name, name, answer in sorted(rows):
-            writer.writerow([_cell(label), _cell(name), _cell(team_name), answer])
-    return buffer.getvalue().encode("utf-8-sig")
+        table += [(label, name, team_name, answer) for team_name, name, answer in sorted(rows)]
+    return csv_bytes([t._("time slot"), t._("person"), t._("team"), t._("vote")], table)

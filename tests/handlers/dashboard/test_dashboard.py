@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import struct
 from datetime import UTC, datetime
 from pathlib import Path
@@ -411,3 +412,32 @@ async def test_the_weekly_digest_goes_to_coordinators_on_monday(
     assert "⛔ *Bloqueados* (1)\n• Bogotá — Plan de mejora: bloqueado" in text
     assert "⏰ *Vencidos* (5)" in text
     assert "Sin actualizaciones desde hace 10 días o más: Bogotá, Ciudad de México" in text
+
+
+async def test_csv_exports_neutralise_formulas(session: AsyncSession, clock: ManualClock) -> None:
+    """A note or answer that starts like a formula is written as text in every export."""
+    cohort, teams, _ = await reported_cohort(session, clock)
+    assert cohort.id is not None
+    santiago = teams["Santiago"]
+    javiera = (await session.exec(select(Member).where(Member.team_id == santiago.id))).one()
+    session.add(
+        CheckinAnswer(
+            cohort_id=cohort.id,
+            team_id=santiago.id or 0,
+            ref="s99:2025-06-12",
+            member_id=javiera.id or 0,
+            answers=json.dumps(
+                {"=1+1": '=HYPERLINK("http://127.0.0.1/x","clic")', "q": "-2", "r": "@SUM(A1)"}
+            ),
+            created_at=clock.now(),
+        )
+    )
+    await session.commit()
+
+    _, data = await export_csv(session, cohort, "checkins", clock.now(), ES)
+    rows = read_csv(data)
+    assert [row[3:5] for row in rows[1:]] == [
+        ["'=1+1", "'=HYPERLINK(\"http://127.0.0.1/x\",\"clic\")"],
+        ["q", "'-2"],
+        ["r", "'@SUM(A1)"],
+    ]

@@ -1,0 +1,31 @@
+"""CSV files for spreadsheets: the one writer every export goes through.
+
+Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return as a formula, and a participant's note or name can start with
+any of them: each such cell is written with a leading apostrophe, which
+spreadsheets show as plain text. UTF-8 with a byte-order mark, so that
+spreadsheets open the accents correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """The text of one cell, neutralised if a spreadsheet would run it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
+    """A CSV file for spreadsheets: the header, then the rows, every cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(cell) for cell in header])
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
