@@ -23,7 +23,7 @@ from cohorte.storage.models import Identity, Member, Person, Role
 from cohorte.storage.outbox import Delivery
 from cohorte.storage.status import Status
 from tests.factories import add_member
-from tests.handlers.test_status import seed_with_deliverables
+from tests.handlers.status.test_status import seed_with_deliverables
 
 
 async def planned(session: AsyncSession, kind: str) -> list[Delivery]:
