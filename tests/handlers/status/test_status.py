@@ -8,22 +8,23 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers import status
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
-from cohorte.handlers.status import (
+from cohorte.handlers.status import rules
+from cohorte.handlers.status.grammar import (
     ReportLine,
-    SameStatusError,
-    checkin_prompt_time,
-    clean_note,
     code_from_title,
-    due_date,
-    is_commitment,
     match_deliverables,
     normalise_code,
     parse_report_line,
     parse_status,
-    record_status,
+)
+from cohorte.handlers.status.reporting import SameStatusError, record_status
+from cohorte.handlers.status.rules import (
+    checkin_prompt_time,
+    clean_note,
+    due_date,
+    is_commitment,
     working_moment,
 )
 from cohorte.locales import Translator
@@ -205,7 +206,7 @@ def test_long_notes_are_cut_with_their_length() -> None:
     assert clean_note("   ") == (None, None)
     note, length = clean_note("a" * 10_000)
     assert length == 10_000
-    assert note is not None and len(note) == status.NOTE_LIMIT and note.endswith("…")
+    assert note is not None and len(note) == rules.NOTE_LIMIT and note.endswith("…")
 
 
 def test_due_dates_and_open_work() -> None:
