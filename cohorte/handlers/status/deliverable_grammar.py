@@ -1,7 +1,8 @@
 """What coordinators type to manage deliverables: `/entregable nuevo …`, teams, due dates.
 
 Pure functions; they raise `CohortError` with a catalog message for what they
-cannot read. Team names are read with the one name matcher (`lang.names.match_names`).
+cannot read. Days are read with the one date grammar (`lang.dates.parse_day`),
+team names with the one name matcher (`lang.names.match_names`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.lang.dates import parse_day
 from cohorte.handlers.lang.names import match_names, name_key
 from cohorte.handlers.lang.text import fold
 from cohorte.handlers.status.grammar import URL, normalise_code
@@ -52,8 +54,8 @@ USAGE = N_(
     "/entregable borrar mapeo"
 )
 _WEEK = re.compile(r"(?:semana|sem|week|s)\s*(\d{1,2})")
-_DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?")
+# Only digits and date separators: meant as a date, even one that is no real day ("31/2").
+_DATE_SHAPED = re.compile(r"[\d/.\-]+")
 _RDC = re.compile(r"(?:rdc\s*[78][\s,/+y&]*)+")
 _TEAM_SEPARATORS = re.compile(r",|;|\sy\s|\se\s|\sand\s")
 
@@ -78,8 +80,12 @@ class UsageError(CohortError):
     message = USAGE
 
 
-def parse_due(text: str, cohort: Cohort) -> tuple[int | None, date | None]:
-    """'semana 4' -> (4, None); '2025-05-16' or '16/5' -> (None, date). Raises CohortError."""
+def parse_due(text: str, cohort: Cohort, today: date) -> tuple[int | None, date | None]:
+    """'semana 4' -> (4, None); '2025-05-16', '16/5' or '16 de mayo' -> (None, date).
+
+    A day without a year is the nearest one ahead of `today` (the cohort's own
+    day), so in December "5/1" is next January. Raises CohortError.
+    """
     folded = fold(text)
     week = _WEEK.fullmatch(folded)
     if week is not None:
@@ -91,20 +97,13 @@ def parse_due(text: str, cohort: Cohort) -> tuple[int | None, date | None]:
                 n=number,
             )
         return number, None
-    day: date | None = None
     try:
-        if (iso := _DATE_ISO.fullmatch(folded)) is not None:
-            day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        elif (dmy := _DATE_DMY.fullmatch(folded)) is not None:
-            year = int(dmy.group(3) or cohort.start_date.year)
-            day = date(year, int(dmy.group(2)), int(dmy.group(1)))
+        day = parse_day(text, today)
     except ValueError:
-        day = None
-    if day is None:
         raise CohortError(
             N_("I could not read the due date “{text}”. Write semana 4, 2025-05-16 or 16/5."),
             text=shorten(text, 40),
-        )
+        ) from None
     last = sprint_end(cohort.start_date, cohort.weeks)
     if not cohort.start_date <= day <= last:
         raise CohortError(
@@ -114,6 +113,18 @@ def parse_due(text: str, cohort: Cohort) -> tuple[int | None, date | None]:
             last=last.isoformat(),
         )
     return None, day
+
+
+def _means_due(part: str, today: date) -> bool:
+    """Whether a bare part of `/entregable nuevo` is a due week or day."""
+    folded = fold(part)
+    if _WEEK.fullmatch(folded) or _DATE_SHAPED.fullmatch(folded):
+        return True
+    try:
+        parse_day(part, today)
+    except ValueError:
+        return False
+    return True
 
 
 def match_teams(text: str, teams: Sequence[Team]) -> list[Team]:
@@ -138,7 +149,9 @@ def match_teams(text: str, teams: Sequence[Team]) -> list[Team]:
     return chosen
 
 
-def parse_new_deliverable(text: str, cohort: Cohort, teams: Sequence[Team]) -> DeliverableDraft:
+def parse_new_deliverable(
+    text: str, cohort: Cohort, teams: Sequence[Team], today: date
+) -> DeliverableDraft:
     """`Title; código mapeo; semana 3; RDC7 RDC8; opcional; equipos A, B; plantilla URL`."""
     parts = [part.strip() for part in text.split(";")]
     if not parts or not parts[0]:
@@ -171,9 +184,9 @@ def parse_new_deliverable(text: str, cohort: Cohort, teams: Sequence[Team]) -> D
             draft.rdc7 = "7" in folded
             draft.rdc8 = "8" in folded
         elif keyword in ("fecha", "vence", "due") and rest:
-            draft.due_week, draft.due_date = parse_due(rest, cohort)
-        elif _WEEK.fullmatch(folded) or _DATE_ISO.fullmatch(folded) or _DATE_DMY.fullmatch(folded):
-            draft.due_week, draft.due_date = parse_due(part, cohort)
+            draft.due_week, draft.due_date = parse_due(rest, cohort, today)
+        elif _means_due(part, today):
+            draft.due_week, draft.due_date = parse_due(part, cohort, today)
         else:
             raise CohortError(
                 N_("I did not understand “{part}”. Type /entregable ayuda to see how to write it."),

@@ -123,7 +123,8 @@ async def _list_deliverables(ctx: Context, cohort: Cohort) -> Reply:
 async def _new_deliverable(ctx: Context, cohort: Cohort, text: str) -> Reply:
     cohort_id = row_id(cohort.id)
     teams = await queries.teams_of(ctx.session, cohort_id)
-    draft = parse_new_deliverable(text, cohort, teams)
+    today = local_today(ctx.clock.now(), cohort.home_zone)
+    draft = parse_new_deliverable(text, cohort, teams, today)
     existing = await deliverables_of(ctx.session, cohort_id)
     taken = {d.code for d in existing}
     if draft.code and draft.code in taken:
@@ -210,7 +211,8 @@ async def _set_due(ctx: Context, cohort: Cohort, deliverable: Deliverable, text:
     if fold(text) in ("ninguna", "ninguno", "sin fecha", "none"):
         deliverable.due_week, deliverable.due_date = None, None
     else:
-        deliverable.due_week, deliverable.due_date = parse_due(text, cohort)
+        today = local_today(ctx.clock.now(), cohort.home_zone)
+        deliverable.due_week, deliverable.due_date = parse_due(text, cohort, today)
     reply = await _show_deliverable(ctx, cohort, deliverable)
     return Reply(ctx.t._("Done: due date updated.") + "\n" + reply.text)
 
