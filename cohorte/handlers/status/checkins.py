@@ -62,7 +62,7 @@ async def open_checkin(ctx: Context, _args: str) -> list[Reply]:
 
 
 async def answer_checkin(ctx: Context, press: OfCheckin) -> list[Reply]:
-    """ "Answer now" button of the check-in reminder: the questions."""
+    """The “Answer now” button of the check-in reminder: the questions."""
     return await _questions(ctx, press.ref)
 
 

@@ -290,7 +290,7 @@ async def _record_and_confirm(
 
 
 async def report_again(ctx: Context, _press: NoFields) -> list[Reply]:
-    """ "Report progress" / "Another deliverable" button: the deliverable buttons."""
+    """The “Report progress” and “Another deliverable” buttons: the deliverable buttons."""
     return await report(ctx, "")
 
 
