@@ -1,19 +1,61 @@
-"""Deliverables, their status per team (with full history), check-in answers; queries."""
+"""A team's status of each deliverable, with its full history, and one-line report drafts.
+
+The deliverables themselves live in `storage.deliverables`, the check-in answers in
+`storage.checkins`; their names are re-exported here for the modules that import them
+from this one. The queries never commit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, and_, bindparam, delete, literal
+from sqlalchemy import Column, Index, and_, bindparam, delete, literal
 from sqlalchemy import select as select_columns
 from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.storage.checkins import CheckinAnswer, checkin_answers
+from cohorte.storage.deliverables import (
+    Deliverable,
+    DeliverableTeam,
+    assigned_teams,
+    deliverables_of,
+    is_assigned,
+    set_assignment,
+    team_deliverable,
+)
+from cohorte.storage.models import Team
 from cohorte.storage.types import UTCDateTime, enum_type
+
+__all__ = [
+    "CheckinAnswer",
+    "Deliverable",
+    "DeliverableTeam",
+    "Status",
+    "StatusChange",
+    "StatusDraft",
+    "StatusUpdate",
+    "add_draft",
+    "add_update",
+    "assigned_teams",
+    "change_of",
+    "checkin_answers",
+    "current_update",
+    "current_updates",
+    "delete_draft",
+    "deliverables_of",
+    "draft_by_id",
+    "is_assigned",
+    "last_team_updates",
+    "set_assignment",
+    "status_history",
+    "sweep_drafts",
+    "team_deliverable",
+]
 
 
 class Status(StrEnum):
@@ -21,32 +63,6 @@ class Status(StrEnum):
     IN_PROGRESS = "in_progress"  # en curso
     BLOCKED = "blocked"  # bloqueado
     DONE = "done"  # completado
-
-
-class Deliverable(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("cohort_id", "code"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
-    code: str = Field(max_length=32)  # short name people type: "mapeo", "plan"
-    title: str = Field(max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
-    template_url: str | None = Field(default=None, max_length=500)
-    rdc7: bool = Field(default=False)
-    rdc8: bool = Field(default=False)
-    optional: bool = Field(default=False)
-    due_week: int | None = None  # sprint week (1..weeks); or
-    due_date: date | None = None
-    all_teams: bool = Field(default=True)  # else only the teams in DeliverableTeam
-    position: int = Field(default=0)
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-
-
-class DeliverableTeam(SQLModel, table=True):
-    """Assignment of a deliverable to one team (when not for all teams)."""
-
-    deliverable_id: int = Field(foreign_key="deliverable.id", primary_key=True, ondelete="CASCADE")
-    team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
 
 
 class StatusUpdate(SQLModel, table=True):
@@ -63,20 +79,6 @@ class StatusUpdate(SQLModel, table=True):
     status: Status = Field(sa_type=enum_type(Status))
     note: str | None = Field(default=None, max_length=1000)
     link: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-
-
-class CheckinAnswer(SQLModel, table=True):
-    """A member's answers to the async check-in before a team's biweekly session."""
-
-    __table_args__ = (UniqueConstraint("ref", "member_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
-    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE")
-    ref: str = Field(max_length=100)  # the check-in occurrence key
-    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
-    answers: str = Field(sa_type=Text)  # JSON: {question: answer}
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -97,74 +99,6 @@ class StatusDraft(SQLModel, table=True):
 
 
 # --- queries (they never commit) --------------------------------------------------------
-
-
-async def deliverables_of(session: AsyncSession, cohort_id: int) -> Sequence[Deliverable]:
-    """The cohort's deliverables in their display order."""
-    statement = (
-        select(Deliverable)
-        .where(Deliverable.cohort_id == cohort_id)
-        .order_by(col(Deliverable.position), col(Deliverable.id))
-    )
-    return (await session.exec(statement)).all()
-
-
-async def assigned_teams(session: AsyncSession, cohort_id: int) -> dict[int, set[int]]:
-    """Team ids per deliverable, for the deliverables that are not for all teams."""
-    statement = (
-        select(DeliverableTeam)
-        .join(Deliverable, col(Deliverable.id) == col(DeliverableTeam.deliverable_id))
-        .where(Deliverable.cohort_id == cohort_id)
-    )
-    found: dict[int, set[int]] = {}
-    for row in (await session.exec(statement)).all():
-        found.setdefault(row.deliverable_id, set()).add(row.team_id)
-    return found
-
-
-def is_assigned(
-    deliverable: Deliverable, team_id: int, assignments: Mapping[int, Collection[int]]
-) -> bool:
-    """Whether the deliverable is one of the team's: for all teams, or assigned to it
-    (`assignments`: team ids per deliverable, as `assigned_teams` reads them)."""
-    return deliverable.all_teams or team_id in assignments.get(deliverable.id or 0, ())
-
-
-async def team_deliverable(
-    session: AsyncSession, deliverable_id: int, team_id: int
-) -> tuple[Deliverable, bool] | None:
-    """A deliverable and whether it is this team's (see `is_assigned`), in one query."""
-    assigned = (
-        select(DeliverableTeam.team_id)
-        .where(
-            DeliverableTeam.deliverable_id == deliverable_id,
-            DeliverableTeam.team_id == team_id,
-        )
-        .exists()
-    )
-    statement = select(Deliverable, assigned).where(Deliverable.id == deliverable_id)
-    row = (await session.exec(statement)).first()
-    if row is None:
-        return None
-    deliverable, listed = row
-    return deliverable, is_assigned(
-        deliverable, team_id, {deliverable_id: [team_id] if listed else []}
-    )
-
-
-async def set_assignment(
-    session: AsyncSession, deliverable: Deliverable, team_ids: Collection[int] | None
-) -> None:
-    """Assign a deliverable to some teams, or to all of them (`None`)."""
-    assert deliverable.id is not None
-    await session.exec(
-        delete(DeliverableTeam).where(col(DeliverableTeam.deliverable_id) == deliverable.id)
-    )
-    deliverable.all_teams = team_ids is None
-    session.add(deliverable)
-    for team_id in sorted(team_ids or ()):
-        session.add(DeliverableTeam(deliverable_id=deliverable.id, team_id=team_id))
-    await session.flush()
 
 
 async def current_updates(
@@ -269,6 +203,7 @@ def _add_update() -> Any:
 async def current_update(
     session: AsyncSession, deliverable_id: int, team_id: int
 ) -> StatusUpdate | None:
+    """The team's latest update of the deliverable: its current status (None: never reported)."""
     statement = (
         select(StatusUpdate)
         .where(StatusUpdate.deliverable_id == deliverable_id, StatusUpdate.team_id == team_id)
@@ -305,16 +240,41 @@ async def status_history(
     return (await session.exec(statement.order_by(col(StatusUpdate.id)))).all()
 
 
-async def checkin_answers(
-    session: AsyncSession, cohort_id: int, *, ref: str | None = None, team_id: int | None = None
-) -> Sequence[CheckinAnswer]:
-    """Check-in answers, oldest first; one check-in (`ref`) or all of them."""
-    statement = select(CheckinAnswer).where(CheckinAnswer.cohort_id == cohort_id)
-    if ref is not None:
-        statement = statement.where(CheckinAnswer.ref == ref)
-    if team_id is not None:
-        statement = statement.where(CheckinAnswer.team_id == team_id)
-    return (await session.exec(statement.order_by(col(CheckinAnswer.id)))).all()
+class StatusChange(NamedTuple):
+    """One history row with the deliverable and the team it is about."""
+
+    update: StatusUpdate
+    deliverable: Deliverable
+    team: Team
+
+
+async def change_of(session: AsyncSession, update_id: int) -> StatusChange | None:
+    """A history row by its id, with its deliverable and team, in one query."""
+    statement = (
+        select(StatusUpdate, Deliverable, Team)
+        .join(Deliverable, col(Deliverable.id) == col(StatusUpdate.deliverable_id))
+        .join(Team, col(Team.id) == col(StatusUpdate.team_id))
+        .where(StatusUpdate.id == update_id)
+    )
+    row = (await session.exec(statement)).first()
+    return StatusChange(*row) if row is not None else None
+
+
+async def add_draft(session: AsyncSession, draft: StatusDraft) -> StatusDraft:
+    """Keep a one-line report until its author says which deliverable; it has its id on return."""
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def draft_by_id(session: AsyncSession, draft_id: int) -> StatusDraft | None:
+    """A waiting draft by its id (None once resolved or swept)."""
+    return await session.get(StatusDraft, draft_id)
+
+
+async def delete_draft(session: AsyncSession, draft: StatusDraft) -> None:
+    """Forget a draft its author resolved."""
+    await session.delete(draft)
 
 
 async def sweep_drafts(session: AsyncSession, before: datetime) -> None:

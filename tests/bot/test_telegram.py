@@ -91,7 +91,7 @@ from tests.bot.fake_telegram import (
 )
 from tests.factories import seed_cohort
 from tests.handlers.dashboard.test_dashboard import reported_cohort
-from tests.handlers.test_status import seed_with_deliverables
+from tests.handlers.status.test_status import seed_with_deliverables
 
 TG = Platform.TELEGRAM
 # Telegram's clock runs 100 times faster here: a minute is 0.6 s, `retry_after: 1` is 10 ms.

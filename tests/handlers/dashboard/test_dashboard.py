@@ -36,7 +36,7 @@ from cohorte.storage.outbox import Delivery
 from cohorte.storage.status import CheckinAnswer, Deliverable, Status
 from tests.conftest import Transcript
 from tests.factories import add_member
-from tests.handlers.test_status import seed_with_deliverables
+from tests.handlers.status.test_status import seed_with_deliverables
 
 ES = Translator("es")
 BOM = "\ufeff".encode()

@@ -7,23 +7,21 @@ from datetime import UTC, date, datetime, time
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.status import (
-    KIND_CHECKIN_DIGEST,
-    KIND_CHECKIN_PROMPT,
-    KIND_NUDGE,
-    load_board,
+from cohorte.handlers.status.board import load_board
+from cohorte.handlers.status.planning import (
     nudge_items,
     plan_checkins,
     plan_nudges,
-    record_status,
     teams_to_nudge,
 )
+from cohorte.handlers.status.reporting import record_status
+from cohorte.handlers.status.rules import KIND_CHECKIN_DIGEST, KIND_CHECKIN_PROMPT, KIND_NUDGE
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.models import Identity, Member, Person, Role
 from cohorte.storage.outbox import Delivery
 from cohorte.storage.status import Status
 from tests.factories import add_member
-from tests.handlers.test_status import seed_with_deliverables
+from tests.handlers.status.test_status import seed_with_deliverables
 
 
 async def planned(session: AsyncSession, kind: str) -> list[Delivery]:

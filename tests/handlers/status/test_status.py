@@ -8,22 +8,25 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers import status
+from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
-from cohorte.handlers.status import (
+from cohorte.handlers.status import rules
+from cohorte.handlers.status.deliverable_grammar import parse_due, parse_new_deliverable
+from cohorte.handlers.status.grammar import (
     ReportLine,
-    SameStatusError,
-    checkin_prompt_time,
-    clean_note,
     code_from_title,
-    due_date,
-    is_commitment,
     match_deliverables,
     normalise_code,
     parse_report_line,
     parse_status,
-    record_status,
+)
+from cohorte.handlers.status.reporting import SameStatusError, record_status
+from cohorte.handlers.status.rules import (
+    checkin_prompt_time,
+    clean_note,
+    due_date,
+    is_commitment,
     working_moment,
 )
 from cohorte.locales import Translator
@@ -205,7 +208,7 @@ def test_long_notes_are_cut_with_their_length() -> None:
     assert clean_note("   ") == (None, None)
     note, length = clean_note("a" * 10_000)
     assert length == 10_000
-    assert note is not None and len(note) == status.NOTE_LIMIT and note.endswith("…")
+    assert note is not None and len(note) == rules.NOTE_LIMIT and note.endswith("…")
 
 
 def test_due_dates_and_open_work() -> None:
@@ -582,6 +585,57 @@ async def test_coordinators_manage_deliverables(
         ("mapeo", True, False, None, date(2025, 5, 23)),
         ("proveedores", False, True, None, None),
     ]
+
+
+async def test_a_due_date_in_january_for_a_sprint_that_starts_in_december(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    # A sprint from Monday 1 December 2025 to late February; in December, "5/1" is
+    # 5 January of the next year (as /sesion reads it), not a day before the sprint.
+    clock.set(datetime(2025, 12, 10, 14, 0, tzinfo=UTC))
+    cohort = await seed_cohort(session, clock.now())
+    cohort.start_date = date(2025, 12, 1)
+    session.add(cohort)
+    await session.commit()
+
+    out = await transcript.run(
+        """
+        :como coordina
+        /entregable nuevo Plan de mejora; 5/1
+        /entregable nuevo Mapeo de procesos
+        /entregable fecha mapeo 12/1
+        """
+    )
+
+    assert "fuera del sprint" not in out
+    assert out.count("Listo: nuevo entregable.") == 2
+    assert "Listo: actualicé la fecha límite." in out
+    stored = (await session.exec(select(Deliverable).order_by(col(Deliverable.position)))).all()
+    assert [(d.code, d.due_week, d.due_date) for d in stored] == [
+        ("plan", None, date(2026, 1, 5)),
+        ("mapeo", None, date(2026, 1, 12)),
+    ]
+
+
+def test_due_dates_are_read_with_the_one_date_grammar() -> None:
+    cohort = Cohort(
+        name="c",
+        home_zone="America/Bogota",
+        start_date=date(2025, 4, 21),
+        invite_code="X1234",
+        created_at=datetime(2025, 4, 1, tzinfo=UTC),
+    )
+    today = date(2025, 4, 22)
+    assert parse_due("semana 4", cohort, today) == (4, None)
+    assert parse_due("2025-05-16", cohort, today) == (None, date(2025, 5, 16))
+    assert parse_due("16/5", cohort, today) == (None, date(2025, 5, 16))
+    assert parse_due("16 de mayo", cohort, today) == (None, date(2025, 5, 16))
+    draft = parse_new_deliverable("Plan; 13/6", cohort, [], today)
+    assert (draft.title, draft.due_date) == ("Plan", date(2025, 6, 13))
+    # Something shaped like a date that is no day is a due date that cannot be read.
+    with pytest.raises(CohortError) as caught:
+        parse_new_deliverable("Plan; 31/2", cohort, [], today)
+    assert caught.value.message.startswith("I could not read the due date")
 
 
 # --- the async check-in -----------------------------------------------------------------

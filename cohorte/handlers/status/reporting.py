@@ -1,0 +1,367 @@
+"""Reporting a deliverable's status: `/reportar`, its buttons and forms, and the history row.
+
+A member of a city team reports with buttons (`/reportar`), a form
+(`/reportar formulario`) or one line (`/reportar mapeo en curso "nota"`). Every
+change is one history row; the rest of the team hears about it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.core.buttons import NoFields
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.delivery import announce
+from cohorte.handlers.core.errors import CohortError, StaleButtonError
+from cohorte.handlers.core.messages import Button, Reply, button_rows
+from cohorte.handlers.lang.text import fold
+from cohorte.handlers.status.access import (
+    not_the_teams,
+    own_change,
+    own_deliverable,
+    require_team,
+    team_deliverables,
+)
+from cohorte.handlers.status.forms import note_form, report_form
+from cohorte.handlers.status.grammar import (
+    ReportLine,
+    clean_link,
+    match_deliverables,
+    parse_report_line,
+)
+from cohorte.handlers.status.routes import (
+    ASK_NOTE,
+    PICK_DELIVERABLE,
+    PICK_STATUS,
+    REPORT,
+    RESOLVE_DRAFT,
+    DraftChoice,
+    OfDeliverable,
+    OfUpdate,
+    StatusChoice,
+)
+from cohorte.handlers.status.rules import (
+    KIND_CHANGED,
+    STATUS_ORDER,
+    StatusCode,
+    clean_note,
+    row_id,
+)
+from cohorte.handlers.status.wording import (
+    BUTTON_TITLE_CHARS,
+    STATUS_ICONS,
+    change_text,
+    due_text,
+    long_note_text,
+    shorten,
+    status_label,
+    status_tag,
+)
+from cohorte.locales import N_, Translator
+from cohorte.storage import queries
+from cohorte.storage.deliverables import Deliverable, deliverables_of
+from cohorte.storage.models import Cohort, Member, Team
+from cohorte.storage.status import (
+    Status,
+    StatusDraft,
+    StatusUpdate,
+    add_draft,
+    add_update,
+    current_update,
+    current_updates,
+    delete_draft,
+    draft_by_id,
+)
+from cohorte.storage.types import parse_id
+
+# --- the history row --------------------------------------------------------------------
+
+
+class SameStatusError(CohortError):
+    """The status did not change and there is no note: nothing new to record."""
+
+    message = N_("“{title}” is already {status}. To add news, write a note as well.")
+
+    def __init__(self, title: str, status: Status) -> None:
+        super().__init__(title=title)
+        self.status = status
+
+    def render(self, t: Translator) -> str:
+        return t._(self.message, title=self.params["title"], status=status_label(t, self.status))
+
+
+async def record_status(
+    session: AsyncSession,
+    deliverable: Deliverable,
+    team: Team,
+    member: Member | None,
+    status: Status | None,
+    now: datetime,
+    *,
+    note: str | None = None,
+    link: str | None = None,
+) -> StatusUpdate:
+    """Add one history row: the team's deliverable moves to `status` (None: stays).
+
+    Any status may follow any other (a done deliverable can be reopened). The
+    same status again is only recorded with a note or a link: it is news.
+    Raises `SameStatusError` otherwise.
+    """
+    member_id = member.id if member is not None else None
+    update = await add_update(
+        session, deliverable, row_id(team.id), member_id, status, now, note=note, link=link
+    )
+    if update is None:  # the same status, and no note: only now is the current one read
+        current = await current_update(session, row_id(deliverable.id), row_id(team.id))
+        raise SameStatusError(deliverable.title, current.status if current else Status.NOT_STARTED)
+    return update
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+async def report(ctx: Context, args: str) -> list[Reply]:
+    """/reportar [entregable estado "nota"]: buttons, a form, or one line."""
+    cohort, member, team = require_team(ctx)
+    mine = await team_deliverables(ctx.session, cohort, team)
+    if not mine:
+        raise CohortError(
+            N_("The {team} team has no deliverables yet. The coordination team adds them."),
+            team=team.name,
+        )
+    text = args.strip()
+    if not text:
+        return [await _deliverable_buttons(ctx, cohort, team, mine)]
+    if fold(text) in ("formulario", "form"):
+        return [Reply("", form=report_form(ctx.t, team, mine))]
+    line = parse_report_line(text)
+    if not line.query:
+        raise CohortError(
+            N_(
+                "Which deliverable? Write its code or name before the status, for example: "
+                "/reportar mapeo en curso"
+            )
+        )
+    found = await _find_for_team(ctx, cohort, team, mine, line.query)
+    if len(found) > 1:
+        return [await _ask_which(ctx, cohort, member, found, line)]
+    deliverable = found[0]
+    if line.status is None and not line.note and not line.link:
+        return [await _status_buttons(ctx, deliverable, team)]
+    return await _record_and_confirm(
+        ctx, cohort, member, team, deliverable, line.status, line.note, line.link
+    )
+
+
+async def _find_for_team(
+    ctx: Context, cohort: Cohort, team: Team, mine: list[Deliverable], query: str
+) -> list[Deliverable]:
+    """The team's deliverables that match; errors for unknown and other teams' ones."""
+    everything = await deliverables_of(ctx.session, row_id(cohort.id))
+    others = match_deliverables(query, everything)
+    found = [d for d in others if d in mine] or match_deliverables(query, mine)
+    if found:
+        return found
+    if others:
+        raise not_the_teams(others[0], team)
+    raise CohortError(
+        N_("I could not find the deliverable “{query}”. Your team's deliverables: {codes}."),
+        query=shorten(query, 60),
+        codes=", ".join(d.code for d in mine),
+    )
+
+
+async def _deliverable_buttons(
+    ctx: Context, cohort: Cohort, team: Team, mine: list[Deliverable]
+) -> Reply:
+    updates = await current_updates(ctx.session, row_id(cohort.id))
+    buttons = []
+    for deliverable in mine:
+        update = updates.get((row_id(deliverable.id), row_id(team.id)))
+        status = update.status if update is not None else Status.NOT_STARTED
+        label = f"{STATUS_ICONS[status]} {shorten(deliverable.title, BUTTON_TITLE_CHARS)}"
+        payload = PICK_DELIVERABLE.payload(OfDeliverable(row_id(deliverable.id)))
+        buttons.append(Button(label, payload))
+    text = ctx.t._(
+        "Which deliverable of the {team} team do you want to update? "
+        "(Tip: /reportar mapeo en curso “note” does it in one line.)",
+        team=team.name,
+    )
+    return Reply(text, button_rows(buttons, per_row=1))
+
+
+async def _status_buttons(ctx: Context, deliverable: Deliverable, team: Team) -> Reply:
+    t = ctx.t
+    current = await current_update(ctx.session, row_id(deliverable.id), row_id(team.id))
+    status = current.status if current is not None else Status.NOT_STARTED
+    lines = [f"*{deliverable.title}*", t._("Now: {status}", status=status_tag(t, status))]
+    if ctx.cohort is not None:
+        due = due_text(t, deliverable, ctx.cohort)
+        if due:
+            lines.append(t._("Due {when}", when=due))
+    if deliverable.template_url:
+        lines.append(t._("Template: {url}", url=deliverable.template_url))
+    lines.append(t._("How is it going?"))
+    buttons = [
+        Button(
+            status_tag(t, option),
+            PICK_STATUS.payload(StatusChoice(row_id(deliverable.id), StatusCode.of(option))),
+        )
+        for option in STATUS_ORDER
+    ]
+    return Reply("\n".join(lines), button_rows(buttons))
+
+
+async def _ask_which(
+    ctx: Context, cohort: Cohort, member: Member, found: list[Deliverable], line: ReportLine
+) -> Reply:
+    """Several deliverables match: keep the report as a draft and ask with buttons."""
+    note, _ = clean_note(line.note)
+    link, note = clean_link(line.link, note)
+    note, _ = clean_note(note)
+    draft = await add_draft(
+        ctx.session,
+        StatusDraft(
+            cohort_id=row_id(cohort.id),
+            member_id=row_id(member.id),
+            status=line.status,
+            note=note,
+            link=link,
+            created_at=ctx.clock.now(),
+        ),
+    )
+    buttons = [
+        Button(
+            shorten(d.title, BUTTON_TITLE_CHARS),
+            RESOLVE_DRAFT.payload(DraftChoice(row_id(draft.id), row_id(d.id))),
+        )
+        for d in found
+    ]
+    return Reply(
+        ctx.t._("“{query}” could be several deliverables. Which one?", query=line.query),
+        button_rows(buttons, per_row=1),
+    )
+
+
+async def _record_and_confirm(
+    ctx: Context,
+    cohort: Cohort,
+    member: Member,
+    team: Team,
+    deliverable: Deliverable,
+    status: Status | None,
+    note: str | None,
+    link: str | None,
+) -> list[Reply]:
+    t = ctx.t
+    note, cut_from = clean_note(note)
+    link, note = clean_link(link, note)
+    if cut_from is None:
+        note, cut_from = clean_note(note)
+    update = await record_status(
+        ctx.session, deliverable, team, member, status, ctx.clock.now(), note=note, link=link
+    )
+    lines = [change_text(t, deliverable, team, update)]
+    if cut_from is not None:
+        lines.append(long_note_text(t, cut_from))
+    buttons = []
+    if update.status is Status.BLOCKED and not update.note:
+        lines.append(t._("What is blocking you? Add a note so the coordination team can help."))
+    if not update.note:
+        payload = ASK_NOTE.payload(OfUpdate(row_id(update.id)))
+        buttons.append(Button("📝 " + t._("Add a note"), payload))
+    buttons.append(Button(t._("Another deliverable"), REPORT.payload(NoFields())))
+    teammates = await queries.teammates(ctx.session, row_id(team.id), besides=row_id(member.id))
+    if teammates:
+        await announce(
+            ctx,
+            KIND_CHANGED,
+            f"u{update.id}",
+            data={"update": update.id},
+            people=teammates,
+            to_chats=False,
+        )
+    return [Reply("\n".join(lines), button_rows(buttons))]
+
+
+# --- the buttons and forms --------------------------------------------------------------
+
+
+async def report_again(ctx: Context, _press: NoFields) -> list[Reply]:
+    """The “Report progress” and “Another deliverable” buttons: the deliverable buttons."""
+    return await report(ctx, "")
+
+
+async def pick_deliverable(ctx: Context, press: OfDeliverable) -> list[Reply]:
+    """Deliverable button: its status buttons."""
+    _, _, team, deliverable = await own_deliverable(ctx, press.deliverable)
+    return [await _status_buttons(ctx, deliverable, team)]
+
+
+async def pick_status(ctx: Context, press: StatusChoice) -> list[Reply]:
+    """Status button: the status is recorded; a note can follow."""
+    cohort, member, team, deliverable = await own_deliverable(ctx, press.deliverable)
+    return await _record_and_confirm(
+        ctx, cohort, member, team, deliverable, press.code.status, None, None
+    )
+
+
+async def resolve_draft(ctx: Context, press: DraftChoice) -> list[Reply]:
+    """Which-one button after an ambiguous one-line report: the draft is recorded."""
+    draft = await draft_by_id(ctx.session, press.draft)
+    cohort, member, team, deliverable = await own_deliverable(ctx, press.deliverable)
+    if draft is None or draft.member_id != member.id:
+        raise StaleButtonError()
+    await delete_draft(ctx.session, draft)
+    if draft.status is None and not draft.note and not draft.link:
+        return [await _status_buttons(ctx, deliverable, team)]
+    return await _record_and_confirm(
+        ctx, cohort, member, team, deliverable, draft.status, draft.note, draft.link
+    )
+
+
+async def ask_note(ctx: Context, press: OfUpdate) -> list[Reply]:
+    """Add-a-note button: a short form (note, optional link)."""
+    _, _, _, change = await own_change(ctx, press.update)
+    return [Reply("", form=note_form(ctx.t, change.deliverable, row_id(change.update.id)))]
+
+
+async def submit_note(ctx: Context, press: OfUpdate) -> list[Reply]:
+    """The note form came back: it completes that update, or becomes a new one."""
+    cohort, member, team, change = await own_change(ctx, press.update)
+    update, deliverable = change.update, change.deliverable
+    values = ctx.incoming.form_values or {}
+    note, cut_from = clean_note(values.get("note"))
+    link, note = clean_link(values.get("link"), note)
+    latest = await current_update(ctx.session, row_id(deliverable.id), row_id(team.id))
+    if (
+        latest is not None
+        and latest.id == update.id
+        and update.member_id == member.id
+        and not update.note
+        and not update.link
+        and (note or link)
+    ):
+        # The author completes the change they just made: one history row, not two.
+        update.note, update.link = note, link
+        lines = [change_text(ctx.t, deliverable, team, update)]
+        if cut_from is not None:
+            lines.append(long_note_text(ctx.t, cut_from))
+        return [Reply("\n".join(lines))]
+    return await _record_and_confirm(
+        ctx, cohort, member, team, deliverable, None, values.get("note"), values.get("link")
+    )
+
+
+async def submit_report_form(ctx: Context, _press: NoFields) -> list[Reply]:
+    """The report form came back (Slack modal or guided questions)."""
+    values = ctx.incoming.form_values or {}
+    code = StatusCode(values.get("status", ""))  # ValueError: a stale or forged form
+    cohort, member, team, deliverable = await own_deliverable(
+        ctx, parse_id(values.get("deliverable", ""))
+    )
+    return await _record_and_confirm(
+        ctx, cohort, member, team, deliverable, code.status, values.get("note"), values.get("link")
+    )
