@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, update
+from sqlalchemy import and_, bindparam, delete, or_, update
 from sqlalchemy import select as select_many
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -155,12 +155,25 @@ async def add_person(
     return person
 
 
-async def privately_reachable(session: AsyncSession, person_ids: list[int]) -> set[int]:
-    """Those of `person_ids` with at least one account the bot may message privately."""
+# Transitional: the platforms where the bot may write first, for the callers that do not
+# pass them yet (the core passes its declared traits: `handlers.core.platforms`).
+_WRITING_FIRST = frozenset({Platform.CONSOLE, Platform.SLACK})
+
+
+async def privately_reachable(
+    session: AsyncSession,
+    person_ids: list[int],
+    writing_first: Collection[Platform] = _WRITING_FIRST,
+) -> set[int]:
+    """Those of `person_ids` with at least one account the bot may message privately: on
+    a platform of `writing_first`, or one where they opened a private chat with the bot."""
     if not person_ids:
         return set()
-    statement = select(Identity).where(col(Identity.person_id).in_(person_ids))
-    return {i.person_id for i in (await session.exec(statement)).all() if i.reachable_privately}
+    statement = select(Identity.person_id).where(
+        col(Identity.person_id).in_(person_ids),
+        or_(col(Identity.platform).in_(list(writing_first)), col(Identity.dm_open).is_(True)),
+    )
+    return set((await session.exec(statement)).all())
 
 
 async def cohort_for_chat(session: AsyncSession, platform: Platform, chat_id: str) -> Cohort | None:
@@ -218,6 +231,22 @@ async def teams_of(session: AsyncSession, cohort_id: int) -> Sequence[Team]:
 async def member_by_calendar_token(session: AsyncSession, token: str) -> Member | None:
     statement = select(Member).where(Member.calendar_token == token)
     return (await session.exec(statement)).first()
+
+
+async def places_of_member(
+    session: AsyncSession, member: Member
+) -> tuple[Person | None, Cohort | None, Team | None]:
+    """The person, cohort and team of one membership, in one query."""
+    statement = (
+        select(Person, Cohort, Team)
+        .select_from(Member)
+        .join(Person, col(Person.id) == col(Member.person_id))
+        .join(Cohort, col(Cohort.id) == col(Member.cohort_id))
+        .outerjoin(Team, col(Team.id) == col(Member.team_id))
+        .where(Member.id == member.id)
+    )
+    row = (await session.exec(statement)).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 async def teammates(session: AsyncSession, team_id: int, *, besides: int) -> list[int]:

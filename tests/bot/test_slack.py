@@ -27,7 +27,7 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
-from cohorte.bot.bootstrap import Assembly, bootstrap, build_router
+from cohorte.bot.bootstrap import Assembly, bootstrap, build_router, known_platforms
 from cohorte.bot.cli import app as cli
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer
@@ -744,7 +744,7 @@ def captured() -> Captured:
 def capability_core(sessions: SessionFactory, clock: ManualClock, captured: Captured) -> Core:
     router = build_router()
     captured.register(router)
-    return Core(sessions, clock, router)
+    return Core(sessions, clock, router, platforms=known_platforms())
 
 
 @pytest.mark.parametrize("mode", ["http", "socket"])
@@ -1164,6 +1164,8 @@ def test_the_manifest_asks_only_for_what_is_used(fake: FakeSlack) -> None:
             "files:write",
             "app_mentions:read",
             "im:history",
+            "channels:read",
+            "groups:read",
         }
         == set(SCOPES)
     )
@@ -1172,6 +1174,7 @@ def test_the_manifest_asks_only_for_what_is_used(fake: FakeSlack) -> None:
     assert settings["event_subscriptions"]["bot_events"] == [
         "app_home_opened",
         "app_mention",
+        "member_joined_channel",
         "message.im",
     ]
     assert "request_url" not in settings["interactivity"]
