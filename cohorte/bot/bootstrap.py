@@ -41,6 +41,7 @@ class DatabaseBusyError(RuntimeError):
 
 
 def build_router() -> Router:
+    """Every capability's commands, buttons and chat events."""
     router = Router()
     cohort.register(router)
     greeting.register(router)
@@ -100,6 +101,7 @@ def assemble(
     public_url: str | None = None,
     role: SendingRole | None = None,
 ) -> Assembly:
+    """The core and the scheduler over one database, with every platform declared."""
     capabilities = build_capabilities()
     platforms = known_platforms()
     messengers: dict[Platform, Messenger] = {}

@@ -94,6 +94,7 @@ def _fitting_prefix(text: str, limit: int) -> int:
 
 
 def mention_link(user_id: str, name: str) -> str:
+    """A Telegram mention of a person: their name, linked to their account."""
     return f'<a href="tg://user?id={user_id}">{html.escape(name, quote=False)}</a>'
 
 

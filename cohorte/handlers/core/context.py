@@ -85,11 +85,13 @@ class Context:
         return reader_zone(self.person, self.team, self.cohort, self.incoming.sender_zone)
 
     def require_member(self) -> tuple[Cohort, Member]:
+        """The sender's cohort and membership; `NotMemberError` if they have none."""
         if self.cohort is None or self.member is None:
             raise NotMemberError()
         return self.cohort, self.member
 
     def require_coordinator(self) -> tuple[Cohort, Member]:
+        """Like `require_member`, for coordinators only (`NotCoordinatorError`)."""
         cohort, member = self.require_member()
         if member.role != Role.COORDINATOR:
             raise NotCoordinatorError()

@@ -252,6 +252,7 @@ class BatchCache:
         return reader_of(person, member, team, cohort, translator=self.translator)
 
     def links_of(self, cohort_id: int) -> list[ChatLink]:
+        """A cohort's group chats in this batch, oldest link first."""
         return sorted(
             (link for link in self.links.values() if link.cohort_id == cohort_id),
             key=lambda link: link.id or 0,
@@ -312,6 +313,7 @@ class DeliveryService:
         self.platforms = platforms if platforms is not None else Platforms()
 
     async def prepare(self, deliveries: list[Delivery]) -> list[Outgoing]:
+        """Render a batch of claimed rows and choose where each goes (for the engine)."""
         async with self.sessions() as session:
             cache = await BatchCache.load(session, deliveries)
             ready = []

@@ -92,6 +92,7 @@ class Router:
         coordinator_only: bool = False,
         hidden: bool = False,
     ) -> None:
+        """Answer the command `names` (the first one Spanish, as users see it) with `handler`."""
         command = Command(names, handler, summary, coordinator_only, hidden)
         for name in names:
             if fold(name) in self._by_name:
@@ -123,6 +124,7 @@ class Router:
         self._events[event] = handler
 
     def find_chat_event(self, event: ChatEvent) -> EventHandler | None:
+        """The handler of a chat event, if one is registered."""
         return self._events.get(event)
 
     def busy_message(self, payload: str | None) -> str:
@@ -131,9 +133,11 @@ class Router:
         return self._busy.get(prefix, BUSY_MESSAGE)
 
     def find_command(self, name: str) -> Command | None:
+        """The command with this name (accents and case do not matter), if any."""
         return self._by_name.get(fold(name))
 
     def find_button(self, prefix: str) -> ButtonHandler | None:
+        """The handler of a button prefix, if one is registered."""
         return self._buttons.get(prefix)
 
 
