@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cohorte.bot.bootstrap import known_platforms
 from cohorte.handlers.agenda.reminders import plan_reminders, register_capabilities
 from cohorte.handlers.core.delivery import Capabilities, DeliveryService
 from cohorte.handlers.core.messages import Gate, Reply, SendOutcome, open_gate
@@ -254,7 +255,7 @@ async def measure(
     register_capabilities(capabilities)
     send_clock = ManualClock(datetime(2025, 7, 1, tzinfo=UTC))
     service = DeliveryService(
-        sessions, send_clock, capabilities, {Platform.CONSOLE: NoOpMessenger()}
+        sessions, send_clock, capabilities, {Platform.CONSOLE: NoOpMessenger()}, known_platforms()
     )
     # Make a fixed number of rows due now, all still useful (the event is in the future).
     async with engine.begin() as conn:

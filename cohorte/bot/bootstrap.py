@@ -15,10 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.config import Settings
+from cohorte.bot.console import CONSOLE_TRAITS
+from cohorte.bot.slack.traits import SLACK_TRAITS
+from cohorte.bot.telegram.traits import TELEGRAM_TRAITS
 from cohorte.handlers import agenda, cohort, dashboard, help, poll, status
 from cohorte.handlers.agenda import reminders
+from cohorte.handlers.cohort import greeting
 from cohorte.handlers.core.delivery import Capabilities, DeliveryService
 from cohorte.handlers.core.messages import Messenger
+from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.router import Core, Router
 from cohorte.scheduling.clock import Clock, SystemClock
 from cohorte.scheduling.engine import AdvisoryLockRole, DeliveryEngine, SendingRole
@@ -36,14 +41,26 @@ class DatabaseBusyError(RuntimeError):
 
 
 def build_router() -> Router:
+    """Every capability's commands, buttons and chat events."""
     router = Router()
     cohort.register(router)
+    greeting.register(router)
     agenda.register(router)
     status.register(router)
     dashboard.register(router)
     help.register(router)
     poll.register(router)
     return router
+
+
+def known_platforms() -> Platforms:
+    """What every platform can do, as its adapter declares it; known in every process, also
+    for platforms it does not run (another process may, over the same database)."""
+    platforms = Platforms()
+    platforms.declare(Platform.CONSOLE, CONSOLE_TRAITS)
+    platforms.declare(Platform.SLACK, SLACK_TRAITS)
+    platforms.declare(Platform.TELEGRAM, TELEGRAM_TRAITS)
+    return platforms
 
 
 def build_capabilities() -> Capabilities:
@@ -84,12 +101,21 @@ def assemble(
     public_url: str | None = None,
     role: SendingRole | None = None,
 ) -> Assembly:
+    """The core and the scheduler over one database, with every platform declared."""
     capabilities = build_capabilities()
+    platforms = known_platforms()
     messengers: dict[Platform, Messenger] = {}
-    delivery = DeliveryService(sessions, clock, capabilities, messengers)
+    delivery = DeliveryService(sessions, clock, capabilities, messengers, platforms)
     engine = DeliveryEngine(sessions, clock, delivery.prepare, process_name(), role=role)
     ticker = Ticker(sessions, clock, capabilities.planners, engine)
-    core = Core(sessions, clock, build_router(), kick=ticker.tick, public_url=public_url)
+    core = Core(
+        sessions,
+        clock,
+        build_router(),
+        kick=ticker.tick,
+        public_url=public_url,
+        platforms=platforms,
+    )
     return Assembly(core, ticker, capabilities, messengers)
 
 

@@ -26,6 +26,7 @@ from cohorte.handlers.core.messages import (
     SendOutcome,
     open_gate,
 )
+from cohorte.handlers.core.platforms import PlatformTraits
 from cohorte.handlers.core.router import Core
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import Translator
@@ -35,6 +36,9 @@ from cohorte.storage.models import Platform
 
 logger = logging.getLogger(__name__)
 
+# The console can write to anyone; a person's private chat is named after them; forms are
+# asked one question at a time.
+CONSOLE_TRAITS = PlatformTraits(can_write_first=True, modal_forms=False, private_chat_is_user=True)
 DEFAULT_ROOM = "sala"
 _STEP = re.compile(r"^\+(\d{1,4})\s*(m|min|h|d|s|w)$")
 _STEP_UNITS = {

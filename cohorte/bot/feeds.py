@@ -9,11 +9,11 @@ from aiohttp import web
 
 from cohorte.handlers.agenda.ics import build_ics
 from cohorte.handlers.agenda.occurrences import ensure_checkin_series
-from cohorte.locales import Translator
+from cohorte.handlers.core.readers import member_reader
 from cohorte.scheduling.clock import Clock
 from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory, transaction
-from cohorte.storage.models import Cohort, Person, Role
+from cohorte.storage.models import Role
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def add_calendar_feed(app: web.Application, sessions: SessionFactory, clock: Clock) -> None:
+    """Serve each member's calendar subscription at /calendario/{token}.ics."""
+
     async def feed(request: web.Request) -> web.Response:
         """The member's calendar; 404 for any token that is not a member's, however odd."""
         token = request.match_info["token"]
@@ -35,13 +37,12 @@ def add_calendar_feed(app: web.Application, sessions: SessionFactory, clock: Clo
         if member is None:
             raise web.HTTPNotFound()
         async with transaction(sessions) as session:
-            cohort = await session.get(Cohort, member.cohort_id)
-            person = await session.get(Person, member.person_id)
-            assert cohort is not None and person is not None
+            reader = await member_reader(session, member)
+            cohort = reader.cohort
+            assert cohort is not None
             await ensure_checkin_series(session, cohort, clock.now())
             team_id = None if member.role == Role.COORDINATOR else (member.team_id or -1)
-            translator = Translator(person.locale or cohort.locale)
-            body = await build_ics(session, cohort, translator, clock.now(), team_id)
+            body = await build_ics(session, cohort, reader.t, clock.now(), team_id)
         logger.info("calendar feed served for member %s", member.id)
         return web.Response(body=body, content_type="text/calendar", charset="utf-8")
 

@@ -89,15 +89,9 @@ class Identity(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     platform: Platform = Field(sa_type=enum_type(Platform))
     external_id: str = Field(max_length=64)
-    # The person has written to the bot privately, so the bot may message them
-    # (Telegram bots cannot start a private chat).
+    # The person has written to the bot privately (and not blocked it since). Whether
+    # the bot needs that to write to them is a trait of the platform, not stored here.
     dm_open: bool = Field(default=False)
-
-    @property
-    def reachable_privately(self) -> bool:
-        """Whether the bot may message this account privately: Telegram bots cannot
-        write first, so there only once the person opened a private chat."""
-        return self.platform != Platform.TELEGRAM or self.dm_open
 
 
 class Member(SQLModel, table=True):

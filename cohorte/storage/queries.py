@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, update
+from sqlalchemy import and_, bindparam, delete, or_, update
 from sqlalchemy import select as select_many
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +30,7 @@ from cohorte.storage.models import (
 async def person_by_identity(
     session: AsyncSession, platform: Platform, external_id: str
 ) -> Person | None:
+    """The person behind a platform account, if any."""
     statement = (
         select(Person)
         .join(Identity, col(Identity.person_id) == col(Person.id))
@@ -144,6 +145,7 @@ async def add_person(
     *,
     dm_open: bool = False,
 ) -> Person:
+    """A new person with their first platform account."""
     person = Person(display_name=name[:120], created_at=now)
     session.add(person)
     await session.flush()
@@ -155,15 +157,29 @@ async def add_person(
     return person
 
 
-async def privately_reachable(session: AsyncSession, person_ids: list[int]) -> set[int]:
-    """Those of `person_ids` with at least one account the bot may message privately."""
+# Transitional: the platforms where the bot may write first, for the callers that do not
+# pass them yet (the core passes its declared traits: `handlers.core.platforms`).
+_WRITING_FIRST = frozenset({Platform.CONSOLE, Platform.SLACK})
+
+
+async def privately_reachable(
+    session: AsyncSession,
+    person_ids: list[int],
+    writing_first: Collection[Platform] = _WRITING_FIRST,
+) -> set[int]:
+    """Those of `person_ids` with at least one account the bot may message privately: on
+    a platform of `writing_first`, or one where they opened a private chat with the bot."""
     if not person_ids:
         return set()
-    statement = select(Identity).where(col(Identity.person_id).in_(person_ids))
-    return {i.person_id for i in (await session.exec(statement)).all() if i.reachable_privately}
+    statement = select(Identity.person_id).where(
+        col(Identity.person_id).in_(person_ids),
+        or_(col(Identity.platform).in_(list(writing_first)), col(Identity.dm_open).is_(True)),
+    )
+    return set((await session.exec(statement)).all())
 
 
 async def cohort_for_chat(session: AsyncSession, platform: Platform, chat_id: str) -> Cohort | None:
+    """The cohort a group chat is linked to, if any."""
     statement = (
         select(Cohort)
         .join(ChatLink, col(ChatLink.cohort_id) == col(Cohort.id))
@@ -173,6 +189,7 @@ async def cohort_for_chat(session: AsyncSession, platform: Platform, chat_id: st
 
 
 async def chats_of(session: AsyncSession, cohort_id: int) -> Sequence[ChatLink]:
+    """The group chats linked to a cohort."""
     return (await session.exec(select(ChatLink).where(ChatLink.cohort_id == cohort_id))).all()
 
 
@@ -192,16 +209,19 @@ async def link_chat(
 
 
 async def cohort_by_invite(session: AsyncSession, code: str) -> Cohort | None:
+    """The cohort an invite code opens (case and spaces do not matter)."""
     statement = select(Cohort).where(Cohort.invite_code == code.strip().upper())
     return (await session.exec(statement)).first()
 
 
 async def membership(session: AsyncSession, cohort_id: int, person_id: int) -> Member | None:
+    """A person's membership in one cohort, if any."""
     statement = select(Member).where(Member.cohort_id == cohort_id, Member.person_id == person_id)
     return (await session.exec(statement)).first()
 
 
 async def latest_membership(session: AsyncSession, person_id: int) -> Member | None:
+    """The membership a person joined last, if any."""
     statement = (
         select(Member)
         .where(Member.person_id == person_id)
@@ -211,13 +231,31 @@ async def latest_membership(session: AsyncSession, person_id: int) -> Member | N
 
 
 async def teams_of(session: AsyncSession, cohort_id: int) -> Sequence[Team]:
+    """A cohort's teams, by name."""
     statement = select(Team).where(Team.cohort_id == cohort_id).order_by(col(Team.name))
     return (await session.exec(statement)).all()
 
 
 async def member_by_calendar_token(session: AsyncSession, token: str) -> Member | None:
+    """The member whose calendar feed has this secret token."""
     statement = select(Member).where(Member.calendar_token == token)
     return (await session.exec(statement)).first()
+
+
+async def places_of_member(
+    session: AsyncSession, member: Member
+) -> tuple[Person | None, Cohort | None, Team | None]:
+    """The person, cohort and team of one membership, in one query."""
+    statement = (
+        select(Person, Cohort, Team)
+        .select_from(Member)
+        .join(Person, col(Person.id) == col(Member.person_id))
+        .join(Cohort, col(Cohort.id) == col(Member.cohort_id))
+        .outerjoin(Team, col(Team.id) == col(Member.team_id))
+        .where(Member.id == member.id)
+    )
+    row = (await session.exec(statement)).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 async def teammates(session: AsyncSession, team_id: int, *, besides: int) -> list[int]:
@@ -229,6 +267,7 @@ async def teammates(session: AsyncSession, team_id: int, *, besides: int) -> lis
 async def members_with_people(
     session: AsyncSession, cohort_id: int
 ) -> Sequence[tuple[Member, Person]]:
+    """A cohort's members with their people, by name."""
     statement = (
         select(Member, Person)
         .join(Person, col(Person.id) == col(Member.person_id))
@@ -239,6 +278,7 @@ async def members_with_people(
 
 
 async def list_cohorts(session: AsyncSession) -> Sequence[Cohort]:
+    """Every cohort, oldest first."""
     return (await session.exec(select(Cohort).order_by(col(Cohort.id)))).all()
 
 
@@ -265,6 +305,7 @@ def _record_inbound(dialect: str) -> Any:
 async def identity_by_external_id(
     session: AsyncSession, platform: Platform, external_id: str
 ) -> Identity | None:
+    """One platform account, if known."""
     statement = select(Identity).where(
         Identity.platform == platform, Identity.external_id == external_id
     )
@@ -310,6 +351,7 @@ async def move_chat(
 async def sent_message(
     session: AsyncSession, platform: Platform, chat_id: str, key: str
 ) -> SentMessage | None:
+    """Where the keyed message of a chat was posted, if it was."""
     statement = select(SentMessage).where(
         SentMessage.platform == platform, SentMessage.chat_id == chat_id, SentMessage.key == key
     )
@@ -348,23 +390,28 @@ async def prune_inbound(session: AsyncSession, before: datetime) -> int:
 
 
 async def cohorts_by_id(session: AsyncSession, ids: Sequence[int]) -> Sequence[Cohort]:
+    """The cohorts with these ids."""
     return (await session.exec(select(Cohort).where(col(Cohort.id).in_(ids)))).all()
 
 
 async def teams_of_cohorts(session: AsyncSession, cohort_ids: Sequence[int]) -> Sequence[Team]:
+    """The teams of these cohorts."""
     return (await session.exec(select(Team).where(col(Team.cohort_id).in_(cohort_ids)))).all()
 
 
 async def chats_of_cohorts(session: AsyncSession, cohort_ids: Sequence[int]) -> Sequence[ChatLink]:
+    """The group chats linked to these cohorts."""
     statement = select(ChatLink).where(col(ChatLink.cohort_id).in_(cohort_ids))
     return (await session.exec(statement)).all()
 
 
 async def people_by_id(session: AsyncSession, ids: Sequence[int]) -> Sequence[Person]:
+    """The people with these ids."""
     return (await session.exec(select(Person).where(col(Person.id).in_(ids)))).all()
 
 
 async def memberships_of(session: AsyncSession, person_ids: Sequence[int]) -> Sequence[Member]:
+    """Every membership of these people."""
     statement = select(Member).where(col(Member.person_id).in_(person_ids))
     return (await session.exec(statement)).all()
 
@@ -372,6 +419,7 @@ async def memberships_of(session: AsyncSession, person_ids: Sequence[int]) -> Se
 async def identities_of_people(
     session: AsyncSession, person_ids: Sequence[int]
 ) -> Sequence[Identity]:
+    """These people's platform accounts, oldest first."""
     statement = (
         select(Identity).where(col(Identity.person_id).in_(person_ids)).order_by(col(Identity.id))
     )

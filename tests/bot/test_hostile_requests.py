@@ -30,7 +30,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from yarl import URL
 
-from cohorte.bot.bootstrap import Assembly, build_router
+from cohorte.bot.bootstrap import Assembly, build_router, known_platforms
 from cohorte.bot.config import Settings
 from cohorte.bot.feeds import add_calendar_feed
 from cohorte.bot.http import HttpServer
@@ -391,7 +391,7 @@ async def test_a_replayed_signed_modal_submission_counts_once(
     captured = Captured()
     router = build_router()
     captured.register(router)
-    bot = await start_bot(Core(sessions, clock, router))
+    bot = await start_bot(Core(sessions, clock, router, platforms=known_platforms()))
     fake = bot.slack_fake
     open_form = form(command_body(fake, SOFIA, "demo-informe", channel="CSPRINT"))
     assert await bot.slack_post(open_form, FORM, slack_signature(open_form)) == 200

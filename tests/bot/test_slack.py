@@ -15,7 +15,7 @@ import socket
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +27,7 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
-from cohorte.bot.bootstrap import Assembly, bootstrap, build_router
+from cohorte.bot.bootstrap import Assembly, bootstrap, build_router, known_platforms
 from cohorte.bot.cli import app as cli
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer
@@ -576,6 +576,47 @@ async def test_a_coordinator_links_a_channel(
     assert link.chat_id == CHANNEL
 
 
+def joined_event(user: str, channel: str = CHANNEL, inviter: str | None = None) -> dict[str, Any]:
+    """What Slack sends when someone (the app too) joins a channel the app is in."""
+    event = {
+        "type": "member_joined_channel",
+        "user": user,
+        "channel": channel,
+        "channel_type": "C",
+        "team": TEAM_ID,
+        "event_ts": "1745330400.000300",
+    }
+    return event | ({"inviter": inviter} if inviter else {})
+
+
+async def test_the_app_added_to_a_channel_greets_it_once(
+    slack: Slack, session: AsyncSession, clock: ManualClock
+) -> None:
+    await seed(session, clock)
+    fake = slack.fake
+
+    await slack.event(joined_event(BOT_USER_ID, inviter=COORDINA), "EvJOIN")
+    await slack.event(joined_event(BOT_USER_ID, inviter=COORDINA), "EvJOIN", retry=1)
+    await slack.event(joined_event(LUCIA), "EvLUCIA")  # somebody else joining: not for us
+
+    (greeting,) = fake.calls_to("chat.postMessage")
+    assert greeting.params["channel"] == CHANNEL
+    assert greeting.text.startswith(
+        "¡Hola! Soy Cohorte, el asistente del sprint. Para recibir en este grupo los "
+        "recordatorios y avisos de la cohorte, alguien del equipo coordinador debe escribir "
+        "aquí /cohorte vincular seguido del código de invitación, por ejemplo: "
+        "/cohorte vincular SPRINT25"
+    )
+    assert await count(session, InboundEvent) == 1  # recorded with the greeting
+
+    await slack.command(COORDINA, "vincular PRUEBA25", channel=CHANNEL)
+    await slack.event(joined_event(BOT_USER_ID), "EvBACK")  # removed, then added again
+
+    assert fake.calls_to("chat.postMessage")[-1].text.startswith(
+        "¡Hola de nuevo! Este grupo ya es el chat de Sprint de prueba"
+    )
+
+
 async def test_a_channel_without_the_app_is_answered_through_the_response_url(
     http_slack: Slack, session: AsyncSession, clock: ManualClock
 ) -> None:
@@ -744,7 +785,7 @@ def captured() -> Captured:
 def capability_core(sessions: SessionFactory, clock: ManualClock, captured: Captured) -> Core:
     router = build_router()
     captured.register(router)
-    return Core(sessions, clock, router)
+    return Core(sessions, clock, router, platforms=known_platforms())
 
 
 @pytest.mark.parametrize("mode", ["http", "socket"])
@@ -830,6 +871,28 @@ async def test_a_keyed_reply_edits_its_message(
     stored = (await session.exec(select(SentMessage))).one()
     assert (stored.chat_id, stored.key) == (CHANNEL, "tally")
     assert edit.params["ts"] == stored.message_id
+
+
+async def test_a_keyed_message_that_is_gone_is_posted_again_and_edited_from_then_on(
+    http_slack: Slack, session: AsyncSession
+) -> None:
+    fake, send = http_slack.fake, http_slack.adapter.messenger.send
+    tally = Reply("Votos: 1", to=Group(Platform.SLACK, CHANNEL), key="tally:1")
+
+    assert await send(tally) is SendOutcome.SENT  # nothing known: posted, remembered
+    assert await send(replace(tally, text="Votos: 2")) is SendOutcome.SENT  # edited
+    fake.fail("chat.update", error="message_not_found")  # somebody deleted it
+    assert await send(replace(tally, text="Votos: 3")) is SendOutcome.SENT  # posted again
+    assert await send(replace(tally, text="Votos: 4")) is SendOutcome.SENT  # edits the new one
+
+    first, second = fake.calls_to("chat.postMessage")
+    assert (first.params["text"], second.params["text"]) == ("Votos: 1", "Votos: 3")
+    updates = fake.calls_to("chat.update")
+    assert [u.params["text"] for u in updates] == ["Votos: 2", "Votos: 3", "Votos: 4"]
+    assert updates[0].params["ts"] == updates[1].params["ts"] != updates[2].params["ts"]
+    stored = (await session.exec(select(SentMessage))).one()
+    assert stored.message_id == updates[2].params["ts"]
+    assert (stored.chat_id, stored.key) == (CHANNEL, "tally:1")
 
 
 async def test_a_picture_is_uploaded_with_its_caption(
@@ -1164,6 +1227,8 @@ def test_the_manifest_asks_only_for_what_is_used(fake: FakeSlack) -> None:
             "files:write",
             "app_mentions:read",
             "im:history",
+            "channels:read",
+            "groups:read",
         }
         == set(SCOPES)
     )
@@ -1172,6 +1237,7 @@ def test_the_manifest_asks_only_for_what_is_used(fake: FakeSlack) -> None:
     assert settings["event_subscriptions"]["bot_events"] == [
         "app_home_opened",
         "app_mention",
+        "member_joined_channel",
         "message.im",
     ]
     assert "request_url" not in settings["interactivity"]

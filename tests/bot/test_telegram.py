@@ -773,6 +773,27 @@ async def test_a_keyed_message_is_edited_and_stale_versions_are_skipped(
     assert await count(sessions, SentMessage) == 1
 
 
+async def test_a_keyed_message_that_is_gone_is_posted_again_and_edited_from_then_on(
+    fake: FakeTelegram, quiet: TelegramAdapter, sessions: SessionFactory
+) -> None:
+    tally = Reply("Votos: *1*", to=Group(TG, str(GROUP_ID)), key="tally:1")
+    await quiet.messenger.send(tally)
+    (first,) = fake.calls_to("sendMessage")
+    fake.fail("editMessageText", 400, "Bad Request: message to edit not found")  # deleted
+
+    assert await quiet.messenger.send(replace(tally, text="Votos: *2*")) is SendOutcome.SENT
+    assert await quiet.messenger.send(replace(tally, text="Votos: *3*")) is SendOutcome.SENT
+
+    _, second = fake.calls_to("sendMessage")
+    assert second.params["text"] == "Votos: <b>2</b>"
+    (edit,) = fake.calls_to("editMessageText")
+    assert edit.params["message_id"] == second.result["message_id"] != first.result["message_id"]
+    assert edit.params["text"] == "Votos: <b>3</b>"
+    async with sessions() as session:
+        (stored,) = (await session.exec(select(SentMessage))).all()
+    assert stored.message_id == str(second.result["message_id"])
+
+
 async def test_images_and_files_are_uploaded(fake: FakeTelegram, quiet: TelegramAdapter) -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     ics = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"

@@ -38,7 +38,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer, read_body
-from cohorte.bot.slack.home import SlackHome, read_profile
+from cohorte.bot.slack.home import SlackHome, slack_reader
 from cohorte.bot.slack.inbound import (
     EVENTS_PATH,
     Directory,
@@ -74,7 +74,15 @@ from cohorte.bot.slack.web import (
     slack_error_code,
     web_client,
 )
-from cohorte.handlers.core.messages import ChatKind, Direct, Group, Incoming, Reply, SendOutcome
+from cohorte.handlers.core.messages import (
+    ChatEvent,
+    ChatKind,
+    Direct,
+    Group,
+    Incoming,
+    Reply,
+    SendOutcome,
+)
 from cohorte.handlers.core.router import Core
 from cohorte.locales import Translator
 from cohorte.storage.models import Platform
@@ -289,6 +297,7 @@ class SlackAdapter:
         bolt.event("app_mention")(self._on_mention)
         bolt.event("message")(self._on_message)
         bolt.event("app_home_opened")(self._on_home_opened)
+        bolt.event("member_joined_channel")(self._on_member_joined)
         bolt.error(self._on_error)
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -378,6 +387,20 @@ class SlackAdapter:
         if event.get("tab") == "home" and user is not None:
             self._spawn(self.publish_home(user, channel), "App Home")
 
+    async def _on_member_joined(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """The app was added to a channel: the core greets it (others joining: not for us)."""
+        user, channel = valid_id(event.get("user")), valid_id(event.get("channel"))
+        if user is None or channel is None or user != self.bot_user_id:
+            return
+        # Whoever invited the app speaks for the event; without an inviter (the app joined
+        # by itself), the app does.
+        adder = valid_id(event.get("inviter")) or user
+        origin = Origin(user_id=adder, channel_id=channel, chat_kind=ChatKind.GROUP)
+        self._spawn(
+            self._converse(origin, chat_event=ChatEvent.BOT_JOINED, event_id=_event_id(body)),
+            "the app joining a channel",
+        )
+
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         logger.error(
             "Slack listener failed on a %s request",
@@ -396,6 +419,7 @@ class SlackAdapter:
         form_values: dict[str, str] | None = None,
         event_id: str | None = None,
         name: str = "",
+        chat_event: ChatEvent | None = None,
     ) -> None:
         """Hand one interaction to the core and deliver its replies."""
         user = await self.directory.user(origin.user_id, name)
@@ -413,7 +437,7 @@ class SlackAdapter:
             event_id=event_id,
             sender_zone=user.zone,
             form_values=form_values,
-            modal_forms=True,
+            chat_event=chat_event,
         )
         for reply in await self.core.handle(incoming):
             try:
@@ -485,7 +509,7 @@ class SlackAdapter:
             return
         if not private and not origin.invite_hint_sent:
             origin.invite_hint_sent = True
-            t = (await read_profile(self.core.sessions, origin.user_id)).translator()
+            t = (await slack_reader(self.core.sessions, origin.user_id)).t
             note = t._(
                 "I am not a member of this channel, so I cannot post reminders here. "
                 "Invite me with /invite @Cohorte."
@@ -502,7 +526,7 @@ class SlackAdapter:
         False when neither is possible (the reply's text is then posted as usual).
         """
         assert reply.form is not None
-        t = (await read_profile(self.core.sessions, origin.user_id)).translator()
+        t = (await slack_reader(self.core.sessions, origin.user_id)).t
         intro = self.renderer.text(reply.text)
         if origin.trigger_id is not None:
             form_origin = FormOrigin(

@@ -26,8 +26,10 @@ SCOPES: dict[str, str] = {
     "files:write": "files.getUploadURLExternal / files.completeUploadExternal (images, files)",
     "app_mentions:read": "the app_mention event (@Cohorte in channels)",
     "im:history": "the message.im event (direct messages to the app)",
+    "channels:read": "the member_joined_channel event in public channels (greeting a channel)",
+    "groups:read": "the member_joined_channel event in private channels (greeting a channel)",
 }
-BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
+BOT_EVENTS = ("app_home_opened", "app_mention", "member_joined_channel", "message.im")
 USAGE_EXAMPLES = ("ayuda", "unirme CÓDIGO", "zona Bogotá")
 
 

@@ -1,7 +1,9 @@
 """Putting replies into Slack: messages, ephemeral notes, edits of keyed messages, files.
 
 `SlackPoster` does the calls (paced per channel) and raises what slack-sdk
-raises; `SlackMessenger` is the `Messenger` the scheduler uses and turns those
+raises; whether a keyed reply edits or posts is the core's rule
+(`KeyedMessages`), given Slack's `chat.update` and `chat.postMessage`.
+`SlackMessenger` is the `Messenger` the scheduler uses and turns those
 failures into `SendOutcome`s.
 """
 
@@ -23,6 +25,7 @@ from cohorte.bot.slack.web import (
     slack_error_code,
     webhook_client,
 )
+from cohorte.handlers.core.keyed import KeyedMessages
 from cohorte.handlers.core.messages import (
     Direct,
     Gate,
@@ -33,8 +36,7 @@ from cohorte.handlers.core.messages import (
     open_gate,
 )
 from cohorte.scheduling.clock import Clock
-from cohorte.storage import queries
-from cohorte.storage.db import SessionFactory, transaction
+from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import Platform
 
 logger = logging.getLogger(__name__)
@@ -58,9 +60,8 @@ class SlackPoster:
         self.client = client
         self.renderer = renderer
         self.pacer = pacer
-        self.sessions = sessions
-        self.clock = clock
         self.options = options
+        self.keyed = KeyedMessages(Platform.SLACK, sessions, clock)
 
     async def to_channel(
         self,
@@ -79,7 +80,8 @@ class SlackPoster:
         posted = posted if posted is not None else []
         messages = self.renderer.messages(reply)
         if reply.key and messages:
-            posted.append(await self._post_keyed(channel, reply.key, messages[0], thread_ts, gate))
+            if not await self._post_keyed(channel, reply.key, messages[0], thread_ts, gate, posted):
+                return  # a newer version of it is on its way
             messages = messages[1:]
         for message in messages:
             posted.append(await self.post(channel, message, thread_ts=thread_ts, gate=gate))
@@ -188,28 +190,37 @@ class SlackPoster:
                 posted.append(str((response.get("file") or {}).get("id") or ""))
 
     async def _post_keyed(
-        self, channel: str, key: str, message: SlackMessage, thread_ts: str | None, gate: Gate
-    ) -> str:
-        async with self.sessions() as session:
-            known = await queries.sent_message(session, Platform.SLACK, channel, key)
-        if known is not None:
+        self,
+        channel: str,
+        key: str,
+        message: SlackMessage,
+        thread_ts: str | None,
+        gate: Gate,
+        posted: list[str],
+    ) -> bool:
+        """The keyed message, edited or posted (`KeyedMessages`); False if it was skipped
+        for a newer version."""
+
+        async def edit(ts: str) -> bool:
             await self.pacer.wait(channel)
             await gate()
             try:
                 await self.client.chat_update(
-                    channel=channel, ts=known.message_id, text=message.text, blocks=message.blocks
+                    channel=channel, ts=ts, text=message.text, blocks=message.blocks
                 )
-                return known.message_id
             except SlackApiError as error:
                 if slack_error_code(error) not in _GONE_MESSAGE:
                     raise
-                logger.info("keyed message %s in %s is gone; posting it again", key, channel)
-        ts = await self.post(channel, message, thread_ts=thread_ts, gate=gate)
-        async with transaction(self.sessions) as session:
-            await queries.remember_sent_message(
-                session, Platform.SLACK, channel, key, ts, self.clock.now()
-            )
-        return ts
+                return False
+            posted.append(ts)
+            return True
+
+        async def post() -> str:
+            ts = await self.post(channel, message, thread_ts=thread_ts, gate=gate)
+            posted.append(ts)
+            return ts
+
+        return await self.keyed.send(channel, key, post=post, edit=edit)
 
 
 class SlackMessenger:

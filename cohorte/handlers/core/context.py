@@ -10,28 +10,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.errors import NotCoordinatorError, NotMemberError
 from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
+from cohorte.handlers.core.platforms import Platforms
+from cohorte.handlers.core.readers import DEFAULT_ZONE as DEFAULT_ZONE  # it lived here
+from cohorte.handlers.core.readers import reader_zone as reader_zone  # it lived here
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
-
-DEFAULT_ZONE = "America/Bogota"
-
-
-def reader_zone(
-    person: Person | None,
-    team: Team | None,
-    cohort: Cohort | None,
-    platform_zone: str | None = None,
-) -> str:
-    """Whose clock a person reads: their own zone, else their team's, else the one
-    their platform reports (Slack profiles), else the cohort's home zone."""
-    if person is not None and person.zone:
-        return person.zone
-    if team is not None:
-        return team.zone
-    if platform_zone:
-        return platform_zone
-    return cohort.home_zone if cohort is not None else DEFAULT_ZONE
 
 
 class Recent:
@@ -78,6 +62,8 @@ class Context:
     recent: Recent = field(default_factory=Recent)
     # Work for after the commit, outside the write turn: reads and rendering.
     deferred: list[AfterCommit] = field(default_factory=list)
+    # What each platform can do (who can be written to privately, ...).
+    platforms: Platforms = field(default_factory=Platforms)
 
     def after_commit(self, work: AfterCommit) -> list[Reply]:
         """Run `work` once the transaction has committed; its replies are added to the
@@ -95,15 +81,17 @@ class Context:
 
     @property
     def zone(self) -> str:
-        """The reader's zone (see `reader_zone`)."""
+        """The sender's zone as a reader (`readers.reader_zone`), as the handler left them."""
         return reader_zone(self.person, self.team, self.cohort, self.incoming.sender_zone)
 
     def require_member(self) -> tuple[Cohort, Member]:
+        """The sender's cohort and membership; `NotMemberError` if they have none."""
         if self.cohort is None or self.member is None:
             raise NotMemberError()
         return self.cohort, self.member
 
     def require_coordinator(self) -> tuple[Cohort, Member]:
+        """Like `require_member`, for coordinators only (`NotCoordinatorError`)."""
         cohort, member = self.require_member()
         if member.role != Role.COORDINATOR:
             raise NotCoordinatorError()

@@ -4,8 +4,9 @@ Each capability registers *planners* (run on every scheduler tick: enqueue
 deliveries, perform due actions such as closing a poll) and *renderers* (one
 per delivery kind: build the Reply at send time, from the database, in the
 reader's language and zone). A person is reached by direct message on a
-platform that can reach them; if none can, the message goes to the cohort's
-group chat with a mention.
+platform that can reach them (its declared traits: can the bot write first,
+or did the person open a private chat); if none can, the message goes to the
+cohort's group chat with a mention.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.core.context import Context, reader_zone
+from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import Direct, Group, Messenger, Reply, SendOutcome
+from cohorte.handlers.core.platforms import Platforms
+from cohorte.handlers.core.readers import Reader, reader_of
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.scheduling.engine import Outgoing
@@ -35,6 +39,33 @@ from cohorte.storage.outbox import Delivery
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+
+
+class DeliveryKind(StrEnum):
+    """Every kind of scheduled message, with the value stored in `Delivery.kind`.
+
+    The values are in the database (outbox rows, their unique keys): never change one.
+    """
+
+    # agenda
+    REMINDER = "reminder"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+    ANNOUNCEMENT = "announcement"
+    HOLIDAY = "holiday"
+    # poll
+    POLL = "poll"  # the live poll message (group) or a personal ballot (person)
+    POLL_NUDGE = "poll_nudge"
+    POLL_ALL_VOTED = "poll_all_voted"
+    POLL_CLOSED = "poll_closed"
+    POLL_CONFIRMED = "poll_confirmed"
+    # status
+    STATUS_CHANGED = "status.changed"
+    STATUS_CHECKIN = "status.checkin"
+    STATUS_CHECKIN_DIGEST = "status.checkin_digest"
+    STATUS_NUDGE = "status.nudge"
+    # dashboard
+    STATUS_WEEKLY = "status.weekly"
 
 
 @dataclass
@@ -74,16 +105,35 @@ class Capabilities:
     """The planners and renderers of every capability, assembled by the composition root."""
 
     planners: list[Planner] = field(default_factory=list)
-    renderers: dict[str, Renderer] = field(default_factory=dict)
+    renderers: dict[DeliveryKind, Renderer] = field(default_factory=dict)
     # Kinds only ever sent privately (never as a group mention): coordinators' digests.
-    private_kinds: set[str] = field(default_factory=set)
+    private_kinds: set[DeliveryKind] = field(default_factory=set)
 
-    def renderer(self, kind: str, render: Renderer, *, private: bool = False) -> None:
-        if kind in self.renderers:
-            raise ValueError(f"renderer for {kind!r} registered twice")
-        self.renderers[kind] = render
+    def renderer(
+        self, kind: DeliveryKind | str, render: Renderer, *, private: bool = False
+    ) -> None:
+        """Render the deliveries of `kind` with `render` (`private`: never as a group mention).
+
+        Plain strings are taken while capabilities move to `DeliveryKind`; one that is
+        not a kind is refused (ValueError), so that a typo cannot lose messages.
+        """
+        known = DeliveryKind(kind)
+        if known in self.renderers:
+            raise ValueError(f"renderer for {known!r} registered twice")
+        self.renderers[known] = render
         if private:
-            self.private_kinds.add(kind)
+            self.private_kinds.add(known)
+
+    def renderer_for(self, kind: str) -> Renderer | None:
+        """The renderer of a stored kind (None for a kind nobody renders)."""
+        try:
+            return self.renderers.get(DeliveryKind(kind))
+        except ValueError:
+            return None
+
+    def is_private(self, kind: str) -> bool:
+        """Whether deliveries of `kind` only ever go privately."""
+        return kind in self.private_kinds
 
 
 async def cohort_zones(session: AsyncSession, cohort: Cohort) -> list[str]:
@@ -184,15 +234,25 @@ class BatchCache:
     members: dict[tuple[int, int], Member] = field(default_factory=dict)
     identities: dict[int, list[Identity]] = field(default_factory=dict)
     memos: dict[Hashable, object] = field(default_factory=dict)
-    _translators: dict[str, Translator] = field(default_factory=dict)
+    _translators: dict[str | None, Translator] = field(default_factory=dict)
 
-    def translator(self, locale: str) -> Translator:
+    def translator(self, locale: str | None) -> Translator:
+        """One translator per language for the whole batch."""
         found = self._translators.get(locale)
         if found is None:
             found = self._translators[locale] = Translator(locale)
         return found
 
+    def reader(self, cohort: Cohort, person: Person | None = None) -> Reader:
+        """The reader of a delivery: a person of the cohort, or its group chats (None)."""
+        if person is None or person.id is None or cohort.id is None:
+            return reader_of(cohort=cohort, translator=self.translator)
+        member = self.members.get((cohort.id, person.id))
+        team = self.teams.get(member.team_id) if member and member.team_id else None
+        return reader_of(person, member, team, cohort, translator=self.translator)
+
     def links_of(self, cohort_id: int) -> list[ChatLink]:
+        """A cohort's group chats in this batch, oldest link first."""
         return sorted(
             (link for link in self.links.values() if link.cohort_id == cohort_id),
             key=lambda link: link.id or 0,
@@ -243,13 +303,17 @@ class DeliveryService:
         clock: Clock,
         capabilities: Capabilities,
         messengers: dict[Platform, Messenger],
+        platforms: Platforms | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.capabilities = capabilities
         self.messengers = messengers
+        # What each platform can do (declared by the adapters, registered at bootstrap).
+        self.platforms = platforms if platforms is not None else Platforms()
 
     async def prepare(self, deliveries: list[Delivery]) -> list[Outgoing]:
+        """Render a batch of claimed rows and choose where each goes (for the engine)."""
         async with self.sessions() as session:
             cache = await BatchCache.load(session, deliveries)
             ready = []
@@ -266,7 +330,7 @@ class DeliveryService:
     async def _prepare_one(
         self, session: AsyncSession, cache: BatchCache, delivery: Delivery
     ) -> Outgoing:
-        render = self.capabilities.renderers.get(delivery.kind)
+        render = self.capabilities.renderer_for(delivery.kind)
         cohort = cache.cohorts.get(delivery.cohort_id)
         if render is None or cohort is None:
             logger.error("cannot render delivery %s (kind %r)", delivery.id, delivery.kind)
@@ -274,7 +338,7 @@ class DeliveryService:
         base = RenderContext(
             session,
             cohort,
-            cache.translator(cohort.locale),
+            cache.reader(cohort).t,
             self.clock.now(),
             delivery.ref,
             json.loads(delivery.data or "{}"),
@@ -298,15 +362,8 @@ class DeliveryService:
         person = cache.people.get(delivery.person_id or 0)
         if person is None or person.id is None or cohort.id is None:
             return Outgoing(delivery, outcome=SendOutcome.UNREACHABLE)
-        member = cache.members.get((cohort.id, person.id))
-        team = cache.teams.get(member.team_id) if member and member.team_id else None
-        ctx = replace(
-            base,
-            t=cache.translator(person.locale or cohort.locale),
-            person=person,
-            member=member,
-            zone=reader_zone(person, team, cohort),
-        )
+        reader = cache.reader(cohort, person)
+        ctx = replace(base, t=reader.t, person=person, member=reader.member, zone=reader.zone)
         reply = await render(ctx)
         if reply is None:
             return Outgoing(delivery, outcome=SendOutcome.SKIPPED)
@@ -316,9 +373,9 @@ class DeliveryService:
         routes: list[tuple[Platform, Reply]] = [
             (identity.platform, replace(reply, to=Direct(identity.platform, identity.external_id)))
             for identity in sorted(identities, key=lambda i: not i.dm_open)
-            if identity.platform in self.messengers and identity.reachable_privately
+            if identity.platform in self.messengers and self.platforms.reaches_privately(identity)
         ]
-        if delivery.kind not in self.capabilities.private_kinds:
+        if not self.capabilities.is_private(delivery.kind):
             # Then a mention in the cohort's group chat.
             routes += [
                 (

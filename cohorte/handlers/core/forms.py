@@ -13,8 +13,6 @@ import json
 from dataclasses import asdict, replace
 from datetime import timedelta
 
-from sqlmodel import select
-
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import (
@@ -27,6 +25,7 @@ from cohorte.handlers.core.messages import (
     button_rows,
 )
 from cohorte.locales import N_
+from cohorte.storage import forms as form_sessions
 from cohorte.storage.models import FormSession
 
 FORM_LIFETIME = timedelta(minutes=30)
@@ -35,10 +34,12 @@ SKIP = "-"
 
 
 def form_to_json(form: Form) -> str:
+    """A form as JSON, to keep it in the database while it is being answered."""
     return json.dumps(asdict(form), ensure_ascii=False)
 
 
 def form_from_json(text: str) -> Form:
+    """The form `form_to_json` wrote."""
     data = json.loads(text)
     fields = tuple(
         FormField(
@@ -54,31 +55,23 @@ def form_from_json(text: str) -> Form:
     return Form(title=data["title"], submit=data["submit"], fields=fields)
 
 
-async def _session_for(ctx: Context) -> FormSession | None:
+async def _pending_form(ctx: Context) -> FormSession | None:
     incoming = ctx.incoming
-    statement = select(FormSession).where(
-        FormSession.platform == incoming.platform,
-        FormSession.chat_id == incoming.chat_id,
-        FormSession.user_id == incoming.sender_id,
+    return await form_sessions.form_session_of(
+        ctx.session, incoming.platform, incoming.chat_id, incoming.sender_id
     )
-    return (await ctx.session.exec(statement)).first()
 
 
 async def start_guided_form(ctx: Context, form: Form) -> Reply:
     """Store a new form exchange for the sender (replacing any other) and ask question 1."""
-    existing = await _session_for(ctx)
-    if existing is not None:
-        await ctx.session.delete(existing)
-        await ctx.session.flush()
     incoming = ctx.incoming
-    ctx.session.add(
-        FormSession(
-            platform=incoming.platform,
-            chat_id=incoming.chat_id,
-            user_id=incoming.sender_id,
-            form=form_to_json(form),
-            expires_at=ctx.clock.now() + FORM_LIFETIME,
-        )
+    await form_sessions.start_form_session(
+        ctx.session,
+        incoming.platform,
+        incoming.chat_id,
+        incoming.sender_id,
+        form_to_json(form),
+        ctx.clock.now() + FORM_LIFETIME,
     )
     intro = ctx.t._("{title} — answer a few questions; /cancelar to stop.", title=form.title)
     return _question(ctx, form, 0, intro)
@@ -94,15 +87,17 @@ def _question(ctx: Context, form: Form, step: int, intro: str = "") -> Reply:
 
 
 async def has_guided_form(ctx: Context) -> bool:
-    session = await _session_for(ctx)
-    return session is not None and session.expires_at > ctx.clock.now()
+    """Whether the sender is filling a form in this chat (one that has not expired)."""
+    pending = await _pending_form(ctx)
+    return pending is not None and pending.expires_at > ctx.clock.now()
 
 
 async def cancel_guided_form(ctx: Context) -> bool:
-    session = await _session_for(ctx)
-    if session is None:
+    """Stop the sender's form in this chat; False if there was none."""
+    pending = await _pending_form(ctx)
+    if pending is None:
         return False
-    await ctx.session.delete(session)
+    await form_sessions.end_form_session(ctx.session, pending)
     return True
 
 
@@ -112,23 +107,22 @@ async def answer_guided_form(ctx: Context, answer: str, *, is_choice: bool) -> I
     Raises `CohortError` for an answer that does not fit the question (the
     exchange stays where it was, so the person can answer again).
     """
-    session = await _session_for(ctx)
-    if session is None or session.expires_at <= ctx.clock.now():
-        if session is not None:
-            await ctx.session.delete(session)
+    pending = await _pending_form(ctx)
+    if pending is None or pending.expires_at <= ctx.clock.now():
+        if pending is not None:
+            await form_sessions.end_form_session(ctx.session, pending)
         raise CohortError(N_("That form is no longer open. Start again with the command."))
-    form = form_from_json(session.form)
-    field = form.fields[session.step]
+    form = form_from_json(pending.form)
+    field = form.fields[pending.step]
     value = _validate(field, answer.strip(), is_choice)
-    answers = json.loads(session.answers)
+    answers = json.loads(pending.answers)
     answers[field.name] = value
-    if session.step + 1 < len(form.fields):
-        session.step += 1
-        session.answers = json.dumps(answers, ensure_ascii=False)
-        session.expires_at = ctx.clock.now() + FORM_LIFETIME
-        ctx.session.add(session)
+    if pending.step + 1 < len(form.fields):
+        pending.step += 1
+        pending.answers = json.dumps(answers, ensure_ascii=False)
+        pending.expires_at = ctx.clock.now() + FORM_LIFETIME
         return None
-    await ctx.session.delete(session)
+    await form_sessions.end_form_session(ctx.session, pending)
     return replace(ctx.incoming, text="", payload=form.submit, form_values=answers)
 
 
@@ -154,6 +148,7 @@ def _validate(field: FormField, answer: str, is_choice: bool) -> str:
 
 
 async def next_question(ctx: Context) -> Reply:
-    session = await _session_for(ctx)
-    assert session is not None
-    return _question(ctx, form_from_json(session.form), session.step)
+    """The question the sender's form is at."""
+    pending = await _pending_form(ctx)
+    assert pending is not None
+    return _question(ctx, form_from_json(pending.form), pending.step)

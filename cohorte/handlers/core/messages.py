@@ -29,9 +29,16 @@ class ChatKind(StrEnum):
     GROUP = "group"
 
 
+class ChatEvent(StrEnum):
+    """Something that happened in a chat, rather than something somebody wrote there."""
+
+    # The bot was added to a group chat (`Incoming.sender_id`: who added it).
+    BOT_JOINED = "bot_joined"
+
+
 @dataclass(frozen=True)
 class Incoming:
-    """A message or a button press from one person in one chat."""
+    """A message, a button press or a chat event from one person in one chat."""
 
     platform: Platform
     sender_id: str
@@ -45,8 +52,8 @@ class Incoming:
     sender_zone: str | None = None
     # Answers of a submitted form (Slack modal), by field name; `payload` is the form's id.
     form_values: dict[str, str] | None = None
-    # The adapter shows forms itself (modals); otherwise the core asks question by question.
-    modal_forms: bool = False
+    # Set for a chat event (the bot joined a group), which has no text and no payload.
+    chat_event: ChatEvent | None = None
     # time.monotonic() when the platform's request arrived, if the adapter queued it
     # before handing it over: that wait counts against the time it may wait to be applied.
     received: float | None = None

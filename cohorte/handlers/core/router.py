@@ -23,7 +23,9 @@ from cohorte.handlers.core import forms
 from cohorte.handlers.core.buttons import ButtonRoute, NoFields, split_payload
 from cohorte.handlers.core.context import Context, Recent
 from cohorte.handlers.core.errors import CohortError, InputTooLongError, StaleButtonError, one_line
-from cohorte.handlers.core.messages import ChatKind, Direct, Incoming, Reply
+from cohorte.handlers.core.messages import ChatEvent, ChatKind, Direct, Incoming, Reply
+from cohorte.handlers.core.platforms import Platforms, PlatformTraits
+from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.lang import zones
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
@@ -51,6 +53,7 @@ BUSY_MESSAGE = N_(
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
+EventHandler = Callable[[Context], Awaitable[list[Reply]]]
 F = TypeVar("F", bound=tuple[Any, ...])
 RouteHandler = Callable[[Context, F], Awaitable[list[Reply]]]
 
@@ -71,13 +74,14 @@ class Command:
 
 
 class Router:
-    """Maps command names and button prefixes to handlers."""
+    """Maps command names, button prefixes and chat events to handlers."""
 
     def __init__(self) -> None:
         self.commands: list[Command] = []
         self._by_name: dict[str, Command] = {}
         self._buttons: dict[str, ButtonHandler] = {}
         self._busy: dict[str, str] = {}
+        self._events: dict[ChatEvent, EventHandler] = {}
 
     def command(
         self,
@@ -88,6 +92,7 @@ class Router:
         coordinator_only: bool = False,
         hidden: bool = False,
     ) -> None:
+        """Answer the command `names` (the first one Spanish, as users see it) with `handler`."""
         command = Command(names, handler, summary, coordinator_only, hidden)
         for name in names:
             if fold(name) in self._by_name:
@@ -112,15 +117,27 @@ class Router:
         self.button(ButtonRoute(prefix, NoFields, busy), lambda ctx, _: handler(ctx, []))
         self._buttons[prefix] = handler
 
+    def chat_event(self, event: ChatEvent, handler: EventHandler) -> None:
+        """Answer `event` (the bot joined a group, ...) with `handler(ctx)`."""
+        if event in self._events:
+            raise ValueError(f"chat event {event!r} registered twice")
+        self._events[event] = handler
+
+    def find_chat_event(self, event: ChatEvent) -> EventHandler | None:
+        """The handler of a chat event, if one is registered."""
+        return self._events.get(event)
+
     def busy_message(self, payload: str | None) -> str:
         """The catalog message for an event the database could not take in time."""
         prefix, _ = split_payload(payload or "")
         return self._busy.get(prefix, BUSY_MESSAGE)
 
     def find_command(self, name: str) -> Command | None:
+        """The command with this name (accents and case do not matter), if any."""
         return self._by_name.get(fold(name))
 
     def find_button(self, prefix: str) -> ButtonHandler | None:
+        """The handler of a button prefix, if one is registered."""
         return self._buttons.get(prefix)
 
 
@@ -146,11 +163,14 @@ class Core:
         router: Router,
         kick: Callable[[], Awaitable[object]] | None = None,
         public_url: str | None = None,
+        platforms: Platforms | None = None,
     ) -> None:
         self.public_url = public_url
         self.sessions = sessions
         self.clock = clock
         self.router = router
+        # What each platform can do (declared by the adapters, registered at bootstrap).
+        self.platforms = platforms if platforms is not None else Platforms()
         # Called after a handler queued deliveries (announcements), to send them now.
         self.kick = kick
         self.recent = Recent()
@@ -277,34 +297,37 @@ class Core:
         group = incoming.chat_id if incoming.chat_kind is ChatKind.GROUP else None
         found = await queries.sender(session, incoming.platform, incoming.sender_id, group)
         identity, person = found.identity, found.person
+        # Facts the unit of work writes back (only when they change: most messages stay
+        # read-only).
         if identity is not None and not identity.dm_open and incoming.chat_kind is ChatKind.PRIVATE:
-            identity.dm_open = True  # written only once: most messages stay read-only
-            session.add(identity)
+            identity.dm_open = True
         if person is not None and not person.zone and incoming.sender_zone:
             # The platform knows the person's zone (Slack profiles): remember it, so that
             # scheduled messages use it too; /zona still changes it.
             zone = zones.canonical_zone(incoming.sender_zone)
             if zone is not None:
                 person.zone = zone
-                session.add(person)
-        cohort = found.cohort
-        locale = (person.locale if person else None) or (cohort.locale if cohort else None)
+        reader = reader_of(
+            person, found.member, found.team, found.cohort, platform_zone=incoming.sender_zone
+        )
         return Context(
             incoming=incoming,
             session=session,
             clock=self.clock,
-            t=Translator(locale),
-            person=person,
-            cohort=cohort,
-            member=found.member,
-            team=found.team,
+            t=reader.t,
+            person=reader.person,
+            cohort=reader.cohort,
+            member=reader.member,
+            team=reader.team,
             public_url=self.public_url,
             recent=self.recent,
+            platforms=self.platforms,
         )
 
     async def _dispatch(self, ctx: Context) -> list[Reply]:
         replies = await self._route(ctx)
-        if ctx.incoming.modal_forms:
+        traits = self.platforms.of(ctx.incoming.platform)
+        if traits.modal_forms:
             return replies
         # Elsewhere a form becomes a guided exchange, one question at a time.
         guided = []
@@ -314,7 +337,7 @@ class Core:
                 continue
             # In a group the exchange moves to the private chat where the bot can
             # (Telegram bots in privacy mode never see plain text sent to a group).
-            private = ctx.in_group and await self._can_write_privately(ctx)
+            private = ctx.in_group and await self._can_write_privately(ctx, traits)
             form_ctx = ctx
             if private:
                 incoming = replace(
@@ -332,17 +355,22 @@ class Core:
                 guided.append(replace(question, text=text, to=reply.to))
         return guided
 
-    async def _can_write_privately(self, ctx: Context) -> bool:
-        """Whether the sender's private chat with the bot is open (its id is their user id
-        on the adapters that use guided forms: the console and Telegram)."""
+    async def _can_write_privately(self, ctx: Context, traits: PlatformTraits) -> bool:
+        """Whether the core can go on with the sender in their private chat: its id is
+        known (their user id) and the bot may write there."""
+        if not traits.private_chat_is_user:
+            return False
         incoming = ctx.incoming
         found = await queries.identity_with_person(
             ctx.session, incoming.platform, incoming.sender_id
         )
-        return found is not None and found[0].reachable_privately
+        return found is not None and self.platforms.reaches_privately(found[0])
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming
+        if incoming.chat_event is not None:
+            handler = self.router.find_chat_event(incoming.chat_event)
+            return await handler(ctx) if handler is not None else []
         if incoming.payload is not None:
             if incoming.payload.startswith(f"{forms.CHOICE_PREFIX}:"):
                 return await self._answer_form(ctx, incoming.payload.partition(":")[2], True)
@@ -388,7 +416,12 @@ class Core:
 
 
 def _describe(incoming: Incoming) -> str:
-    what = f"button {incoming.payload[:64]!r}" if incoming.payload is not None else "message"
+    if incoming.chat_event is not None:
+        what = f"event {incoming.chat_event}"
+    elif incoming.payload is not None:
+        what = f"button {incoming.payload[:64]!r}"
+    else:
+        what = "message"
     return (
         f"{what} from {incoming.platform}:{incoming.sender_id} "
         f"in {incoming.chat_kind}:{incoming.chat_id}"

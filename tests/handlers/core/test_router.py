@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.context import Context
-from cohorte.handlers.core.messages import Button, ChatKind, Incoming, Reply
+from cohorte.handlers.core.messages import Button, ChatEvent, ChatKind, Incoming, Reply
 from cohorte.handlers.core.router import Core, Router, split_command
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import Platform
+from tests.factories import seed_cohort
 
 
 def message(text: str = "", **kwargs: object) -> Incoming:
@@ -87,3 +90,62 @@ def test_router_refuses_duplicate_names() -> None:
     router.command(("zona",), noop, "")
     with pytest.raises(ValueError):
         router.command(("ZONA",), noop, "")
+
+
+async def test_a_chat_event_is_answered_once_in_the_transaction_of_its_id(
+    sessions: SessionFactory, clock: ManualClock
+) -> None:
+    seen: list[str] = []
+
+    async def greet(ctx: Context) -> list[Reply]:
+        seen.append(ctx.incoming.chat_id)
+        if len(seen) == 1:
+            raise RuntimeError("the first attempt fails")
+        return [Reply("¡Hola, grupo!")]
+
+    router = Router()
+    router.chat_event(ChatEvent.BOT_JOINED, greet)
+    core = Core(sessions, clock, router)
+    joined = message(chat_kind=ChatKind.GROUP, chat_id="-7", chat_event=ChatEvent.BOT_JOINED)
+
+    failed = await core.handle(replace(joined, event_id="join-1"))
+    greeted = await core.handle(replace(joined, event_id="join-1"))  # redelivered
+    again = await core.handle(replace(joined, event_id="join-1"))
+
+    assert failed[0].text.startswith("Perdón, algo falló")  # nothing recorded: it may come back
+    assert greeted == [Reply("¡Hola, grupo!")]
+    assert again == []  # recorded with the greeting: answered once
+    assert seen == ["-7", "-7"]
+    with pytest.raises(ValueError):
+        router.chat_event(ChatEvent.BOT_JOINED, greet)
+
+
+async def test_a_chat_event_nobody_handles_is_quietly_ignored(
+    sessions: SessionFactory, clock: ManualClock
+) -> None:
+    core = Core(sessions, clock, Router())
+    joined = message(chat_kind=ChatKind.GROUP, chat_id="-7", chat_event=ChatEvent.BOT_JOINED)
+    assert await core.handle(joined) == []
+
+
+async def test_the_bot_greets_a_group_it_joins_and_recognises_a_linked_one(
+    core: Core, session: AsyncSession, clock: ManualClock
+) -> None:
+    await seed_cohort(session, clock.now())
+    joined = Incoming(
+        platform=Platform.CONSOLE,
+        sender_id="coordina",
+        sender_name="Coordinación",
+        chat_id="equipos",
+        chat_kind=ChatKind.GROUP,
+        chat_event=ChatEvent.BOT_JOINED,
+    )
+
+    (greeting,) = await core.handle(joined)
+    assert greeting.text.startswith("¡Hola! Soy Cohorte, el asistente del sprint.")
+    await core.handle(replace(joined, text="/vincular PRUEBA25", chat_event=None))
+    (again,) = await core.handle(joined)
+    assert again.text == (
+        "¡Hola de nuevo! Este grupo ya es el chat de Sprint de prueba: aquí llegarán los "
+        "recordatorios y los avisos."
+    )

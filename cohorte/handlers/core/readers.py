@@ -1,0 +1,88 @@
+"""Who reads a message, and so in which language and on which clock.
+
+One rule for everything the bot writes: an answer in a chat, a scheduled
+message, the Slack App Home tab, a group greeting, a calendar feed. A person
+reads in their own language, else their cohort's; on their own clock, else
+their team's, else the one their platform reports, else the cohort's home
+zone. A group reads in its cohort's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.locales import Translator
+from cohorte.storage import queries
+from cohorte.storage.models import Cohort, Member, Person, Platform, Team
+
+DEFAULT_ZONE = "America/Bogota"
+
+
+def reader_zone(
+    person: Person | None,
+    team: Team | None,
+    cohort: Cohort | None,
+    platform_zone: str | None = None,
+) -> str:
+    """Whose clock a person reads: their own zone, else their team's, else the one
+    their platform reports (Slack profiles), else the cohort's home zone."""
+    if person is not None and person.zone:
+        return person.zone
+    if team is not None:
+        return team.zone
+    if platform_zone:
+        return platform_zone
+    return cohort.home_zone if cohort is not None else DEFAULT_ZONE
+
+
+def reader_locale(person: Person | None, cohort: Cohort | None) -> str | None:
+    """The language a reader reads: their own, else their cohort's (None: the default)."""
+    return (person.locale if person else None) or (cohort.locale if cohort else None)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A reader (a person, or a group when `person` is None) with their language and zone."""
+
+    person: Person | None
+    member: Member | None
+    team: Team | None
+    cohort: Cohort | None
+    locale: str | None
+    zone: str
+    t: Translator
+
+
+def reader_of(
+    person: Person | None = None,
+    member: Member | None = None,
+    team: Team | None = None,
+    cohort: Cohort | None = None,
+    *,
+    platform_zone: str | None = None,
+    translator: Callable[[str | None], Translator] = Translator,
+) -> Reader:
+    """The reader these rows describe. `translator` lets a batch share its translators."""
+    locale = reader_locale(person, cohort)
+    zone = reader_zone(person, team, cohort, platform_zone)
+    return Reader(person, member, team, cohort, locale, zone, translator(locale))
+
+
+async def account_reader(
+    session: AsyncSession, platform: Platform, external_id: str, platform_zone: str | None = None
+) -> Reader:
+    """The reader behind a platform account: the person and the cohort they joined last
+    (everything None for a stranger)."""
+    found = await queries.sender(session, platform, external_id, None)
+    return reader_of(
+        found.person, found.member, found.team, found.cohort, platform_zone=platform_zone
+    )
+
+
+async def member_reader(session: AsyncSession, member: Member) -> Reader:
+    """The reader of one membership: its person, cohort and team."""
+    person, cohort, team = await queries.places_of_member(session, member)
+    return reader_of(person, member, team, cohort)
