@@ -64,7 +64,13 @@ async def build_ics(
             vevent.add("status", "CANCELLED")
         calendar.add_component(vevent)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    # icalendar adds the zones in a set's order: sorted, the same calendar is the same bytes,
+    # so a subscribed calendar app sees no change where there is none.
+    zones = [part for part in calendar.subcomponents if part.name == "VTIMEZONE"]
+    others = [part for part in calendar.subcomponents if part.name != "VTIMEZONE"]
+    calendar.subcomponents[:] = sorted(zones, key=lambda zone: str(zone["TZID"])) + others
+    data: bytes = calendar.to_ical()
+    return data
 
 
 async def _add_series(
