@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -89,3 +90,9 @@ async def add_member(
     session.add(member)
     await session.flush()
     return member
+
+
+class Numbered(NamedTuple):
+    """The fields of a test button or form submit that carries one number."""
+
+    number: int

@@ -37,6 +37,7 @@ from cohorte.bot.slack.inbound import Directory, Origin, mention_text, message_t
 from cohorte.bot.slack.manifest import SCOPES, ManifestError
 from cohorte.bot.slack.render import Renderer, split_text
 from cohorte.bot.slack.web import ChannelPacer
+from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import (
     Button,
@@ -64,7 +65,7 @@ from cohorte.storage.models import (
 from cohorte.storage.polls import Vote
 from tests.bot.fake_slack import APP_ID, APP_TOKEN, BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack
 from tests.conftest import Transcript
-from tests.factories import seed_cohort
+from tests.factories import Numbered, seed_cohort
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LUCIA, SOFIA, COORDINA = "ULUCIA", "USOFIA", "UCOORDINA"
@@ -744,7 +745,7 @@ class Captured:
         router.command(("demo-informe",), self.report_form, "report progress")
         router.command(("demo-conteo",), self.count, "a live tally")
         router.command(("demo-tablero",), self.board, "the dashboard picture")
-        router.raw_button("demo", self.receive)
+        router.button(ButtonRoute("demo", Numbered), self.receive)
 
     async def report_form(self, ctx: Context, _args: str) -> list[Reply]:
         form = Form(
@@ -762,8 +763,8 @@ class Captured:
         )
         return [Reply("", form=form)]
 
-    async def receive(self, ctx: Context, args: list[str]) -> list[Reply]:
-        assert args == ["7"] and ctx.incoming.form_values is not None
+    async def receive(self, ctx: Context, report: Numbered) -> list[Reply]:
+        assert report.number == 7 and ctx.incoming.form_values is not None
         self.submissions.append(ctx.incoming.form_values)
         return [Reply("¡Gracias, recibido!")]
 

@@ -48,6 +48,7 @@ from cohorte.bot.telegram import (
     to_html,
     utf16_len,
 )
+from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import (
     Button,
@@ -89,7 +90,7 @@ from tests.bot.fake_telegram import (
     private_chat,
     user,
 )
-from tests.factories import seed_cohort
+from tests.factories import Numbered, seed_cohort
 from tests.handlers.dashboard.test_dashboard import reported_cohort
 from tests.handlers.status.test_status import seed_with_deliverables
 
@@ -525,11 +526,12 @@ async def test_a_guided_form_is_asked_with_buttons_and_text(
     async def ask(ctx: Context, args: str) -> list[Reply]:
         return [Reply("Vamos.", form=form)]
 
-    async def submitted(ctx: Context, args: list[str]) -> list[Reply]:
-        return [Reply(f"Recibido {args}: {sorted((ctx.incoming.form_values or {}).items())}")]
+    async def submitted(ctx: Context, report: Numbered) -> list[Reply]:
+        values = sorted((ctx.incoming.form_values or {}).items())
+        return [Reply(f"Recibido {report.number}: {values}")]
 
     router.command(("informe",), ask, "")
-    router.raw_button("tf", submitted)
+    router.button(ButtonRoute("tf", Numbered), submitted)
     adapter = TelegramAdapter(
         settings_for(fake), Core(sessions, clock, router), limits=LIMITS, poll_timeout=1
     )
@@ -550,7 +552,7 @@ async def test_a_guided_form_is_asked_with_buttons_and_text(
     finally:
         await adapter.stop()
     assert fake.texts(5001)[-1] == (
-        "Recibido ['3']: [('estado', 'b'), ('nota', 'Todo &lt;bien&gt; &amp; más')]"
+        "Recibido 3: [('estado', 'b'), ('nota', 'Todo &lt;bien&gt; &amp; más')]"
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core import forms
-from cohorte.handlers.core.buttons import ButtonRoute, NoFields, split_payload
+from cohorte.handlers.core.buttons import ButtonRoute, split_payload
 from cohorte.handlers.core.context import Context, Recent
 from cohorte.handlers.core.errors import CohortError, InputTooLongError, StaleButtonError, one_line
 from cohorte.handlers.core.messages import ChatEvent, ChatKind, Direct, Incoming, Reply
@@ -111,11 +111,6 @@ class Router:
         self._buttons[route.prefix] = press
         if route.busy is not None:
             self._busy[route.prefix] = route.busy
-
-    def raw_button(self, prefix: str, handler: ButtonHandler, *, busy: str | None = None) -> None:
-        """Transitional: a button whose handler parses its own fields."""
-        self.button(ButtonRoute(prefix, NoFields, busy), lambda ctx, _: handler(ctx, []))
-        self._buttons[prefix] = handler
 
     def chat_event(self, event: ChatEvent, handler: EventHandler) -> None:
         """Answer `event` (the bot joined a group, ...) with `handler(ctx)`."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers import help
+from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import FieldKind, Form, FormField, Reply
 from cohorte.handlers.core.router import Core, Router
@@ -26,6 +28,10 @@ SURVEY = Form(
 )
 
 
+class Survey(NamedTuple):
+    number: int
+
+
 def survey_router() -> Router:
     router = Router()
     help.register(router)
@@ -33,12 +39,12 @@ def survey_router() -> Router:
     async def ask(ctx: Context, args: str) -> list[Reply]:
         return [Reply("Vamos.", form=SURVEY)]
 
-    async def submitted(ctx: Context, args: list[str]) -> list[Reply]:
+    async def submitted(ctx: Context, survey: Survey) -> list[Reply]:
         values = ctx.incoming.form_values or {}
-        return [Reply(f"Recibido {args}: {sorted(values.items())}")]
+        return [Reply(f"Recibido {survey.number}: {sorted(values.items())}")]
 
     router.command(("preguntar",), ask, "")
-    router.raw_button("fs", submitted)
+    router.button(ButtonRoute("fs", Survey), submitted)
     return router
 
 
@@ -65,7 +71,7 @@ async def test_a_form_is_asked_step_by_step(sessions: SessionFactory, clock: Man
     assert "Esa respuesta es demasiado larga (36 caracteres); el límite es 20." in out
     assert "(3/3) ¿Tu nombre?" in out
     assert "Lo que puedes hacer:" in out  # commands still work mid-form
-    assert "Recibido ['7']: [('color', 'v'), ('nombre', 'Ana'), ('nota', '')]" in out
+    assert "Recibido 7: [('color', 'v'), ('nombre', 'Ana'), ('nota', '')]" in out
 
 
 async def test_forms_can_be_cancelled_and_expire(

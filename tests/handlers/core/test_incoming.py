@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.bot.bootstrap import Assembly
 from cohorte.handlers import poll as poll_handlers
 from cohorte.handlers.core import router as router_module
+from cohorte.handlers.core.buttons import ButtonRoute, NoFields
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
@@ -332,11 +333,11 @@ async def test_work_for_after_the_commit_is_dropped_when_the_handler_refuses(
         ran.append("later")
         return [Reply("after")]
 
-    async def refuse(ctx: Context, _args: list[str]) -> list[Reply]:
+    async def refuse(ctx: Context, _fields: NoFields) -> list[Reply]:
         ctx.after_commit(later)
         raise CohortError(N_("That button is no longer valid. Ask again with the command."))
 
-    assembly.core.router.raw_button("zz", refuse)
+    assembly.core.router.button(ButtonRoute("zz", NoFields), refuse)
     replies = await assembly.core.handle(press("sofia", "zz"))
     assert texts(replies) == STALE + " Vuelve a pedirlo con el comando."
     assert ran == []
