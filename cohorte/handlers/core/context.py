@@ -33,6 +33,7 @@ class Recent:
         return key in self._keys
 
     def add(self, key: str) -> None:
+        """Remember `key`, forgetting the oldest once full."""
         self._keys[key] = None
         self._keys.move_to_end(key)
         while len(self._keys) > self._size:
@@ -73,10 +74,12 @@ class Context:
 
     @property
     def in_group(self) -> bool:
+        """Whether the message came from a group chat."""
         return self.incoming.chat_kind is ChatKind.GROUP
 
     @property
     def is_coordinator(self) -> bool:
+        """Whether the sender coordinates the cohort in context."""
         return self.member is not None and self.member.role == Role.COORDINATOR
 
     @property

@@ -85,6 +85,7 @@ class RenderContext:
 
     @property
     def in_group(self) -> bool:
+        """Whether the reader is a group chat (no person)."""
         return self.person is None
 
     async def zones(self) -> list[str]:

@@ -16,22 +16,31 @@ class CohortError(Exception):
         super().__init__(self.message)
 
     def render(self, t: Translator) -> str:
+        """The message in the reader's language."""
         return t._(self.message, **self.params)
 
 
 class NotCoordinatorError(CohortError):
+    """A coordinators' command or button used by someone else."""
+
     message = N_("Only the coordination team can do that.")
 
 
 class NotMemberError(CohortError):
+    """Someone who has not joined a cohort asked for something that needs one."""
+
     message = N_("You are not part of a cohort yet. Join with /unirme followed by the invite code.")
 
 
 class StaleButtonError(CohortError):
+    """A button whose payload no longer reaches anything (or never did: forged)."""
+
     message = N_("That button is no longer valid. Ask again with the command.")
 
 
 class InputTooLongError(CohortError):
+    """A message over the length the core reads."""
+
     message = N_("Your message is too long ({length} characters). The limit is {limit}.")
 
 

@@ -25,6 +25,8 @@ MAX_PAYLOAD_BYTES = 64
 
 
 class ChatKind(StrEnum):
+    """Where a message was written: a private chat with the bot or a group chat."""
+
     PRIVATE = "private"
     GROUP = "group"
 
@@ -61,6 +63,8 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Button:
+    """A button under a reply; pressing it sends `payload` back (see `core.buttons`)."""
+
     label: str
     payload: str
 
@@ -71,6 +75,8 @@ class Button:
 
 @dataclass(frozen=True)
 class Image:
+    """A picture sent with a reply (the dashboard's heat map)."""
+
     filename: str
     data: bytes
     caption: str = ""
@@ -78,6 +84,8 @@ class Image:
 
 @dataclass(frozen=True)
 class File:
+    """A file sent with a reply (a CSV export, the calendar)."""
+
     filename: str
     data: bytes
     mime_type: str
@@ -85,6 +93,8 @@ class File:
 
 
 class FieldKind(StrEnum):
+    """What a form field asks for: a line, a paragraph or one of some choices."""
+
     TEXT = "text"
     LONG_TEXT = "long_text"
     CHOICE = "choice"
@@ -145,6 +155,8 @@ Destination = Here | Direct | Group
 
 @dataclass(frozen=True)
 class Reply:
+    """What the bot says: text, and optionally buttons, a picture, a file or a form."""
+
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     to: Destination = field(default_factory=Here)
@@ -165,7 +177,9 @@ class Messenger(Protocol):
     """Sends replies that nobody asked for (reminders, announcements) on one platform."""
 
     @property
-    def platform(self) -> Platform: ...
+    def platform(self) -> Platform:
+        """The platform this messenger sends on."""
+        ...
 
     async def send(self, reply: Reply, gate: Gate = open_gate) -> SendOutcome:
         """Deliver `reply` to its `Direct` or `Group` destination.

@@ -70,6 +70,7 @@ class Command:
 
     @property
     def name(self) -> str:
+        """The command's Spanish name, the one users see."""
         return self.names[0]
 
 
