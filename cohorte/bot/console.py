@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from cohorte.handlers.core.messages import (
@@ -245,12 +246,18 @@ class ConsoleChat:
         )
 
 
+class Screen(Protocol):
+    """Where console messages appear: the chat, or a test's transcript."""
+
+    def show(self, reply: Reply) -> None: ...
+
+
 class ConsoleMessenger:
     """Prints the messages the scheduler sends, as their readers would see them."""
 
     platform = Platform.CONSOLE
 
-    def __init__(self, chat: ConsoleChat) -> None:
+    def __init__(self, chat: Screen) -> None:
         self.chat = chat
 
     async def send(self, reply: Reply, gate: Gate = open_gate) -> SendOutcome:

@@ -20,17 +20,15 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cohorte.bot.bootstrap import Assembly
+from cohorte.bot.console import ConsoleMessenger
 from cohorte.handlers.core.messages import (
     Button,
     ChatKind,
     Direct,
-    Gate,
     Group,
     Here,
     Incoming,
     Reply,
-    SendOutcome,
-    open_gate,
 )
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.models import Platform
@@ -75,7 +73,7 @@ class Sprint:
     _spoken: bool = False
 
     def __post_init__(self) -> None:
-        self.assembly.messengers[Platform.CONSOLE] = _Recorder(self)
+        self.assembly.messengers[Platform.CONSOLE] = ConsoleMessenger(self)
 
     # -- the people -----------------------------------------------------------------
 
@@ -260,22 +258,6 @@ class Sprint:
         text = self.text()
         self.lines.clear()
         return text
-
-
-class _Recorder:
-    """The console platform's messenger: writes each scheduled message down."""
-
-    platform = Platform.CONSOLE
-
-    def __init__(self, sprint: Sprint) -> None:
-        self.sprint = sprint
-
-    async def send(self, reply: Reply, gate: Gate = open_gate) -> SendOutcome:
-        if not isinstance(reply.to, Direct | Group) or reply.to.platform != Platform.CONSOLE:
-            return SendOutcome.UNREACHABLE
-        await gate()
-        self.sprint.show(reply)
-        return SendOutcome.SENT
 
 
 def _utc(local: str) -> datetime:
