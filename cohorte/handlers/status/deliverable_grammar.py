@@ -16,6 +16,7 @@ from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.lang.dates import parse_day
 from cohorte.handlers.lang.names import match_names, name_key
 from cohorte.handlers.lang.text import fold
+from cohorte.handlers.lang.titles import QUOTE_CHARACTERS
 from cohorte.handlers.status.grammar import URL, normalise_code
 from cohorte.handlers.status.rules import DESCRIPTION_LIMIT, LINK_LIMIT, TITLE_LIMIT
 from cohorte.handlers.status.wording import shorten
@@ -156,7 +157,10 @@ def parse_new_deliverable(
     parts = [part.strip() for part in text.split(";")]
     if not parts or not parts[0]:
         raise UsageError()
-    title = parts[0]
+    # A title may come in quotes, as the other commands take titles: “Mapa de actores”.
+    title = parts[0].strip(QUOTE_CHARACTERS + " ")
+    if not title:
+        raise UsageError()
     if len(title) > TITLE_LIMIT:
         raise CohortError(
             N_("The title is too long; the limit is {limit} characters."), limit=TITLE_LIMIT

@@ -526,6 +526,20 @@ async def test_reporting_from_the_group_chat(session: AsyncSession, transcript: 
 # --- managing deliverables --------------------------------------------------------------
 
 
+@pytest.mark.parametrize("quoted", ["“Mapa de actores”", '"Mapa de actores"', "«Mapa de actores»"])
+async def test_a_deliverable_title_may_come_in_quotes(
+    session: AsyncSession, transcript: Transcript, quoted: str
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+    out = await transcript.run(
+        f"""
+        :como coordina
+        /entregable nuevo {quoted}; código actores
+        """
+    )
+    assert "Listo: nuevo entregable.\n    *Mapa de actores* (código: actores)" in out
+
+
 async def test_coordinators_manage_deliverables(
     session: AsyncSession, transcript: Transcript
 ) -> None:
