@@ -206,7 +206,7 @@ class Core:
             # task must never wait for the turn while it holds a pooled connection.
             await self._wake_sender(ctx)
         except CohortError as error:
-            replies = [Reply(error.render(t), ephemeral=True)]
+            replies = self._unless_unasked(incoming, Reply(error.render(t), ephemeral=True))
         except Exception as error:
             if database_unavailable(error):
                 logger.warning(
@@ -214,13 +214,21 @@ class Core:
                     _describe(incoming),
                     one_line(error),
                 )
-                replies = [Reply(t._(self.router.busy_message(incoming.payload)), ephemeral=True)]
+                busy = Reply(t._(self.router.busy_message(incoming.payload)), ephemeral=True)
+                replies = self._unless_unasked(incoming, busy)
             else:
                 logger.exception("failed to handle %s", _describe(incoming))
-                replies = [Reply(t._("Sorry, something went wrong on our side. Please try again."))]
+                sorry = Reply(t._("Sorry, something went wrong on our side. Please try again."))
+                replies = self._unless_unasked(incoming, sorry)
         if logger.isEnabledFor(logging.INFO):
             logger.info("handled %s -> %d replies", _describe(incoming), len(replies))
         return replies
+
+    @staticmethod
+    def _unless_unasked(incoming: Incoming, failure: Reply) -> list[Reply]:
+        """A failure's answer; none to a chat event (the bot joining a group): nobody
+        asked, and there is nothing for the group to try again. The log says it."""
+        return [] if incoming.chat_event is not None else [failure]
 
     async def _apply(
         self, incoming: Incoming, session: AsyncSession

@@ -129,26 +129,45 @@ _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
 _WORDS_DATE = re.compile(r"^(\d{1,2})\s+(?:de\s+)?([a-z]+)\.?(?:\s+(?:de\s+|del\s+)?(\d{4}))?$")
 
 
+# A span of days, both ends included (a sprint's first and last day).
+Span = tuple[date, date]
+
+
 class ImpossibleDateError(ValueError):
     """Written like a date, but no such day is on the calendar: "2025-02-30", "31/13"."""
 
 
-def _guess_year(day: int, month: int, today: date) -> date:
-    """Without a year, the date closest ahead: up to two months back counts as this year."""
+def _guess_year(day: int, month: int, today: date, within: Span | None) -> date:
+    """Without a year: the one that puts the day in `within` (nearest to today), if any;
+    else the date closest ahead, where up to two months back counts as this year."""
+    years = (today.year - 1, today.year, today.year + 1)
+    candidates = [found for year in years if (found := _calendar_day(year, month, day))]
+    if within is not None:
+        inside = [found for found in candidates if within[0] <= found <= within[1]]
+        if inside:
+            return min(inside, key=lambda found: abs(found - today))
     candidate = date(today.year, month, day)
     if candidate < today - timedelta(days=60):
         candidate = date(today.year + 1, month, day)
     return candidate
 
 
-def parse_day(text: str, today: date) -> date:
+def _calendar_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_day(text: str, today: date, within: Span | None = None) -> date:
     """A calendar day as people write it, relative to `today`.
 
     "2025-05-06", "6/5", "6/5/2025", "6 de mayo", "6 mayo 2025", "hoy",
     "mañana", "pasado mañana", a weekday ("martes", "juev.": the next one,
     today included), and a weekday before a date ("mar 6/5", which must
     agree). Day before month; without a year, the date closest ahead (in
-    December, "5/1" is January of next year). Raises `ImpossibleDateError`
+    December, "5/1" is January of next year) — or, given a span `within`
+    (a sprint), the year that puts the day inside it. Raises `ImpossibleDateError`
     for a date the calendar does not have, `ValueError` for anything else.
     """
     words = fold(text).replace(",", " ").split()
@@ -158,13 +177,13 @@ def parse_day(text: str, today: date) -> date:
     if weekday is not None:
         words = words[1:]
     joined = " ".join(words)
-    result = _parse_plain_day(joined, today)
+    result = _parse_plain_day(joined, today, within)
     if weekday is not None and result.weekday() != weekday:
         raise ValueError(f"{text!r}: that date is not a {weekday}")
     return result
 
 
-def _parse_plain_day(text: str, today: date) -> date:
+def _parse_plain_day(text: str, today: date, within: Span | None) -> date:
     if text in _RELATIVE:
         return today + timedelta(days=_RELATIVE[text])
     if (weekday := _weekday_or_none(text)) is not None:
@@ -174,7 +193,9 @@ def _parse_plain_day(text: str, today: date) -> date:
         raise ValueError(f"not a date: {text!r}")
     year, month, day = fields
     try:
-        return date(year, month, day) if year is not None else _guess_year(day, month, today)
+        if year is not None:
+            return date(year, month, day)
+        return _guess_year(day, month, today, within)
     except ValueError:
         raise ImpossibleDateError(f"not on the calendar: {text!r}") from None
 

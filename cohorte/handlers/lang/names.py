@@ -32,11 +32,20 @@ def name_key(text: str) -> str:
 def match_names(
     wanted: str, items: Sequence[T], names: Callable[[T], Iterable[str | None]]
 ) -> list[T]:
-    """The items one of whose `names` starts with `wanted`; only the exact ones if any."""
+    """The items one of whose `names` starts with `wanted`, the exact ones first.
+
+    The first of an item's names is its own (a team's name; the others, such as
+    its city, are aliases): an exact own name wins over an exact alias, which
+    wins over prefixes. So with teams "Lima" and "Lima Norte" (both in the city
+    of Lima), "lima" is the team Lima.
+    """
     key = name_key(wanted)
     if not key:
         return []
     keyed = [(item, [name_key(name) for name in names(item) if name]) for item in items]
+    own = [item for item, keys in keyed if keys[:1] == [key]]
+    if own:
+        return own
     exact = [item for item, keys in keyed if key in keys]
     if exact:
         return exact

@@ -1,15 +1,18 @@
 """The one reader of a quoted title in what people type.
 
 Phones and Slack turn straight quotes into curly ones, and Spanish writers use
-guillemets, so a title may come as "…", “…”, ”…”, «…» or ‘…’. The earliest
-opening quote wins; its own closing quote ends the title.
+guillemets, so a title may come as "…", “…”, ”…”, «…», ‘…’ or '…'. The earliest
+opening quote wins; its own closing quote ends the title. A straight single
+quote is a quote only at the edges of words, so "O'Higgins" stays a name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-QUOTE_PAIRS = {'"': '"', "“": "”", "”": "”", "«": "»", "‘": "’", "„": "“"}
+QUOTE_PAIRS = {'"': '"', "“": "”", "”": "”", "«": "»", "‘": "’", "„": "“", "'": "'"}
+# Quotes that are also apostrophes: they open only before a word and close only after one.
+_APOSTROPHES = frozenset("'")
 # Characters that only ever wrap a title: stripped from a bare title's edges.
 QUOTE_CHARACTERS = "".join(sorted(set(QUOTE_PAIRS) | set(QUOTE_PAIRS.values())))
 
@@ -27,17 +30,40 @@ class Quoted:
     start: int  # where the opening quote was
 
 
-def find_quoted(text: str) -> Quoted | None:
-    """The first quoted part of `text`, or None; UnclosedQuoteError if it never closes."""
-    openings = [(index, mark) for mark in QUOTE_PAIRS if (index := text.find(mark)) >= 0]
+def find_quoted(text: str, *, apostrophes: bool = True) -> Quoted | None:
+    """The first quoted part of `text`, or None; UnclosedQuoteError if it never closes.
+
+    `apostrophes=False` for free text (a note), where '…' is more often a quotation
+    inside the sentence than the part to take out.
+    """
+    marks = [mark for mark in QUOTE_PAIRS if apostrophes or mark not in _APOSTROPHES]
+    openings = [(index, mark) for mark in marks if (index := _opening(text, mark)) >= 0]
     if not openings:
         return None
     start, opening = min(openings)
-    end = text.find(QUOTE_PAIRS[opening], start + 1)
+    end = _closing(text, QUOTE_PAIRS[opening], start + 1, apostrophe=opening in _APOSTROPHES)
     if end < 0:
         raise UnclosedQuoteError(text[start:][:40])
     title = " ".join(text[start + 1 : end].split())
     return Quoted(title, f"{text[:start]} {text[end + 1 :]}", start)
+
+
+def _opening(text: str, mark: str) -> int:
+    index = text.find(mark)
+    if mark not in _APOSTROPHES:
+        return index
+    while index >= 0 and not (index == 0 or text[index - 1].isspace()):
+        index = text.find(mark, index + 1)
+    return index
+
+
+def _closing(text: str, mark: str, start: int, *, apostrophe: bool) -> int:
+    index = text.find(mark, start)
+    if not apostrophe:
+        return index
+    while index >= 0 and index + 1 < len(text) and text[index + 1].isalnum():
+        index = text.find(mark, index + 1)
+    return index
 
 
 def split_title(text: str) -> tuple[str | None, str]:

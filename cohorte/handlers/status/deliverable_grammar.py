@@ -84,8 +84,9 @@ class UsageError(CohortError):
 def parse_due(text: str, cohort: Cohort, today: date) -> tuple[int | None, date | None]:
     """'semana 4' -> (4, None); '2025-05-16', '16/5' or '16 de mayo' -> (None, date).
 
-    A day without a year is the nearest one ahead of `today` (the cohort's own
-    day), so in December "5/1" is next January. Raises CohortError.
+    A day without a year is the one inside the sprint (in a sprint from December
+    to March, "5/1" is next January; in week 11, "5/9" is this September), else
+    the nearest one ahead of `today` (the cohort's own day). Raises CohortError.
     """
     folded = fold(text)
     week = _WEEK.fullmatch(folded)
@@ -98,14 +99,14 @@ def parse_due(text: str, cohort: Cohort, today: date) -> tuple[int | None, date 
                 n=number,
             )
         return number, None
+    last = sprint_end(cohort.start_date, cohort.weeks)
     try:
-        day = parse_day(text, today)
+        day = parse_day(text, today, within=(cohort.start_date, last))
     except ValueError:
         raise CohortError(
             N_("I could not read the due date “{text}”. Write semana 4, 2025-05-16 or 16/5."),
             text=shorten(text, 40),
         ) from None
-    last = sprint_end(cohort.start_date, cohort.weeks)
     if not cohort.start_date <= day <= last:
         raise CohortError(
             N_("{date} is outside the sprint ({first} to {last})."),

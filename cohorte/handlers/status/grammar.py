@@ -143,7 +143,7 @@ def parse_report_line(text: str) -> ReportLine:
     """
     note: str | None = None
     try:
-        quoted = find_quoted(text)
+        quoted = find_quoted(text, apostrophes=False)
     except UnclosedQuoteError:
         quoted = None
     if quoted is not None:

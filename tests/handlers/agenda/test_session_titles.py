@@ -18,6 +18,7 @@ QUOTED = [
     "”Datos abiertos”",  # curly closing quotes on both sides
     "«Datos abiertos»",  # guillemets
     "‘Datos abiertos’",  # curly single quotes
+    "'Datos abiertos'",  # straight single quotes, as the shell-like reading took them
 ]
 
 

@@ -19,6 +19,7 @@ from cohorte.handlers.lang.titles import UnclosedQuoteError, find_quoted, split_
         "mar 10:00 «Datos abiertos» cierre",
         "mar 10:00 ‘Datos abiertos’ cierre",
         "mar 10:00 „Datos abiertos“ cierre",
+        "mar 10:00 'Datos abiertos' cierre",  # what shlex read before
     ],
 )
 def test_a_title_in_any_quotes(text: str) -> None:
@@ -30,6 +31,11 @@ def test_a_title_in_any_quotes(text: str) -> None:
 def test_the_earliest_quote_wins_and_keeps_other_quotes_inside() -> None:
     found = find_quoted('x «Taller "práctico"» y')
     assert found is not None and found.title == 'Taller "práctico"' and found.start == 2
+
+
+def test_an_apostrophe_is_not_a_quote() -> None:
+    assert split_title("Reunión en O'Higgins 10:00") == (None, "Reunión en O'Higgins 10:00")
+    assert split_title("6/5 'Taller de O'Higgins' x")[0] == "Taller de O'Higgins"
 
 
 def test_no_title_an_empty_one_and_an_unclosed_one() -> None:
@@ -63,3 +69,13 @@ def test_a_prefix_finds_a_name_and_an_exact_name_wins() -> None:
     assert match_names("cali", TEAMS, names) == [TEAMS[2]]  # by city
     assert match_names("lima", TEAMS, names) == []
     assert match_names(" ¿? ", TEAMS, names) == []
+
+
+def test_an_own_name_wins_over_an_alias() -> None:
+    teams = [Team("Lima", "Lima"), Team("Lima Norte", "Lima")]
+
+    def names(team: Team) -> tuple[str, str | None]:
+        return team.name, team.city
+
+    assert match_names("lima", teams, names) == [teams[0]]
+    assert match_names("lima n", teams, names) == [teams[1]]

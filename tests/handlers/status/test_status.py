@@ -631,6 +631,24 @@ async def test_a_due_date_in_january_for_a_sprint_that_starts_in_december(
     ]
 
 
+async def test_a_due_date_late_in_the_sprint_may_be_a_past_day_of_it(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    # Week 11 of a sprint that started on 21 April: "25/4" is this April (inside the
+    # sprint), not next April — a coordinator may date a deliverable already due.
+    clock.set(datetime(2025, 7, 2, 14, 0, tzinfo=UTC))
+    await seed_cohort(session, clock.now())
+    out = await transcript.run(
+        """
+        :como coordina
+        /entregable nuevo Plan de mejora; 25/4
+        """
+    )
+    assert "fuera del sprint" not in out
+    stored = (await session.exec(select(Deliverable))).one()
+    assert stored.due_date == date(2025, 4, 25)
+
+
 def test_due_dates_are_read_with_the_one_date_grammar() -> None:
     cohort = Cohort(
         name="c",
