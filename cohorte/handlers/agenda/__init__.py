@@ -22,6 +22,13 @@ from cohorte.handlers.agenda.commands import (
     reminder_settings,
     upcoming,
 )
+from cohorte.handlers.agenda.deliveries import (
+    ANNOUNCEMENT,
+    HOLIDAY_WARNING,
+    REMINDER,
+    SESSION_CANCELLED,
+    SESSION_MOVED,
+)
 from cohorte.handlers.agenda.renderers import (
     render_announcement,
     render_cancelled,
@@ -85,8 +92,8 @@ def register(router: Router) -> None:
 def register_capabilities(capabilities: Capabilities) -> None:
     """The agenda's planner (reminders, holiday warnings) and the renderers of its messages."""
     capabilities.planners.append(reminders.plan_reminders)
-    capabilities.renderer("reminder", render_reminder)
-    capabilities.renderer("moved", render_moved)
-    capabilities.renderer("cancelled", render_cancelled)
-    capabilities.renderer("announcement", render_announcement)
-    capabilities.renderer("holiday", render_holiday, private=True)
+    capabilities.renderer(REMINDER, render_reminder)
+    capabilities.renderer(SESSION_MOVED, render_moved)
+    capabilities.renderer(SESSION_CANCELLED, render_cancelled)
+    capabilities.renderer(ANNOUNCEMENT, render_announcement)
+    capabilities.renderer(HOLIDAY_WARNING, render_holiday, private=True)

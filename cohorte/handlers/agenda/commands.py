@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from cohorte.handlers.agenda.deliveries import ANNOUNCEMENT, AnnouncementPayload
 from cohorte.handlers.agenda.grammar import (
     lead_label,
     read_announcement,
@@ -157,7 +158,7 @@ async def announcement(ctx: Context, args: str) -> list[Reply]:
     now = ctx.clock.now()
     due = read_start(when_text, cohort, now, ctx.t) if when_text else now
     key = f"{int(now.timestamp())}:{secrets.token_hex(4)}"
-    await announce(ctx, "announcement", key, data={"text": text}, due_at=due)
+    await announce(ctx, ANNOUNCEMENT, key, payload=AnnouncementPayload(text=text), due_at=due)
     if when_text:
         return [Reply(ctx.t._("Scheduled for {when}.", when=ctx.t.when(due, ctx.zone)))]
     return [Reply(ctx.t._("Announcement sent to the cohort's chats."))]

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import holidays
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.handlers.agenda.deliveries import HOLIDAY_WARNING, HolidayPayload
+from cohorte.scheduling.outbox import enqueue
 from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage import queries
 from cohorte.storage.models import Cohort, Team
@@ -57,18 +58,17 @@ async def plan_holiday_warnings(
                 name = holiday_name(team.country_code, day)
                 if name is None:
                     continue
-                data = {"day": day.isoformat(), "country": team.country_code, "name": name}
+                payload = HolidayPayload(day, team.country_code, name)
                 for person_id in coordinators.get(cohort_id, []):
                     planned.append(
-                        Planned(
+                        HOLIDAY_WARNING.plan(
                             f"holiday:{occurrence.ref}:{team.country_code}:p{person_id}",
-                            "holiday",
                             cohort_id,
                             now,
-                            occurrence.starts_at,
+                            payload,
+                            expires_at=occurrence.starts_at,
                             person_id=person_id,
                             ref=occurrence.ref,
-                            data=data,
                         )
                     )
     return await enqueue(session, planned, now)

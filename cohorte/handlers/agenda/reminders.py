@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.agenda.deliveries import REMINDER, ReminderPayload
 from cohorte.handlers.agenda.leads import DEFAULT_LEADS, MINUTES_PER_DAY, leads_for, reminder_due
 from cohorte.handlers.agenda.occurrences import ensure_checkin_series_of, occurrences_of
 from cohorte.handlers.agenda.public_holidays import (
@@ -237,31 +238,29 @@ def plan_occurrence(
     planned = []
     for lead in keep:
         due = reminder_due(occurrence, lead)
-        data = {"start": start.isoformat(), "lead": lead}
+        payload = ReminderPayload(start, lead)
         base = f"rem:{occurrence.ref}:{stamp}:{lead}"
         planned += [
-            Planned(
+            REMINDER.plan(
                 f"{base}:c{link_id}",
-                "reminder",
                 cohort.id,
                 due,
-                start,
+                payload,
+                expires_at=start,
                 chat_link_id=link_id,
                 ref=occurrence.ref,
-                data=data,
             )
             for link_id in chats
         ]
         planned += [
-            Planned(
+            REMINDER.plan(
                 f"{base}:p{person_id}",
-                "reminder",
                 cohort.id,
                 due,
-                start,
+                payload,
+                expires_at=start,
                 person_id=person_id,
                 ref=occurrence.ref,
-                data=data,
             )
             for person_id in people
         ]

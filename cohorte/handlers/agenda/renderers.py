@@ -7,11 +7,18 @@ reads their own language and zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.agenda.deliveries import (
+    AnnouncementPayload,
+    CancelledPayload,
+    HolidayPayload,
+    MovedPayload,
+    ReminderPayload,
+)
 from cohorte.handlers.agenda.leads import reminder_due
 from cohorte.handlers.agenda.occurrences import occurrence_for, occurrence_named
 from cohorte.handlers.core.delivery import RenderContext, times_by_city
@@ -29,11 +36,6 @@ from cohorte.scheduling.recurrence import (
 from cohorte.storage import agenda as calendar_rows
 from cohorte.storage.models import Cohort
 from cohorte.storage.series import Series
-
-# What an announcement about a session carries in its delivery's `data` (it is
-# rendered for each reader when it is sent). Rows queued before carry "text".
-ANNOUNCED_EVENT = "event"  # a new one-off event: its id
-ANNOUNCED_SERIES = "series"  # a new weekly session series: its id
 
 
 async def occurrence_title(session: AsyncSession, t: Translator, occurrence: Occurrence) -> str:
@@ -90,13 +92,12 @@ async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> 
     return "\n".join(lines)
 
 
-async def render_reminder(rc: RenderContext) -> Reply | None:
+async def render_reminder(rc: RenderContext, payload: ReminderPayload) -> Reply | None:
     """'⏰ Recordatorio (en 1 día): *Sesión semanal* · Semana 2', unless it moved since."""
     occurrence = await occurrence_for(rc)
-    start = rc.data.get("start")
-    if occurrence is None or occurrence.cancelled or occurrence.starts_at.isoformat() != start:
+    if occurrence is None or occurrence.cancelled or occurrence.starts_at != payload.start:
         return None  # moved or cancelled since it was planned
-    lead = int(str(rc.data.get("lead", 60)))
+    lead = payload.lead
     if rc.now - reminder_due(occurrence, lead) > timedelta(minutes=5):
         # Sent late (caught up after downtime): say how long is left.
         remaining = int((occurrence.starts_at - rc.now).total_seconds() // 60)
@@ -105,18 +106,17 @@ async def render_reminder(rc: RenderContext) -> Reply | None:
     return Reply(await describe(rc, occurrence, headline))
 
 
-async def render_moved(rc: RenderContext) -> Reply | None:
+async def render_moved(rc: RenderContext, payload: MovedPayload) -> Reply | None:
     """'🔁 Nuevo horario para …', with the time it had before."""
     occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled:
         return None
-    old = datetime.fromisoformat(str(rc.data["old_start"]))
     text = await describe(rc, occurrence, "🔁 " + rc.t._("New time for"))
-    text += "\n" + rc.t._("(it was {when})", when=await when_text(rc, old))
+    text += "\n" + rc.t._("(it was {when})", when=await when_text(rc, payload.old_start))
     return Reply(text)
 
 
-async def render_cancelled(rc: RenderContext) -> Reply | None:
+async def render_cancelled(rc: RenderContext, _payload: CancelledPayload) -> Reply | None:
     """'❌ Cancelada: …'."""
     occurrence = await occurrence_for(rc)
     if occurrence is None:
@@ -124,19 +124,14 @@ async def render_cancelled(rc: RenderContext) -> Reply | None:
     return Reply(await describe(rc, occurrence, "❌ " + rc.t._("Cancelled:")))
 
 
-async def render_announcement(rc: RenderContext) -> Reply | None:
+async def render_announcement(rc: RenderContext, payload: AnnouncementPayload) -> Reply | None:
     """'📣 …': a new session, a new weekly time, or a coordinator's own words."""
-    if (event_id := _announced_id(rc, ANNOUNCED_EVENT)) is not None:
-        return await _new_event(rc, event_id)
-    if (series_id := _announced_id(rc, ANNOUNCED_SERIES)) is not None:
-        return await _new_weekly_session(rc, series_id)
+    if payload.event is not None:
+        return await _new_event(rc, payload.event)
+    if payload.series is not None:
+        return await _new_weekly_session(rc, payload.series)
     # An /anuncio, or an announcement queued before they were rendered per reader.
-    return Reply("📣 " + str(rc.data.get("text", "")))
-
-
-def _announced_id(rc: RenderContext, key: str) -> int | None:
-    value = rc.data.get(key)
-    return value if isinstance(value, int) else None
+    return Reply("📣 " + (payload.text or ""))
 
 
 async def _new_event(rc: RenderContext, event_id: int) -> Reply | None:
@@ -184,7 +179,7 @@ async def _series(rc: RenderContext, series_id: int) -> Series | None:
     return await rc.cache.memo(("series", series_id), read)
 
 
-async def render_holiday(rc: RenderContext) -> Reply | None:
+async def render_holiday(rc: RenderContext, payload: HolidayPayload) -> Reply | None:
     """'📅 Feriado a la vista: …', for the coordinators, with the session's code."""
     occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled:
@@ -192,9 +187,9 @@ async def render_holiday(rc: RenderContext) -> Reply | None:
     text = await describe(rc, occurrence, "📅 " + rc.t._("Public holiday ahead:"))
     text += "\n" + rc.t._(
         "{day} is a public holiday in {country} ({name}). Move or cancel it with /sesion.",
-        day=rc.t.date(date.fromisoformat(str(rc.data["day"]))),
-        country=rc.t.country(str(rc.data["country"])),
-        name=rc.data["name"],
+        day=rc.t.date(payload.day),
+        country=rc.t.country(payload.country),
+        name=payload.name,
     )
     text += "\n" + rc.t._("Code: {code}", code=ref_code(occurrence.ref))
     return Reply(text)

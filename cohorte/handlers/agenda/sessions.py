@@ -11,6 +11,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cohorte.handlers.agenda.deliveries import (
+    ANNOUNCEMENT,
+    SESSION_CANCELLED,
+    SESSION_MOVED,
+    AnnouncementPayload,
+    CancelledPayload,
+    MovedPayload,
+)
 from cohorte.handlers.agenda.forms import move_form, new_session_form
 from cohorte.handlers.agenda.grammar import (
     KIND_WORDS,
@@ -23,11 +31,7 @@ from cohorte.handlers.agenda.grammar import (
     read_weekly,
 )
 from cohorte.handlers.agenda.occurrences import find_occurrence, set_weekly_session
-from cohorte.handlers.agenda.renderers import (
-    ANNOUNCED_EVENT,
-    ANNOUNCED_SERIES,
-    occurrence_title,
-)
+from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.agenda.routes import CANCEL, SessionCode, session_code
 from cohorte.handlers.core.buttons import NoFields
 from cohorte.handlers.core.context import Context
@@ -102,7 +106,9 @@ async def add_session(ctx: Context, cohort: Cohort, new: NewSession) -> list[Rep
         ),
     )
     assert event.id is not None
-    await announce(ctx, "announcement", f"new-e{event.id}", data={ANNOUNCED_EVENT: event.id})
+    await announce(
+        ctx, ANNOUNCEMENT, f"new-e{event.id}", payload=AnnouncementPayload(event=event.id)
+    )
     return [
         Reply(
             ctx.t._(
@@ -124,7 +130,9 @@ async def set_weekly(ctx: Context, cohort: Cohort, text: str) -> list[Reply]:
         ctx.session, cohort, weekday, at, cohort.home_zone, duration, today + timedelta(days=1), now
     )
     assert series.id is not None
-    await announce(ctx, "announcement", f"weekly-s{series.id}", data={ANNOUNCED_SERIES: series.id})
+    await announce(
+        ctx, ANNOUNCEMENT, f"weekly-s{series.id}", payload=AnnouncementPayload(series=series.id)
+    )
     return [
         Reply(
             ctx.t._(
@@ -165,10 +173,10 @@ async def move_session(ctx: Context, cohort: Cohort, ref: str, when_text: str) -
     await drop_pending(ctx.session, ref, "moved")
     await announce(
         ctx,
-        "moved",
+        SESSION_MOVED,
         f"{ref}:{int(new_start.timestamp())}",
         ref=ref,
-        data={"old_start": old_start.isoformat()},
+        payload=MovedPayload(old_start),
         people=await _affected_people(ctx, cohort, occurrence),
         to_chats=occurrence.kind != "checkin",
     )
@@ -222,7 +230,13 @@ async def cancel_session(ctx: Context, cohort: Cohort, ref: str) -> list[Reply]:
     await drop_pending(ctx.session, ref, "cancelled")
     people = await _affected_people(ctx, cohort, occurrence)
     await announce(
-        ctx, "cancelled", ref, ref=ref, people=people, to_chats=occurrence.kind != "checkin"
+        ctx,
+        SESSION_CANCELLED,
+        ref,
+        payload=CancelledPayload(),
+        ref=ref,
+        people=people,
+        to_chats=occurrence.kind != "checkin",
     )
     return [
         Reply(

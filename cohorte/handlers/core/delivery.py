@@ -2,7 +2,8 @@
 
 Each capability registers *planners* (run on every scheduler tick: enqueue
 deliveries, perform due actions such as closing a poll) and *renderers* (one
-per delivery kind: build the Reply at send time, from the database, in the
+per delivery kind, declared with its payload type in `delivery_kinds`: build
+the Reply at send time from the row's payload and the database, in the
 reader's language and zone). A person is reached by direct message on a
 platform that can reach them (its declared traits: can the bot write first,
 or did the person open a private chat); if none can, the message goes to the
@@ -11,18 +12,17 @@ cohort's group chat with a mention.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
-from typing import TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, P, PayloadError
 from cohorte.handlers.core.messages import Direct, Group, Messenger, Reply, SendOutcome
 from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.readers import Reader, reader_of
@@ -41,33 +41,6 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
-class DeliveryKind(StrEnum):
-    """Every kind of scheduled message, with the value stored in `Delivery.kind`.
-
-    The values are in the database (outbox rows, their unique keys): never change one.
-    """
-
-    # agenda
-    REMINDER = "reminder"
-    MOVED = "moved"
-    CANCELLED = "cancelled"
-    ANNOUNCEMENT = "announcement"
-    HOLIDAY = "holiday"
-    # poll
-    POLL = "poll"  # the live poll message (group) or a personal ballot (person)
-    POLL_NUDGE = "poll_nudge"
-    POLL_ALL_VOTED = "poll_all_voted"
-    POLL_CLOSED = "poll_closed"
-    POLL_CONFIRMED = "poll_confirmed"
-    # status
-    STATUS_CHANGED = "status.changed"
-    STATUS_CHECKIN = "status.checkin"
-    STATUS_CHECKIN_DIGEST = "status.checkin_digest"
-    STATUS_NUDGE = "status.nudge"
-    # dashboard
-    STATUS_WEEKLY = "status.weekly"
-
-
 @dataclass
 class RenderContext:
     """What a renderer knows: the reader (a person, or a group when `person` is None)."""
@@ -77,7 +50,6 @@ class RenderContext:
     t: Translator
     now: datetime
     ref: str
-    data: dict[str, object]
     person: Person | None = None
     member: Member | None = None
     zone: str | None = None  # the person's zone; None for a group message
@@ -97,8 +69,28 @@ class RenderContext:
         return await self.cache.memo(("zones", self.cohort.id), read)
 
 
-# Returns None when there is nothing to send any more (the delivery is dropped).
-Renderer = Callable[[RenderContext], Awaitable[Reply | None]]
+# A kind's renderer: the row's payload in, the Reply out, or None when there is nothing
+# to send any more (the delivery is dropped).
+Renderer = Callable[[RenderContext, P], Awaitable[Reply | None]]
+# A renderer given its row's payload.
+BoundRenderer = Callable[[RenderContext], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True)
+class Rendering(Generic[P]):
+    """A delivery kind's declaration and its renderer."""
+
+    declared: DeliveryType[P]
+    render: Renderer[P]
+
+    def bind(self, data: str) -> BoundRenderer:
+        """The renderer with the payload read from a row's `data` (PayloadError if unfit)."""
+        payload = self.declared.load(data)
+
+        async def render(rc: RenderContext) -> Reply | None:
+            return await self.render(rc, payload)
+
+        return render
 
 
 @dataclass
@@ -106,26 +98,24 @@ class Capabilities:
     """The planners and renderers of every capability, assembled by the composition root."""
 
     planners: list[Planner] = field(default_factory=list)
-    renderers: dict[DeliveryKind, Renderer] = field(default_factory=dict)
+    renderers: dict[DeliveryKind, Rendering[Any]] = field(default_factory=dict)
     # Kinds only ever sent privately (never as a group mention): coordinators' digests.
     private_kinds: set[DeliveryKind] = field(default_factory=set)
 
     def renderer(
-        self, kind: DeliveryKind | str, render: Renderer, *, private: bool = False
+        self, declared: DeliveryType[P], render: Renderer[P], *, private: bool = False
     ) -> None:
-        """Render the deliveries of `kind` with `render` (`private`: never as a group mention).
-
-        Plain strings are taken while capabilities move to `DeliveryKind`; one that is
-        not a kind is refused (ValueError), so that a typo cannot lose messages.
-        """
-        known = DeliveryKind(kind)
-        if known in self.renderers:
-            raise ValueError(f"renderer for {known!r} registered twice")
-        self.renderers[known] = render
+        """Render the deliveries of a declared kind with `render` (`private`: never as a
+        group mention). A kind has one renderer: a second one is refused (ValueError)."""
+        if not isinstance(declared, DeliveryType):
+            raise TypeError(f"{declared!r} is not a DeliveryType")
+        if declared.kind in self.renderers:
+            raise ValueError(f"renderer for {declared.kind!r} registered twice")
+        self.renderers[declared.kind] = Rendering(declared, render)
         if private:
-            self.private_kinds.add(known)
+            self.private_kinds.add(declared.kind)
 
-    def renderer_for(self, kind: str) -> Renderer | None:
+    def renderer_for(self, kind: str) -> Rendering[Any] | None:
         """The renderer of a stored kind (None for a kind nobody renders)."""
         try:
             return self.renderers.get(DeliveryKind(kind))
@@ -166,17 +156,17 @@ def times_by_city(t: Translator, instant: datetime, zones: list[str]) -> str:
 
 async def announce(
     ctx: Context,
-    kind: str,
+    declared: DeliveryType[P],
     key: str,
     *,
+    payload: P,
     ref: str = "",
-    data: dict[str, object] | None = None,
     people: list[int] | None = None,
     to_chats: bool = True,
     due_at: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> int:
-    """Queue a `kind` message for the cohort's group chats (and/or some people).
+    """Queue a message of a declared kind for the cohort's group chats (and/or some people).
 
     Goes through the outbox, so every linked chat on every platform gets it,
     rendered in its own language, exactly once (`key` names the occasion).
@@ -184,38 +174,56 @@ async def announce(
     cohort = ctx.cohort
     assert cohort is not None and cohort.id is not None
     now = ctx.clock.now()
-    planned = []
-    if to_chats:
-        for link in await queries.chats_of(ctx.session, cohort.id):
-            planned.append(
-                Planned(
-                    f"{kind}:{key}:c{link.id}",
-                    kind,
-                    cohort.id,
-                    due_at or now,
-                    expires_at,
-                    chat_link_id=link.id,
-                    ref=ref,
-                    data=data or {},
-                )
-            )
-    for person_id in people or []:
-        planned.append(
-            Planned(
-                f"{kind}:{key}:p{person_id}",
-                kind,
-                cohort.id,
-                due_at or now,
-                expires_at,
-                person_id=person_id,
-                ref=ref,
-                data=data or {},
-            )
-        )
+    links = await queries.chats_of(ctx.session, cohort.id) if to_chats else []
+    planned = occasion_rows(
+        declared,
+        key,
+        cohort.id,
+        due_at or now,
+        payload,
+        chats=[link.id for link in links if link.id is not None],
+        people=people or [],
+        expires_at=expires_at,
+        ref=ref,
+    )
     added = await enqueue(ctx.session, planned, now)
     # Wake the sender only for what is due now; it finds later rows by itself.
     ctx.outbox_dirty = ctx.outbox_dirty or (added > 0 and (due_at is None or due_at <= now))
     return added
+
+
+def occasion_rows(
+    declared: DeliveryType[P],
+    key: str,
+    cohort_id: int,
+    due_at: datetime,
+    payload: P,
+    *,
+    chats: list[int],
+    people: list[int],
+    expires_at: datetime | None = None,
+    ref: str = "",
+) -> list[Planned]:
+    """One row per group chat and per person for one occasion (`<kind>:<key>:c<chat>`,
+    `<kind>:<key>:p<person>`), group chats first."""
+    data = declared.dump(payload)  # one object for all: `enqueue` encodes it once
+    destinations: list[tuple[str, int | None, int | None]]
+    destinations = [(f"c{link_id}", link_id, None) for link_id in chats]
+    destinations += [(f"p{person_id}", None, person_id) for person_id in people]
+    return [
+        Planned(
+            f"{declared.kind}:{key}:{lane}",
+            declared.kind,
+            cohort_id,
+            due_at,
+            expires_at,
+            chat_link_id=link_id,
+            person_id=person_id,
+            ref=ref,
+            data=data,
+        )
+        for lane, link_id, person_id in destinations
+    ]
 
 
 @dataclass
@@ -331,19 +339,19 @@ class DeliveryService:
     async def _prepare_one(
         self, session: AsyncSession, cache: BatchCache, delivery: Delivery
     ) -> Outgoing:
-        render = self.capabilities.renderer_for(delivery.kind)
+        rendering = self.capabilities.renderer_for(delivery.kind)
         cohort = cache.cohorts.get(delivery.cohort_id)
-        if render is None or cohort is None:
+        if rendering is None or cohort is None:
             logger.error("cannot render delivery %s (kind %r)", delivery.id, delivery.kind)
             return Outgoing(delivery, outcome=SendOutcome.UNREACHABLE)
+        try:
+            render = rendering.bind(delivery.data)
+        except PayloadError as error:
+            # A fact about one stored row, not a bug in the code: one line, no traceback.
+            logger.error("cannot render delivery %s: %s", delivery.id, error)
+            return Outgoing(delivery, outcome=SendOutcome.UNREACHABLE)
         base = RenderContext(
-            session,
-            cohort,
-            cache.reader(cohort).t,
-            self.clock.now(),
-            delivery.ref,
-            json.loads(delivery.data or "{}"),
-            cache=cache,
+            session, cohort, cache.reader(cohort).t, self.clock.now(), delivery.ref, cache=cache
         )
         if delivery.chat_link_id is not None:
             link = cache.links.get(delivery.chat_link_id)
@@ -357,7 +365,7 @@ class DeliveryService:
         return await self._prepare_for_person(delivery, base, render)
 
     async def _prepare_for_person(
-        self, delivery: Delivery, base: RenderContext, render: Renderer
+        self, delivery: Delivery, base: RenderContext, render: BoundRenderer
     ) -> Outgoing:
         cache, cohort = base.cache, base.cohort
         person = cache.people.get(delivery.person_id or 0)

@@ -17,7 +17,7 @@ from cohorte.handlers.dashboard.chart import (
     render_board_png,
 )
 from cohorte.handlers.dashboard.digest import (
-    KIND_WEEKLY,
+    WEEKLY_DIGEST,
     plan_weekly_digest,
     render_weekly_digest,
     weekly_digest_text,
@@ -39,7 +39,6 @@ from cohorte.handlers.dashboard.summary import (
 from cohorte.locales import N_
 
 __all__ = [
-    "KIND_WEEKLY",
     "BoardPicture",
     "ExportKind",
     "board_picture",
@@ -83,4 +82,4 @@ def register(router: Router) -> None:
 def register_capabilities(capabilities: Capabilities) -> None:
     """The weekly digest: its planner and its renderer."""
     capabilities.planners.append(plan_weekly_digest)
-    capabilities.renderer(KIND_WEEKLY, render_weekly_digest, private=True)
+    capabilities.renderer(WEEKLY_DIGEST, render_weekly_digest, private=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.delivery import RenderContext
+from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, Payload
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.dashboard.summary import item_line
 from cohorte.handlers.status import (
@@ -19,13 +21,21 @@ from cohorte.handlers.status import (
     silent_since,
 )
 from cohorte.locales import Translator
-from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.scheduling.outbox import enqueue
 from cohorte.scheduling.recurrence import sprint_week, to_utc
 from cohorte.storage import queries
 from cohorte.storage.models import Role
 from cohorte.storage.status import Status, deliverables_of
 
-KIND_WEEKLY = "status.weekly"
+
+@dataclass(frozen=True)
+class WeeklyPayload(Payload):
+    """The sprint week the digest is about."""
+
+    week: int
+
+
+WEEKLY_DIGEST = DeliveryType(DeliveryKind.STATUS_WEEKLY, WeeklyPayload)
 WEEKLY_AT = time(9, 0)  # Monday, cohort's home zone
 
 
@@ -48,15 +58,14 @@ async def plan_weekly_digest(session: AsyncSession, now: datetime) -> None:
             continue  # nothing to track: no digest
         members = await queries.members_with_people(session, cohort_id)
         planned = [
-            Planned(
+            WEEKLY_DIGEST.plan(
                 f"st-week:{cohort_id}:{week}:p{person.id}",
-                KIND_WEEKLY,
                 cohort_id,
                 at,
-                at + timedelta(days=1),
+                WeeklyPayload(week),
+                expires_at=at + timedelta(days=1),
                 person_id=person.id,
                 ref=f"week{week}",
-                data={"week": week},
             )
             for member, person in members
             if member.role == Role.COORDINATOR
@@ -64,10 +73,10 @@ async def plan_weekly_digest(session: AsyncSession, now: datetime) -> None:
         await enqueue(session, planned, now)
 
 
-async def render_weekly_digest(rc: RenderContext) -> Reply | None:
+async def render_weekly_digest(rc: RenderContext, payload: WeeklyPayload) -> Reply | None:
     """The weekly digest, from the board as it is when it is sent."""
     board = await load_board(rc.session, rc.cohort, rc.now)
-    return Reply(weekly_digest_text(rc.t, board, int(str(rc.data.get("week", 0)))))
+    return Reply(weekly_digest_text(rc.t, board, payload.week))
 
 
 def weekly_digest_text(t: Translator, board: Board, week: int) -> str:

@@ -28,11 +28,11 @@ from __future__ import annotations
 from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router
 from cohorte.handlers.poll.announcements import (
-    KIND_ALL_VOTED,
-    KIND_CLOSED,
-    KIND_CONFIRMED,
-    KIND_NUDGE,
-    KIND_POLL,
+    POLL_ALL_VOTED,
+    POLL_CLOSED,
+    POLL_CONFIRMED,
+    POLL_MESSAGE,
+    POLL_NUDGE,
 )
 from cohorte.handlers.poll.closing import close_poll, press_choose
 from cohorte.handlers.poll.commands import poll_command, show_ballot
@@ -56,7 +56,6 @@ from cohorte.locales import N_
 from cohorte.storage import voting
 
 __all__ = [
-    "KIND_CLOSED",
     "TALLY_EVERY",
     "PollView",
     "close_poll",
@@ -88,8 +87,8 @@ def register(router: Router) -> None:
 def register_capabilities(capabilities: Capabilities) -> None:
     """The poll's planner and the renderers of its deliveries."""
     capabilities.planners.append(plan_polls)
-    capabilities.renderer(KIND_POLL, render_poll)
-    capabilities.renderer(KIND_NUDGE, render_nudge)
-    capabilities.renderer(KIND_ALL_VOTED, render_all_voted)
-    capabilities.renderer(KIND_CLOSED, render_closed)
-    capabilities.renderer(KIND_CONFIRMED, render_confirmed)
+    capabilities.renderer(POLL_MESSAGE, render_poll)
+    capabilities.renderer(POLL_NUDGE, render_nudge)
+    capabilities.renderer(POLL_ALL_VOTED, render_all_voted)
+    capabilities.renderer(POLL_CLOSED, render_closed)
+    capabilities.renderer(POLL_CONFIRMED, render_confirmed)

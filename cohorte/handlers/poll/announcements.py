@@ -6,19 +6,38 @@ again at send time, in the reader's language and zone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.handlers.core.delivery import occasion_rows
+from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, P, Payload
+from cohorte.scheduling.outbox import enqueue
 from cohorte.storage import queries
 
-# Delivery kinds (one renderer each).
-KIND_POLL = "poll"  # the live poll message (group) or a personal ballot (person)
-KIND_NUDGE = "poll_nudge"
-KIND_ALL_VOTED = "poll_all_voted"
-KIND_CLOSED = "poll_closed"
-KIND_CONFIRMED = "poll_confirmed"
+
+@dataclass(frozen=True)
+class PollPayload(Payload):
+    """Which poll the message is about (stored as `{"poll": 12}`)."""
+
+    poll: int
+
+
+@dataclass(frozen=True)
+class ConfirmedPayload(Payload):
+    """The poll, and the weekly session series its choice became."""
+
+    poll: int
+    series: int
+
+
+# The poll's delivery kinds (one renderer each, in `renderers`).
+POLL_MESSAGE = DeliveryType(DeliveryKind.POLL, PollPayload)  # group message, or a ballot
+POLL_NUDGE = DeliveryType(DeliveryKind.POLL_NUDGE, PollPayload)
+POLL_ALL_VOTED = DeliveryType(DeliveryKind.POLL_ALL_VOTED, PollPayload)
+POLL_CLOSED = DeliveryType(DeliveryKind.POLL_CLOSED, PollPayload)
+POLL_CONFIRMED = DeliveryType(DeliveryKind.POLL_CONFIRMED, ConfirmedPayload)
 
 
 async def privately_reachable(session: AsyncSession, person_ids: list[int]) -> list[int]:
@@ -35,46 +54,30 @@ async def privately_reachable(session: AsyncSession, person_ids: list[int]) -> l
 async def plan_deliveries(
     session: AsyncSession,
     cohort_id: int,
-    kind: str,
+    declared: DeliveryType[P],
     key: str,
     now: datetime,
     *,
     ref: str,
-    data: dict[str, object],
+    payload: P,
     people: list[int],
     to_chats: bool,
     due_at: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> int:
     """Like `announce`, for planners that have no handler context (same dedupe keys)."""
-    planned = []
-    if to_chats:
-        for link in await queries.chats_of(session, cohort_id):
-            planned.append(
-                Planned(
-                    f"{kind}:{key}:c{link.id}",
-                    kind,
-                    cohort_id,
-                    due_at or now,
-                    expires_at,
-                    chat_link_id=link.id,
-                    ref=ref,
-                    data=data,
-                )
-            )
-    for person_id in people:
-        planned.append(
-            Planned(
-                f"{kind}:{key}:p{person_id}",
-                kind,
-                cohort_id,
-                due_at or now,
-                expires_at,
-                person_id=person_id,
-                ref=ref,
-                data=data,
-            )
-        )
+    chats = await queries.chats_of(session, cohort_id) if to_chats else []
+    planned = occasion_rows(
+        declared,
+        key,
+        cohort_id,
+        due_at or now,
+        payload,
+        chats=[link.id for link in chats if link.id is not None],
+        people=people,
+        expires_at=expires_at,
+        ref=ref,
+    )
     return await enqueue(session, planned, now)
 
 

@@ -19,9 +19,11 @@ from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.poll.announcements import (
-    KIND_CLOSED,
-    KIND_CONFIRMED,
-    KIND_POLL,
+    POLL_CLOSED,
+    POLL_CONFIRMED,
+    POLL_MESSAGE,
+    ConfirmedPayload,
+    PollPayload,
     plan_deliveries,
     poll_ref,
     privately_reachable,
@@ -69,27 +71,27 @@ async def close_poll(
     poll.winner_slot_id = view.winner.slot_id if view.winner else None
     await polls.save_poll(session, poll)
     await drop_pending(session, poll_ref(poll.id), "poll closed")
-    data: dict[str, object] = {"poll": poll.id}
+    payload = PollPayload(poll.id)
     # The group message loses its buttons first, then the result follows.
     await plan_deliveries(
         session,
         poll.cohort_id,
-        KIND_POLL,
+        POLL_MESSAGE,
         f"{poll.id}:final",
         now,
         ref=f"poll:{poll.id}:final",
-        data=data,
+        payload=payload,
         people=[],
         to_chats=True,
     )
     await plan_deliveries(
         session,
         poll.cohort_id,
-        KIND_CLOSED,
+        POLL_CLOSED,
         str(poll.id),
         now,
         ref=f"poll:{poll.id}:closed",
-        data=data,
+        payload=payload,
         # Coordinators who cannot be written to privately see the group's copy.
         people=await privately_reachable(session, view.coordinator_ids(besides=closed_by)),
         to_chats=True,
@@ -218,12 +220,13 @@ async def confirm_slot(ctx: Context, view: PollView, slot: PollSlot) -> list[Rep
     await polls.save_poll(session, poll)
     ctx.cohort = cohort
     everyone = [person.id for _, person in view.members if person.id is not None]
+    assert series.id is not None
     await announce(
         ctx,
-        KIND_CONFIRMED,
+        POLL_CONFIRMED,
         f"{poll.id}:s{series.id}",
         ref=f"poll:{poll.id}:confirmed",
-        data={"poll": poll.id, "series": series.id},
+        payload=ConfirmedPayload(poll.id, series.id),
         people=await privately_reachable(session, everyone),
     )
     zone = ctx.zone
@@ -255,9 +258,9 @@ async def cancel_poll(ctx: Context) -> list[Reply]:
     ctx.cohort = cohort
     await announce(
         ctx,
-        KIND_POLL,
+        POLL_MESSAGE,
         f"{poll.id}:cancelled",
         ref=f"poll:{poll.id}:final",
-        data={"poll": poll.id},
+        payload=PollPayload(poll.id),
     )
     return [Reply(ctx.t._("Done: the poll “{title}” is cancelled.", title=poll.title))]

@@ -10,7 +10,12 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, NotMemberError, StaleButtonError
 from cohorte.handlers.core.messages import Button, FieldKind, Form, FormField, Reply
-from cohorte.handlers.poll.announcements import KIND_POLL, poll_ref, privately_reachable
+from cohorte.handlers.poll.announcements import (
+    POLL_MESSAGE,
+    PollPayload,
+    poll_ref,
+    privately_reachable,
+)
 from cohorte.handlers.poll.routes import NEW_FORM, POLL_FORM, CohortButton
 from cohorte.handlers.poll.syntax import (
     CandidateSlot,
@@ -179,10 +184,10 @@ async def open_poll(
     ctx.cohort = cohort
     await announce(
         ctx,
-        KIND_POLL,
+        POLL_MESSAGE,
         f"{poll_id}:open",
         ref=poll_ref(poll_id),
-        data={"poll": poll_id},
+        payload=PollPayload(poll_id),
         people=ballots_to,
     )
     lines = [

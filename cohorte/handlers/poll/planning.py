@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.poll.announcements import (
-    KIND_ALL_VOTED,
-    KIND_NUDGE,
+    POLL_ALL_VOTED,
+    POLL_NUDGE,
+    PollPayload,
     plan_deliveries,
     poll_ref,
     privately_reachable,
@@ -51,11 +52,11 @@ async def plan_polls(session: AsyncSession, now: datetime) -> None:
             await plan_deliveries(
                 session,
                 poll.cohort_id,
-                KIND_NUDGE,
+                POLL_NUDGE,
                 str(poll.id),
                 now,
                 ref=poll_ref(poll.id),
-                data={"poll": poll.id},
+                payload=PollPayload(poll.id),
                 people=late,
                 to_chats=False,
                 expires_at=poll.deadline,
@@ -70,11 +71,11 @@ async def _tell_coordinators_everyone_answered(
     await plan_deliveries(
         session,
         view.poll.cohort_id,
-        KIND_ALL_VOTED,
+        POLL_ALL_VOTED,
         str(view.id),
         now,
         ref=f"poll:{view.id}:all",
-        data={"poll": view.id},
+        payload=PollPayload(view.id),
         people=await privately_reachable(session, view.coordinator_ids()),
         to_chats=False,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Reply
+from cohorte.handlers.poll.announcements import ConfirmedPayload, PollPayload
 from cohorte.handlers.poll.audience import Audience
 from cohorte.handlers.poll.render import ballot, choose_buttons, poll_message, results_text
 from cohorte.handlers.poll.view import PollView, load_poll
@@ -15,10 +16,7 @@ from cohorte.storage.models import Role
 from cohorte.storage.polls import PollState
 
 
-async def _view_for(rc: RenderContext) -> PollView | None:
-    poll_id = rc.data.get("poll")
-    if not isinstance(poll_id, int):
-        return None
+async def _view_for(rc: RenderContext, poll_id: int) -> PollView | None:
     poll = await polls.poll_by_id(rc.session, poll_id)
     if poll is None or poll.cohort_id != rc.cohort.id:
         return None
@@ -31,9 +29,9 @@ async def _render_audience(rc: RenderContext) -> Audience:
     return Audience(rc.t, rc.zone, [rc.zone], rc.now)
 
 
-async def render_poll(rc: RenderContext) -> Reply | None:
+async def render_poll(rc: RenderContext, payload: PollPayload) -> Reply | None:
     """The group's poll message (current tally), or a person's ballot while the poll is open."""
-    view = await _view_for(rc)
+    view = await _view_for(rc, payload.poll)
     if view is None:
         return None
     audience = await _render_audience(rc)
@@ -45,9 +43,9 @@ async def render_poll(rc: RenderContext) -> Reply | None:
     return ballot(audience, view, rc.member, intro)
 
 
-async def render_nudge(rc: RenderContext) -> Reply | None:
+async def render_nudge(rc: RenderContext, payload: PollPayload) -> Reply | None:
     """A reminder for someone who has not answered every slot (nothing if they have by now)."""
-    view = await _view_for(rc)
+    view = await _view_for(rc, payload.poll)
     if view is None or not view.is_open or rc.member is None or rc.member.id is None:
         return None
     left = len(view.slots) - view.answered(rc.member.id)
@@ -65,9 +63,9 @@ async def render_nudge(rc: RenderContext) -> Reply | None:
     return ballot(audience, view, rc.member, intro)
 
 
-async def render_all_voted(rc: RenderContext) -> Reply | None:
+async def render_all_voted(rc: RenderContext, payload: PollPayload) -> Reply | None:
     """Coordinators: everyone has answered; close now or wait."""
-    view = await _view_for(rc)
+    view = await _view_for(rc, payload.poll)
     if view is None or not view.is_open or rc.in_group:
         return None
     audience = await _render_audience(rc)
@@ -86,9 +84,9 @@ async def render_all_voted(rc: RenderContext) -> Reply | None:
     return Reply(text)
 
 
-async def render_closed(rc: RenderContext) -> Reply | None:
+async def render_closed(rc: RenderContext, payload: PollPayload) -> Reply | None:
     """The result: to the group, and to coordinators with the buttons to confirm or choose."""
-    view = await _view_for(rc)
+    view = await _view_for(rc, payload.poll)
     if view is None or view.poll.state != PollState.CLOSED:
         return None
     audience = await _render_audience(rc)
@@ -105,13 +103,12 @@ async def render_closed(rc: RenderContext) -> Reply | None:
     return Reply("\n".join(lines), choose_buttons(audience, view))
 
 
-async def render_confirmed(rc: RenderContext) -> Reply | None:
+async def render_confirmed(rc: RenderContext, payload: ConfirmedPayload) -> Reply | None:
     """The weekly session is decided: day and time in the reader's zone (or per city)."""
-    view = await _view_for(rc)
-    series_id = rc.data.get("series")
-    if view is None or not isinstance(series_id, int):
+    view = await _view_for(rc, payload.poll)
+    if view is None:
         return None
-    series = await polls.chosen_series(rc.session, series_id)
+    series = await polls.chosen_series(rc.session, payload.series)
     if series is None or series.ended_at is not None:
         return None  # replaced by a later choice before this went out
     t = rc.t

@@ -14,7 +14,7 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, NotMemberError, StaleButtonError
 from cohorte.handlers.core.messages import Reply
-from cohorte.handlers.poll.announcements import KIND_POLL, poll_ref
+from cohorte.handlers.poll.announcements import POLL_MESSAGE, PollPayload, poll_ref
 from cohorte.handlers.poll.audience import ephemeral_in_group, personal
 from cohorte.handlers.poll.render import ballot, vote_receipt
 from cohorte.handlers.poll.routes import PollButton, Vote
@@ -92,7 +92,9 @@ async def _refresh_group_message(ctx: Context, poll_id: int) -> None:
     if f"poll-tally:{key}" in ctx.recent:
         return  # this process queued it already (the outbox's unique key is the judge)
     due = datetime.fromtimestamp((window + 1) * TALLY_EVERY.total_seconds(), UTC)
-    await announce(ctx, KIND_POLL, key, ref=poll_ref(poll_id), data={"poll": poll_id}, due_at=due)
+    await announce(
+        ctx, POLL_MESSAGE, key, ref=poll_ref(poll_id), payload=PollPayload(poll_id), due_at=due
+    )
 
     async def remember() -> list[Reply]:
         ctx.recent.add(f"poll-tally:{key}")

@@ -33,17 +33,16 @@ from cohorte.handlers.status import checkins, deliverables, planning, render, re
 from cohorte.handlers.status.access import require_team
 from cohorte.handlers.status.board import Board, Cell, load_board
 from cohorte.handlers.status.deliverable_grammar import match_teams
+from cohorte.handlers.status.deliveries import (
+    CHECKIN_DIGEST,
+    CHECKIN_PROMPT,
+    STATUS_CHANGED,
+    STATUS_NUDGE,
+)
 from cohorte.handlers.status.grammar import match_deliverables
 from cohorte.handlers.status.planning import active_cohorts, silent_since
 from cohorte.handlers.status.reporting import record_status
-from cohorte.handlers.status.rules import (
-    KIND_CHANGED,
-    KIND_CHECKIN_DIGEST,
-    KIND_CHECKIN_PROMPT,
-    KIND_NUDGE,
-    STATUS_ORDER,
-    local_today,
-)
+from cohorte.handlers.status.rules import STATUS_ORDER, local_today
 from cohorte.handlers.status.wording import (
     OVERDUE_ICON,
     RDC_CRITERIA,
@@ -117,7 +116,7 @@ def register_capabilities(capabilities: Capabilities) -> None:
     capabilities.planners.append(planning.plan_checkins)
     capabilities.planners.append(planning.plan_nudges)
     capabilities.planners.append(planning.sweep_old_drafts)
-    capabilities.renderer(KIND_CHANGED, render.render_change)
-    capabilities.renderer(KIND_CHECKIN_PROMPT, render.render_checkin_prompt)
-    capabilities.renderer(KIND_CHECKIN_DIGEST, render.render_checkin_digest, private=True)
-    capabilities.renderer(KIND_NUDGE, render.render_nudge)
+    capabilities.renderer(STATUS_CHANGED, render.render_change)
+    capabilities.renderer(CHECKIN_PROMPT, render.render_checkin_prompt)
+    capabilities.renderer(CHECKIN_DIGEST, render.render_checkin_digest, private=True)
+    capabilities.renderer(STATUS_NUDGE, render.render_nudge)

@@ -14,13 +14,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.occurrences import cohort_occurrences, ensure_checkin_series
 from cohorte.handlers.status.board import Board, Cell, load_board
+from cohorte.handlers.status.deliveries import (
+    CHECKIN_DIGEST,
+    CHECKIN_PROMPT,
+    STATUS_NUDGE,
+    CheckinPayload,
+    TeamPeriodPayload,
+)
 from cohorte.handlers.status.rules import (
     CHECKIN_DIGEST_LEAD,
     CHECKIN_PROMPT_DAYS,
     DRAFT_LIFETIME,
-    KIND_CHECKIN_DIGEST,
-    KIND_CHECKIN_PROMPT,
-    KIND_NUDGE,
     NUDGE_HORIZON,
     checkin_prompt_time,
     is_commitment,
@@ -78,33 +82,31 @@ async def plan_checkins(session: AsyncSession, now: datetime) -> None:
             stamp = int(start.timestamp())
             digest_at = start - CHECKIN_DIGEST_LEAD
             prompt_at = checkin_prompt_time(start, team.zone)
-            data: dict[str, object] = {"start": start.isoformat(), "team": team.id}
+            payload = CheckinPayload(start, row_id(team.id))
             if prompt_at < digest_at:
                 for member, person in members:
                     if member.team_id == team.id:
                         planned.append(
-                            Planned(
+                            CHECKIN_PROMPT.plan(
                                 f"st-ci:{occurrence.ref}:{stamp}:p{person.id}",
-                                KIND_CHECKIN_PROMPT,
                                 cohort_id,
                                 prompt_at,
-                                digest_at,
+                                payload,
+                                expires_at=digest_at,
                                 person_id=person.id,
                                 ref=occurrence.ref,
-                                data=data,
                             )
                         )
             for person_id in coordinators:
                 planned.append(
-                    Planned(
+                    CHECKIN_DIGEST.plan(
                         f"st-cd:{occurrence.ref}:{stamp}:p{person_id}",
-                        KIND_CHECKIN_DIGEST,
                         cohort_id,
                         digest_at,
-                        start,
+                        payload,
+                        expires_at=start,
                         person_id=person_id,
                         ref=occurrence.ref,
-                        data=data,
                     )
                 )
         added = await enqueue(session, planned, now)
@@ -170,15 +172,14 @@ async def plan_nudges(session: AsyncSession, now: datetime) -> None:
                 if member.team_id != team.id:
                     continue
                 planned.append(
-                    Planned(
+                    STATUS_NUDGE.plan(
                         f"st-nudge:{team.id}:{period}:p{person.id}",
-                        KIND_NUDGE,
                         cohort_id,
                         due,
-                        due + timedelta(days=2),
+                        TeamPeriodPayload(row_id(team.id), period),
+                        expires_at=due + timedelta(days=2),
                         person_id=person.id,
                         ref=f"team{team.id}",
-                        data={"team": team.id, "period": period},
                     )
                 )
         added = await enqueue(session, planned, now)

@@ -11,6 +11,7 @@ from cohorte.handlers.core.buttons import NoFields
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Button, Reply
 from cohorte.handlers.status.board import load_board, member_names
+from cohorte.handlers.status.deliveries import ChangePayload, CheckinPayload, TeamPeriodPayload
 from cohorte.handlers.status.planning import nudge_items, silent_since
 from cohorte.handlers.status.routes import OPEN_CHECKIN, REPORT, OfCheckin
 from cohorte.handlers.status.rules import checkin_questions, row_id
@@ -31,9 +32,9 @@ async def _team(rc: RenderContext, team_id: int) -> Team | None:
     return team if team is not None and team.cohort_id == rc.cohort.id else None
 
 
-async def render_change(rc: RenderContext) -> Reply | None:
+async def render_change(rc: RenderContext, payload: ChangePayload) -> Reply | None:
     """To the rest of the team: who changed what."""
-    change = await change_of(rc.session, int(str(rc.data.get("update", 0))))
+    change = await change_of(rc.session, payload.update)
     if change is None:
         return None
     update, deliverable, team = change
@@ -62,20 +63,22 @@ async def render_change(rc: RenderContext) -> Reply | None:
     return Reply(text)
 
 
-async def _still_planned(rc: RenderContext) -> tuple[Occurrence, Team] | None:
+async def _still_planned(
+    rc: RenderContext, checkin: CheckinPayload
+) -> tuple[Occurrence, Team] | None:
     """The check-in of this message, if it still happens when it was planned."""
     occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled or occurrence.team_id is None:
         return None
-    if occurrence.starts_at.isoformat() != rc.data.get("start"):
+    if occurrence.starts_at != checkin.start:
         return None
     team = await _team(rc, occurrence.team_id)
     return (occurrence, team) if team is not None else None
 
 
-async def render_checkin_prompt(rc: RenderContext) -> Reply | None:
+async def render_checkin_prompt(rc: RenderContext, checkin: CheckinPayload) -> Reply | None:
     """To each team member, two days before: a button that opens the questions."""
-    found = await _still_planned(rc)
+    found = await _still_planned(rc, checkin)
     if found is None or rc.member is None or rc.person is None:
         return None
     occurrence, team = found
@@ -103,9 +106,9 @@ async def render_checkin_prompt(rc: RenderContext) -> Reply | None:
     return Reply(text, ((Button("✍️ " + t._("Answer now"), payload),),))
 
 
-async def render_checkin_digest(rc: RenderContext) -> Reply | None:
+async def render_checkin_digest(rc: RenderContext, checkin: CheckinPayload) -> Reply | None:
     """To each coordinator, two hours before: the team's answers and open items."""
-    found = await _still_planned(rc)
+    found = await _still_planned(rc, checkin)
     if found is None:
         return None
     occurrence, team = found
@@ -151,14 +154,14 @@ async def render_checkin_digest(rc: RenderContext) -> Reply | None:
     return Reply("\n".join(lines))
 
 
-async def render_nudge(rc: RenderContext) -> Reply | None:
+async def render_nudge(rc: RenderContext, payload: TeamPeriodPayload) -> Reply | None:
     """To each member of a quiet team: what is due soon, and a button to report."""
-    team = await _team(rc, int(str(rc.data.get("team", 0))))
+    team = await _team(rc, payload.team)
     if team is None or rc.person is None:
         return None
     board = await load_board(rc.session, rc.cohort, rc.now, team_id=team.id)
     since, period = silent_since(board, team)
-    if period != rc.data.get("period"):
+    if period != payload.period:
         return None  # the team reported meanwhile
     items = nudge_items(board, team)
     if not items:

@@ -24,6 +24,7 @@ from cohorte.handlers.status.access import (
     require_team,
     team_deliverables,
 )
+from cohorte.handlers.status.deliveries import STATUS_CHANGED, ChangePayload
 from cohorte.handlers.status.forms import note_form, report_form
 from cohorte.handlers.status.grammar import (
     ReportLine,
@@ -43,7 +44,6 @@ from cohorte.handlers.status.routes import (
     StatusChoice,
 )
 from cohorte.handlers.status.rules import (
-    KIND_CHANGED,
     STATUS_ORDER,
     StatusCode,
     clean_note,
@@ -277,9 +277,9 @@ async def _record_and_confirm(
     if teammates:
         await announce(
             ctx,
-            KIND_CHANGED,
+            STATUS_CHANGED,
             f"u{update.id}",
-            data={"update": update.id},
+            payload=ChangePayload(row_id(update.id)),
             people=teammates,
             to_chats=False,
         )

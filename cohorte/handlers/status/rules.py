@@ -40,11 +40,6 @@ TITLE_LIMIT = 200
 DESCRIPTION_LIMIT = 2000
 CODE_LIMIT = 32
 
-# The kinds of scheduled messages.
-KIND_CHANGED = "status.changed"
-KIND_CHECKIN_PROMPT = "status.checkin"
-KIND_CHECKIN_DIGEST = "status.checkin_digest"
-KIND_NUDGE = "status.nudge"
 CHECKIN_PROMPT_DAYS = 2
 CHECKIN_DIGEST_LEAD = timedelta(hours=2)
 NUDGE_HORIZON = timedelta(days=14)

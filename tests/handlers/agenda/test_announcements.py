@@ -12,7 +12,8 @@ import json
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.handlers.agenda.deliveries import ANNOUNCEMENT, AnnouncementPayload
+from cohorte.scheduling.outbox import enqueue
 from cohorte.storage.db import SessionFactory, transaction
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
 from cohorte.storage.outbox import Delivery
@@ -44,13 +45,12 @@ async def _queue_for(sessions: SessionFactory, row: Delivery, person_id: int) ->
     async with transaction(sessions) as write:
         cohort = (await write.exec(select(Cohort))).one()
         assert cohort.id is not None
-        planned = Planned(
+        planned = ANNOUNCEMENT.plan(
             f"{row.dedupe_key}:p{person_id}",
-            "announcement",
             cohort.id,
             row.due_at,
+            ANNOUNCEMENT.load(row.data),
             person_id=person_id,
-            data=json.loads(row.data),
         )
         assert await enqueue(write, [planned], row.due_at) == 1
 
@@ -115,13 +115,11 @@ async def test_an_announcement_queued_with_its_text_is_sent_as_it_was_written(
         member = (await write.exec(select(Member).where(Member.role == Role.PARTICIPANT))).one()
         assert cohort.id is not None
         now = transcript.chat.clock.now()
-        data = {"text": written}
+        payload = AnnouncementPayload(text=written)
         key = "announcement:weekly-s9"
         rows = [
-            Planned(f"{key}:c1", "announcement", cohort.id, now, chat_link_id=1, data=data),
-            Planned(
-                f"{key}:p", "announcement", cohort.id, now, person_id=member.person_id, data=data
-            ),
+            ANNOUNCEMENT.plan(f"{key}:c1", cohort.id, now, payload, chat_link_id=1),
+            ANNOUNCEMENT.plan(f"{key}:p", cohort.id, now, payload, person_id=member.person_id),
         ]
         await enqueue(write, rows, now)
 

@@ -9,11 +9,12 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import build_capabilities, known_platforms
+from cohorte.handlers.agenda.deliveries import ANNOUNCEMENT, AnnouncementPayload
 from cohorte.handlers.core.delivery import Capabilities, DeliveryKind, DeliveryService
 from cohorte.handlers.core.messages import Direct, Gate, Group, Reply, SendOutcome, open_gate
 from cohorte.handlers.core.platforms import Platforms, PlatformTraits
 from cohorte.scheduling.clock import ManualClock
-from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.scheduling.outbox import enqueue
 from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import ChatLink, Identity, Member, Person, Platform
@@ -56,13 +57,12 @@ async def seed_two_strangers_to_private_chat(session: AsyncSession, clock: Manua
         await enqueue(
             session,
             [
-                Planned(
+                ANNOUNCEMENT.plan(
                     f"announcement:t:p{person.id}",
-                    DeliveryKind.ANNOUNCEMENT,
                     cohort.id,
                     now,
+                    AnnouncementPayload(text="La sesión empieza en 1 hora."),
                     person_id=person.id,
-                    data={"text": "La sesión empieza en 1 hora."},
                 )
             ],
             now,
@@ -139,9 +139,12 @@ async def test_who_can_be_written_to_privately_follows_the_traits(
     ) == {tomas, lucia}
 
 
-def test_every_stored_kind_has_a_renderer_and_strings_are_still_taken() -> None:
+def test_every_stored_kind_has_a_renderer_found_by_its_stored_value() -> None:
     capabilities = build_capabilities()
     assert set(capabilities.renderers) == set(DeliveryKind)
+    assert all(
+        rendering.declared.kind is kind for kind, rendering in capabilities.renderers.items()
+    )
     assert (
         capabilities.renderer_for("status.changed")
         is capabilities.renderers[DeliveryKind.STATUS_CHANGED]
@@ -149,8 +152,14 @@ def test_every_stored_kind_has_a_renderer_and_strings_are_still_taken() -> None:
     assert capabilities.renderer_for("no.such.kind") is None
     assert capabilities.is_private("holiday") and not capabilities.is_private("poll")
 
-    async def render(_ctx: object) -> Reply | None:
+
+def test_a_renderer_is_registered_for_a_declared_kind_only_and_once() -> None:
+    async def render(_rc: object, _payload: AnnouncementPayload) -> Reply | None:
         return None
 
+    with pytest.raises(TypeError):
+        Capabilities().renderer("announcement", render)  # type: ignore[arg-type]
+    capabilities = Capabilities()
+    capabilities.renderer(ANNOUNCEMENT, render)
     with pytest.raises(ValueError):
-        Capabilities().renderer("remindr", render)  # a typo is refused, not silently unused
+        capabilities.renderer(ANNOUNCEMENT, render)

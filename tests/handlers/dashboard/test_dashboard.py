@@ -15,10 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 from cohorte.bot.cli import EXAMPLE, app
+from cohorte.handlers.core.delivery_kinds import DeliveryKind
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
 from cohorte.handlers.dashboard import (
-    KIND_WEEKLY,
     board_picture,
     board_text,
     export_csv,
@@ -388,7 +388,7 @@ async def test_the_weekly_digest_goes_to_coordinators_on_monday(
     cohort, _, _ = await reported_cohort(session, clock)
 
     async def digests() -> list[Delivery]:
-        statement = select(Delivery).where(Delivery.kind == KIND_WEEKLY)
+        statement = select(Delivery).where(Delivery.kind == DeliveryKind.STATUS_WEEKLY)
         return list((await session.exec(statement)).all())
 
     for moment in (

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import Assembly, assemble
 from cohorte.handlers import poll as poll_handlers
+from cohorte.handlers.core.delivery_kinds import DeliveryKind
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock
@@ -363,7 +364,7 @@ async def test_the_scheduler_closes_at_the_deadline_even_after_a_restart(
     assert poll.winner_slot_id == slots[1].id
     async with sessions() as check:
         closed = (
-            await check.exec(select(Delivery).where(Delivery.kind == poll_handlers.KIND_CLOSED))
+            await check.exec(select(Delivery).where(Delivery.kind == DeliveryKind.POLL_CLOSED))
         ).all()
     # One result for the group chat and one for the coordinator, planned once.
     assert sorted(d.dedupe_key for d in closed) == [

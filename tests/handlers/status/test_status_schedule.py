@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.core.delivery_kinds import DeliveryKind
 from cohorte.handlers.status.board import load_board
 from cohorte.handlers.status.planning import (
     nudge_items,
@@ -15,7 +16,6 @@ from cohorte.handlers.status.planning import (
     teams_to_nudge,
 )
 from cohorte.handlers.status.reporting import record_status
-from cohorte.handlers.status.rules import KIND_CHECKIN_DIGEST, KIND_CHECKIN_PROMPT, KIND_NUDGE
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.models import Identity, Member, Person, Role
 from cohorte.storage.outbox import Delivery
@@ -24,7 +24,7 @@ from tests.factories import add_member
 from tests.handlers.status.test_status import seed_with_deliverables
 
 
-async def planned(session: AsyncSession, kind: str) -> list[Delivery]:
+async def planned(session: AsyncSession, kind: DeliveryKind) -> list[Delivery]:
     statement = (
         select(Delivery)
         .where(Delivery.kind == kind)
@@ -56,7 +56,7 @@ async def test_check_in_prompts_two_days_before_in_the_team_zone_across_dst(
     await plan_checkins(session, clock.now())  # every tick plans again: nothing doubles
     await session.commit()
 
-    prompts = await planned(session, KIND_CHECKIN_PROMPT)
+    prompts = await planned(session, DeliveryKind.STATUS_CHECKIN)
     assert [await console_name(session, p.person_id) for p in prompts] == ["javiera"]
     prompt = prompts[0]
     # Check-in Monday 2025-04-07 15:00 in Santiago (UTC-4) = 19:00 UTC; the prompt is
@@ -64,7 +64,7 @@ async def test_check_in_prompts_two_days_before_in_the_team_zone_across_dst(
     assert prompt.due_at == datetime(2025, 4, 5, 18, 0, tzinfo=UTC)
     assert prompt.expires_at == datetime(2025, 4, 7, 17, 0, tzinfo=UTC)
     assert prompt.ref.endswith(":2025-04-07")
-    digests = await planned(session, KIND_CHECKIN_DIGEST)
+    digests = await planned(session, DeliveryKind.STATUS_CHECKIN_DIGEST)
     assert [await console_name(session, d.person_id) for d in digests] == ["coordina"]
     assert digests[0].due_at == datetime(2025, 4, 7, 17, 0, tzinfo=UTC)  # two hours before
     assert digests[0].expires_at == datetime(2025, 4, 7, 19, 0, tzinfo=UTC)
@@ -99,7 +99,7 @@ async def test_quiet_teams_are_nudged_once_per_silent_period(
     await plan_nudges(session, clock.now())
     await plan_nudges(session, clock.now())
     await session.commit()
-    nudges = await planned(session, KIND_NUDGE)
+    nudges = await planned(session, DeliveryKind.STATUS_NUDGE)
     assert [await console_name(session, n.person_id) for n in nudges] == ["lucia"]
     assert nudges[0].due_at == clock.now()  # 09:00 in Mexico City: working hours
 
@@ -107,7 +107,7 @@ async def test_quiet_teams_are_nudged_once_per_silent_period(
     clock.set(datetime(2025, 5, 21, 15, 0, tzinfo=UTC))
     await plan_nudges(session, clock.now())
     await session.commit()
-    nudges = await planned(session, KIND_NUDGE)
+    nudges = await planned(session, DeliveryKind.STATUS_NUDGE)
     assert [await console_name(session, n.person_id) for n in nudges] == ["lucia", "sofia"]
 
     # Bogotá reports again: a new period starts, nothing new is queued for it.
@@ -117,7 +117,7 @@ async def test_quiet_teams_are_nudged_once_per_silent_period(
     )
     await plan_nudges(session, clock.now())
     await session.commit()
-    assert len(await planned(session, KIND_NUDGE)) == 2
+    assert len(await planned(session, DeliveryKind.STATUS_NUDGE)) == 2
 
 
 async def test_what_a_nudge_is_about(session: AsyncSession, clock: ManualClock) -> None:
@@ -158,6 +158,6 @@ async def test_nothing_is_planned_for_people_without_a_team(
     await plan_checkins(session, clock.now())
     await session.commit()
 
-    prompts = await planned(session, KIND_CHECKIN_PROMPT)
+    prompts = await planned(session, DeliveryKind.STATUS_CHECKIN)
     people = [await session.get(Person, p.person_id) for p in prompts]
     assert [p.display_name for p in people if p] == ["Sofía"]
