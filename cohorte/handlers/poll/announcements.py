@@ -2,6 +2,11 @@
 
 Each kind of delivery has one renderer (`renderers.py`), which reads the poll
 again at send time, in the reader's language and zone.
+
+Messages that everybody gets (ballots, the final announcement) or whose content
+the group gets anyway go privately only to the people the bot can write to
+privately (`core.platforms.privately_reachable`), so that the others are not
+mentioned one by one in the group instead.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.scheduling.outbox import Planned, enqueue
-from cohorte.storage import queries
+from cohorte.storage.cohorts import chats_of
 
 # Delivery kinds (one renderer each).
 KIND_POLL = "poll"  # the live poll message (group) or a personal ballot (person)
@@ -19,17 +24,6 @@ KIND_NUDGE = "poll_nudge"
 KIND_ALL_VOTED = "poll_all_voted"
 KIND_CLOSED = "poll_closed"
 KIND_CONFIRMED = "poll_confirmed"
-
-
-async def privately_reachable(session: AsyncSession, person_ids: list[int]) -> list[int]:
-    """People a bot can write to privately (a Telegram bot cannot open a private chat).
-
-    Used for messages that everybody gets (ballots, the final announcement) or
-    whose content the group gets anyway, so that unreachable people are not
-    mentioned one by one in the group instead.
-    """
-    reachable = await queries.privately_reachable(session, person_ids)
-    return [person_id for person_id in person_ids if person_id in reachable]
 
 
 async def plan_deliveries(
@@ -49,7 +43,7 @@ async def plan_deliveries(
     """Like `announce`, for planners that have no handler context (same dedupe keys)."""
     planned = []
     if to_chats:
-        for link in await queries.chats_of(session, cohort_id):
+        for link in await chats_of(session, cohort_id):
             planned.append(
                 Planned(
                     f"{kind}:{key}:c{link.id}",

@@ -18,13 +18,13 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
 from cohorte.handlers.core.messages import Reply
+from cohorte.handlers.core.platforms import Platforms, privately_reachable
 from cohorte.handlers.poll.announcements import (
     KIND_CLOSED,
     KIND_CONFIRMED,
     KIND_POLL,
     plan_deliveries,
     poll_ref,
-    privately_reachable,
 )
 from cohorte.handlers.poll.audience import audience_for
 from cohorte.handlers.poll.opening import coordinated_cohort
@@ -56,11 +56,17 @@ logger = logging.getLogger(__name__)
 
 
 async def close_poll(
-    session: AsyncSession, poll: Poll, now: datetime, *, closed_by: int | None = None
+    session: AsyncSession,
+    poll: Poll,
+    now: datetime,
+    *,
+    platforms: Platforms,
+    closed_by: int | None = None,
 ) -> PollView | None:
     """Close an open poll (once, even with several processes), propose the winner, announce.
 
-    Returns None when the poll was not open any more (someone else closed it).
+    `platforms` says which coordinators can be written to privately. Returns None when
+    the poll was not open any more (someone else closed it).
     """
     assert poll.id is not None
     if not await polls.close_if_open(session, poll, now):
@@ -91,7 +97,9 @@ async def close_poll(
         ref=f"poll:{poll.id}:closed",
         data=data,
         # Coordinators who cannot be written to privately see the group's copy.
-        people=await privately_reachable(session, view.coordinator_ids(besides=closed_by)),
+        people=await privately_reachable(
+            session, platforms, view.coordinator_ids(besides=closed_by)
+        ),
         to_chats=True,
     )
     logger.info("closed poll %s (winner slot %s)", poll.id, poll.winner_slot_id)
@@ -106,7 +114,11 @@ async def close_by_command(ctx: Context) -> list[Reply]:
     if poll is None:
         raise CohortError(N_("There is no open poll to close."))
     view = await close_poll(
-        ctx.session, poll, ctx.clock.now(), closed_by=ctx.person.id if ctx.person else None
+        ctx.session,
+        poll,
+        ctx.clock.now(),
+        platforms=ctx.platforms,
+        closed_by=ctx.person.id if ctx.person else None,
     )
     if view is None:
         raise PollClosedError()
@@ -224,7 +236,7 @@ async def confirm_slot(ctx: Context, view: PollView, slot: PollSlot) -> list[Rep
         f"{poll.id}:s{series.id}",
         ref=f"poll:{poll.id}:confirmed",
         data={"poll": poll.id, "series": series.id},
-        people=await privately_reachable(session, everyone),
+        people=await privately_reachable(session, ctx.platforms, everyone),
     )
     zone = ctx.zone
     first = to_utc(series.first_date, series.local_time, series.zone)

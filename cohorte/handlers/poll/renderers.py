@@ -11,6 +11,7 @@ from cohorte.handlers.poll.view import PollView, load_poll
 from cohorte.handlers.poll.weekly import group_slot, personal_slot, when_for
 from cohorte.scheduling.recurrence import series_dates, to_utc
 from cohorte.storage import polls
+from cohorte.storage.agenda import series_by_id
 from cohorte.storage.models import Role
 from cohorte.storage.polls import PollState
 
@@ -111,7 +112,7 @@ async def render_confirmed(rc: RenderContext) -> Reply | None:
     series_id = rc.data.get("series")
     if view is None or not isinstance(series_id, int):
         return None
-    series = await polls.chosen_series(rc.session, series_id)
+    series = await series_by_id(rc.session, series_id)
     if series is None or series.ended_at is not None:
         return None  # replaced by a later choice before this went out
     t = rc.t
