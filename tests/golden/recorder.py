@@ -20,19 +20,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cohorte.bot.bootstrap import Assembly
-from cohorte.handlers.core.messages import (
-    Button,
-    ChatKind,
-    Direct,
-    Gate,
-    Group,
-    Here,
-    Incoming,
-    Reply,
-    SendOutcome,
-    open_gate,
-)
+from cohorte.handlers.core.messages import Button, ChatKind, Direct, Group, Here, Incoming, Reply
 from cohorte.scheduling.clock import ManualClock
+from cohorte.scheduling.outbox import Gate, SendOutcome, open_gate
 from cohorte.storage.models import Platform
 from cohorte.storage.outbox import next_wake
 
