@@ -31,11 +31,13 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cohorte.bot.bootstrap import known_platforms
-from cohorte.handlers.agenda.reminders import plan_reminders, register_capabilities
+from cohorte.handlers import agenda
+from cohorte.handlers.agenda.reminders import plan_reminders
 from cohorte.handlers.core.delivery import Capabilities, DeliveryService
-from cohorte.handlers.core.messages import Gate, Reply, SendOutcome, open_gate
+from cohorte.handlers.core.messages import Reply
 from cohorte.scheduling.clock import ManualClock
-from cohorte.scheduling.engine import DeliveryEngine, sending_each
+from cohorte.scheduling.engine import DeliveryEngine
+from cohorte.scheduling.outbox import Gate, SendOutcome, open_gate, sending_each
 from cohorte.storage import tables  # noqa: F401
 from cohorte.storage.db import create_engine, session_factory, transaction
 from cohorte.storage.migrate import upgrade
@@ -252,7 +254,7 @@ async def measure(
         figures.append(("peak memory after the whole sprint", f"{_peak_rss_mib():.0f} MiB"))
 
     capabilities = Capabilities()
-    register_capabilities(capabilities)
+    agenda.register_capabilities(capabilities)
     send_clock = ManualClock(datetime(2025, 7, 1, tzinfo=UTC))
     service = DeliveryService(
         sessions, send_clock, capabilities, {Platform.CONSOLE: NoOpMessenger()}, known_platforms()

@@ -120,9 +120,10 @@ from bench._fake_slack_api import BOT_TOKEN, BOT_USER_ID, FakeSlackApi
 from cohorte.bot.bootstrap import assemble
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer
-from cohorte.bot.slack import SlackAdapter, SlackOptions
+from cohorte.bot.slack import SlackAdapter
 from cohorte.bot.slack.inbound import EVENTS_PATH
-from cohorte.handlers.poll import TALLY_EVERY
+from cohorte.bot.slack.web import SlackOptions
+from cohorte.handlers.poll.votes import TALLY_EVERY
 from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.db import create_engine, session_factory
 from cohorte.storage.migrate import upgrade

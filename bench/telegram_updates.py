@@ -94,8 +94,10 @@ from bench._fake_bot_api import TOKEN, FakeBotApi
 from cohorte.bot.bootstrap import assemble
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer
-from cohorte.bot.telegram import UPDATE_ARRIVED, SendLimits, TelegramAdapter, Window
-from cohorte.handlers.poll import TALLY_EVERY
+from cohorte.bot.telegram import TelegramAdapter
+from cohorte.bot.telegram.inbound import UPDATE_ARRIVED
+from cohorte.bot.telegram.limits import SendLimits, Window
+from cohorte.handlers.poll.votes import TALLY_EVERY
 from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.db import create_engine, session_factory
 from cohorte.storage.migrate import upgrade

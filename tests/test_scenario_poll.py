@@ -15,7 +15,7 @@ from datetime import date, time
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.poll import poll_csv
+from cohorte.handlers.poll.export import poll_csv
 from cohorte.locales import Translator
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.polls import Poll, PollState

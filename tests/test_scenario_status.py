@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.bot.cli import EXAMPLE
-from cohorte.handlers.cohort.file import import_cohort, parse_cohort_file
+from cohorte.bot.cli.cohort import EXAMPLE
+from cohorte.handlers.cohort.file.apply import import_cohort
+from cohorte.handlers.cohort.file.read import parse_cohort_file
 from tests.conftest import Transcript
 
 CHECKIN_PROMPT = "La sesión de acompañamiento de tu equipo (Bogotá) es el jueves, 24 de abril"

@@ -19,19 +19,19 @@ from cohorte.bot.console import CONSOLE_TRAITS
 from cohorte.bot.slack.traits import SLACK_TRAITS
 from cohorte.bot.telegram.traits import TELEGRAM_TRAITS
 from cohorte.handlers import agenda, cohort, dashboard, help, poll, status
-from cohorte.handlers.agenda import reminders
 from cohorte.handlers.cohort import greeting
 from cohorte.handlers.core.delivery import Capabilities, DeliveryService
 from cohorte.handlers.core.messages import Messenger
 from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.router import Core, Router
 from cohorte.scheduling.clock import Clock, SystemClock
-from cohorte.scheduling.engine import AdvisoryLockRole, DeliveryEngine, SendingRole
+from cohorte.scheduling.engine import DeliveryEngine
+from cohorte.scheduling.roles import AdvisoryLockRole, SendingRole
 from cohorte.scheduling.ticker import Ticker
-from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory, create_engine, session_factory
 from cohorte.storage.migrate import upgrade
 from cohorte.storage.models import Platform
+from cohorte.storage.people import prune_inbound
 
 INBOUND_MEMORY = timedelta(days=7)
 
@@ -63,12 +63,13 @@ def known_platforms() -> Platforms:
     return platforms
 
 
-def build_capabilities() -> Capabilities:
-    """Planners and renderers of every capability (scheduled messages and actions)."""
+def build_capabilities(platforms: Platforms) -> Capabilities:
+    """Planners and renderers of every capability (scheduled messages and actions);
+    `platforms` tells the planners who can be written to privately."""
     capabilities = Capabilities()
     capabilities.planners.append(forget_old_inbound_events)
-    reminders.register_capabilities(capabilities)
-    poll.register_capabilities(capabilities)
+    agenda.register_capabilities(capabilities)
+    poll.register_capabilities(capabilities, platforms)
     status.register_capabilities(capabilities)
     dashboard.register_capabilities(capabilities)
     return capabilities
@@ -76,7 +77,7 @@ def build_capabilities() -> Capabilities:
 
 async def forget_old_inbound_events(session: AsyncSession, now: datetime) -> None:
     """Housekeeping on every tick: the inbound dedupe table only needs recent ids."""
-    await queries.prune_inbound(session, now - INBOUND_MEMORY)
+    await prune_inbound(session, now - INBOUND_MEMORY)
 
 
 @dataclass
@@ -102,8 +103,8 @@ def assemble(
     role: SendingRole | None = None,
 ) -> Assembly:
     """The core and the scheduler over one database, with every platform declared."""
-    capabilities = build_capabilities()
     platforms = known_platforms()
+    capabilities = build_capabilities(platforms)
     messengers: dict[Platform, Messenger] = {}
     delivery = DeliveryService(sessions, clock, capabilities, messengers, platforms)
     engine = DeliveryEngine(sessions, clock, delivery.prepare, process_name(), role=role)

@@ -15,23 +15,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from cohorte.handlers.core.messages import (
-    Button,
-    ChatKind,
-    Direct,
-    Gate,
-    Group,
-    Here,
-    Incoming,
-    Reply,
-    SendOutcome,
-    open_gate,
-)
+from cohorte.handlers.core.messages import Button, ChatKind, Direct, Group, Here, Incoming, Reply
 from cohorte.handlers.core.platforms import PlatformTraits
 from cohorte.handlers.core.router import Core
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock
+from cohorte.scheduling.outbox import Gate, SendOutcome, open_gate
 from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.models import Platform
 

@@ -11,7 +11,7 @@ from cohorte.handlers.agenda.ics import build_ics
 from cohorte.handlers.agenda.occurrences import ensure_checkin_series
 from cohorte.handlers.core.readers import member_reader
 from cohorte.scheduling.clock import Clock
-from cohorte.storage import queries
+from cohorte.storage.cohorts import member_by_calendar_token
 from cohorte.storage.db import SessionFactory, transaction
 from cohorte.storage.models import Role
 
@@ -33,7 +33,7 @@ def add_calendar_feed(app: web.Application, sessions: SessionFactory, clock: Clo
         if not _TOKEN.fullmatch(token):
             raise web.HTTPNotFound()
         async with sessions() as session:  # a stranger's guess waits for no write turn
-            member = await queries.member_by_calendar_token(session, token)
+            member = await member_by_calendar_token(session, token)
         if member is None:
             raise web.HTTPNotFound()
         async with transaction(sessions) as session:

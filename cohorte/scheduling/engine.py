@@ -42,21 +42,11 @@ from cohorte.scheduling.outbox import (
     Prepare,
     SendOutcome,
     backoff,
-    sending_each,
 )
-from cohorte.scheduling.roles import AdvisoryLockRole, SendingRole, SoleSender
+from cohorte.scheduling.roles import SendingRole, SoleSender
 from cohorte.storage import outbox as rows
 from cohorte.storage.db import UNAVAILABLE, SessionFactory, transaction
 from cohorte.storage.outbox import Delivery, DeliveryState, Outcome
-
-__all__ = [
-    "AdvisoryLockRole",
-    "DeliveryEngine",
-    "DrainReport",
-    "Outgoing",
-    "SendingRole",
-    "sending_each",
-]
 
 logger = logging.getLogger(__name__)
 

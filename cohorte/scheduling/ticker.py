@@ -21,7 +21,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.scheduling.clock import Clock
-from cohorte.scheduling.engine import DeliveryEngine, DrainReport
+from cohorte.scheduling.engine import DeliveryEngine
+from cohorte.scheduling.outbox import DrainReport
 from cohorte.storage.db import SessionFactory, transaction
 
 logger = logging.getLogger(__name__)

@@ -1,8 +1,9 @@
 """The sprint calendar's queries: one-off events, session series and their changes.
 
-Rows are added through the session (never with Core `INSERT`s), so that the
-flush hook of `storage.planning` raises the cohort's `plan_version` and its
-reminders are planned again. They never commit.
+The tables are `storage.models.Event` and those of `storage.series`. Rows are
+added through the session (never with Core `INSERT`s), so that the flush hook of
+`storage.planning` raises the cohort's `plan_version` and its reminders are
+planned again. They never commit.
 """
 
 from __future__ import annotations
@@ -10,24 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.models import Event, Member, Team
-from cohorte.storage.outbox import Delivery
+from cohorte.storage.models import Event
 from cohorte.storage.series import Series, SeriesChange, SeriesKind
-
-# Values per `IN (…)`: well below SQLite's and PostgreSQL's limits on bound parameters.
-_IN_CHUNK = 500
 
 # -- one-off events (Masterclasses, Showtime) ---------------------------------------------
 
 
-async def add_event(session: AsyncSession, event: Event) -> Event:
-    """Store a new event; it has its id when this returns."""
-    session.add(event)
+async def add_events(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Store new one-off events; they have their ids when this returns."""
+    session.add_all(events)
     await session.flush()
-    return event
 
 
 async def event_by_id(session: AsyncSession, event_id: int) -> Event | None:
@@ -36,8 +32,15 @@ async def event_by_id(session: AsyncSession, event_id: int) -> Event | None:
 
 
 async def events_of_cohort(session: AsyncSession, cohort_id: int) -> Sequence[Event]:
-    """Every event of a cohort, cancelled ones included."""
-    return (await session.exec(select(Event).where(Event.cohort_id == cohort_id))).all()
+    """Every event of a cohort, cancelled ones included, in the order they were added."""
+    statement = select(Event).where(Event.cohort_id == cohort_id).order_by(col(Event.id))
+    return (await session.exec(statement)).all()
+
+
+async def events_by_start(session: AsyncSession, cohort_id: int) -> Sequence[Event]:
+    """Every event of a cohort, cancelled ones included, earliest first."""
+    statement = select(Event).where(Event.cohort_id == cohort_id).order_by(col(Event.starts_at))
+    return (await session.exec(statement)).all()
 
 
 async def events_between(
@@ -55,8 +58,8 @@ async def events_between(
 # -- series (the weekly session, the teams' check-ins) -------------------------------------
 
 
-async def add_series(session: AsyncSession, *series: Series) -> None:
-    """Store new series; they have their ids when this returns."""
+async def add_series(session: AsyncSession, series: Sequence[Series]) -> None:
+    """Store new series, in this order; they have their ids when this returns."""
     session.add_all(series)
     await session.flush()
 
@@ -72,14 +75,15 @@ async def series_of_cohorts(session: AsyncSession, cohort_ids: Sequence[int]) ->
     return (await session.exec(statement)).all()
 
 
-async def current_weekly_series(session: AsyncSession, cohort_id: int) -> Sequence[Series]:
-    """The cohort's weekly session series that have not been replaced."""
-    statement = select(Series).where(
-        Series.cohort_id == cohort_id,
-        Series.kind == SeriesKind.SESSION,
-        col(Series.ended_at).is_(None),
-    )
-    return (await session.exec(statement)).all()
+async def running_series(
+    session: AsyncSession, cohort_id: int, kind: SeriesKind | None = None
+) -> Sequence[Series]:
+    """The cohort's series (of one `kind`, or all) that were not replaced (ended), in the
+    order they were added."""
+    statement = select(Series).where(Series.cohort_id == cohort_id, col(Series.ended_at).is_(None))
+    if kind is not None:
+        statement = statement.where(Series.kind == kind)
+    return (await session.exec(statement.order_by(col(Series.id)))).all()
 
 
 async def checkin_series_of_team(session: AsyncSession, team_id: int) -> Sequence[Series]:
@@ -99,13 +103,23 @@ async def teams_with_checkin_series(session: AsyncSession, cohort_ids: Sequence[
 # -- changes of one occurrence of a series --------------------------------------------------
 
 
+async def add_series_changes(session: AsyncSession, changes: Sequence[SeriesChange]) -> None:
+    """Add moved or cancelled occurrences of series that exist."""
+    session.add_all(changes)
+    await session.flush()
+
+
 async def changes_of_series(
     session: AsyncSession, series_ids: Sequence[int]
 ) -> Sequence[SeriesChange]:
-    """The moved or cancelled occurrences of these series."""
+    """The moved and cancelled occurrences of these series, by original date."""
     if not series_ids:
         return []
-    statement = select(SeriesChange).where(col(SeriesChange.series_id).in_(series_ids))
+    statement = (
+        select(SeriesChange)
+        .where(col(SeriesChange.series_id).in_(series_ids))
+        .order_by(col(SeriesChange.original_date))
+    )
     return (await session.exec(statement)).all()
 
 
@@ -141,40 +155,3 @@ async def record_series_change(
     session.add(change)
     await session.flush()
     return change
-
-
-# -- who and what the reminders need ----------------------------------------------------------
-
-
-async def team_by_id(session: AsyncSession, team_id: int) -> Team | None:
-    """The team with this id, of any cohort."""
-    return await session.get(Team, team_id)
-
-
-async def members_of_cohorts(session: AsyncSession, cohort_ids: Sequence[int]) -> Sequence[Member]:
-    """Every membership of these cohorts."""
-    statement = select(Member).where(col(Member.cohort_id).in_(cohort_ids))
-    return (await session.exec(statement)).all()
-
-
-async def reminder_counts(
-    session: AsyncSession, refs: Sequence[str]
-) -> dict[tuple[str, datetime], int]:
-    """How many reminder rows exist per (occurrence ref, start instant).
-
-    A reminder row's `expires_at` is the start of the session it is for.
-    """
-    counts: dict[tuple[str, datetime], int] = {}
-    for start in range(0, len(refs), _IN_CHUNK):
-        statement = (
-            select(Delivery.ref, Delivery.expires_at, func.count())
-            .where(
-                Delivery.kind == "reminder",
-                col(Delivery.ref).in_(refs[start : start + _IN_CHUNK]),
-            )
-            .group_by(col(Delivery.ref), col(Delivery.expires_at))
-        )
-        for ref, expires_at, count in (await session.exec(statement)).all():
-            if expires_at is not None:
-                counts[(ref, expires_at)] = count
-    return counts

@@ -392,7 +392,31 @@ async def deliveries_in(
     return list((await session.exec(statement.limit(limit))).all())
 
 
+async def reminder_counts(
+    session: AsyncSession, refs: Sequence[str]
+) -> dict[tuple[str, datetime], int]:
+    """How many reminder rows exist per (occurrence ref, start instant).
+
+    A reminder row's `expires_at` is the start of the session it is for.
+    """
+    counts: dict[tuple[str, datetime], int] = {}
+    for chunk in _chunks(refs):
+        statement = (
+            select(Delivery.ref, Delivery.expires_at, func.count())
+            .where(
+                Delivery.kind == "reminder",
+                col(Delivery.ref).in_(chunk),
+            )
+            .group_by(col(Delivery.ref), col(Delivery.expires_at))
+        )
+        for ref, expires_at, count in (await session.exec(statement)).all():
+            if expires_at is not None:
+                counts[(ref, expires_at)] = count
+    return counts
+
+
 async def count_by_state(session: AsyncSession, cohort_id: int | None = None) -> dict[str, int]:
+    """How many rows are in each state (of one cohort, or of all), for the operator."""
     statement = select(Delivery.state, func.count()).group_by(col(Delivery.state))
     if cohort_id is not None:
         statement = statement.where(Delivery.cohort_id == cohort_id)

@@ -15,8 +15,6 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.storage.db import conflict_insert
-from cohorte.storage.models import Cohort
-from cohorte.storage.series import Series
 from cohorte.storage.types import UTCDateTime, enum_type
 
 
@@ -89,12 +87,6 @@ async def slot_by_id(session: AsyncSession, slot_id: int) -> PollSlot | None:
     return await session.get(PollSlot, slot_id)
 
 
-async def poll_cohort(session: AsyncSession, cohort_id: int) -> Cohort | None:
-    """The cohort of a poll or of a coordinator's poll button, by id (from the session's
-    identity map when it is loaded)."""
-    return await session.get(Cohort, cohort_id)
-
-
 async def slots_of(session: AsyncSession, poll_id: int) -> list[PollSlot]:
     """The poll's candidate slots, in the order they are shown (1, 2, 3...)."""
     statement = select(PollSlot).where(PollSlot.poll_id == poll_id).order_by(col(PollSlot.position))
@@ -131,11 +123,6 @@ async def open_polls(session: AsyncSession) -> Sequence[Poll]:
     """Every open poll of every cohort, oldest first (the planner's round)."""
     statement = select(Poll).where(Poll.state == PollState.OPEN).order_by(col(Poll.id))
     return (await session.exec(statement)).all()
-
-
-async def chosen_series(session: AsyncSession, series_id: int) -> Series | None:
-    """The weekly series a poll's confirmation created, by id."""
-    return await session.get(Series, series_id)
 
 
 # -- writing ---------------------------------------------------------------------------

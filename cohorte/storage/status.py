@@ -1,8 +1,7 @@
 """A team's status of each deliverable, with its full history, and one-line report drafts.
 
 The deliverables themselves live in `storage.deliverables`, the check-in answers in
-`storage.checkins`; their names are re-exported here for the modules that import them
-from this one. The queries never commit.
+`storage.checkins`. The queries never commit.
 """
 
 from __future__ import annotations
@@ -18,44 +17,9 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.checkins import CheckinAnswer, checkin_answers
-from cohorte.storage.deliverables import (
-    Deliverable,
-    DeliverableTeam,
-    assigned_teams,
-    deliverables_of,
-    is_assigned,
-    set_assignment,
-    team_deliverable,
-)
+from cohorte.storage.deliverables import Deliverable
 from cohorte.storage.models import Team
 from cohorte.storage.types import UTCDateTime, enum_type
-
-__all__ = [
-    "CheckinAnswer",
-    "Deliverable",
-    "DeliverableTeam",
-    "Status",
-    "StatusChange",
-    "StatusDraft",
-    "StatusUpdate",
-    "add_draft",
-    "add_update",
-    "assigned_teams",
-    "change_of",
-    "checkin_answers",
-    "current_update",
-    "current_updates",
-    "delete_draft",
-    "deliverables_of",
-    "draft_by_id",
-    "is_assigned",
-    "last_team_updates",
-    "set_assignment",
-    "status_history",
-    "sweep_drafts",
-    "team_deliverable",
-]
 
 
 class Status(StrEnum):

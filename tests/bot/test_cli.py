@@ -11,7 +11,8 @@ from sqlmodel import col, select, update
 from typer.testing import CliRunner
 
 from cohorte.bot.bootstrap import DatabaseBusyError, lock_sqlite
-from cohorte.bot.cli import EXAMPLE, app
+from cohorte.bot.cli.cohort import EXAMPLE
+from cohorte.bot.cli.root import app
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.migrate import head_revision
 

@@ -35,7 +35,8 @@ from cohorte.bot.config import Settings
 from cohorte.bot.feeds import add_calendar_feed
 from cohorte.bot.http import HttpServer
 from cohorte.bot.slack import SlackAdapter
-from cohorte.bot.telegram import SECRET_HEADER, TelegramAdapter, webhook_secret
+from cohorte.bot.telegram import TelegramAdapter
+from cohorte.bot.telegram.inbound import SECRET_HEADER, webhook_secret
 from cohorte.handlers.core.router import Core
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory

@@ -28,15 +28,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
 from cohorte.bot.bootstrap import Assembly, bootstrap, build_router, known_platforms
-from cohorte.bot.cli import app as cli
+from cohorte.bot.cli.root import app as cli
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer
 from cohorte.bot.runtime import build_adapters
-from cohorte.bot.slack import SlackAdapter, SlackConfigError, SlackOptions, build_manifest
+from cohorte.bot.slack import SlackAdapter
+from cohorte.bot.slack.adapter import SlackConfigError
 from cohorte.bot.slack.inbound import Directory, Origin, mention_text, message_text, plain_text
-from cohorte.bot.slack.manifest import SCOPES, ManifestError
+from cohorte.bot.slack.manifest import SCOPES, ManifestError, build_manifest
 from cohorte.bot.slack.render import Renderer, split_text
-from cohorte.bot.slack.web import ChannelPacer
+from cohorte.bot.slack.web import ChannelPacer, SlackOptions
 from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import (
@@ -49,10 +50,10 @@ from cohorte.handlers.core.messages import (
     Group,
     Image,
     Reply,
-    SendOutcome,
 )
 from cohorte.handlers.core.router import Core, Router
 from cohorte.scheduling.clock import ManualClock
+from cohorte.scheduling.outbox import SendOutcome
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
     ChatLink,

@@ -36,18 +36,11 @@ from cohorte.bot.bootstrap import App, Assembly, bootstrap, build_router
 from cohorte.bot.config import Settings
 from cohorte.bot.http import HttpServer
 from cohorte.bot.runtime import build_adapters, serve
-from cohorte.bot.telegram import (
-    SECRET_HEADER,
-    SendLimits,
-    TelegramAdapter,
-    TelegramRateLimiter,
-    Window,
-    link_mentions,
-    outcome_of,
-    split_text,
-    to_html,
-    utf16_len,
-)
+from cohorte.bot.telegram import TelegramAdapter
+from cohorte.bot.telegram.inbound import SECRET_HEADER
+from cohorte.bot.telegram.limits import SendLimits, TelegramRateLimiter, Window
+from cohorte.bot.telegram.messenger import outcome_of
+from cohorte.bot.telegram.render import link_mentions, split_text, to_html, utf16_len
 from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import (
@@ -60,10 +53,10 @@ from cohorte.handlers.core.messages import (
     Group,
     Image,
     Reply,
-    SendOutcome,
 )
 from cohorte.handlers.core.router import Core
 from cohorte.scheduling.clock import ManualClock
+from cohorte.scheduling.outbox import SendOutcome
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
     ChatLink,

@@ -58,7 +58,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench._fake_bot_api import FakeBotApi
-from cohorte.bot.telegram import SECRET_HEADER, WEBHOOK_PATH, webhook_secret
+from cohorte.bot.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH, webhook_secret
 from cohorte.storage.db import create_engine
 from cohorte.storage.migrate import upgrade
 from cohorte.storage.polls import Poll, PollSlot, PollState

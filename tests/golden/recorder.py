@@ -21,15 +21,7 @@ from zoneinfo import ZoneInfo
 
 from cohorte.bot.bootstrap import Assembly
 from cohorte.bot.console import ConsoleMessenger
-from cohorte.handlers.core.messages import (
-    Button,
-    ChatKind,
-    Direct,
-    Group,
-    Here,
-    Incoming,
-    Reply,
-)
+from cohorte.handlers.core.messages import Button, ChatKind, Direct, Group, Here, Incoming, Reply
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.models import Platform
 from cohorte.storage.outbox import next_wake

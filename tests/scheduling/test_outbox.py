@@ -12,8 +12,17 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.scheduling.clock import ManualClock
-from cohorte.scheduling.engine import AdvisoryLockRole, DeliveryEngine, Outgoing, sending_each
-from cohorte.scheduling.outbox import Gate, Planned, SendOutcome, drop_pending, enqueue
+from cohorte.scheduling.engine import DeliveryEngine
+from cohorte.scheduling.outbox import (
+    Gate,
+    Outgoing,
+    Planned,
+    SendOutcome,
+    drop_pending,
+    enqueue,
+    sending_each,
+)
+from cohorte.scheduling.roles import AdvisoryLockRole
 from cohorte.storage import outbox as rows
 from cohorte.storage.db import SessionFactory, create_engine, session_factory, transaction
 from cohorte.storage.models import Person

@@ -12,8 +12,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import assemble
-from cohorte.handlers.core.messages import Direct, Gate, Group, Reply, SendOutcome, open_gate
+from cohorte.handlers.core.messages import Direct, Group, Reply
 from cohorte.scheduling.clock import ManualClock
+from cohorte.scheduling.outbox import Gate, SendOutcome, open_gate
 from cohorte.storage.db import create_engine, session_factory
 from cohorte.storage.models import Platform, Role, Team
 from cohorte.storage.outbox import Delivery, DeliveryState

@@ -9,10 +9,7 @@ from __future__ import annotations
 import os
 
 from cohorte.bot.cli import cohort, db, deliveries, export, poll, run, slack
-from cohorte.bot.cli.cohort import EXAMPLE
 from cohorte.bot.cli.root import app
-
-__all__ = ["EXAMPLE", "app", "main"]
 
 # In the order `cohorte --help` lists them: the commands, then the groups.
 for group in (run, deliveries, db, cohort, slack, poll, export):

@@ -15,13 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.bot.bootstrap import App
 from cohorte.bot.cli.root import fail, load_settings, open_app, t
 from cohorte.bot.config import Settings
-from cohorte.handlers.cohort.file import (
-    CohortFileError,
-    export_cohort,
-    import_cohort,
-    parse_cohort_file,
-)
-from cohorte.storage import cohorts, queries
+from cohorte.handlers.cohort.file.apply import import_cohort
+from cohorte.handlers.cohort.file.export import export_cohort
+from cohorte.handlers.cohort.file.messages import CohortFileError
+from cohorte.handlers.cohort.file.read import parse_cohort_file
+from cohorte.storage import agenda, cohorts
 from cohorte.storage.db import transaction
 from cohorte.storage.models import Cohort, Role
 
@@ -120,7 +118,7 @@ async def _cohort_show(settings: Settings, cohort_id: int | None) -> None:
 
 
 async def _show_all(session: AsyncSession, console: Console) -> None:
-    found = await queries.list_cohorts(session)
+    found = await cohorts.list_cohorts(session)
     if not found:
         console.print(
             t._("There are no cohorts yet. Import one with: cohorte cohort import FILE.toml")
@@ -154,8 +152,8 @@ async def _show_one(session: AsyncSession, console: Console, cohort_id: int) -> 
             code=cohort.invite_code,
         )
     )
-    teams = await queries.teams_of(session, cohort_id)
-    members = await queries.members_with_people(session, cohort_id)
+    teams = await cohorts.teams_of(session, cohort_id)
+    members = await cohorts.members_with_people(session, cohort_id)
     table = Table(t._("Team"), t._("City"), t._("Time zone"), t._("Members"))
     for team in teams:
         count = sum(1 for member, _ in members if member.team_id == team.id)
@@ -163,6 +161,6 @@ async def _show_one(session: AsyncSession, console: Console, cohort_id: int) -> 
     console.print(table)
     coordinators = [p.display_name for m, p in members if m.role == Role.COORDINATOR]
     console.print(t._("Coordination: {names}", names=", ".join(coordinators) or "—"))
-    events = await cohorts.events_by_start(session, cohort_id)
+    events = await agenda.events_by_start(session, cohort_id)
     for event in events:
         console.print(f"• {t.when(event.starts_at, cohort.home_zone)} — {event.title}")

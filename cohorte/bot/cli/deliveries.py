@@ -13,9 +13,11 @@ from rich.text import Text
 from cohorte.bot.cli.root import load_settings, t
 from cohorte.bot.config import Settings
 from cohorte.locales import N_
-from cohorte.storage import outbox, queries
+from cohorte.storage import outbox
+from cohorte.storage.cohorts import chats_of_cohorts, cohorts_by_id
 from cohorte.storage.db import create_engine, session_factory
 from cohorte.storage.outbox import DeliveryState
+from cohorte.storage.people import people_by_id
 
 
 def register(app: typer.Typer) -> None:
@@ -71,17 +73,17 @@ async def _deliveries(
             found = await outbox.deliveries_in(session, states, cohort_id, limit)
             cohorts = {
                 c.id: c
-                for c in await queries.cohorts_by_id(session, sorted({d.cohort_id for d in found}))
+                for c in await cohorts_by_id(session, sorted({d.cohort_id for d in found}))
             }
             people = {
                 p.id: p
-                for p in await queries.people_by_id(
+                for p in await people_by_id(
                     session, sorted({d.person_id for d in found if d.person_id is not None})
                 )
             }
             links = {
                 link.id: link
-                for link in await queries.chats_of_cohorts(session, [c for c in cohorts if c])
+                for link in await chats_of_cohorts(session, [c for c in cohorts if c])
             }
     finally:
         await engine.dispose()

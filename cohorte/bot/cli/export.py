@@ -11,9 +11,8 @@ import typer
 
 from cohorte.bot.cli.root import fail, load_settings, open_app, t
 from cohorte.bot.config import Settings
-from cohorte.handlers import dashboard
 from cohorte.handlers.core.errors import CohortError
-from cohorte.handlers.dashboard import ExportKind
+from cohorte.handlers.dashboard.exports import ExportKind, export_for_cli
 
 group = typer.Typer(help="Exportaciones en CSV (UTF-8 con BOM).", no_args_is_help=True)
 
@@ -38,7 +37,7 @@ async def _export_csv(settings: Settings, kind: ExportKind, cohort_id: int, file
     app_ = await open_app(settings)
     try:
         async with app_.sessions() as session:
-            data = await dashboard.export_for_cli(session, cohort_id, kind, app_.clock.now(), t)
+            data = await export_for_cli(session, cohort_id, kind, app_.clock.now(), t)
     except CohortError as error:
         raise fail(error.render(t)) from error
     finally:

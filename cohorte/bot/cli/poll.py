@@ -32,7 +32,7 @@ def poll_export(
 
 
 async def _poll_export(settings: Settings, poll_id: int, file: Path) -> None:
-    from cohorte.handlers.poll import poll_csv
+    from cohorte.handlers.poll.export import poll_csv
 
     app_ = await open_app(settings)
     try:

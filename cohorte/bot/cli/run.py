@@ -24,7 +24,7 @@ from cohorte.bot.console import ConsoleChat
 from cohorte.bot.logs import configure_logging
 from cohorte.bot.runtime import serve
 from cohorte.scheduling.clock import ManualClock, RehearsalClock, SystemClock, parse_instant
-from cohorte.storage import queries
+from cohorte.storage.cohorts import list_cohorts
 from cohorte.storage.models import Cohort, Platform
 
 
@@ -221,4 +221,4 @@ def _guide(cohorts: list[Cohort]) -> str:
 
 async def _cohorts(app_: App) -> list[Cohort]:
     async with app_.sessions() as session:
-        return list(await queries.list_cohorts(session))
+        return list(await list_cohorts(session))

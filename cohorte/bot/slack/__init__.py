@@ -9,8 +9,8 @@
 - `manifest`: the app manifest for `cohorte slack manifest`;
 - `traits`: what Slack lets the bot do, for the core.
 
-The names below load their modules (and slack-bolt) when first used: every process
-knows Slack's traits, only one that runs Slack loads its libraries.
+`SlackAdapter` loads its module (and slack-bolt) when first used: every process knows
+Slack's traits, only one that runs Slack loads its libraries.
 """
 
 from __future__ import annotations
@@ -19,25 +19,13 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cohorte.bot.slack.adapter import SlackAdapter, SlackConfigError
-    from cohorte.bot.slack.manifest import build_manifest
-    from cohorte.bot.slack.outbound import SlackMessenger
-    from cohorte.bot.slack.web import SlackOptions
+    from cohorte.bot.slack.adapter import SlackAdapter
 
-_HOMES = {
-    "SlackAdapter": "cohorte.bot.slack.adapter",
-    "SlackConfigError": "cohorte.bot.slack.adapter",
-    "SlackMessenger": "cohorte.bot.slack.outbound",
-    "SlackOptions": "cohorte.bot.slack.web",
-    "build_manifest": "cohorte.bot.slack.manifest",
-}
-
-__all__ = ["SlackAdapter", "SlackConfigError", "SlackMessenger", "SlackOptions", "build_manifest"]
+__all__ = ["SlackAdapter"]
 
 
 def __getattr__(name: str) -> object:
-    """`from cohorte.bot.slack import SlackAdapter`: the name, from its module."""
-    home = _HOMES.get(name)
-    if home is None:
+    """`from cohorte.bot.slack import SlackAdapter`: the adapter, from its module."""
+    if name != "SlackAdapter":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+    return importlib.import_module("cohorte.bot.slack.adapter").SlackAdapter

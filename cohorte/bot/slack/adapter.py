@@ -74,17 +74,10 @@ from cohorte.bot.slack.web import (
     slack_error_code,
     web_client,
 )
-from cohorte.handlers.core.messages import (
-    ChatEvent,
-    ChatKind,
-    Direct,
-    Group,
-    Incoming,
-    Reply,
-    SendOutcome,
-)
+from cohorte.handlers.core.messages import ChatEvent, ChatKind, Direct, Group, Incoming, Reply
 from cohorte.handlers.core.router import Core
 from cohorte.locales import Translator
+from cohorte.scheduling.outbox import SendOutcome
 from cohorte.storage.models import Platform
 
 logger = logging.getLogger(__name__)

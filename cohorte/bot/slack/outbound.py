@@ -26,16 +26,9 @@ from cohorte.bot.slack.web import (
     webhook_client,
 )
 from cohorte.handlers.core.keyed import KeyedMessages
-from cohorte.handlers.core.messages import (
-    Direct,
-    Gate,
-    Group,
-    NotSending,
-    Reply,
-    SendOutcome,
-    open_gate,
-)
+from cohorte.handlers.core.messages import Direct, Group, Reply
 from cohorte.scheduling.clock import Clock
+from cohorte.scheduling.outbox import Gate, NotSending, SendOutcome, open_gate
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import Platform
 

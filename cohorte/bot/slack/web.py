@@ -26,7 +26,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from cohorte.handlers.core.messages import SendOutcome
+from cohorte.scheduling.outbox import SendOutcome
 
 logger = logging.getLogger(__name__)
 

@@ -52,18 +52,11 @@ from cohorte.bot.telegram.inbound import (
 from cohorte.bot.telegram.limits import SendLimits, TelegramRateLimiter
 from cohorte.bot.telegram.messenger import PartlyDeliveredError, TelegramMessenger
 from cohorte.bot.telegram.render import menu, take_toast
-from cohorte.handlers.core.messages import (
-    ChatKind,
-    Direct,
-    Group,
-    Here,
-    Incoming,
-    Reply,
-    SendOutcome,
-)
+from cohorte.handlers.core.messages import ChatKind, Direct, Group, Here, Incoming, Reply
 from cohorte.handlers.core.router import Core
-from cohorte.storage import queries
+from cohorte.scheduling.outbox import SendOutcome
 from cohorte.storage.models import Platform
+from cohorte.storage.people import identity_by_external_id
 
 logger = logging.getLogger(__name__)
 
@@ -324,5 +317,5 @@ class TelegramAdapter:
     async def _dm_open(self, user_id: str) -> bool:
         """Whether the bot may write to this person privately (the core's rule)."""
         async with self.core.sessions() as session:  # a read: no write turn
-            identity = await queries.identity_by_external_id(session, Platform.TELEGRAM, user_id)
+            identity = await identity_by_external_id(session, Platform.TELEGRAM, user_id)
         return identity is not None and self.core.platforms.reaches_privately(identity)

@@ -21,7 +21,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
-from cohorte.handlers.core.messages import Gate
+from cohorte.scheduling.outbox import Gate
 
 logger = logging.getLogger(__name__)
 

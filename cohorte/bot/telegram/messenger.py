@@ -26,20 +26,13 @@ from telegram.ext import ExtBot
 
 from cohorte.bot.telegram.render import Part, keyboard, parts_of
 from cohorte.handlers.core.keyed import KeyedMessages
-from cohorte.handlers.core.messages import (
-    Direct,
-    File,
-    Gate,
-    Group,
-    Image,
-    Reply,
-    SendOutcome,
-    open_gate,
-)
+from cohorte.handlers.core.messages import Direct, File, Group, Image, Reply
 from cohorte.scheduling.clock import Clock
-from cohorte.storage import queries
+from cohorte.scheduling.outbox import Gate, SendOutcome, open_gate
+from cohorte.storage.cohorts import move_chat
 from cohorte.storage.db import SessionFactory, transaction
 from cohorte.storage.models import Platform
+from cohorte.storage.people import mark_dm_closed, person_by_identity
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +128,7 @@ class TelegramMessenger:
     async def follow_migration(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its cohort link moves to the new id."""
         async with transaction(self.sessions) as session:
-            link = await queries.move_chat(
+            link = await move_chat(
                 session, Platform.TELEGRAM, str(old_chat_id), str(new_chat_id)
             )
         logger.info(
@@ -148,7 +141,7 @@ class TelegramMessenger:
     async def forget_dm(self, user_id: str) -> None:
         """The person blocked the bot: reminders go to their group from now on."""
         async with transaction(self.sessions) as session:
-            await queries.mark_dm_closed(session, Platform.TELEGRAM, user_id)
+            await mark_dm_closed(session, Platform.TELEGRAM, user_id)
 
     async def deliver(
         self,
@@ -189,7 +182,7 @@ class TelegramMessenger:
             name = (names or {}).get(user_id)
             if name is None:
                 async with self.sessions() as session:  # a read: no write turn
-                    person = await queries.person_by_identity(session, Platform.TELEGRAM, user_id)
+                    person = await person_by_identity(session, Platform.TELEGRAM, user_id)
                 name = person.display_name if person else user_id
             people.append((user_id, name))
         return people

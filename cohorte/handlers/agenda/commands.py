@@ -31,7 +31,7 @@ from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_
 from cohorte.scheduling.recurrence import ref_code, sprint_end
 from cohorte.storage import agenda as calendar_rows
-from cohorte.storage import queries
+from cohorte.storage.cohorts import teams_of
 from cohorte.storage.series import Series, SeriesKind
 
 MAX_UPCOMING = 10
@@ -101,7 +101,7 @@ async def checkin_slot(ctx: Context, args: str) -> list[Reply]:
     """/acompanamiento EQUIPO DIA HORA: the team's biweekly check-in slot (team's own zone)."""
     cohort, _ = ctx.require_coordinator()
     assert cohort.id is not None
-    teams = list(await queries.teams_of(ctx.session, cohort.id))
+    teams = list(await teams_of(ctx.session, cohort.id))
     team_names = ", ".join(team.name for team in teams)
     wanted, weekday, at = read_checkin(args, team_names)
     matches = match_names(wanted, teams, lambda team: (team.name,))
@@ -135,7 +135,7 @@ async def checkin_slot(ctx: Context, args: str) -> list[Reply]:
         meeting_url=cohort.meeting_url,
         created_at=now,
     )
-    await calendar_rows.add_series(ctx.session, series)
+    await calendar_rows.add_series(ctx.session, [series])
     return [
         Reply(
             ctx.t._(

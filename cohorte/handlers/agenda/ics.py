@@ -19,6 +19,7 @@ from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.locales import Translator
 from cohorte.scheduling.recurrence import Occurrence, event_ref, to_utc
 from cohorte.storage import agenda as calendar_rows
+from cohorte.storage.cohorts import team_by_id
 from cohorte.storage.models import Cohort
 from cohorte.storage.series import Series, SeriesKind
 
@@ -94,7 +95,7 @@ async def _add_series(
     )
     title = await occurrence_title(session, t, sample)
     if series.team_id is not None:
-        team = await calendar_rows.team_by_id(session, series.team_id)
+        team = await team_by_id(session, series.team_id)
         if team is not None and series.kind != SeriesKind.CHECKIN:
             title = f"{title} — {team.name}"
     uid = _uid("s", series.id, cohort)

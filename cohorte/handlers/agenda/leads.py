@@ -8,8 +8,6 @@ from datetime import datetime
 from cohorte.scheduling.recurrence import MINUTES_PER_DAY, Occurrence, ahead_of
 from cohorte.storage.models import Cohort
 
-__all__ = ["DEFAULT_LEADS", "MINUTES_PER_DAY", "leads_for", "reminder_due"]
-
 DEFAULT_LEADS: dict[str, list[int]] = {
     "session": [MINUTES_PER_DAY, 60],
     "masterclass": [MINUTES_PER_DAY, 60],

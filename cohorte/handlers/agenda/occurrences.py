@@ -18,7 +18,7 @@ from cohorte.scheduling.recurrence import (
     sprint_end,
 )
 from cohorte.storage import agenda as calendar_rows
-from cohorte.storage import queries
+from cohorte.storage.cohorts import teams_of_cohorts
 from cohorte.storage.models import Cohort, Event
 from cohorte.storage.series import Series, SeriesChange, SeriesKind
 
@@ -45,7 +45,7 @@ async def set_weekly_session(
     assert cohort.id is not None
     first = on_or_after(max(starting_from, cohort.start_date), weekday)
     last = sprint_end(cohort.start_date, cohort.weeks)
-    for old in await calendar_rows.current_weekly_series(session, cohort.id):
+    for old in await calendar_rows.running_series(session, cohort.id, SeriesKind.SESSION):
         old.last_date = min(old.last_date, first - timedelta(days=1))
         old.ended_at = now
     series = Series(
@@ -62,7 +62,7 @@ async def set_weekly_session(
         meeting_url=cohort.meeting_url,
         created_at=now,
     )
-    await calendar_rows.add_series(session, series)
+    await calendar_rows.add_series(session, [series])
     return series
 
 
@@ -78,7 +78,7 @@ async def ensure_checkin_series_of(
     by_id = {cohort.id: cohort for cohort in cohorts if cohort.id is not None}
     existing = await calendar_rows.teams_with_checkin_series(session, list(by_id))
     created: list[Series] = []
-    for team in await queries.teams_of_cohorts(session, list(by_id)):
+    for team in await teams_of_cohorts(session, list(by_id)):
         if team.id in existing or team.checkin_weekday is None or team.checkin_time is None:
             continue
         cohort = by_id[team.cohort_id]
@@ -101,7 +101,7 @@ async def ensure_checkin_series_of(
             )
         )
     if created:
-        await calendar_rows.add_series(session, *created)
+        await calendar_rows.add_series(session, created)
     return len(created)
 
 

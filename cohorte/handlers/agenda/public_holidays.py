@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.handlers.agenda.deliveries import HOLIDAY_WARNING, HolidayPayload
 from cohorte.scheduling.outbox import enqueue
 from cohorte.scheduling.recurrence import Occurrence
-from cohorte.storage import queries
+from cohorte.storage.cohorts import coordinators_of, teams_of_cohorts
 from cohorte.storage.models import Cohort, Team
 
 HOLIDAY_LOOKAHEAD = timedelta(days=14)
@@ -46,9 +46,9 @@ async def plan_holiday_warnings(
     """Tell coordinators, two weeks ahead, about sessions on a team country's holiday."""
     cohort_ids = [cohort.id for cohort in cohorts if cohort.id is not None]
     teams: dict[int, list[Team]] = {}
-    for team in await queries.teams_of_cohorts(session, cohort_ids):
+    for team in await teams_of_cohorts(session, cohort_ids):
         teams.setdefault(team.cohort_id, []).append(team)
-    coordinators = await queries.coordinators_of(session, cohort_ids)
+    coordinators = await coordinators_of(session, cohort_ids)
     planned = []
     for cohort_id in cohort_ids:
         for occurrence in upcoming.get(cohort_id, []):

@@ -19,76 +19,27 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.deliveries import REMINDER, ReminderPayload
-from cohorte.handlers.agenda.leads import DEFAULT_LEADS, MINUTES_PER_DAY, leads_for, reminder_due
+from cohorte.handlers.agenda.leads import DEFAULT_LEADS, leads_for, reminder_due
 from cohorte.handlers.agenda.occurrences import ensure_checkin_series_of, occurrences_of
 from cohorte.handlers.agenda.public_holidays import (
     HOLIDAY_LOOKAHEAD,
-    holiday_name,
     plan_holiday_warnings,
 )
-from cohorte.handlers.agenda.renderers import (
-    describe,
-    lead_text,
-    occurrence_title,
-    render_announcement,
-    render_cancelled,
-    render_holiday,
-    render_moved,
-    render_reminder,
-    week_label,
-    when_text,
-)
-from cohorte.handlers.core.delivery import Capabilities
 from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.scheduling.recurrence import Occurrence, sprint_end
-from cohorte.storage import agenda as calendar_rows
-from cohorte.storage import planning, queries
+from cohorte.storage import planning
+from cohorte.storage.cohorts import chats_of_cohorts, list_cohorts, members_of_cohorts
 from cohorte.storage.models import Cohort
-
-# Importable from here as before the agenda was split (the lead drops these later).
-__all__ = [
-    "DEFAULT_LEADS",
-    "HOLIDAY_LOOKAHEAD",
-    "MINUTES_PER_DAY",
-    "Audience",
-    "active_cohorts",
-    "audiences_of",
-    "describe",
-    "holiday_name",
-    "lead_text",
-    "lead_times",
-    "leads_for",
-    "occurrence_title",
-    "plan_holiday_warnings",
-    "plan_occurrence",
-    "plan_reminders",
-    "register_capabilities",
-    "reminder_due",
-    "render_announcement",
-    "render_cancelled",
-    "render_holiday",
-    "render_moved",
-    "render_reminder",
-    "week_label",
-    "when_text",
-]
+from cohorte.storage.outbox import reminder_counts
 
 logger = logging.getLogger(__name__)
-
-
-def register_capabilities(capabilities: Capabilities) -> None:
-    """The agenda's planner and renderers (see `cohorte.handlers.agenda`)."""
-    # Imported here: the package's __init__ imports this module.
-    from cohorte.handlers import agenda
-
-    agenda.register_capabilities(capabilities)
 
 
 async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
     """Cohorts whose sprint has not ended yet."""
     return [
         cohort
-        for cohort in await queries.list_cohorts(session)
+        for cohort in await list_cohorts(session)
         if sprint_end(cohort.start_date, cohort.weeks) >= (now - timedelta(days=1)).date()
     ]
 
@@ -117,13 +68,13 @@ class Audience:
 async def audiences_of(session: AsyncSession, cohort_ids: list[int]) -> dict[int, Audience]:
     """The audience of many cohorts, in two queries."""
     audiences = {cohort_id: Audience() for cohort_id in cohort_ids}
-    for member in await calendar_rows.members_of_cohorts(session, cohort_ids):
+    for member in await members_of_cohorts(session, cohort_ids):
         audience = audiences[member.cohort_id]
         if member.dm_reminders:
             audience.dm_people.append(member.person_id)
         if member.team_id is not None:
             audience.team_people.setdefault(member.team_id, []).append(member.person_id)
-    for link in await queries.chats_of_cohorts(session, cohort_ids):
+    for link in await chats_of_cohorts(session, cohort_ids):
         if link.id is not None:
             audiences[link.cohort_id].chats.append(link.id)
     return audiences
@@ -206,7 +157,7 @@ async def _plan_chunk(
     if not busy:
         return added, next_session
     audiences = await audiences_of(session, busy)
-    already = await calendar_rows.reminder_counts(session, [o.ref for c in busy for o in found[c]])
+    already = await reminder_counts(session, [o.ref for c in busy for o in found[c]])
     planned: list[Planned] = []
     for cohort in cohorts:
         assert cohort.id is not None

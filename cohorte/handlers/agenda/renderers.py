@@ -34,6 +34,7 @@ from cohorte.scheduling.recurrence import (
     to_utc,
 )
 from cohorte.storage import agenda as calendar_rows
+from cohorte.storage.cohorts import team_by_id
 from cohorte.storage.models import Cohort
 from cohorte.storage.series import Series
 
@@ -48,7 +49,7 @@ async def occurrence_title(session: AsyncSession, t: Translator, occurrence: Occ
         return t._("Final session (Showtime): {title}", title=occurrence.title)
     team = None
     if occurrence.team_id is not None:
-        team = await calendar_rows.team_by_id(session, occurrence.team_id)
+        team = await team_by_id(session, occurrence.team_id)
     return t._("Check-in with the {team} team", team=team.name if team else "?")
 
 

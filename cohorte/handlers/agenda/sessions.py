@@ -44,7 +44,7 @@ from cohorte.locales import N_
 from cohorte.scheduling.outbox import drop_pending
 from cohorte.scheduling.recurrence import Occurrence, code_ref, event_ref, ref_code
 from cohorte.storage import agenda as calendar_rows
-from cohorte.storage import queries
+from cohorte.storage.cohorts import members_with_people
 from cohorte.storage.models import Cohort, Event
 
 
@@ -94,17 +94,15 @@ async def add_session(ctx: Context, cohort: Cohort, new: NewSession) -> list[Rep
     assert cohort.id is not None
     starts_at = read_session_start(new.when, cohort, ctx.clock.now(), ctx.t)
     check_new_session(new)
-    event = await calendar_rows.add_event(
-        ctx.session,
-        Event(
-            cohort_id=cohort.id,
-            kind=new.kind,
-            title=new.title,
-            starts_at=starts_at,
-            duration_minutes=new.duration,
-            meeting_url=new.link,
-        ),
+    event = Event(
+        cohort_id=cohort.id,
+        kind=new.kind,
+        title=new.title,
+        starts_at=starts_at,
+        duration_minutes=new.duration,
+        meeting_url=new.link,
     )
+    await calendar_rows.add_events(ctx.session, [event])
     assert event.id is not None
     await announce(
         ctx, ANNOUNCEMENT, f"new-e{event.id}", payload=AnnouncementPayload(event=event.id)
@@ -288,5 +286,5 @@ async def _affected_people(ctx: Context, cohort: Cohort, occurrence: Occurrence)
     assert cohort.id is not None
     if occurrence.kind != "checkin":
         return []
-    members = await queries.members_with_people(ctx.session, cohort.id)
+    members = await members_with_people(ctx.session, cohort.id)
     return [p.id for m, p in members if p.id and m.team_id == occurrence.team_id]

@@ -8,13 +8,11 @@ from cohorte.handlers.cohort.members import list_members
 from cohorte.handlers.cohort.preferences import (
     COUNTRY,
     LANGUAGE,
-    LANGUAGE_NAMES,
     REMINDERS,
     ZONE,
     choose_dm_reminders,
     choose_language,
     choose_zone,
-    ensure_person,
     pick_country,
     pick_dm_reminders,
     pick_language,
@@ -22,8 +20,6 @@ from cohorte.handlers.cohort.preferences import (
 )
 from cohorte.handlers.core.router import Router
 from cohorte.locales import N_
-
-__all__ = ["LANGUAGE_NAMES", "ensure_person", "register"]
 
 
 def register(router: Router) -> None:

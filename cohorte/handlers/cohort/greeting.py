@@ -9,7 +9,7 @@ from cohorte.handlers.core.messages import ChatEvent, Reply
 from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.core.router import Router
 from cohorte.locales import N_
-from cohorte.storage import queries
+from cohorte.storage.cohorts import cohort_for_chat
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ async def greet_group(ctx: Context) -> list[Reply]:
     language of whoever added the bot.
     """
     incoming = ctx.incoming
-    cohort = await queries.cohort_for_chat(ctx.session, incoming.platform, incoming.chat_id)
+    cohort = await cohort_for_chat(ctx.session, incoming.platform, incoming.chat_id)
     reader = reader_of(cohort=cohort) if cohort is not None else reader_of(person=ctx.person)
     logger.info(
         "bot added to %s group %s by %s", incoming.platform, incoming.chat_id, incoming.sender_id

@@ -14,8 +14,9 @@ from cohorte.handlers.core.errors import (
     StaleButtonError,
 )
 from cohorte.handlers.core.messages import Button, Reply, button_rows
-from cohorte.locales import N_, Translator
-from cohorte.storage import cohorts, queries
+from cohorte.handlers.core.readers import reader_of
+from cohorte.locales import N_
+from cohorte.storage import cohorts
 from cohorte.storage.models import Cohort, Member, Role, Team
 
 NO_SUCH_INVITE_CODE = N_(
@@ -45,29 +46,31 @@ async def join(ctx: Context, args: str) -> list[Reply]:
         raise CohortError(
             N_("Write /unirme followed by the invite code, for example: /unirme SPRINT25")
         )
-    cohort = await queries.cohort_by_invite(ctx.session, words[0])
+    cohort = await cohorts.cohort_by_invite(ctx.session, words[0])
     if cohort is None or cohort.id is None:
         raise CohortError(NO_SUCH_INVITE_CODE, code=words[0][:32])
     person = await ensure_person(ctx)
     assert person.id is not None
-    ctx.t = Translator(person.locale or cohort.locale)
+    ctx.t = reader_of(person, cohort=cohort).t
     t = ctx.t
-    teams = list(await queries.teams_of(ctx.session, cohort.id))
-    member = await queries.membership(ctx.session, cohort.id, person.id)
+    teams = list(await cohorts.teams_of(ctx.session, cohort.id))
+    member = await cohorts.membership(ctx.session, cohort.id, person.id)
     if member is not None:
         text = t._("You are already part of {cohort}.", cohort=cohort.name)
         if member.team_id is None and teams:
             text += "\n" + t._("Which team are you on?")
             return [Reply(text, _team_buttons(cohort, teams))]
         return [Reply(text)]
-    await cohorts.add_member(
+    await cohorts.add_members(
         ctx.session,
-        Member(
-            cohort_id=cohort.id,
-            person_id=person.id,
-            role=Role.PARTICIPANT,
-            joined_at=ctx.clock.now(),
-        ),
+        [
+            Member(
+                cohort_id=cohort.id,
+                person_id=person.id,
+                role=Role.PARTICIPANT,
+                joined_at=ctx.clock.now(),
+            )
+        ],
     )
     text = t._("Welcome to {cohort}, {name}!", cohort=cohort.name, name=person.display_name)
     if not teams:
@@ -80,7 +83,7 @@ async def pick_team(ctx: Context, choice: TeamChoice) -> list[Reply]:
     """Team button: the member joins that city team."""
     if ctx.person is None or ctx.person.id is None:
         raise NotMemberError()
-    member = await queries.membership(ctx.session, choice.cohort, ctx.person.id)
+    member = await cohorts.membership(ctx.session, choice.cohort, ctx.person.id)
     team = await cohorts.team_in_cohort(ctx.session, choice.cohort, choice.team)
     if member is None or team is None:
         raise StaleButtonError()
@@ -107,15 +110,15 @@ async def link_group(ctx: Context, args: str) -> list[Reply]:
         raise CohortError(
             N_("Write /vincular followed by the invite code, e.g. /vincular SPRINT25")
         )
-    cohort = await queries.cohort_by_invite(ctx.session, words[0])
+    cohort = await cohorts.cohort_by_invite(ctx.session, words[0])
     person = ctx.person
     if cohort is None or cohort.id is None or person is None or person.id is None:
         raise CohortError(NO_SUCH_INVITE_CODE, code=words[0][:32])
-    member = await queries.membership(ctx.session, cohort.id, person.id)
+    member = await cohorts.membership(ctx.session, cohort.id, person.id)
     if member is None or member.role != Role.COORDINATOR:
         raise NotCoordinatorError()
     incoming = ctx.incoming
-    await queries.link_chat(ctx.session, cohort.id, incoming.platform, incoming.chat_id, None)
+    await cohorts.link_chat(ctx.session, cohort.id, incoming.platform, incoming.chat_id, None)
     return [
         Reply(
             ctx.t._(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from cohorte.handlers.core.context import Context, reader_zone
+from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import Reply
-from cohorte.storage import queries
+from cohorte.handlers.core.platforms import privately_reachable
+from cohorte.handlers.core.readers import reader_of
+from cohorte.storage.cohorts import members_with_people, teams_of
 from cohorte.storage.models import Member, Person, Role
 
 
@@ -13,8 +15,8 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
     cohort, _ = ctx.require_coordinator()
     assert cohort.id is not None
     t = ctx.t
-    teams = {team.id: team for team in await queries.teams_of(ctx.session, cohort.id)}
-    rows = await queries.members_with_people(ctx.session, cohort.id)
+    teams = {team.id: team for team in await teams_of(ctx.session, cohort.id)}
+    rows = await members_with_people(ctx.session, cohort.id)
     now = ctx.clock.now()
     by_team: dict[int | None, list[tuple[Member, Person]]] = {}
     for member, person in rows:
@@ -34,7 +36,7 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
         lines.append(f"*{title}* ({len(people)})")
         for member, person in people:
             team = teams.get(member.team_id)
-            zone = reader_zone(person, team, cohort)
+            zone = reader_of(person, member, team, cohort).zone
             role = " · " + t._("coordination") if member.role == Role.COORDINATOR else ""
             line = f"• {person.display_name}{role} — {t.city(zone)} {t.time(now, zone)}"
             if person.id in unreachable:
@@ -56,4 +58,4 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
 
 async def _without_private_chat(ctx: Context, person_ids: list[int]) -> set[int]:
     """People the bot cannot message privately (on Telegram: no private chat opened yet)."""
-    return set(person_ids) - await queries.privately_reachable(ctx.session, person_ids)
+    return set(person_ids) - set(await privately_reachable(ctx.session, ctx.platforms, person_ids))

@@ -10,11 +10,13 @@ from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
 from cohorte.handlers.core.messages import Button, Reply, button_rows
+from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.lang import zones
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import LANGUAGES, N_, Translator
-from cohorte.storage import queries
+from cohorte.storage.cohorts import teams_of
 from cohorte.storage.models import Member, Person
+from cohorte.storage.people import add_person
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 _LANGUAGE_WORDS = {
@@ -63,7 +65,7 @@ async def ensure_person(ctx: Context) -> Person:
     """The sender as a person, created on first contact."""
     if ctx.person is None:
         incoming = ctx.incoming
-        ctx.person = await queries.add_person(
+        ctx.person = await add_person(
             ctx.session,
             incoming.sender_name or incoming.sender_id,
             incoming.platform,
@@ -102,7 +104,7 @@ async def choose_zone(ctx: Context, args: str) -> list[Reply]:
     if not text:
         cohort_zones: list[str] = []
         if ctx.cohort is not None and ctx.cohort.id is not None:
-            teams = await queries.teams_of(ctx.session, ctx.cohort.id)
+            teams = await teams_of(ctx.session, ctx.cohort.id)
             cohort_zones = list(dict.fromkeys(team.zone for team in teams))
         buttons = [_zone_button(t, zone) for zone in cohort_zones]
         buttons += [
@@ -208,7 +210,7 @@ async def pick_language(ctx: Context, choice: LanguageChoice) -> list[Reply]:
 async def _set_language(ctx: Context, language: str) -> list[Reply]:
     person = await ensure_person(ctx)
     person.locale = language
-    ctx.t = Translator(language)
+    ctx.t = reader_of(person, ctx.member, ctx.team, ctx.cohort).t
     return [Reply(ctx.t._("Done. I will write to you in English from now on."))]
 
 

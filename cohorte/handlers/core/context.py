@@ -11,8 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.handlers.core.errors import NotCoordinatorError, NotMemberError
 from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
 from cohorte.handlers.core.platforms import Platforms
-from cohorte.handlers.core.readers import DEFAULT_ZONE as DEFAULT_ZONE  # it lived here
-from cohorte.handlers.core.readers import reader_zone as reader_zone  # it lived here
+from cohorte.handlers.core.readers import reader_zone
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
 from cohorte.storage.models import Cohort, Member, Person, Role, Team

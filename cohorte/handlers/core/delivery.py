@@ -23,18 +23,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, P, PayloadError
-from cohorte.handlers.core.messages import Direct, Group, Messenger, Reply, SendOutcome
+from cohorte.handlers.core.messages import Direct, Group, Messenger, Reply
 from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.readers import Reader, reader_of
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
-from cohorte.scheduling.engine import Outgoing
-from cohorte.scheduling.outbox import Gate, Planned, enqueue
+from cohorte.scheduling.outbox import Gate, Outgoing, Planned, SendOutcome, enqueue
 from cohorte.scheduling.ticker import Planner
-from cohorte.storage import queries
+from cohorte.storage.cohorts import (
+    chats_of,
+    chats_of_cohorts,
+    cohorts_by_id,
+    members_with_people,
+    memberships_of,
+    teams_of,
+    teams_of_cohorts,
+)
 from cohorte.storage.db import UNAVAILABLE, SessionFactory
 from cohorte.storage.models import ChatLink, Cohort, Identity, Member, Person, Platform, Team
 from cohorte.storage.outbox import Delivery
+from cohorte.storage.people import identities_of_people, people_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +139,8 @@ async def cohort_zones(session: AsyncSession, cohort: Cohort) -> list[str]:
     """The zones present in a cohort (teams and members' own), home zone first."""
     assert cohort.id is not None
     zones = [cohort.home_zone]
-    zones += [team.zone for team in await queries.teams_of(session, cohort.id)]
-    zones += [p.zone for _, p in await queries.members_with_people(session, cohort.id) if p.zone]
+    zones += [team.zone for team in await teams_of(session, cohort.id)]
+    zones += [p.zone for _, p in await members_with_people(session, cohort.id) if p.zone]
     return list(dict.fromkeys(zones))
 
 
@@ -174,7 +182,7 @@ async def announce(
     cohort = ctx.cohort
     assert cohort is not None and cohort.id is not None
     now = ctx.clock.now()
-    links = await queries.chats_of(ctx.session, cohort.id) if to_chats else []
+    links = await chats_of(ctx.session, cohort.id) if to_chats else []
     planned = occasion_rows(
         declared,
         key,
@@ -279,21 +287,21 @@ class BatchCache:
         cohort_ids = sorted({d.cohort_id for d in deliveries})
         person_ids = sorted({d.person_id for d in deliveries if d.person_id is not None})
         cache = cls()
-        cache.cohorts = {c.id: c for c in await queries.cohorts_by_id(session, cohort_ids) if c.id}
-        cache.teams = {t.id: t for t in await queries.teams_of_cohorts(session, cohort_ids) if t.id}
+        cache.cohorts = {c.id: c for c in await cohorts_by_id(session, cohort_ids) if c.id}
+        cache.teams = {t.id: t for t in await teams_of_cohorts(session, cohort_ids) if t.id}
         cache.links = {
-            link.id: link for link in await queries.chats_of_cohorts(session, cohort_ids) if link.id
+            link.id: link for link in await chats_of_cohorts(session, cohort_ids) if link.id
         }
         if person_ids:
             cache.people = {
-                p.id: p for p in await queries.people_by_id(session, person_ids) if p.id
+                p.id: p for p in await people_by_id(session, person_ids) if p.id
             }
             cache.members = {
                 (m.cohort_id, m.person_id): m
-                for m in await queries.memberships_of(session, person_ids)
+                for m in await memberships_of(session, person_ids)
                 if m.cohort_id in cache.cohorts
             }
-            for identity in await queries.identities_of_people(session, person_ids):
+            for identity in await identities_of_people(session, person_ids):
                 cache.identities.setdefault(identity.person_id, []).append(identity)
         return cache
 

@@ -15,9 +15,9 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 
 from cohorte.scheduling.clock import Clock
-from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory, transaction
 from cohorte.storage.models import Platform
+from cohorte.storage.people import remember_sent_message, sent_message
 
 logger = logging.getLogger(__name__)
 
@@ -91,11 +91,11 @@ class KeyedMessages:
 
     async def _known(self, chat_id: str, key: str) -> str | None:
         async with self.sessions() as session:  # a read: no write turn
-            record = await queries.sent_message(session, self.platform, chat_id, key)
+            record = await sent_message(session, self.platform, chat_id, key)
         return record.message_id if record is not None else None
 
     async def _remember(self, chat_id: str, key: str, message_id: str) -> None:
         async with transaction(self.sessions) as session:
-            await queries.remember_sent_message(
+            await remember_sent_message(
                 session, self.platform, chat_id, key, message_id, self.clock.now()
             )

@@ -14,10 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from cohorte.scheduling.outbox import Gate as Gate  # adapters call it before a request
-from cohorte.scheduling.outbox import NotSending as NotSending
-from cohorte.scheduling.outbox import SendOutcome as SendOutcome  # adapters report with it
-from cohorte.scheduling.outbox import open_gate as open_gate
+from cohorte.scheduling.outbox import Gate, SendOutcome, open_gate
 from cohorte.storage.models import Platform
 
 # Telegram limits callback data to 64 bytes; every payload must fit.

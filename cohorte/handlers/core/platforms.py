@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage import queries
+from cohorte.storage import people
 from cohorte.storage.models import Identity, Platform
 
 
@@ -65,6 +65,8 @@ class Platforms:
 
 async def privately_reachable(
     session: AsyncSession, platforms: Platforms, person_ids: list[int]
-) -> set[int]:
-    """Those of `person_ids` the bot may message privately on at least one platform."""
-    return await queries.privately_reachable(session, person_ids, platforms.writing_first())
+) -> list[int]:
+    """Those of `person_ids` the bot may message privately on at least one platform, in
+    their order."""
+    reachable = await people.privately_reachable(session, person_ids, platforms.writing_first())
+    return [person_id for person_id in person_ids if person_id in reachable]

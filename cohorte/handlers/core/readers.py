@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.locales import Translator
-from cohorte.storage import queries
+from cohorte.storage.cohorts import places_of_member
 from cohorte.storage.models import Cohort, Member, Person, Platform, Team
+from cohorte.storage.people import sender
 
 DEFAULT_ZONE = "America/Bogota"
 
@@ -76,7 +77,7 @@ async def account_reader(
 ) -> Reader:
     """The reader behind a platform account: the person and the cohort they joined last
     (everything None for a stranger)."""
-    found = await queries.sender(session, platform, external_id, None)
+    found = await sender(session, platform, external_id, None)
     return reader_of(
         found.person, found.member, found.team, found.cohort, platform_zone=platform_zone
     )
@@ -84,5 +85,5 @@ async def account_reader(
 
 async def member_reader(session: AsyncSession, member: Member) -> Reader:
     """The reader of one membership: its person, cohort and team."""
-    person, cohort, team = await queries.places_of_member(session, member)
+    person, cohort, team = await places_of_member(session, member)
     return reader_of(person, member, team, cohort)

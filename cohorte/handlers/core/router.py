@@ -30,7 +30,6 @@ from cohorte.handlers.lang import zones
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
-from cohorte.storage import queries
 from cohorte.storage.db import (
     DatabaseBusy,
     SessionFactory,
@@ -38,6 +37,7 @@ from cohorte.storage.db import (
     database_unavailable,
     write_turn,
 )
+from cohorte.storage.people import identity_by_external_id, record_inbound, sender
 
 logger = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ class Core:
             raise DatabaseBusy(f"waited {waited:.1f} s in the adapter's queue")
         async with write_turn(self.sessions, BUSY_WAIT - waited):
             try:
-                if incoming.event_id and not await queries.record_inbound(
+                if incoming.event_id and not await record_inbound(
                     session, incoming.platform, incoming.event_id, self.clock.now()
                 ):
                     await session.rollback()
@@ -299,7 +299,7 @@ class Core:
 
     async def _context(self, incoming: Incoming, session: AsyncSession) -> Context:
         group = incoming.chat_id if incoming.chat_kind is ChatKind.GROUP else None
-        found = await queries.sender(session, incoming.platform, incoming.sender_id, group)
+        found = await sender(session, incoming.platform, incoming.sender_id, group)
         identity, person = found.identity, found.person
         # Facts the unit of work writes back (only when they change: most messages stay
         # read-only).
@@ -365,10 +365,10 @@ class Core:
         if not traits.private_chat_is_user:
             return False
         incoming = ctx.incoming
-        found = await queries.identity_with_person(
+        identity = await identity_by_external_id(
             ctx.session, incoming.platform, incoming.sender_id
         )
-        return found is not None and self.platforms.reaches_privately(found[0])
+        return identity is not None and self.platforms.reaches_privately(identity)
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming

@@ -9,52 +9,15 @@ from __future__ import annotations
 
 from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router
-from cohorte.handlers.dashboard.board import board_text, show_board
-from cohorte.handlers.dashboard.chart import (
-    BoardPicture,
-    board_picture,
-    picture_size,
-    render_board_png,
-)
+from cohorte.handlers.dashboard.board import show_board
 from cohorte.handlers.dashboard.digest import (
     WEEKLY_DIGEST,
     plan_weekly_digest,
     render_weekly_digest,
-    weekly_digest_text,
 )
-from cohorte.handlers.dashboard.exports import (
-    EXPORT,
-    ExportKind,
-    export,
-    export_button,
-    export_csv,
-    export_for_cli,
-)
-from cohorte.handlers.dashboard.summary import (
-    cohort_summary,
-    rdc_progress,
-    show_status,
-    team_summary,
-)
+from cohorte.handlers.dashboard.exports import EXPORT, export, export_button
+from cohorte.handlers.dashboard.summary import show_status
 from cohorte.locales import N_
-
-__all__ = [
-    "BoardPicture",
-    "ExportKind",
-    "board_picture",
-    "board_text",
-    "cohort_summary",
-    "export_csv",
-    "export_for_cli",
-    "picture_size",
-    "plan_weekly_digest",
-    "rdc_progress",
-    "register",
-    "register_capabilities",
-    "render_board_png",
-    "team_summary",
-    "weekly_digest_text",
-]
 
 
 def register(router: Router) -> None:

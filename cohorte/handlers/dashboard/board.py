@@ -15,7 +15,8 @@ from cohorte.handlers.dashboard.summary import (
     status_counts,
     week_text,
 )
-from cohorte.handlers.status import OVERDUE_ICON, STATUS_ICONS, Board, load_board
+from cohorte.handlers.status.board import Board, load_board
+from cohorte.handlers.status.wording import OVERDUE_ICON, STATUS_ICONS
 from cohorte.locales import Translator
 from cohorte.storage.status import Status
 

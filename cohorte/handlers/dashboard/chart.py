@@ -13,14 +13,9 @@ import textwrap
 from dataclasses import dataclass
 
 from cohorte.handlers.dashboard.summary import last_update_text, week_text
-from cohorte.handlers.status import (
-    STATUS_ORDER,
-    Board,
-    local_today,
-    rdc_tags,
-    short_date,
-    status_label,
-)
+from cohorte.handlers.status.board import Board
+from cohorte.handlers.status.rules import STATUS_ORDER, local_today
+from cohorte.handlers.status.wording import rdc_tags, short_date, status_label
 from cohorte.locales import Translator
 from cohorte.storage.status import Status
 

@@ -11,21 +11,17 @@ from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, Payload
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.dashboard.summary import item_line
-from cohorte.handlers.status import (
-    OVERDUE_ICON,
-    STATUS_ICONS,
-    Board,
-    active_cohorts,
-    load_board,
-    local_today,
-    silent_since,
-)
+from cohorte.handlers.status.board import Board, load_board
+from cohorte.handlers.status.planning import active_cohorts, silent_since
+from cohorte.handlers.status.rules import local_today
+from cohorte.handlers.status.wording import OVERDUE_ICON, STATUS_ICONS
 from cohorte.locales import Translator
 from cohorte.scheduling.outbox import enqueue
 from cohorte.scheduling.recurrence import sprint_week, to_utc
-from cohorte.storage import queries
+from cohorte.storage.cohorts import members_with_people
+from cohorte.storage.deliverables import deliverables_of
 from cohorte.storage.models import Role
-from cohorte.storage.status import Status, deliverables_of
+from cohorte.storage.status import Status
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ async def plan_weekly_digest(session: AsyncSession, now: datetime) -> None:
             continue
         if not await deliverables_of(session, cohort_id):
             continue  # nothing to track: no digest
-        members = await queries.members_with_people(session, cohort_id)
+        members = await members_with_people(session, cohort_id)
         planned = [
             WEEKLY_DIGEST.plan(
                 f"st-week:{cohort_id}:{week}:p{person.id}",

@@ -18,11 +18,14 @@ from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Button, File, Reply, button_rows
 from cohorte.handlers.core.spreadsheets import csv_bytes
 from cohorte.handlers.lang.text import fold
-from cohorte.handlers.status import Board, load_board, local_today, rdc_tags, status_label
+from cohorte.handlers.status.board import Board, load_board
+from cohorte.handlers.status.rules import local_today
+from cohorte.handlers.status.wording import rdc_tags, status_label
 from cohorte.locales import N_, Translator
 from cohorte.storage import cohorts
+from cohorte.storage.checkins import checkin_answers
 from cohorte.storage.models import Cohort
-from cohorte.storage.status import Status, checkin_answers, status_history
+from cohorte.storage.status import Status, status_history
 
 
 class ExportKind(StrEnum):

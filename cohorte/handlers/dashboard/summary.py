@@ -8,28 +8,26 @@ from dataclasses import dataclass
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Reply
-from cohorte.handlers.status import (
+from cohorte.handlers.status.access import require_team
+from cohorte.handlers.status.board import Board, Cell, load_board
+from cohorte.handlers.status.deliverable_grammar import match_teams
+from cohorte.handlers.status.grammar import match_deliverables
+from cohorte.handlers.status.rules import STATUS_ORDER, local_today
+from cohorte.handlers.status.wording import (
     OVERDUE_ICON,
     RDC_CRITERIA,
     STATUS_ICONS,
-    STATUS_ORDER,
-    Board,
-    Cell,
     cell_line,
-    load_board,
-    local_today,
-    match_deliverables,
-    match_teams,
     rdc_tags,
-    require_team,
     short_date,
     status_label,
     status_tag,
 )
 from cohorte.locales import N_, Translator
-from cohorte.storage import queries
+from cohorte.storage.cohorts import teams_of
+from cohorte.storage.deliverables import Deliverable
 from cohorte.storage.models import Cohort, Team
-from cohorte.storage.status import Deliverable, Status, status_history
+from cohorte.storage.status import Status, status_history
 
 HISTORY_LINES = 15
 
@@ -43,7 +41,7 @@ async def show_status(ctx: Context, args: str) -> list[Reply]:
         if not text:
             board = await load_board(ctx.session, cohort, now)
             return [Reply(cohort_summary(ctx.t, board))]
-        teams = await queries.teams_of(ctx.session, cohort.id or 0)
+        teams = await teams_of(ctx.session, cohort.id or 0)
         try:
             chosen = match_teams(text, teams)
         except CohortError:

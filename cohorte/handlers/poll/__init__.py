@@ -25,7 +25,10 @@ scheduler's side; `announcements` says who hears what.
 
 from __future__ import annotations
 
+from functools import partial
+
 from cohorte.handlers.core.delivery import Capabilities
+from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.router import Router
 from cohorte.handlers.poll.announcements import (
     POLL_ALL_VOTED,
@@ -34,9 +37,8 @@ from cohorte.handlers.poll.announcements import (
     POLL_MESSAGE,
     POLL_NUDGE,
 )
-from cohorte.handlers.poll.closing import close_poll, press_choose
+from cohorte.handlers.poll.closing import press_choose
 from cohorte.handlers.poll.commands import poll_command, show_ballot
-from cohorte.handlers.poll.export import poll_csv
 from cohorte.handlers.poll.opening import press_new_form, submit_poll_form
 from cohorte.handlers.poll.planning import plan_polls
 from cohorte.handlers.poll.renderers import (
@@ -47,23 +49,8 @@ from cohorte.handlers.poll.renderers import (
     render_poll,
 )
 from cohorte.handlers.poll.routes import BALLOT, CHOOSE, NEW_FORM, POLL_FORM, VOTE
-from cohorte.handlers.poll.view import PollView
-from cohorte.handlers.poll.votes import TALLY_EVERY, press_ballot, press_vote
+from cohorte.handlers.poll.votes import press_ballot, press_vote
 from cohorte.locales import N_
-
-# Re-exported where others import them today (the CLI, tests, benches); `voting` is
-# the storage module, which tests patch to fail a press on purpose.
-from cohorte.storage import voting
-
-__all__ = [
-    "TALLY_EVERY",
-    "PollView",
-    "close_poll",
-    "poll_csv",
-    "register",
-    "register_capabilities",
-    "voting",
-]
 
 
 def register(router: Router) -> None:
@@ -84,9 +71,10 @@ def register(router: Router) -> None:
     router.button(NEW_FORM, press_new_form)
 
 
-def register_capabilities(capabilities: Capabilities) -> None:
-    """The poll's planner and the renderers of its deliveries."""
-    capabilities.planners.append(plan_polls)
+def register_capabilities(capabilities: Capabilities, platforms: Platforms) -> None:
+    """The poll's planner and the renderers of its deliveries; `platforms` tells the
+    planner who can be written to privately."""
+    capabilities.planners.append(partial(plan_polls, platforms=platforms))
     capabilities.renderer(POLL_MESSAGE, render_poll)
     capabilities.renderer(POLL_NUDGE, render_nudge)
     capabilities.renderer(POLL_ALL_VOTED, render_all_voted)

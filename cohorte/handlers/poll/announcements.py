@@ -2,6 +2,11 @@
 
 Each kind of delivery has one renderer (`renderers.py`), which reads the poll
 again at send time, in the reader's language and zone.
+
+Messages that everybody gets (ballots, the final announcement) or whose content
+the group gets anyway go privately only to the people the bot can write to
+privately (`core.platforms.privately_reachable`), so that the others are not
+mentioned one by one in the group instead.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.handlers.core.delivery import occasion_rows
 from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, P, Payload
 from cohorte.scheduling.outbox import enqueue
-from cohorte.storage import queries
+from cohorte.storage.cohorts import chats_of
 
 
 @dataclass(frozen=True)
@@ -40,17 +45,6 @@ POLL_CLOSED = DeliveryType(DeliveryKind.POLL_CLOSED, PollPayload)
 POLL_CONFIRMED = DeliveryType(DeliveryKind.POLL_CONFIRMED, ConfirmedPayload)
 
 
-async def privately_reachable(session: AsyncSession, person_ids: list[int]) -> list[int]:
-    """People a bot can write to privately (a Telegram bot cannot open a private chat).
-
-    Used for messages that everybody gets (ballots, the final announcement) or
-    whose content the group gets anyway, so that unreachable people are not
-    mentioned one by one in the group instead.
-    """
-    reachable = await queries.privately_reachable(session, person_ids)
-    return [person_id for person_id in person_ids if person_id in reachable]
-
-
 async def plan_deliveries(
     session: AsyncSession,
     cohort_id: int,
@@ -66,7 +60,7 @@ async def plan_deliveries(
     expires_at: datetime | None = None,
 ) -> int:
     """Like `announce`, for planners that have no handler context (same dedupe keys)."""
-    chats = await queries.chats_of(session, cohort_id) if to_chats else []
+    chats = await chats_of(session, cohort_id) if to_chats else []
     planned = occasion_rows(
         declared,
         key,

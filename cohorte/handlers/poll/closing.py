@@ -18,6 +18,7 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
 from cohorte.handlers.core.messages import Reply
+from cohorte.handlers.core.platforms import Platforms, privately_reachable
 from cohorte.handlers.poll.announcements import (
     POLL_CLOSED,
     POLL_CONFIRMED,
@@ -26,7 +27,6 @@ from cohorte.handlers.poll.announcements import (
     PollPayload,
     plan_deliveries,
     poll_ref,
-    privately_reachable,
 )
 from cohorte.handlers.poll.audience import audience_for
 from cohorte.handlers.poll.opening import coordinated_cohort
@@ -58,11 +58,17 @@ logger = logging.getLogger(__name__)
 
 
 async def close_poll(
-    session: AsyncSession, poll: Poll, now: datetime, *, closed_by: int | None = None
+    session: AsyncSession,
+    poll: Poll,
+    now: datetime,
+    *,
+    platforms: Platforms,
+    closed_by: int | None = None,
 ) -> PollView | None:
     """Close an open poll (once, even with several processes), propose the winner, announce.
 
-    Returns None when the poll was not open any more (someone else closed it).
+    `platforms` says which coordinators can be written to privately. Returns None when
+    the poll was not open any more (someone else closed it).
     """
     assert poll.id is not None
     if not await polls.close_if_open(session, poll, now):
@@ -93,7 +99,9 @@ async def close_poll(
         ref=f"poll:{poll.id}:closed",
         payload=payload,
         # Coordinators who cannot be written to privately see the group's copy.
-        people=await privately_reachable(session, view.coordinator_ids(besides=closed_by)),
+        people=await privately_reachable(
+            session, platforms, view.coordinator_ids(besides=closed_by)
+        ),
         to_chats=True,
     )
     logger.info("closed poll %s (winner slot %s)", poll.id, poll.winner_slot_id)
@@ -108,7 +116,11 @@ async def close_by_command(ctx: Context) -> list[Reply]:
     if poll is None:
         raise CohortError(N_("There is no open poll to close."))
     view = await close_poll(
-        ctx.session, poll, ctx.clock.now(), closed_by=ctx.person.id if ctx.person else None
+        ctx.session,
+        poll,
+        ctx.clock.now(),
+        platforms=ctx.platforms,
+        closed_by=ctx.person.id if ctx.person else None,
     )
     if view is None:
         raise PollClosedError()
@@ -227,7 +239,7 @@ async def confirm_slot(ctx: Context, view: PollView, slot: PollSlot) -> list[Rep
         f"{poll.id}:s{series.id}",
         ref=f"poll:{poll.id}:confirmed",
         payload=ConfirmedPayload(poll.id, series.id),
-        people=await privately_reachable(session, everyone),
+        people=await privately_reachable(session, ctx.platforms, everyone),
     )
     zone = ctx.zone
     first = to_utc(series.first_date, series.local_time, series.zone)

@@ -10,12 +10,8 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, NotMemberError, StaleButtonError
 from cohorte.handlers.core.messages import Button, FieldKind, Form, FormField, Reply
-from cohorte.handlers.poll.announcements import (
-    POLL_MESSAGE,
-    PollPayload,
-    poll_ref,
-    privately_reachable,
-)
+from cohorte.handlers.core.platforms import privately_reachable
+from cohorte.handlers.poll.announcements import POLL_MESSAGE, PollPayload, poll_ref
 from cohorte.handlers.poll.routes import NEW_FORM, POLL_FORM, CohortButton
 from cohorte.handlers.poll.syntax import (
     CandidateSlot,
@@ -27,7 +23,8 @@ from cohorte.handlers.poll.view import PURPOSE, load_poll, open_poll_of
 from cohorte.handlers.poll.weekly import local_date
 from cohorte.locales import N_
 from cohorte.scheduling.recurrence import to_utc
-from cohorte.storage import polls, queries
+from cohorte.storage import polls
+from cohorte.storage.cohorts import chats_of, cohort_by_id, membership
 from cohorte.storage.models import Cohort
 from cohorte.storage.polls import Poll
 
@@ -129,8 +126,8 @@ async def coordinated_cohort(ctx: Context, cohort_id: int) -> Cohort:
     """The cohort of a coordinator's button, checking the presser coordinates it."""
     if ctx.person is None or ctx.person.id is None:
         raise NotMemberError()
-    cohort = await polls.poll_cohort(ctx.session, cohort_id)
-    member = await queries.membership(ctx.session, cohort_id, ctx.person.id)
+    cohort = await cohort_by_id(ctx.session, cohort_id)
+    member = await membership(ctx.session, cohort_id, ctx.person.id)
     if cohort is None or member is None:
         raise StaleButtonError()
     ctx.cohort, ctx.member = cohort, member
@@ -180,7 +177,7 @@ async def open_poll(
     assert poll is not None
     view = await load_poll(ctx.session, poll)
     participants = [person.id for _, person in view.expected() if person.id is not None]
-    ballots_to = await privately_reachable(ctx.session, participants)
+    ballots_to = await privately_reachable(ctx.session, ctx.platforms, participants)
     ctx.cohort = cohort
     await announce(
         ctx,
@@ -202,7 +199,7 @@ async def open_poll(
         lines.append(t._("It closes on {when}.", when=t.when(poll.deadline, ctx.zone)))
     else:
         lines.append(t._("It has no deadline: close it with /encuesta cerrar."))
-    chats = await queries.chats_of(ctx.session, cohort.id)
+    chats = await chats_of(ctx.session, cohort.id)
     if chats:
         lines.append(t._("I posted it in the cohort's group chat."))
     else:

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.core.platforms import Platforms, privately_reachable
 from cohorte.handlers.poll.announcements import (
     POLL_ALL_VOTED,
     POLL_NUDGE,
     PollPayload,
     plan_deliveries,
     poll_ref,
-    privately_reachable,
 )
 from cohorte.handlers.poll.closing import close_poll
 from cohorte.handlers.poll.view import PollView, load_poll
@@ -36,16 +36,17 @@ def nudge_time(poll: Poll) -> datetime | None:
     )
 
 
-async def plan_polls(session: AsyncSession, now: datetime) -> None:
-    """Every tick: close polls past their deadline, nudge late voters, tell coordinators."""
+async def plan_polls(session: AsyncSession, now: datetime, *, platforms: Platforms) -> None:
+    """Every tick: close polls past their deadline, nudge late voters, tell coordinators
+    (`platforms`: who can be written to privately)."""
     for poll in await polls.open_polls(session):
         assert poll.id is not None
         if poll.deadline is not None and now >= poll.deadline:
-            await close_poll(session, poll, now)
+            await close_poll(session, poll, now, platforms=platforms)
             continue
         view = await load_poll(session, poll)
         if not poll.all_voted_notified and view.everyone_answered():
-            await _tell_coordinators_everyone_answered(session, view, now)
+            await _tell_coordinators_everyone_answered(session, platforms, view, now)
         nudge_at = nudge_time(poll)
         if nudge_at is not None and now >= nudge_at and view.missing():
             late = [person.id for _, person, _ in view.missing() if person.id is not None]
@@ -64,7 +65,7 @@ async def plan_polls(session: AsyncSession, now: datetime) -> None:
 
 
 async def _tell_coordinators_everyone_answered(
-    session: AsyncSession, view: PollView, now: datetime
+    session: AsyncSession, platforms: Platforms, view: PollView, now: datetime
 ) -> None:
     if not await polls.claim_all_voted_notice(session, view.id):
         return
@@ -76,6 +77,6 @@ async def _tell_coordinators_everyone_answered(
         now,
         ref=f"poll:{view.id}:all",
         payload=PollPayload(view.id),
-        people=await privately_reachable(session, view.coordinator_ids()),
+        people=await privately_reachable(session, platforms, view.coordinator_ids()),
         to_chats=False,
     )

@@ -12,6 +12,7 @@ from cohorte.handlers.poll.view import PollView, load_poll
 from cohorte.handlers.poll.weekly import group_slot, personal_slot, when_for
 from cohorte.scheduling.recurrence import series_dates, to_utc
 from cohorte.storage import polls
+from cohorte.storage.agenda import series_by_id
 from cohorte.storage.models import Role
 from cohorte.storage.polls import PollState
 
@@ -108,7 +109,7 @@ async def render_confirmed(rc: RenderContext, payload: ConfirmedPayload) -> Repl
     view = await _view_for(rc, payload.poll)
     if view is None:
         return None
-    series = await polls.chosen_series(rc.session, payload.series)
+    series = await series_by_id(rc.session, payload.series)
     if series is None or series.ended_at is not None:
         return None  # replaced by a later choice before this went out
     t = rc.t

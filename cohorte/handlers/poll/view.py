@@ -10,7 +10,8 @@ from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.poll import rules as poll_rules
 from cohorte.handlers.poll.rules import SlotOption, SlotTally, Voter, Winner
 from cohorte.locales import N_
-from cohorte.storage import polls, queries, voting
+from cohorte.storage import polls, voting
+from cohorte.storage.cohorts import cohort_by_id, members_with_people, teams_of
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
 from cohorte.storage.polls import Choice, Poll, PollSlot, PollState
 
@@ -103,11 +104,11 @@ class PollView:
 
 async def load_poll(session: AsyncSession, poll: Poll) -> PollView:
     """The poll with its slots, the cohort's members and teams, and every vote."""
-    cohort = await polls.poll_cohort(session, poll.cohort_id)
+    cohort = await cohort_by_id(session, poll.cohort_id)
     assert cohort is not None and cohort.id is not None and poll.id is not None
     slots = await polls.slots_of(session, poll.id)
-    members = list(await queries.members_with_people(session, cohort.id))
-    teams = {team.id: team for team in await queries.teams_of(session, cohort.id) if team.id}
+    members = list(await members_with_people(session, cohort.id))
+    teams = {team.id: team for team in await teams_of(session, cohort.id) if team.id}
     votes = await voting.poll_votes(session, poll.id)
     return PollView(poll, cohort, slots, members, teams, votes)
 

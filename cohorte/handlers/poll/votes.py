@@ -20,7 +20,8 @@ from cohorte.handlers.poll.render import ballot, vote_receipt
 from cohorte.handlers.poll.routes import PollButton, Vote
 from cohorte.handlers.poll.view import PollClosedError, PollView, load_poll
 from cohorte.locales import N_
-from cohorte.storage import polls, queries, voting
+from cohorte.storage import polls, voting
+from cohorte.storage.cohorts import membership
 from cohorte.storage.polls import Choice, PollState
 
 # The group message is refreshed at most this often (edits count against rate limits).
@@ -110,7 +111,7 @@ async def press_ballot(ctx: Context, button: PollButton) -> list[Reply]:
         raise PollClosedError()
     if ctx.person is None or ctx.person.id is None:
         raise NotMemberError()
-    member = await queries.membership(ctx.session, poll.cohort_id, ctx.person.id)
+    member = await membership(ctx.session, poll.cohort_id, ctx.person.id)
     if member is None:
         raise CohortError(N_("You can only vote in the polls of your own cohort."))
     view = await load_poll(ctx.session, poll)

@@ -30,55 +30,13 @@ from __future__ import annotations
 from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router
 from cohorte.handlers.status import checkins, deliverables, planning, render, reporting, routes
-from cohorte.handlers.status.access import require_team
-from cohorte.handlers.status.board import Board, Cell, load_board
-from cohorte.handlers.status.deliverable_grammar import match_teams
 from cohorte.handlers.status.deliveries import (
     CHECKIN_DIGEST,
     CHECKIN_PROMPT,
     STATUS_CHANGED,
     STATUS_NUDGE,
 )
-from cohorte.handlers.status.grammar import match_deliverables
-from cohorte.handlers.status.planning import active_cohorts, silent_since
-from cohorte.handlers.status.reporting import record_status
-from cohorte.handlers.status.rules import STATUS_ORDER, local_today
-from cohorte.handlers.status.wording import (
-    OVERDUE_ICON,
-    RDC_CRITERIA,
-    STATUS_ICONS,
-    cell_line,
-    rdc_tags,
-    short_date,
-    status_label,
-    status_tag,
-)
 from cohorte.locales import N_
-
-# Imported from here by the dashboard (and its tests) until they import from the modules.
-__all__ = [
-    "OVERDUE_ICON",
-    "RDC_CRITERIA",
-    "STATUS_ICONS",
-    "STATUS_ORDER",
-    "Board",
-    "Cell",
-    "active_cohorts",
-    "cell_line",
-    "load_board",
-    "local_today",
-    "match_deliverables",
-    "match_teams",
-    "rdc_tags",
-    "record_status",
-    "register",
-    "register_capabilities",
-    "require_team",
-    "short_date",
-    "silent_since",
-    "status_label",
-    "status_tag",
-]
 
 
 def register(router: Router) -> None:

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.status.rules import due_date, is_commitment, local_today, row_id
 from cohorte.scheduling.recurrence import sprint_week
-from cohorte.storage import queries
+from cohorte.storage.cohorts import members_with_people, teams_of
 from cohorte.storage.deliverables import (
     Deliverable,
     assigned_teams,
@@ -81,7 +81,7 @@ class Board:
 
 async def member_names(session: AsyncSession, cohort_id: int) -> dict[int, str]:
     """Display names of the cohort's members, by member id."""
-    rows = await queries.members_with_people(session, cohort_id)
+    rows = await members_with_people(session, cohort_id)
     return {row_id(member.id): person.display_name for member, person in rows}
 
 
@@ -96,7 +96,7 @@ async def load_board(
     cohort_id = row_id(cohort.id)
     teams = [
         team
-        for team in await queries.teams_of(session, cohort_id)
+        for team in await teams_of(session, cohort_id)
         if team_id is None or team.id == team_id
     ]
     deliverables = list(await deliverables_of(session, cohort_id))

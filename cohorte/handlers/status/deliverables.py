@@ -30,7 +30,7 @@ from cohorte.handlers.status.wording import (
     status_tag,
 )
 from cohorte.locales import N_, Translator
-from cohorte.storage import queries
+from cohorte.storage.cohorts import teams_of
 from cohorte.storage.deliverables import (
     Deliverable,
     add_deliverable,
@@ -104,7 +104,7 @@ async def _list_deliverables(ctx: Context, cohort: Cohort) -> Reply:
     everything = await deliverables_of(ctx.session, cohort_id)
     if not everything:
         return Reply(t._("There are no deliverables yet.") + "\n\n" + t._(USAGE))
-    teams = await queries.teams_of(ctx.session, cohort_id)
+    teams = await teams_of(ctx.session, cohort_id)
     assignments = await assigned_teams(ctx.session, cohort_id)
     lines = [t.ngettext("{n} deliverable:", "{n} deliverables:", len(everything))]
     for d in everything:
@@ -122,7 +122,7 @@ async def _list_deliverables(ctx: Context, cohort: Cohort) -> Reply:
 
 async def _new_deliverable(ctx: Context, cohort: Cohort, text: str) -> Reply:
     cohort_id = row_id(cohort.id)
-    teams = await queries.teams_of(ctx.session, cohort_id)
+    teams = await teams_of(ctx.session, cohort_id)
     today = local_today(ctx.clock.now(), cohort.home_zone)
     draft = parse_new_deliverable(text, cohort, teams, today)
     existing = await deliverables_of(ctx.session, cohort_id)
@@ -198,7 +198,7 @@ async def _assign(ctx: Context, cohort: Cohort, deliverable: Deliverable, text: 
     if fold(text) in ("todos", "todas", "all"):
         await set_assignment(ctx.session, deliverable, None)
     else:
-        teams = await queries.teams_of(ctx.session, row_id(cohort.id))
+        teams = await teams_of(ctx.session, row_id(cohort.id))
         chosen = match_teams(text, teams)
         await set_assignment(ctx.session, deliverable, [row_id(team.id) for team in chosen])
     reply = await _show_deliverable(ctx, cohort, deliverable)

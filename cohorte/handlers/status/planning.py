@@ -34,7 +34,7 @@ from cohorte.handlers.status.rules import (
 )
 from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.scheduling.recurrence import sprint_end
-from cohorte.storage import queries
+from cohorte.storage.cohorts import list_cohorts, members_with_people, teams_of
 from cohorte.storage.models import Cohort, Role, Team
 from cohorte.storage.status import sweep_drafts
 
@@ -46,7 +46,7 @@ async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
     today = now.date()
     return [
         cohort
-        for cohort in await queries.list_cohorts(session)
+        for cohort in await list_cohorts(session)
         if cohort.start_date - timedelta(days=7)
         <= today
         <= sprint_end(cohort.start_date, cohort.weeks) + timedelta(days=7)
@@ -70,8 +70,8 @@ async def plan_checkins(session: AsyncSession, now: datetime) -> None:
         ]
         if not occurrences:
             continue
-        teams = {team.id: team for team in await queries.teams_of(session, cohort_id)}
-        members = await queries.members_with_people(session, cohort_id)
+        teams = {team.id: team for team in await teams_of(session, cohort_id)}
+        members = await members_with_people(session, cohort_id)
         coordinators = [row_id(p.id) for m, p in members if m.role == Role.COORDINATOR]
         planned: list[Planned] = []
         for occurrence in occurrences:
@@ -164,7 +164,7 @@ async def plan_nudges(session: AsyncSession, now: datetime) -> None:
         quiet = await teams_to_nudge(session, cohort, now)
         if not quiet:
             continue
-        members = await queries.members_with_people(session, cohort_id)
+        members = await members_with_people(session, cohort_id)
         planned = []
         for team, period in quiet:
             due = working_moment(now, team.zone)

@@ -17,8 +17,8 @@ from cohorte.handlers.status.routes import OPEN_CHECKIN, REPORT, OfCheckin
 from cohorte.handlers.status.rules import checkin_questions, row_id
 from cohorte.handlers.status.wording import cell_line, note_and_link, status_label, status_tag
 from cohorte.scheduling.recurrence import Occurrence
-from cohorte.storage import queries
 from cohorte.storage.checkins import answers_by_member, has_answered
+from cohorte.storage.cohorts import members_with_people, teams_of
 from cohorte.storage.models import Team
 from cohorte.storage.status import Status, change_of
 
@@ -27,7 +27,7 @@ async def _team(rc: RenderContext, team_id: int) -> Team | None:
     """The cohort's team `team_id`, from the batch's cache when it holds it."""
     team = rc.cache.teams.get(team_id)
     if team is None:
-        teams = await queries.teams_of(rc.session, row_id(rc.cohort.id))
+        teams = await teams_of(rc.session, row_id(rc.cohort.id))
         team = next((found for found in teams if found.id == team_id), None)
     return team if team is not None and team.cohort_id == rc.cohort.id else None
 
@@ -117,7 +117,7 @@ async def render_checkin_digest(rc: RenderContext, checkin: CheckinPayload) -> R
     answers = await answers_by_member(rc.session, cohort_id, occurrence.ref)
     members = [
         (member, person)
-        for member, person in await queries.members_with_people(rc.session, cohort_id)
+        for member, person in await members_with_people(rc.session, cohort_id)
         if member.team_id == team.id
     ]
     lines = [

@@ -60,7 +60,7 @@ from cohorte.handlers.status.wording import (
     status_tag,
 )
 from cohorte.locales import N_, Translator
-from cohorte.storage import queries
+from cohorte.storage import cohorts
 from cohorte.storage.deliverables import Deliverable, deliverables_of
 from cohorte.storage.models import Cohort, Member, Team
 from cohorte.storage.status import (
@@ -273,7 +273,7 @@ async def _record_and_confirm(
         payload = ASK_NOTE.payload(OfUpdate(row_id(update.id)))
         buttons.append(Button("📝 " + t._("Add a note"), payload))
     buttons.append(Button(t._("Another deliverable"), REPORT.payload(NoFields())))
-    teammates = await queries.teammates(ctx.session, row_id(team.id), besides=row_id(member.id))
+    teammates = await cohorts.teammates(ctx.session, row_id(team.id), besides=row_id(member.id))
     if teammates:
         await announce(
             ctx,

@@ -16,29 +16,29 @@ from babel.messages.extract import extract_from_file
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.agenda.leads import leads_for
 from cohorte.handlers.agenda.occurrences import (
     cohort_occurrences,
     ensure_checkin_series,
     set_weekly_session,
 )
-from cohorte.handlers.agenda.reminders import leads_for
-from cohorte.handlers.cohort.file import (
-    MAX_FILE_BYTES,
+from cohorte.handlers.cohort.file import messages as cf
+from cohorte.handlers.cohort.file.apply import import_cohort
+from cohorte.handlers.cohort.file.export import export_cohort
+from cohorte.handlers.cohort.file.messages import CohortFileError
+from cohorte.handlers.cohort.file.read import MAX_FILE_BYTES, parse_cohort_file
+from cohorte.handlers.cohort.file.spec import (
     ChatSpec,
-    CohortFileError,
     CohortSpec,
     EventSpec,
     MemberSpec,
     SeriesChangeSpec,
     SeriesSpec,
     TeamSpec,
-    export_cohort,
-    import_cohort,
-    parse_cohort_file,
 )
-from cohorte.handlers.cohort.file import messages as cf
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
+from cohorte.storage.deliverables import Deliverable, DeliverableTeam
 from cohorte.storage.models import (
     ChatLink,
     Cohort,
@@ -52,7 +52,6 @@ from cohorte.storage.models import (
     Team,
 )
 from cohorte.storage.series import Series, SeriesChange, SeriesKind
-from cohorte.storage.status import Deliverable, DeliverableTeam
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "sprint-2025.toml"
 TABLES = (Cohort, Team, Person, Identity, Member, ChatLink, Event, Series, SeriesChange)

@@ -11,14 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.bot.bootstrap import build_capabilities, known_platforms
 from cohorte.handlers.agenda.deliveries import ANNOUNCEMENT, AnnouncementPayload
 from cohorte.handlers.core.delivery import Capabilities, DeliveryKind, DeliveryService
-from cohorte.handlers.core.messages import Direct, Gate, Group, Reply, SendOutcome, open_gate
+from cohorte.handlers.core.messages import Direct, Group, Reply
 from cohorte.handlers.core.platforms import Platforms, PlatformTraits
 from cohorte.scheduling.clock import ManualClock
-from cohorte.scheduling.outbox import enqueue
-from cohorte.storage import queries
+from cohorte.scheduling.outbox import Gate, SendOutcome, enqueue, open_gate
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import ChatLink, Identity, Member, Person, Platform
 from cohorte.storage.outbox import Delivery
+from cohorte.storage.people import privately_reachable
 from tests.factories import seed_cohort
 
 TELEGRAM_GROUP, SLACK_CHANNEL = "-100200", "CSPRINT"
@@ -77,7 +77,7 @@ async def deliver_all(
 ) -> dict[Platform, FakeMessenger]:
     messengers = {p: FakeMessenger(p) for p in (Platform.TELEGRAM, Platform.SLACK)}
     service = DeliveryService(
-        sessions, clock, build_capabilities(), dict(messengers.items()), platforms
+        sessions, clock, build_capabilities(platforms), dict(messengers.items()), platforms
     )
     async with sessions() as session:
         rows = list((await session.exec(select(Delivery).order_by(Delivery.id))).all())
@@ -128,19 +128,19 @@ async def test_who_can_be_written_to_privately_follows_the_traits(
     }
     tomas, lucia = people["777"], people["ULUCIA"]
 
-    assert await queries.privately_reachable(
+    assert await privately_reachable(
         session, [tomas, lucia], known_platforms().writing_first()
     ) == {lucia}
     telegram = await session.exec(select(Identity).where(Identity.external_id == "777"))
     telegram.one().dm_open = True  # Tomás wrote to the bot privately
     await session.flush()
-    assert await queries.privately_reachable(
+    assert await privately_reachable(
         session, [tomas, lucia], known_platforms().writing_first()
     ) == {tomas, lucia}
 
 
 def test_every_stored_kind_has_a_renderer_found_by_its_stored_value() -> None:
-    capabilities = build_capabilities()
+    capabilities = build_capabilities(known_platforms())
     assert set(capabilities.renderers) == set(DeliveryKind)
     assert all(
         rendering.declared.kind is kind for kind, rendering in capabilities.renderers.items()

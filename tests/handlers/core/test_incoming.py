@@ -15,14 +15,15 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import Assembly
-from cohorte.handlers import poll as poll_handlers
 from cohorte.handlers.core import router as router_module
 from cohorte.handlers.core.buttons import ButtonRoute, NoFields
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
 from cohorte.handlers.poll import closing as poll_closing
+from cohorte.handlers.poll.view import PollView
 from cohorte.locales import N_
+from cohorte.storage import voting
 from cohorte.storage.db import SessionFactory, create_engine, session_factory, write_turn
 from cohorte.storage.models import Cohort, InboundEvent, Platform, Role
 from cohorte.storage.polls import Choice, Poll, Vote
@@ -73,13 +74,13 @@ async def test_an_event_that_failed_is_not_marked_seen_and_is_applied_when_redel
 ) -> None:
     poll_id, slots = await open_poll(session, transcript)
     core = assembly.core
-    real = poll_handlers.voting.cast_vote
+    real = voting.cast_vote
 
     async def crash(*args: object, **kwargs: object) -> int | None:
         await real(*args, **kwargs)  # type: ignore[arg-type]
         raise RuntimeError("the process died right after writing the vote")
 
-    monkeypatch.setattr(poll_handlers.voting, "cast_vote", crash)
+    monkeypatch.setattr(voting, "cast_vote", crash)
     with caplog.at_level(logging.ERROR):
         failed = await core.handle(press("sofia", f"v:{poll_id}:{slots[0]}:y", "upd-1"))
     assert SORRY in texts(failed)
@@ -87,7 +88,7 @@ async def test_an_event_that_failed_is_not_marked_seen_and_is_applied_when_redel
     assert await vote_rows(sessions) == []
     assert await inbound_ids(sessions) == []
 
-    monkeypatch.setattr(poll_handlers.voting, "cast_vote", real)
+    monkeypatch.setattr(voting, "cast_vote", real)
     again = await core.handle(press("sofia", f"v:{poll_id}:{slots[0]}:y", "upd-1"))
     assert texts(again).startswith("Anotado")
     assert [row.choice for row in await vote_rows(sessions)] == [Choice.YES]
@@ -247,11 +248,11 @@ async def test_no_vote_lands_after_the_poll_closed(
         await add_member(session, cohort, name, name, Role.PARTICIPANT, None, now)
     await session.commit()
     counted: list[int] = []
-    real_close = poll_handlers.close_poll
+    real_close = poll_closing.close_poll
 
     async def close_and_count(
         session: AsyncSession, poll: Poll, now: datetime, **kwargs: object
-    ) -> poll_handlers.PollView | None:
+    ) -> PollView | None:
         view = await real_close(session, poll, now, **kwargs)  # type: ignore[arg-type]
         if view is not None:
             counted.append(len(view.votes))
@@ -298,7 +299,7 @@ async def test_a_vote_stored_but_not_read_back_is_told_it_counted(
     async def away(*_args: object) -> None:
         raise OperationalError("SELECT …", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(poll_handlers.voting, "ballot_of", away)
+    monkeypatch.setattr(voting, "ballot_of", away)
     replies = await assembly.core.handle(press("sofia", f"v:{poll_id}:{slots[0]}:y", "k1"))
     assert texts(replies) == "Listo: quedó anotado."  # never "try again": it is stored
     assert [row.choice for row in await vote_rows(sessions)] == [Choice.YES]
@@ -316,7 +317,7 @@ async def test_a_bug_that_looks_like_a_database_error_is_not_called_busy(
     async def missing_table(*_args: object) -> None:
         raise OperationalError("INSERT …", {}, Exception("no such table: vote"))
 
-    monkeypatch.setattr(poll_handlers.voting, "cast_vote", missing_table)
+    monkeypatch.setattr(voting, "cast_vote", missing_table)
     with caplog.at_level(logging.ERROR):
         replies = await assembly.core.handle(press("sofia", f"v:{poll_id}:{slots[0]}:y"))
     assert SORRY in texts(replies)

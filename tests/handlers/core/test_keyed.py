@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from cohorte.handlers.core.keyed import Edit, KeyedMessages, Post
 from cohorte.scheduling.clock import ManualClock
-from cohorte.storage import queries
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import Platform
+from cohorte.storage.people import sent_message
 
 
 @dataclass
@@ -43,7 +43,7 @@ async def send(keyed: KeyedMessages, chat: FakeChat, text: str) -> bool:
 
 async def remembered(sessions: SessionFactory) -> str | None:
     async with sessions() as session:
-        record = await queries.sent_message(session, Platform.CONSOLE, "C1", "tally")
+        record = await sent_message(session, Platform.CONSOLE, "C1", "tally")
     return record.message_id if record is not None else None
 
 

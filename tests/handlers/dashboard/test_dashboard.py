@@ -14,26 +14,25 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
-from cohorte.bot.cli import EXAMPLE, app
+from cohorte.bot.cli.cohort import EXAMPLE
+from cohorte.bot.cli.root import app
 from cohorte.handlers.core.delivery_kinds import DeliveryKind
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
-from cohorte.handlers.dashboard import (
-    board_picture,
-    board_text,
-    export_csv,
-    picture_size,
-    plan_weekly_digest,
-    rdc_progress,
-    render_board_png,
-    weekly_digest_text,
-)
-from cohorte.handlers.status import load_board, record_status
+from cohorte.handlers.dashboard.board import board_text
+from cohorte.handlers.dashboard.chart import board_picture, picture_size, render_board_png
+from cohorte.handlers.dashboard.digest import plan_weekly_digest, weekly_digest_text
+from cohorte.handlers.dashboard.exports import export_csv
+from cohorte.handlers.dashboard.summary import rdc_progress
+from cohorte.handlers.status.board import load_board
+from cohorte.handlers.status.reporting import record_status
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock
+from cohorte.storage.checkins import CheckinAnswer
+from cohorte.storage.deliverables import Deliverable
 from cohorte.storage.models import Cohort, Member, Platform, Role, Team
 from cohorte.storage.outbox import Delivery
-from cohorte.storage.status import CheckinAnswer, Deliverable, Status
+from cohorte.storage.status import Status
 from tests.conftest import Transcript
 from tests.factories import add_member
 from tests.handlers.status.test_status import seed_with_deliverables

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cohorte.bot.bootstrap import assemble
-from cohorte.bot.cli import app
+from cohorte.bot.cli.root import app
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import create_engine, session_factory
 from tests.conftest import Transcript

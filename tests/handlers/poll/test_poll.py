@@ -11,9 +11,9 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import Assembly, assemble
-from cohorte.handlers import poll as poll_handlers
 from cohorte.handlers.core.delivery_kinds import DeliveryKind
 from cohorte.handlers.core.messages import ChatKind, Incoming
+from cohorte.handlers.poll.export import poll_csv
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
@@ -485,7 +485,7 @@ async def test_export_as_csv_in_chat_and_from_the_command_line(
     assert "📎 encuesta-1.csv" in out
     poll, _ = await the_poll(sessions)
     async with sessions() as check:
-        data = await poll_handlers.poll_csv(check, poll.id or 0, Translator("es"))
+        data = await poll_csv(check, poll.id or 0, Translator("es"))
     assert data is not None and data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["horario", "persona", "equipo", "voto"]
@@ -496,7 +496,7 @@ async def test_export_as_csv_in_chat_and_from_the_command_line(
     assert ["jueves 09:30 (hora de Bogotá)", "Valentina", "Santiago", ""] in rows
     assert len(rows) == 1 + 3 * 4  # four participants, three slots
     async with sessions() as check:
-        assert await poll_handlers.poll_csv(check, 999, Translator("es")) is None
+        assert await poll_csv(check, 999, Translator("es")) is None
 
 
 async def test_a_cohort_without_a_group_chat_is_told_how_to_link_one(

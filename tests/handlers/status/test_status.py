@@ -31,16 +31,10 @@ from cohorte.handlers.status.rules import (
 )
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock
+from cohorte.storage.checkins import CheckinAnswer
+from cohorte.storage.deliverables import Deliverable, DeliverableTeam
 from cohorte.storage.models import Cohort, Member, Platform, Role, Team
-from cohorte.storage.status import (
-    CheckinAnswer,
-    Deliverable,
-    DeliverableTeam,
-    Status,
-    StatusDraft,
-    StatusUpdate,
-    status_history,
-)
+from cohorte.storage.status import Status, StatusDraft, StatusUpdate, status_history
 from tests.conftest import Transcript
 from tests.factories import add_member, seed_cohort
 

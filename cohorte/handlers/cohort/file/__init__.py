@@ -16,36 +16,3 @@ again is the same cohort: one-off events (cancelled ones included), the
 series that are still running (the weekly session, check-ins) with their
 moved and cancelled occurrences, and the reminder lead times.
 """
-
-from cohorte.handlers.cohort.file.apply import import_cohort
-from cohorte.handlers.cohort.file.export import export_cohort
-from cohorte.handlers.cohort.file.messages import CohortFileError
-from cohorte.handlers.cohort.file.read import MAX_FILE_BYTES, parse_cohort_file
-from cohorte.handlers.cohort.file.render import render_cohort_file
-from cohorte.handlers.cohort.file.spec import (
-    ChatSpec,
-    CohortSpec,
-    DeliverableSpec,
-    EventSpec,
-    MemberSpec,
-    SeriesChangeSpec,
-    SeriesSpec,
-    TeamSpec,
-)
-
-__all__ = [
-    "MAX_FILE_BYTES",
-    "ChatSpec",
-    "CohortFileError",
-    "CohortSpec",
-    "DeliverableSpec",
-    "EventSpec",
-    "MemberSpec",
-    "SeriesChangeSpec",
-    "SeriesSpec",
-    "TeamSpec",
-    "export_cohort",
-    "import_cohort",
-    "parse_cohort_file",
-    "render_cohort_file",
-]

@@ -18,10 +18,11 @@ from cohorte.handlers.cohort.file.messages import (
     CohortFileError,
 )
 from cohorte.handlers.cohort.file.spec import CohortSpec, MemberSpec, SeriesSpec
-from cohorte.storage import cohorts, queries
+from cohorte.storage import agenda, cohorts, deliverables
+from cohorte.storage.deliverables import Deliverable, set_assignment
 from cohorte.storage.models import ChatLink, Cohort, Event, Identity, Member, Person, Team
+from cohorte.storage.people import accounts_with_people, add_accounts, add_people
 from cohorte.storage.series import Series, SeriesChange
-from cohorte.storage.status import Deliverable, set_assignment
 
 
 async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) -> Cohort:
@@ -77,7 +78,7 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
         ],
     )
     people = _people(spec, known, now)
-    await cohorts.add_people(session, [person for person in people if person.id is None])
+    await add_people(session, [person for person in people if person.id is None])
 
     identities: list[Identity] = []
     members: list[Member] = []
@@ -98,11 +99,11 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
                 joined_at=now,
             )
         )
-    await cohorts.add_accounts(session, identities)
+    await add_accounts(session, identities)
     await cohorts.add_members(session, members)
 
     home = ZoneInfo(spec.home_zone)
-    await cohorts.add_events(
+    await agenda.add_events(
         session,
         [
             Event(
@@ -151,26 +152,25 @@ async def _add_series(
     now: datetime,
 ) -> None:
     for series_spec in specs:
-        series_id = await cohorts.add_series(
-            session,
-            Series(
-                cohort_id=cohort_id,
-                kind=series_spec.kind,
-                team_id=_pk(teams[series_spec.team].id) if series_spec.team else None,
-                title=series_spec.title,
-                weekday=series_spec.weekday,
-                local_time=series_spec.local_time,
-                zone=series_spec.zone,
-                interval_weeks=series_spec.interval_weeks,
-                first_date=series_spec.first_date,
-                last_date=series_spec.last_date,
-                duration_minutes=series_spec.duration_minutes,
-                meeting_url=series_spec.meeting_url,
-                created_at=now,
-            ),
+        series = Series(
+            cohort_id=cohort_id,
+            kind=series_spec.kind,
+            team_id=_pk(teams[series_spec.team].id) if series_spec.team else None,
+            title=series_spec.title,
+            weekday=series_spec.weekday,
+            local_time=series_spec.local_time,
+            zone=series_spec.zone,
+            interval_weeks=series_spec.interval_weeks,
+            first_date=series_spec.first_date,
+            last_date=series_spec.last_date,
+            duration_minutes=series_spec.duration_minutes,
+            meeting_url=series_spec.meeting_url,
+            created_at=now,
         )
+        await agenda.add_series(session, [series])
+        series_id = _pk(series.id)
         zone = ZoneInfo(series_spec.zone)
-        await cohorts.add_series_changes(
+        await agenda.add_series_changes(
             session,
             [
                 SeriesChange(
@@ -194,7 +194,7 @@ async def _add_deliverables(
     now: datetime,
 ) -> None:
     for position, deliverable_spec in enumerate(spec.deliverables, start=1):
-        deliverable = await cohorts.add_deliverable(
+        deliverable = await deliverables.add_deliverable(
             session,
             Deliverable(
                 cohort_id=cohort_id,
@@ -219,7 +219,7 @@ async def _add_deliverables(
 
 async def _check_free(session: AsyncSession, spec: CohortSpec) -> None:
     """The invite code and the chats must not belong to another cohort yet."""
-    taken = await queries.cohort_by_invite(session, spec.invite_code)
+    taken = await cohorts.cohort_by_invite(session, spec.invite_code)
     if taken is not None:
         raise CohortFileError(
             INVITE_CODE_TAKEN,
@@ -228,7 +228,7 @@ async def _check_free(session: AsyncSession, spec: CohortSpec) -> None:
             cohort=taken.name,
         )
     for number, chat in enumerate(spec.chats, start=1):
-        owner = await queries.cohort_for_chat(session, chat.platform, chat.chat_id)
+        owner = await cohorts.cohort_for_chat(session, chat.platform, chat.chat_id)
         if owner is not None:
             raise CohortFileError(
                 CHAT_TAKEN,
@@ -251,7 +251,7 @@ async def _known_people(
     external_ids = sorted(
         {external_id for member in members for _, external_id in member.identities()}
     )
-    rows = await cohorts.accounts_with_people(session, external_ids)
+    rows = await accounts_with_people(session, external_ids)
     owners = {(identity.platform, identity.external_id): person for identity, person in rows}
 
     known: dict[int, Person] = {}

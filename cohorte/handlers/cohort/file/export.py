@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.agenda.reminders import DEFAULT_LEADS, leads_for
+from cohorte.handlers.agenda.leads import DEFAULT_LEADS, leads_for
 from cohorte.handlers.cohort.file.messages import COHORT_NOT_FOUND, CohortFileError
 from cohorte.handlers.cohort.file.render import render_cohort_file
 from cohorte.handlers.cohort.file.spec import (
@@ -28,10 +28,10 @@ from cohorte.handlers.cohort.file.spec import (
     explicit_series,
 )
 from cohorte.scheduling.recurrence import series_dates
-from cohorte.storage import cohorts, queries
+from cohorte.storage import agenda, cohorts, people
+from cohorte.storage.deliverables import assigned_teams, deliverables_of
 from cohorte.storage.models import Cohort, EventKind, Platform, Role, Team
 from cohorte.storage.series import SeriesChange, SeriesKind
-from cohorte.storage.status import assigned_teams, deliverables_of
 
 
 async def export_cohort(session: AsyncSession, cohort_id: int) -> str:
@@ -59,7 +59,7 @@ async def spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
         meeting_url=cohort.meeting_url,
         chats=tuple(
             ChatSpec(platform=Platform(chat.platform), chat_id=chat.chat_id, title=chat.title)
-            for chat in await cohorts.chats_as_added(session, cohort_id)
+            for chat in await cohorts.chats_of(session, cohort_id)
         ),
         teams=team_specs,
         members=await _member_specs(session, cohort_id, team_names),
@@ -73,7 +73,7 @@ async def spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
                 description=event.description,
                 cancelled=event.cancelled_at is not None,
             )
-            for event in await cohorts.events_as_added(session, cohort_id)
+            for event in await agenda.events_of_cohort(session, cohort_id)
         ),
         deliverables=await _deliverable_specs(session, cohort_id, team_names),
         checkin_questions=_stored_questions(cohort),
@@ -107,7 +107,7 @@ async def _member_specs(
     session: AsyncSession, cohort_id: int, team_names: Mapping[int | None, str]
 ) -> tuple[MemberSpec, ...]:
     members = await cohorts.members_as_added(session, cohort_id)
-    identities = await queries.identities_of_people(
+    identities = await people.identities_of_people(
         session, [_pk(person.id) for _, person in members]
     )
     accounts: dict[int, dict[str, str]] = {}
@@ -191,9 +191,9 @@ async def _running_series(
     Only what a file can say is kept: a series with no occurrence left and
     changes that change nothing or name no occurrence are dropped.
     """
-    rows = await cohorts.running_series(session, cohort_id)
+    rows = await agenda.running_series(session, cohort_id)
     changes: dict[int, list[SeriesChange]] = {}
-    for change in await cohorts.changes_of_series(session, [_pk(series.id) for series in rows]):
+    for change in await agenda.changes_of_series(session, [_pk(series.id) for series in rows]):
         changes.setdefault(change.series_id, []).append(change)
     found = []
     for series in rows:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date, time, timedelta
 from typing import Any
 
-from cohorte.handlers.agenda.reminders import DEFAULT_LEADS, MINUTES_PER_DAY
+from cohorte.handlers.agenda.leads import DEFAULT_LEADS
 from cohorte.handlers.cohort.file.messages import (
     BAD_CODE,
     BAD_INVITE_CODE,
@@ -60,6 +60,7 @@ from cohorte.handlers.cohort.file.toml_table import Table, shown
 from cohorte.handlers.lang.names import name_key
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import DEFAULT_LANGUAGE
+from cohorte.scheduling.recurrence import MINUTES_PER_DAY
 from cohorte.storage.models import EventKind, Platform, Role
 
 # A real cohort file is a few kilobytes; anything this big is a wrong file.

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from cohorte.handlers.agenda.reminders import DEFAULT_LEADS
+from cohorte.handlers.agenda.leads import DEFAULT_LEADS
 from cohorte.scheduling.recurrence import on_or_after, sprint_end
 from cohorte.storage.models import EventKind, Platform, Role
 from cohorte.storage.series import SeriesKind
