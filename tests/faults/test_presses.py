@@ -175,7 +175,7 @@ class Press:
 
     @property
     def event_id(self) -> str:
-        """The dedupe id the Telegram adapter records (`event_id()` in cohorte/bot/telegram.py)."""
+        """The dedupe id the Telegram adapter records (`bot/telegram/inbound.py: event_id`)."""
         return f"u{self.update_id}:c{self.callback_id}"
 
 

@@ -99,7 +99,8 @@ def stored_text(declared: DeliveryType[Any], payload: Payload) -> str:
 
 
 def test_every_kind_is_declared_once_with_its_stored_value() -> None:
-    declared = [rendering.declared for rendering in build_capabilities(known_platforms()).renderers.values()]
+    renderings = build_capabilities(known_platforms()).renderers.values()
+    declared = [rendering.declared for rendering in renderings]
     assert sorted(d.kind.value for d in declared) == sorted(kind.value for kind in DeliveryKind)
     assert {d.kind for d, _, _ in STORED} == set(DeliveryKind)
     assert {id(d) for d, _, _ in STORED} == {id(d) for d in declared}
