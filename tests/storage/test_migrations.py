@@ -82,3 +82,40 @@ async def _populate_0001(engine: AsyncEngine) -> None:
                 ),
                 {"key": key, "link": link, "person": person, "state": state, "now": now},
             )
+
+
+async def test_the_console_clock_table_joins_a_populated_database(engine: AsyncEngine) -> None:
+    """0003 adds where the console clock was left: the data already there is untouched, and
+    a console started after the upgrade finds no clock (it starts as before) and keeps one."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import inspect, text
+
+    from cohorte.storage.console import console_clock, keep_console_clock
+    from cohorte.storage.db import session_factory, transaction
+    from cohorte.storage.migrate import upgrade
+
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0001"))
+    try:
+        await _populate_0001(engine)
+        await upgrade(engine, "0002")
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert "consoleclock" not in tables
+    finally:
+        await upgrade(engine)
+    assert await current_revision(engine) == head_revision()
+    async with engine.connect() as connection:
+        keys = (await connection.execute(text("SELECT dedupe_key FROM delivery"))).scalars()
+        assert sorted(keys) == ["a", "b", "c"]
+        assert (await connection.execute(text("SELECT name FROM cohort"))).scalar_one() == "C"
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        assert await console_clock(session) is None
+    left = datetime(2025, 5, 6, 15, 0, tzinfo=UTC)
+    for instant in (datetime(2025, 4, 18, 14, 0, tzinfo=UTC), left):
+        async with transaction(sessions) as session:
+            await keep_console_clock(session, instant)
+    async with sessions() as session:
+        assert await console_clock(session) == left
