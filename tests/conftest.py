@@ -138,10 +138,18 @@ class Transcript:
     scheduler, as in the real console.
     """
 
-    def __init__(self, core: Core, clock: ManualClock, assembly: Assembly | None = None) -> None:
+    def __init__(
+        self,
+        core: Core,
+        clock: ManualClock,
+        assembly: Assembly | None = None,
+        files: Path | None = None,
+    ) -> None:
         self.lines: list[str] = []
         ticker = assembly.ticker if assembly is not None else None
         self.chat = ConsoleChat(core, clock, self._write, ticker=ticker)
+        if files is not None:  # else the console's own folder (created only for a file)
+            self.chat.files = files
         if assembly is not None:
             assembly.messengers[Platform.CONSOLE] = self.chat.messenger
 
@@ -161,5 +169,6 @@ class Transcript:
 
 
 @pytest.fixture
-def transcript(assembly: Assembly, clock: ManualClock) -> Transcript:
-    return Transcript(assembly.core, clock, assembly)
+def transcript(assembly: Assembly, clock: ManualClock, tmp_path: Path) -> Transcript:
+    """The console chat on the test's database; files it receives go to tmp_path/archivos."""
+    return Transcript(assembly.core, clock, assembly, files=tmp_path / "archivos")

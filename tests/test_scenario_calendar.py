@@ -145,7 +145,7 @@ async def test_check_in_series_and_calendar_file(
         """
     )
     assert "cada dos semanas, el jueves a las 11:00 (hora de Santiago de Chile)" in out
-    assert "📎 sprint-de-prueba.ics" in out
+    assert f"📎 {transcript.chat.files / 'sprint-de-prueba.ics'}" in out
     series = (await session.exec(select(Series))).all()
     assert {s.kind for s in series} == {"checkin", "session"}
 

@@ -170,7 +170,7 @@ async def test_the_cohort_chooses_its_weekly_session(
 
     # The export, for the coordination team's records.
     exported = await transcript.run("/encuesta exportar")
-    assert "📎 encuesta-1.csv" in exported
+    assert f"📎 {transcript.chat.files / 'encuesta-1.csv'}" in exported
     async with sessions() as check:
         data = await poll_csv(check, poll.id or 0, Translator("es"))
     assert data is not None

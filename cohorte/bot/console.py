@@ -2,16 +2,21 @@
 
 Lines starting with ':' steer the console (who you are, which chat, the clock,
 buttons); anything else is a message from the current person in the current
-chat, exactly as Slack or Telegram would deliver it.
+chat, exactly as Slack or Telegram would deliver it. Files the bot sends (the
+dashboard picture, the calendar, CSV exports) are saved in one folder and the
+console prints where; it opens none of them.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -41,6 +46,12 @@ _STEP_UNITS = {
     "w": timedelta(weeks=1),
 }
 _NAME = re.compile(r"^[\w.\-]{1,32}$")
+# Where the files the bot sends are saved, unless the console is told another folder.
+DEFAULT_FILES = Path("cohorte-archivos")
+_SEPARATORS = re.compile(r"[/\\]+")
+_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._]+")  # a run of anything else (dashes too) -> "-"
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}")
+_MAX_FILE_NAME = 120
 
 
 class ConsoleInputError(Exception):
@@ -61,7 +72,12 @@ class ConsoleChat:
     t: Translator = field(default_factory=Translator)
     # Runs the scheduler whenever the clock moves, so reminders fire in the console.
     ticker: Ticker | None = None
+    # Where the files the bot sends are saved (created with the first one).
+    files: Path = DEFAULT_FILES
+    # Called with the clock's new instant each time it is set, to keep it for next time.
+    on_clock: Callable[[datetime], Awaitable[None]] | None = None
     _buttons: dict[str, list[Button]] = field(default_factory=dict)
+    _saved: set[str] = field(default_factory=set)
 
     @property
     def messenger(self) -> ConsoleMessenger:
@@ -107,7 +123,44 @@ class ConsoleChat:
             self.write(f"    {numbered}")
         for attachment in (reply.image, reply.file):
             if attachment is not None:
-                self.write("    📎 " + attachment.filename)
+                self.write(self._save(attachment.filename, attachment.data))
+
+    def files_notice(self) -> str:
+        """The line that names the folder, printed when the console starts."""
+        return self.t._(
+            "Files the bot sends are saved in {folder} (the console opens none of them).",
+            folder=f"{self.files}{os.sep}",
+        )
+
+    def _save(self, filename: str, data: bytes) -> str:
+        """Save one file the bot sent in the folder; the line that says where (or why not).
+
+        The name comes from data, so it is made safe first; a name already saved in
+        this session gets a number (a second /tablero the same day keeps the first),
+        while a file left by an earlier session is replaced, so a replayed script
+        prints the same paths.
+        """
+        name = safe_filename(filename)
+        stem, extension = _split_extension(name)
+        number = 1
+        while name in self._saved:
+            number += 1
+            name = f"{stem}-{number}{extension}"
+        path = self.files / name
+        try:
+            self.files.mkdir(parents=True, exist_ok=True)
+            _write_file(path, data)
+        except OSError as error:
+            logger.warning("console could not save %s: %s", path, error)
+            return "  ! " + self.t._(
+                "Could not save {name} in {folder}: {reason}.",
+                name=name,
+                folder=str(self.files),
+                reason=error.strerror or type(error).__name__,
+            )
+        self._saved.add(name)
+        logger.info("console saved %s (%d bytes)", path, len(data))
+        return f"    📎 {path}"
 
     # -- reading lines ----------------------------------------------------------
 
@@ -153,9 +206,11 @@ class ConsoleChat:
         elif word in ("boton", "b", "button"):
             await self._press(rest)
         elif word in ("reloj", "clock"):
-            self._move_clock(rest)
-            if rest and self.ticker is not None:
-                await self.ticker.tick()
+            if rest:
+                await self.set_clock(self._clock_after(rest))
+                await self.tick()
+            else:
+                self._show_clock()
         elif word in ("ayuda", "help", "?"):
             self.write(self.help_text())
         else:
@@ -198,23 +253,32 @@ class ConsoleChat:
         self.write(f"  [{chosen.label}]")
         await self._send(payload=chosen.payload)
 
-    def _move_clock(self, when: str) -> None:
-        zone = ZoneInfo(self.home_zone)
-        if when:
-            step = _STEP.match(fold(when))
-            if step:
-                self.clock.advance(int(step.group(1)) * _STEP_UNITS[step.group(2)])
-            else:
-                try:
-                    local = datetime.strptime(when, "%Y-%m-%d %H:%M")  # noqa: DTZ007
-                except ValueError as error:
-                    raise ConsoleInputError(
-                        self.t._(
-                            "Write the clock as :reloj 2025-04-22 09:00 or move it with "
-                            ":reloj +1d (m, h, d, s for weeks)."
-                        )
-                    ) from error
-                self.clock.set(local.replace(tzinfo=zone))
+    async def set_clock(self, instant: datetime, show: bool = True) -> None:
+        """Set the clock (an aware instant), show it (unless `show` is False) and keep it
+        for the next console session."""
+        self.clock.set(instant)
+        if show:
+            self._show_clock()
+        if self.on_clock is not None:
+            await self.on_clock(self.clock.now())
+
+    def _clock_after(self, when: str) -> datetime:
+        """The instant a `:reloj` line asks for: a step ahead, or a time in the home zone."""
+        step = _STEP.match(fold(when))
+        if step:
+            return self.clock.now() + int(step.group(1)) * _STEP_UNITS[step.group(2)]
+        try:
+            local = datetime.strptime(when, "%Y-%m-%d %H:%M")  # noqa: DTZ007
+        except ValueError as error:
+            raise ConsoleInputError(
+                self.t._(
+                    "Write the clock as :reloj 2025-04-22 09:00 or move it with "
+                    ":reloj +1d (m, h, d, s for weeks)."
+                )
+            ) from error
+        return local.replace(tzinfo=ZoneInfo(self.home_zone))
+
+    def _show_clock(self) -> None:
         self.write("  🕒 " + self.t.when(self.clock.now(), self.home_zone))
 
     def help_text(self) -> str:
@@ -256,6 +320,35 @@ class ConsoleMessenger:
         await gate()
         self.chat.show(reply)
         return SendOutcome.SENT
+
+
+def safe_filename(name: str) -> str:
+    """A file name that came with data, safe to write inside a folder: only ASCII letters,
+    digits, '.', '-' and '_', never a path, never hidden, at most 120 characters.
+
+    '../../estado.csv' -> 'estado.csv'; 'Sprint de Contratación.ics' ->
+    'Sprint-de-Contratacion.ics'; '..' -> 'archivo'.
+    """
+    parts = [part for part in _SEPARATORS.split(name) if part not in ("", ".", "..")]
+    decomposed = unicodedata.normalize("NFKD", "-".join(parts))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stem, extension = _split_extension(_UNSAFE_RUN.sub("-", plain))
+    stem = stem.strip("-._")[: _MAX_FILE_NAME - len(extension)].rstrip("-._")
+    return f"{stem or 'archivo'}{extension}"
+
+
+def _split_extension(name: str) -> tuple[str, str]:
+    """('tablero-2025-04-22', '.png'); an extension is a dot and 1-10 letters or digits."""
+    stem, extension = os.path.splitext(name)
+    return (stem, extension) if _EXTENSION.fullmatch(extension) else (name, "")
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path`, replacing a file but never following a link planted there."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, flags, 0o644)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
 
 
 def _label_key(label: str) -> str:

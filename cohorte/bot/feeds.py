@@ -7,13 +7,12 @@ import re
 
 from aiohttp import web
 
-from cohorte.handlers.agenda.ics import build_ics
+from cohorte.handlers.agenda.ics import build_ics, calendar_team
 from cohorte.handlers.agenda.occurrences import ensure_checkin_series
 from cohorte.handlers.core.readers import member_reader
 from cohorte.scheduling.clock import Clock
 from cohorte.storage.cohorts import member_by_calendar_token
 from cohorte.storage.db import SessionFactory, transaction
-from cohorte.storage.models import Role
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +40,7 @@ def add_calendar_feed(app: web.Application, sessions: SessionFactory, clock: Clo
             cohort = reader.cohort
             assert cohort is not None
             await ensure_checkin_series(session, cohort, clock.now())
-            team_id = None if member.role == Role.COORDINATOR else (member.team_id or -1)
-            body = await build_ics(session, cohort, reader.t, clock.now(), team_id)
+            body = await build_ics(session, cohort, reader.t, clock.now(), calendar_team(member))
         logger.info("calendar feed served for member %s", member.id)
         return web.Response(body=body, content_type="text/calendar", charset="utf-8")
 

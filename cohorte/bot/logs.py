@@ -46,6 +46,9 @@ def configure_logging(settings: Settings, log_file: Path | None = None) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(SecretMask(secrets_of(settings)))
     root = logging.getLogger()
+    for old in root.handlers:
+        if isinstance(old, logging.FileHandler):  # a console run before this one, in-process
+            old.close()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
     for name in _NOISY:

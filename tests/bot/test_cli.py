@@ -145,3 +145,120 @@ async def test_deliveries_lists_the_ambiguous_ones_in_spanish(
     assert "pendiente" in pending.output and "no answer" not in pending.output
     wrong = await asyncio.to_thread(runner.invoke, app, ["deliveries", "--estado", "x"], env=env)
     assert wrong.exit_code != 0
+
+
+def _script(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_console_refuses_a_clock_it_cannot_read(env: dict[str, str], tmp_path: Path) -> None:
+    runner.invoke(app, ["cohort", "import", str(EXAMPLE)], env=env)
+    script = _script(tmp_path, "guion.txt", ":como coordina\n/proximas\n")
+    for bad in ("mañana 9", "2025-13-40 09:00", "+1d", ""):
+        result = runner.invoke(app, ["console", "--reloj", bad, "--script", str(script)], env=env)
+        assert result.exit_code == 1, (bad, result.output)
+        assert "Escribe el reloj como 'AAAA-MM-DD HH:MM'" in result.output
+        assert "coordina (privado)>" not in result.output  # nothing ran on another clock
+
+
+def test_console_resumes_the_clock_where_it_was_left(env: dict[str, str], tmp_path: Path) -> None:
+    runner.invoke(app, ["cohort", "import", str(EXAMPLE)], env=env)
+    move = _script(tmp_path, "mover.txt", ":reloj 2025-05-06 10:00\n:reloj +2h\n")
+    first = runner.invoke(app, ["console", "--script", str(move)], env=env)
+    assert first.exit_code == 0, first.output
+    assert "martes, 6 de mayo · 12:00 (hora de Bogotá)" in first.output
+
+    show = _script(tmp_path, "ver.txt", ":reloj\n")
+    again = runner.invoke(app, ["console", "--script", str(show)], env=env)
+    assert again.exit_code == 0, again.output
+    assert "El reloj de la consola sigue donde lo dejó la sesión anterior" in again.output
+    assert again.output.count("martes, 6 de mayo · 12:00 (hora de Bogotá)") == 2
+    assert "ya ocurrió" not in again.output
+
+    chosen = runner.invoke(
+        app, ["console", "--reloj", "2025-04-22 09:00", "--script", str(show)], env=env
+    )
+    assert chosen.exit_code == 0, chosen.output
+    assert "martes, 22 de abril · 09:00 (hora de Bogotá)" in chosen.output
+    assert "6 de mayo" not in chosen.output
+    # --reloj moved the stored clock too: the next session starts from there.
+    last = runner.invoke(app, ["console", "--script", str(show)], env=env)
+    assert "martes, 22 de abril · 09:00 (hora de Bogotá)" in last.output
+
+
+def test_console_saves_the_files_in_the_folder_it_names(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    runner.invoke(app, ["cohort", "import", str(EXAMPLE)], env=env)
+    script = _script(tmp_path, "guion.txt", ":como laura\n/calendario\n")
+    default = runner.invoke(app, ["console", "--script", str(script)], env=env)
+    assert default.exit_code == 0, default.output
+    assert "se guardan en cohorte-archivos/" in default.output.splitlines()[0]
+    saved = "cohorte-archivos/sprint-de-contratacion-abierta-2025.ics"
+    assert f"📎 {saved}" in default.output
+    assert (tmp_path / saved).read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+    chosen = runner.invoke(
+        app, ["console", "--archivos", "otra/carpeta", "--script", str(script)], env=env
+    )
+    assert chosen.exit_code == 0, chosen.output
+    assert "📎 otra/carpeta/sprint-de-contratacion-abierta-2025.ics" in chosen.output
+    assert (tmp_path / "otra" / "carpeta").is_dir()
+
+
+def test_dashboard_calendar_and_exports_say_what_they_saved(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    runner.invoke(app, ["cohort", "import", str(EXAMPLE)], env=env)
+
+    board = runner.invoke(app, ["dashboard", "1", "tablero.png"], env=env)
+    assert board.exit_code == 0, board.output
+    assert board.output.startswith("Tablero de Sprint de Contratación Abierta 2025 del ")
+    assert board.output.rstrip().endswith("guardado en tablero.png.")
+    assert (tmp_path / "tablero.png").read_bytes().startswith(b"\x89PNG")
+
+    everyone = runner.invoke(app, ["calendar", "1", "todo.ics"], env=env)
+    assert everyone.exit_code == 0, everyone.output
+    assert "Calendario de Sprint de Contratación Abierta 2025" in everyone.output
+    assert "todos los equipos" in everyone.output
+    laura = runner.invoke(app, ["calendar", "1", "--persona", "laura", "laura.ics"], env=env)
+    assert laura.exit_code == 0, laura.output
+    assert "como lo ve Laura Gómez Restrepo" in laura.output
+    whole = (tmp_path / "todo.ics").read_text(encoding="utf-8")
+    hers = (tmp_path / "laura.ics").read_text(encoding="utf-8")
+    assert whole.count("BEGIN:VEVENT") > hers.count("BEGIN:VEVENT") > 0
+    assert "Bogotá" in hers and "Santiago de Chile" not in hers.split("BEGIN:VEVENT", 1)[1]
+
+    nobody = runner.invoke(app, ["calendar", "1", "--persona", "nadie", "x.ics"], env=env)
+    assert nobody.exit_code == 1 and "nadie" in nobody.output and "Traceback" not in nobody.output
+    several = runner.invoke(app, ["calendar", "1", "--persona", "an", "x.ics"], env=env)
+    assert several.exit_code == 1, several.output
+    assert "Ana María Castillo, Andrés Felipe Rojas. Escribe más del nombre." in several.output
+    assert not (tmp_path / "x.ics").exists()
+    missing = runner.invoke(app, ["dashboard", "9", "x.png"], env=env)
+    assert missing.exit_code == 1 and "No existe la cohorte número 9" in missing.output
+
+    status = runner.invoke(app, ["export", "status", "1", "estado.csv"], env=env)
+    assert status.exit_code == 0, status.output
+    assert "Estado actual de los entregables de la cohorte 1 (17 filas)" in status.output
+    assert "guardado en estado.csv" in status.output
+    history = runner.invoke(app, ["export", "history", "1", "historial.csv"], env=env)
+    assert "Historial de estados de la cohorte 1 (0 filas)" in history.output
+
+
+async def test_a_dashboard_with_nothing_to_draw_is_refused(
+    env: dict[str, str], sessions: SessionFactory, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from cohorte.storage.db import transaction
+    from tests.factories import seed_cohort
+
+    async with transaction(sessions) as session:
+        await seed_cohort(session, datetime(2025, 4, 22, 14, 0, tzinfo=UTC))  # no deliverables
+    result = await asyncio.to_thread(runner.invoke, app, ["dashboard", "1", "x.png"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "Sprint de prueba todavía no tiene equipos ni entregables" in result.output
+    assert not (tmp_path / "x.png").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -219,3 +221,97 @@ async def test_members_list_shows_who_the_bot_cannot_reach_privately(
 
     assert "• Tomás — Bogotá 09:00 · todavía sin chat privado con el bot" in out
     assert "1 persona solo recibe recordatorios en el grupo" in out
+
+
+async def test_files_the_bot_sends_are_saved_in_the_console_folder(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    from cohorte.bot.cli.cohort import EXAMPLE
+    from cohorte.handlers.cohort.file.apply import import_cohort
+    from cohorte.handlers.cohort.file.read import parse_cohort_file
+
+    spec = parse_cohort_file(EXAMPLE.read_bytes())
+    await import_cohort(session, spec, transcript.chat.clock.now())
+    await session.commit()
+    folder = transcript.chat.files
+
+    out = await transcript.run(
+        """
+        :como coordina
+        /tablero
+        /tablero
+        /calendario
+        /exportar estado
+        """
+    )
+
+    saved = sorted(path.name for path in folder.iterdir())
+    assert saved == [
+        "estado-1-2025-04-22.csv",
+        "sprint-de-contratacion-abierta-2025.ics",
+        "tablero-2025-04-22-2.png",  # a second file of the same name keeps the first
+        "tablero-2025-04-22.png",
+    ]
+    for name in saved:
+        assert f"    📎 {folder / name}" in out
+    assert (folder / "tablero-2025-04-22.png").read_bytes().startswith(b"\x89PNG")
+    assert (folder / saved[1]).read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert (folder / saved[0]).read_bytes().startswith("\ufeffEquipo".encode())
+
+
+async def test_a_file_name_from_data_never_leaves_the_folder(
+    transcript: Transcript, tmp_path: Path
+) -> None:
+    from cohorte.handlers.core.messages import File, Image, Reply
+
+    chat = transcript.chat
+    hostile = [
+        "../../fuera.csv",
+        "/etc/passwd",
+        "..",
+        ".oculto",
+        "C:\\Windows\\win.ini",
+        "a/../../b.ics",
+        "nul\x00l.txt",
+        "",
+        "Sprint de Contratación «2025».ics",
+        "x" * 300 + ".csv",
+    ]
+    before = set(tmp_path.rglob("*"))  # noqa: ASYNC240  (the test's own small folder)
+    for name in hostile:
+        chat.show(Reply("archivo", file=File(name, b"datos", "text/plain")))
+    chat.show(Reply("imagen", image=Image("../tablero.png", b"\x89PNG")))
+
+    created = set(tmp_path.rglob("*")) - before  # noqa: ASYNC240
+    assert created - {chat.files} == set(chat.files.iterdir())  # nothing outside the folder
+    inside = sorted(path.name for path in chat.files.iterdir())
+    assert len(inside) == len(hostile) + 1  # each file kept, none overwritten
+    assert {"fuera.csv", "etc-passwd", "archivo", "archivo-2", "oculto", "a-b.ics"} < set(inside)
+    assert {"Sprint-de-Contratacion-2025.ics", "C-Windows-win.ini", "tablero.png"} < set(inside)
+    assert all(len(name) <= 120 for name in inside)
+    printed = [line for line in transcript.lines if "📎" in line]
+    assert printed[0] == f"    📎 {chat.files / 'fuera.csv'}"
+
+
+def test_safe_file_names() -> None:
+    from cohorte.bot.console import safe_filename
+
+    assert safe_filename("tablero-2025-04-22.png") == "tablero-2025-04-22.png"
+    assert safe_filename("../../x.csv") == "x.csv"
+    assert safe_filename("..") == "archivo"
+    assert safe_filename("café con leche.ics") == "cafe-con-leche.ics"
+    assert safe_filename("a\\b/c") == "a-b-c"
+    long = safe_filename("y" * 500 + ".png")
+    assert long.endswith(".png") and len(long) <= 120
+
+
+async def test_a_file_that_cannot_be_saved_is_reported(
+    transcript: Transcript, tmp_path: Path
+) -> None:
+    from cohorte.handlers.core.messages import File, Reply
+
+    blocker = tmp_path / "ocupado"
+    blocker.write_text("no soy una carpeta")
+    transcript.chat.files = blocker
+    transcript.chat.show(Reply("archivo", file=File("x.csv", b"1", "text/csv")))
+    assert any(line.startswith("  ! No pude guardar x.csv") for line in transcript.lines)

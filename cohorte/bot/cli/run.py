@@ -20,11 +20,13 @@ from cohorte.bot.bootstrap import App
 from cohorte.bot.cli.cohort import EXAMPLE, import_file
 from cohorte.bot.cli.root import fail, load_settings, open_app, t
 from cohorte.bot.config import Settings
-from cohorte.bot.console import ConsoleChat
+from cohorte.bot.console import DEFAULT_FILES, ConsoleChat
 from cohorte.bot.logs import configure_logging
 from cohorte.bot.runtime import serve
 from cohorte.scheduling.clock import ManualClock, RehearsalClock, SystemClock, parse_instant
 from cohorte.storage.cohorts import list_cohorts
+from cohorte.storage.console import console_clock, keep_console_clock
+from cohorte.storage.db import transaction
 from cohorte.storage.models import Cohort, Platform
 
 
@@ -47,16 +49,10 @@ def run(
     """Inicia todos los adaptadores configurados; sin ninguno, la consola."""
     settings = load_settings()
     clock = clock or settings.clock
-    if clock is not None:
-        try:
-            parse_instant(clock, "UTC")
-        except ValueError:
-            raise fail(
-                t._("Write the clock as 'AAAA-MM-DD HH:MM' (cohort time), e.g. 2025-05-05 09:00.")
-            ) from None
+    _check_clock(clock)
     if not (settings.telegram_enabled or settings.slack_enabled):
         typer.echo(t._("No Slack or Telegram token configured: starting the console chat."))
-        _console(settings, script=None, actor=None, clock=clock)
+        _console(settings, script=None, actor=None, clock=clock, files=DEFAULT_FILES)
         return
     configure_logging(settings)
     asyncio.run(_serve(settings, clock))
@@ -74,6 +70,18 @@ async def _serve(settings: Settings, clock_text: str | None) -> None:
         await app_.close()
 
 
+def _check_clock(text: str | None) -> None:
+    """Refuse a clock that cannot be read, before anything runs on another one."""
+    if text is None:
+        return
+    try:
+        parse_instant(text, "UTC")
+    except ValueError:
+        raise fail(
+            t._("Write the clock as 'AAAA-MM-DD HH:MM' (cohort time), e.g. 2025-05-05 09:00.")
+        ) from None
+
+
 def console(
     script: Annotated[
         Path | None,
@@ -85,23 +93,36 @@ def console(
     clock: Annotated[
         str | None,
         typer.Option(
-            "--reloj", help="Hora inicial del reloj, 'AAAA-MM-DD HH:MM' (hora de la cohorte)."
+            "--reloj",
+            help="Hora inicial del reloj, 'AAAA-MM-DD HH:MM' (hora de la cohorte). Por omisión, "
+            "donde lo dejó la sesión anterior.",
         ),
     ] = None,
+    files: Annotated[
+        Path,
+        typer.Option("--archivos", help="Carpeta donde se guardan los archivos que envía el bot."),
+    ] = DEFAULT_FILES,
 ) -> None:
     """El chat local: actúa como varias personas y mueve el reloj."""
-    _console(load_settings(), script=script, actor=as_, clock=clock)
+    _check_clock(clock)
+    _console(load_settings(), script=script, actor=as_, clock=clock, files=files)
 
 
-def _console(settings: Settings, script: Path | None, actor: str | None, clock: str | None) -> None:
+def _console(
+    settings: Settings, script: Path | None, actor: str | None, clock: str | None, files: Path
+) -> None:
     if script is not None and not script.is_file():
         raise fail(t._("The script {path} does not exist.", path=str(script)))
     configure_logging(settings, log_file=Path("cohorte.log"))
-    asyncio.run(_console_session(settings, script, actor, clock))
+    asyncio.run(_console_session(settings, script, actor, clock, files))
 
 
 async def _console_session(
-    settings: Settings, script: Path | None, actor: str | None, clock_text: str | None
+    settings: Settings,
+    script: Path | None,
+    actor: str | None,
+    clock_text: str | None,
+    files: Path,
 ) -> None:
     clock = ManualClock(SystemClock().now())
     app_ = await open_app(settings, clock)
@@ -117,12 +138,23 @@ async def _console_session(
                 cohorts = await _cohorts(app_)
         home_zone = cohorts[-1].home_zone if cohorts else "America/Bogota"
         out = _plain_writer() if not interactive else _rich_writer()
-        chat = ConsoleChat(app_.core, clock, out, home_zone=home_zone, ticker=app_.ticker)
+
+        async def keep(instant: datetime) -> None:
+            async with transaction(app_.sessions) as session:
+                await keep_console_clock(session, instant)
+
+        chat = ConsoleChat(
+            app_.core,
+            clock,
+            out,
+            home_zone=home_zone,
+            ticker=app_.ticker,
+            files=files,
+            on_clock=keep,
+        )
         app_.messengers[Platform.CONSOLE] = chat.messenger
-        if clock_text:
-            await chat.feed(f":reloj {clock_text}")
-        elif cohorts:
-            _start_clock_in_sprint(chat, clock, cohorts[-1])
+        out(chat.files_notice())
+        await _place_clock(app_, chat, cohorts, clock_text)
         if actor:
             await chat.feed(f":como {actor}")
         await chat.tick()  # catch up on anything due while the bot was off
@@ -136,22 +168,45 @@ async def _console_session(
         await app_.close()
 
 
-def _start_clock_in_sprint(chat: ConsoleChat, clock: ManualClock, cohort: Cohort) -> None:
+async def _place_clock(
+    app_: App, chat: ConsoleChat, cohorts: list[Cohort], clock_text: str | None
+) -> None:
+    """Where the console clock starts: `--reloj`, else where the last console session
+    left it, else before week 1 of a sprint that already took place, else now."""
+    if clock_text is not None:  # already checked by _check_clock
+        await chat.set_clock(parse_instant(clock_text, chat.home_zone))
+        return
+    async with app_.sessions() as session:
+        left = await console_clock(session)
+    if left is not None:
+        chat.clock.set(left)
+        chat.write(
+            t._(
+                "The console clock resumes where the last session left it: {when}. "
+                "Move it with :reloj.",
+                when=t.when(left, chat.home_zone),
+            )
+        )
+    elif cohorts:
+        await _start_clock_in_sprint(chat, cohorts[-1])
+
+
+async def _start_clock_in_sprint(chat: ConsoleChat, cohort: Cohort) -> None:
     """A sprint that already ended is replayed: the clock starts the Friday before week 1."""
     zone = ZoneInfo(cohort.home_zone)
     end = datetime.combine(cohort.start_date + timedelta(weeks=cohort.weeks), time(0), zone)
-    if clock.now() < end:
+    if chat.clock.now() < end:
         return
-    friday = cohort.start_date - timedelta(days=3)
-    clock.set(datetime.combine(friday, time(9, 0), zone))
+    friday = datetime.combine(cohort.start_date - timedelta(days=3), time(9, 0), zone)
     chat.write(
         t._(
             "The sprint {cohort} already took place: the console clock starts on {when}. "
             "Move it with :reloj.",
             cohort=cohort.name,
-            when=t.when(clock.now(), cohort.home_zone),
+            when=t.when(friday, cohort.home_zone),
         )
     )
+    await chat.set_clock(friday, show=False)  # the line above said when
 
 
 async def _replay(chat: ConsoleChat, script: bytes) -> None:

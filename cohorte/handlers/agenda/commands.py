@@ -16,7 +16,7 @@ from cohorte.handlers.agenda.grammar import (
     read_lead_setting,
     read_start,
 )
-from cohorte.handlers.agenda.ics import build_ics
+from cohorte.handlers.agenda.ics import build_ics, calendar_team
 from cohorte.handlers.agenda.leads import DEFAULT_LEADS, leads_for
 from cohorte.handlers.agenda.occurrences import cohort_occurrences, ensure_checkin_series
 from cohorte.handlers.agenda.renderers import occurrence_title, week_label
@@ -85,8 +85,7 @@ async def calendar_file(ctx: Context, _args: str) -> list[Reply]:
     cohort, member = ctx.require_member()
     now = ctx.clock.now()
     await ensure_checkin_series(ctx.session, cohort, now)
-    team_id = None if ctx.is_coordinator else (member.team_id or -1)
-    data = await build_ics(ctx.session, cohort, ctx.t, now, team_id)
+    data = await build_ics(ctx.session, cohort, ctx.t, now, calendar_team(member))
     text = ctx.t._("Open the file to add the sprint's sessions to your calendar.")
     if ctx.public_url:
         if member.calendar_token is None:

@@ -8,6 +8,7 @@ again (or a subscription refreshing) updates events instead of duplicating them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,13 +16,64 @@ from icalendar import Calendar
 from icalendar import Event as IcsEvent
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.agenda.occurrences import ensure_checkin_series
 from cohorte.handlers.agenda.renderers import occurrence_title
-from cohorte.locales import Translator
+from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.core.readers import member_reader, reader_of
+from cohorte.handlers.lang.names import match_names
+from cohorte.locales import N_, Translator
 from cohorte.scheduling.recurrence import Occurrence, event_ref, to_utc
 from cohorte.storage import agenda as calendar_rows
-from cohorte.storage.cohorts import team_by_id
-from cohorte.storage.models import Cohort
+from cohorte.storage.cohorts import members_with_people, team_by_id
+from cohorte.storage.models import Cohort, Member, Person, Role
 from cohorte.storage.series import Series, SeriesKind
+
+
+class NoSuchPersonError(CohortError):
+    message = N_("Nobody in {cohort} is called “{name}”.")
+
+
+class SeveralPeopleError(CohortError):
+    message = N_("Several people in {cohort} match “{name}”: {names}. Write more of the name.")
+
+
+def calendar_team(member: Member) -> int | None:
+    """Whose check-ins a member's calendar shows: their team's (-1: none, no team yet), or
+    every team's (None) for a coordinator."""
+    return None if member.role == Role.COORDINATOR else (member.team_id or -1)
+
+
+@dataclass(frozen=True)
+class CohortCalendar:
+    """A calendar file for `cohorte calendar`, and whose view it is (None: every team's)."""
+
+    data: bytes
+    person: Person | None
+
+
+async def cohort_calendar(
+    session: AsyncSession, cohort: Cohort, now: datetime, person: str | None = None
+) -> CohortCalendar:
+    """The cohort's calendar with every team's check-ins, in the cohort's language; or, with
+    `person` (a name as typed), the one /calendario gives that member: their team's
+    check-ins, in their language. Raises `NoSuchPersonError`, `SeveralPeopleError`."""
+    assert cohort.id is not None
+    await ensure_checkin_series(session, cohort, now)
+    if person is None:
+        data = await build_ics(session, cohort, reader_of(cohort=cohort).t, now, None)
+        return CohortCalendar(data, None)
+    found = match_names(
+        person, await members_with_people(session, cohort.id), lambda row: (row[1].display_name,)
+    )
+    if not found:
+        raise NoSuchPersonError(cohort=cohort.name, name=person)
+    if len(found) > 1:
+        names = ", ".join(who.display_name for _, who in found)
+        raise SeveralPeopleError(cohort=cohort.name, name=person, names=names)
+    member, who = found[0]
+    reader = await member_reader(session, member)
+    data = await build_ics(session, cohort, reader.t, now, calendar_team(member))
+    return CohortCalendar(data, who)
 
 
 def _uid(kind: str, number: int, cohort: Cohort) -> str:

@@ -1,12 +1,18 @@
-"""/tablero (coordinators): teams × deliverables as text, then as a picture (`chart`)."""
+"""/tablero (coordinators): teams × deliverables as text, then as a picture (`chart`);
+the same picture for `cohorte dashboard`."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Image, Reply
-from cohorte.handlers.dashboard.chart import board_picture, render_board_png
+from cohorte.handlers.core.readers import reader_of
+from cohorte.handlers.dashboard.chart import BoardPicture, board_picture, render_board_png
 from cohorte.handlers.dashboard.summary import (
     item_line,
     last_update_text,
@@ -17,8 +23,13 @@ from cohorte.handlers.dashboard.summary import (
 )
 from cohorte.handlers.status.board import Board, load_board
 from cohorte.handlers.status.wording import OVERDUE_ICON, STATUS_ICONS
-from cohorte.locales import Translator
+from cohorte.locales import N_, Translator
+from cohorte.storage.models import Cohort
 from cohorte.storage.status import Status
+
+
+class NothingToDrawError(CohortError):
+    message = N_("{cohort} has no teams or deliverables yet: the dashboard has nothing to draw.")
 
 
 async def show_board(ctx: Context, _args: str) -> list[Reply]:
@@ -39,6 +50,19 @@ async def show_board(ctx: Context, _args: str) -> list[Reply]:
 
     ctx.after_commit(heat_map)
     return [Reply(text)]
+
+
+async def dashboard_picture(
+    session: AsyncSession, cohort: Cohort, now: datetime
+) -> tuple[date, BoardPicture]:
+    """The day (cohort time) and the heat map `/tablero` would send, in the cohort's
+    language (`cohorte dashboard`), to draw with `render_board_png`.
+
+    Raises `NothingToDrawError`."""
+    board = await load_board(session, cohort, now)
+    if not board.deliverables or not board.teams:
+        raise NothingToDrawError(cohort=cohort.name)
+    return board.today, board_picture(reader_of(cohort=cohort).t, board)
 
 
 def board_text(t: Translator, board: Board) -> str:

@@ -191,9 +191,14 @@ async def export_button(ctx: Context, choice: ExportChoice) -> list[Reply]:
 
 async def _export_reply(ctx: Context, cohort: Cohort, kind: ExportKind) -> Reply:
     name, data = await export_csv(ctx.session, cohort, kind, ctx.clock.now(), ctx.t)
-    rows = data.decode("utf-8-sig").count("\n") - 1
+    rows = row_count(data)
     caption = ctx.t.ngettext("{name}: {n} row", "{name}: {n} rows", rows, name=name)
     return Reply(caption, file=File(name, data, "text/csv", caption))
+
+
+def row_count(data: bytes) -> int:
+    """How many rows an export holds, under its header."""
+    return data.decode("utf-8-sig").count("\n") - 1
 
 
 async def export_for_cli(

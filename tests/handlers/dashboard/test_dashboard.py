@@ -305,7 +305,8 @@ async def test_exports_in_chat(session: AsyncSession, transcript: Transcript) ->
 
     assert "¿Qué quieres exportar?" in out
     assert "[1] Estado actual  [2] Historial completo" in out
-    assert "historial-1-2025-06-10.csv: 3 filas\n    📎 historial-1-2025-06-10.csv" in out
+    saved = transcript.chat.files / "historial-1-2025-06-10.csv"
+    assert f"historial-1-2025-06-10.csv: 3 filas\n    📎 {saved}" in out
     assert "estado-1-2025-06-10.csv: 17 filas" in out
     assert "¿Qué exporto? Escribe estado, historial o checkins." in out
     assert "Solo el equipo coordinador puede hacer eso." in out
