@@ -8,6 +8,7 @@ reads their own language and zone.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,7 +25,8 @@ from cohorte.handlers.agenda.occurrences import occurrence_for, occurrence_named
 from cohorte.handlers.core.delivery import RenderContext, times_by_city
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.lang.dates import weekday_name
-from cohorte.locales import Translator
+from cohorte.handlers.lang.names import name_key
+from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.scheduling.recurrence import (
     MINUTES_PER_DAY,
     Occurrence,
@@ -38,15 +40,46 @@ from cohorte.storage.cohorts import team_by_id
 from cohorte.storage.models import Cohort
 from cohorte.storage.series import Series
 
+# What the kinds of session are called (the Masterclass keeps the sprint's own name).
+_KIND_LABELS = {"session": N_("Weekly session"), "showtime": N_("Final session (Showtime)")}
+LABELLED_KINDS = ("session", "masterclass", "showtime")
+
+
+def kind_label(t: Translator, kind: str) -> str:
+    """'Sesión semanal', 'Masterclass', 'Sesión final (Showtime)' in the reader's language."""
+    return t._(_KIND_LABELS[kind]) if kind in _KIND_LABELS else "Masterclass"
+
+
+@cache
+def _label_keys(kind: str) -> frozenset[str]:
+    """The forms of a title that only repeats its kind's label: the label in every
+    language, and the kind's own name ("Showtime"), compared as names are."""
+    labels = {kind_label(Translator(language), kind) for language in LANGUAGES}
+    return frozenset({"", name_key(kind)} | {name_key(label) for label in labels})
+
+
+def repeats_label(kind: str, title: str) -> bool:
+    """Whether `title` says nothing but its kind's label ("Sesión final (Showtime)" for
+    the Showtime, "masterclass" for a Masterclass), forgiving accents, case and
+    punctuation; an empty title too."""
+    return name_key(title) in _label_keys(kind)
+
 
 async def occurrence_title(session: AsyncSession, t: Translator, occurrence: Occurrence) -> str:
-    """'Masterclass: Datos abiertos', 'Sesión semanal', 'Sesión de acompañamiento — Bogotá'."""
-    if occurrence.kind == "session":
-        return occurrence.title or t._("Weekly session")
-    if occurrence.kind == "masterclass":
-        return t._("Masterclass: {title}", title=occurrence.title)
-    if occurrence.kind == "showtime":
-        return t._("Final session (Showtime): {title}", title=occurrence.title)
+    """'Masterclass: Datos abiertos', 'Sesión semanal', 'Sesión de acompañamiento — Bogotá'.
+
+    A title that only repeats its kind's label is said once, as the label in the
+    reader's language: "Sesión final (Showtime)", never "… (Showtime): Sesión final (Showtime)".
+    """
+    kind, title = occurrence.kind, occurrence.title
+    if kind in LABELLED_KINDS and repeats_label(kind, title):
+        return kind_label(t, kind)
+    if kind == "session":
+        return title
+    if kind == "masterclass":
+        return t._("Masterclass: {title}", title=title)
+    if kind == "showtime":
+        return t._("Final session (Showtime): {title}", title=title)
     team = None
     if occurrence.team_id is not None:
         team = await team_by_id(session, occurrence.team_id)
