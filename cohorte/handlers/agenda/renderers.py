@@ -28,7 +28,6 @@ from cohorte.handlers.lang.dates import weekday_name
 from cohorte.handlers.lang.names import name_key
 from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.scheduling.recurrence import (
-    MINUTES_PER_DAY,
     Occurrence,
     event_ref,
     ref_code,
@@ -102,18 +101,6 @@ async def when_text(rc: RenderContext, instant: datetime) -> str:
     return f"{day} — {times_by_city(rc.t, instant, zones)}"
 
 
-def lead_text(t: Translator, minutes: int) -> str:
-    """'en 1 día', 'en 2 horas', 'en 1 semana'."""
-    if minutes % MINUTES_PER_DAY == 0:
-        days = minutes // MINUTES_PER_DAY
-        if days % 7 == 0:
-            return t.ngettext("in {n} week", "in {n} weeks", days // 7)
-        return t.ngettext("in {n} day", "in {n} days", days)
-    if minutes % 60 == 0:
-        return t.ngettext("in {n} hour", "in {n} hours", minutes // 60)
-    return t.ngettext("in {n} minute", "in {n} minutes", minutes)
-
-
 async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> str:
     """The headline with the session's title and week, its time for the reader, its link."""
     t = rc.t
@@ -127,16 +114,23 @@ async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> 
 
 
 async def render_reminder(rc: RenderContext, payload: ReminderPayload) -> Reply | None:
-    """'⏰ Recordatorio (en 1 día): *Sesión semanal* · Semana 2', unless it moved since."""
+    """'⏰ Recordatorio (mañana): *Sesión semanal* · Semana 2', unless it moved since.
+
+    The lead is said from when the reminder was due, so the seconds the sender
+    takes do not show; one sent late (caught up after downtime) says how long is
+    left from now ("en 23 horas y media"). A person reads the day and time in their
+    own zone ("mañana a las 10:00"); a group the day in the cohort's, the time per
+    city following.
+    """
     occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled or occurrence.starts_at != payload.start:
         return None  # moved or cancelled since it was planned
-    lead = payload.lead
-    if rc.now - reminder_due(occurrence, lead) > timedelta(minutes=5):
-        # Sent late (caught up after downtime): say how long is left.
-        remaining = int((occurrence.starts_at - rc.now).total_seconds() // 60)
-        lead = max(5, remaining - remaining % 5)
-    headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead_text(rc.t, lead))
+    due = reminder_due(occurrence, payload.lead)
+    said_from = due if rc.now - due <= timedelta(minutes=5) else rc.now
+    lead = rc.t.until(
+        occurrence.starts_at, said_from, rc.zone or rc.cohort.home_zone, at_time=rc.zone is not None
+    )
+    headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead)
     return Reply(await describe(rc, occurrence, headline))
 
 
