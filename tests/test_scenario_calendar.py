@@ -106,7 +106,10 @@ async def test_a_moved_masterclass_is_announced_and_old_reminders_are_dropped(
     assert "⏰ Recordatorio (mañana): *Masterclass: Datos abiertos*" in out
 
     out = await transcript.run("/sesion cancelar e1\n/sesion cancelar e1\n:reloj 2025-05-07 15:00")
-    assert out.count("❌ Cancelada: *Masterclass: Datos abiertos*") == 1
+    # Once in the group, and once privately to each member who gets private reminders.
+    assert out.count("bot → #sala: ❌ Cancelada: *Masterclass: Datos abiertos*") == 1
+    assert out.count("bot → @sofia: ❌ Cancelada: *Masterclass: Datos abiertos*") == 1
+    assert out.count("❌ Cancelada: *Masterclass: Datos abiertos*") == 3  # and the coordinator
     assert "ya estaba cancelada" in out
     assert "Recordatorio" not in out
 
