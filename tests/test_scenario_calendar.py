@@ -58,9 +58,9 @@ async def test_weekly_session_reminders_fire_once_in_each_readers_zone(
     assert "Recordatorio" not in out
 
     out = await transcript.run(":reloj +1m")
-    assert "bot → #sala: ⏰ Recordatorio (en 1 día): *Sesión semanal* · Semana 2" in out
+    assert "bot → #sala: ⏰ Recordatorio (mañana): *Sesión semanal* · Semana 2" in out
     assert "09:00 Ciudad de México · 10:00 Bogotá · 11:00 Santiago de Chile" in out
-    assert "bot → @tomas: ⏰ Recordatorio (en 1 día)" in out
+    assert "bot → @tomas: ⏰ Recordatorio (mañana a las 11:00)" in out
     assert "martes, 29 de abril · 11:00 (hora de Santiago de Chile)" in out
     assert "martes, 29 de abril · 09:00 (hora de Ciudad de México)" in out
 
@@ -89,7 +89,7 @@ async def test_a_moved_masterclass_is_announced_and_old_reminders_are_dropped(
     assert (
         "Agregada: Datos abiertos, martes, 6 de mayo · 10:00 (hora de Bogotá). Código: e1." in out
     )
-    assert "⏰ Recordatorio (en 1 día): *Masterclass: Datos abiertos* · Semana 3" in out
+    assert "⏰ Recordatorio (mañana): *Masterclass: Datos abiertos* · Semana 3" in out
 
     out = await transcript.run(
         """
@@ -103,10 +103,13 @@ async def test_a_moved_masterclass_is_announced_and_old_reminders_are_dropped(
     assert "(en 1 hora)" not in out  # the old 1 h reminder is gone
 
     out = await transcript.run(":reloj 2025-05-06 16:00")
-    assert "⏰ Recordatorio (en 1 día): *Masterclass: Datos abiertos*" in out
+    assert "⏰ Recordatorio (mañana): *Masterclass: Datos abiertos*" in out
 
     out = await transcript.run("/sesion cancelar e1\n/sesion cancelar e1\n:reloj 2025-05-07 15:00")
-    assert out.count("❌ Cancelada: *Masterclass: Datos abiertos*") == 1
+    # Once in the group, and once privately to each member who gets private reminders.
+    assert out.count("bot → #sala: ❌ Cancelada: *Masterclass: Datos abiertos*") == 1
+    assert out.count("bot → @sofia: ❌ Cancelada: *Masterclass: Datos abiertos*") == 1
+    assert out.count("❌ Cancelada: *Masterclass: Datos abiertos*") == 3  # and the coordinator
     assert "ya estaba cancelada" in out
     assert "Recordatorio" not in out
 

@@ -7,7 +7,7 @@ on first use, so there is no build step and no stale `.mo` file.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -110,3 +110,40 @@ class Translator:
             time=self.time(instant, zone),
             zone=self.zone_label(zone),
         )
+
+    def until(self, instant: datetime, now: datetime, zone: str, *, at_time: bool = True) -> str:
+        """How long from `now` until `instant`, as people say it, in the reader's `zone`.
+
+        'en 45 minutos' (under an hour: whole minutes, by fives from 5 on), 'en 23
+        horas y media' (under a day: to the nearest half hour), 'mañana a las 10:00',
+        'el jueves a las 10:00' (within the week, by the reader's calendar), 'en 1
+        semana', 'en 10 días'. Without `at_time` (a group, which reads the time per
+        city next) only the day is said: 'mañana', 'el jueves'. Babel's
+        `format_timedelta` rounds 23.5 hours to "1 day", hence these rules.
+        """
+        minutes = max(1, int((instant - now) / timedelta(minutes=1)))
+        if minutes < 60:
+            return self.ngettext(
+                "in {n} minute", "in {n} minutes", minutes - minutes % 5 or minutes
+            )
+        half_hours = (minutes + 15) // 30  # to the nearest half hour, halves up
+        if half_hours < 48:
+            hours, half = divmod(half_hours, 2)
+            if half:
+                return self.ngettext("in {n} hour and a half", "in {n} and a half hours", hours)
+            return self.ngettext("in {n} hour", "in {n} hours", hours)
+        local, today = instant.astimezone(ZoneInfo(zone)), now.astimezone(ZoneInfo(zone)).date()
+        days = (local.date() - today).days
+        if days >= 7:
+            if days % 7 == 0:
+                return self.ngettext("in {n} week", "in {n} weeks", days // 7)
+            return self.ngettext("in {n} day", "in {n} days", days)
+        time = self.time(instant, zone)
+        weekday = format_date(local.date(), "EEEE", locale=self.locale)
+        if days <= 0:
+            return self._("today at {time}", time=time) if at_time else self._("today")
+        if days == 1:
+            return self._("tomorrow at {time}", time=time) if at_time else self._("tomorrow")
+        if at_time:
+            return self._("on {weekday} at {time}", weekday=weekday, time=time)
+        return self._("on {weekday}", weekday=weekday)

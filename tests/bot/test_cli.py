@@ -46,7 +46,7 @@ def test_cohort_import_show_export_round_trip(env: dict[str, str], tmp_path: Pat
     assert "SPRINT25" in listing.output
     detail = runner.invoke(app, ["cohort", "show", "1"], env=env)
     assert "Santiago" in detail.output
-    assert "Showtime" in detail.output
+    assert "Resultados y planes de mejora" in detail.output  # the Showtime
 
     out = tmp_path / "exportada.toml"
     exported = runner.invoke(app, ["cohort", "export", "1", str(out)], env=env)

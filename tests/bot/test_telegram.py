@@ -652,7 +652,7 @@ async def test_reminders_go_privately_or_to_the_group_with_a_mention(
     in_group = [c.params["text"] for c in reminders if c.params["chat_id"] == GROUP_ID]
     (mention,) = [text for text in in_group if text.startswith("<a ")]
     (for_group,) = [text for text in in_group if text != mention]
-    assert for_group.startswith("⏰ Recordatorio (en 1 día): <b>Sesión semanal</b>")
+    assert for_group.startswith("⏰ Recordatorio (mañana): <b>Sesión semanal</b>")
     assert "10:00 Bogotá · 11:00 Santiago de Chile" in for_group
     assert mention.startswith('<a href="tg://user?id=5001">Lucía 🌎 Pérez</a>: ⏰ Recordatorio')
 

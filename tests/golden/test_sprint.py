@@ -143,6 +143,7 @@ async def weeks_2_to_4(s: Sprint) -> None:
     s.note("Semana 3: la Masterclass; la sesión de la semana 4 se mueve al miércoles")
     await s.until("2026-03-16 10:00")
     await s.say("marta", "/sesion mover s4/2026-03-24 25 de marzo 16:00")
+    await s.say("marta", "/sesion mover s4/2026-03-24 25 de marzo 16:00")  # again: no change
     await s.say("kate", "/calendar")
     await s.until("2026-03-18 12:00")
     await s.say("marta", "/tablero")

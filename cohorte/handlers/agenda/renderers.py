@@ -8,6 +8,7 @@ reads their own language and zone.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,9 +25,9 @@ from cohorte.handlers.agenda.occurrences import occurrence_for, occurrence_named
 from cohorte.handlers.core.delivery import RenderContext, times_by_city
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.lang.dates import weekday_name
-from cohorte.locales import Translator
+from cohorte.handlers.lang.names import name_key
+from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.scheduling.recurrence import (
-    MINUTES_PER_DAY,
     Occurrence,
     event_ref,
     ref_code,
@@ -38,15 +39,46 @@ from cohorte.storage.cohorts import team_by_id
 from cohorte.storage.models import Cohort
 from cohorte.storage.series import Series
 
+# What the kinds of session are called (the Masterclass keeps the sprint's own name).
+_KIND_LABELS = {"session": N_("Weekly session"), "showtime": N_("Final session (Showtime)")}
+LABELLED_KINDS = ("session", "masterclass", "showtime")
+
+
+def kind_label(t: Translator, kind: str) -> str:
+    """'Sesión semanal', 'Masterclass', 'Sesión final (Showtime)' in the reader's language."""
+    return t._(_KIND_LABELS[kind]) if kind in _KIND_LABELS else "Masterclass"
+
+
+@cache
+def _label_keys(kind: str) -> frozenset[str]:
+    """The forms of a title that only repeats its kind's label: the label in every
+    language, and the kind's own name ("Showtime"), compared as names are."""
+    labels = {kind_label(Translator(language), kind) for language in LANGUAGES}
+    return frozenset({"", name_key(kind)} | {name_key(label) for label in labels})
+
+
+def repeats_label(kind: str, title: str) -> bool:
+    """Whether `title` says nothing but its kind's label ("Sesión final (Showtime)" for
+    the Showtime, "masterclass" for a Masterclass), forgiving accents, case and
+    punctuation; an empty title too."""
+    return name_key(title) in _label_keys(kind)
+
 
 async def occurrence_title(session: AsyncSession, t: Translator, occurrence: Occurrence) -> str:
-    """'Masterclass: Datos abiertos', 'Sesión semanal', 'Sesión de acompañamiento — Bogotá'."""
-    if occurrence.kind == "session":
-        return occurrence.title or t._("Weekly session")
-    if occurrence.kind == "masterclass":
-        return t._("Masterclass: {title}", title=occurrence.title)
-    if occurrence.kind == "showtime":
-        return t._("Final session (Showtime): {title}", title=occurrence.title)
+    """'Masterclass: Datos abiertos', 'Sesión semanal', 'Sesión de acompañamiento — Bogotá'.
+
+    A title that only repeats its kind's label is said once, as the label in the
+    reader's language: "Sesión final (Showtime)", never "… (Showtime): Sesión final (Showtime)".
+    """
+    kind, title = occurrence.kind, occurrence.title
+    if kind in LABELLED_KINDS and repeats_label(kind, title):
+        return kind_label(t, kind)
+    if kind == "session":
+        return title
+    if kind == "masterclass":
+        return t._("Masterclass: {title}", title=title)
+    if kind == "showtime":
+        return t._("Final session (Showtime): {title}", title=title)
     team = None
     if occurrence.team_id is not None:
         team = await team_by_id(session, occurrence.team_id)
@@ -69,18 +101,6 @@ async def when_text(rc: RenderContext, instant: datetime) -> str:
     return f"{day} — {times_by_city(rc.t, instant, zones)}"
 
 
-def lead_text(t: Translator, minutes: int) -> str:
-    """'en 1 día', 'en 2 horas', 'en 1 semana'."""
-    if minutes % MINUTES_PER_DAY == 0:
-        days = minutes // MINUTES_PER_DAY
-        if days % 7 == 0:
-            return t.ngettext("in {n} week", "in {n} weeks", days // 7)
-        return t.ngettext("in {n} day", "in {n} days", days)
-    if minutes % 60 == 0:
-        return t.ngettext("in {n} hour", "in {n} hours", minutes // 60)
-    return t.ngettext("in {n} minute", "in {n} minutes", minutes)
-
-
 async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> str:
     """The headline with the session's title and week, its time for the reader, its link."""
     t = rc.t
@@ -94,16 +114,23 @@ async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> 
 
 
 async def render_reminder(rc: RenderContext, payload: ReminderPayload) -> Reply | None:
-    """'⏰ Recordatorio (en 1 día): *Sesión semanal* · Semana 2', unless it moved since."""
+    """'⏰ Recordatorio (mañana): *Sesión semanal* · Semana 2', unless it moved since.
+
+    The lead is said from when the reminder was due, so the seconds the sender
+    takes do not show; one sent late (caught up after downtime) says how long is
+    left from now ("en 23 horas y media"). A person reads the day and time in their
+    own zone ("mañana a las 10:00"); a group the day in the cohort's, the time per
+    city following.
+    """
     occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled or occurrence.starts_at != payload.start:
         return None  # moved or cancelled since it was planned
-    lead = payload.lead
-    if rc.now - reminder_due(occurrence, lead) > timedelta(minutes=5):
-        # Sent late (caught up after downtime): say how long is left.
-        remaining = int((occurrence.starts_at - rc.now).total_seconds() // 60)
-        lead = max(5, remaining - remaining % 5)
-    headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead_text(rc.t, lead))
+    due = reminder_due(occurrence, payload.lead)
+    said_from = due if rc.now - due <= timedelta(minutes=5) else rc.now
+    lead = rc.t.until(
+        occurrence.starts_at, said_from, rc.zone or rc.cohort.home_zone, at_time=rc.zone is not None
+    )
+    headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead)
     return Reply(await describe(rc, occurrence, headline))
 
 

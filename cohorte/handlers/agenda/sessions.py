@@ -3,7 +3,8 @@
 Everyone hears of it through the outbox: a new session or weekly time is an
 announcement that carries only which session it is about (rendered for each
 reader when it is sent); a move or a cancellation drops the session's pending
-reminders and queues a notice.
+reminders and queues a notice for whoever gets its reminders, where they get
+them. A move to the time the session already has is no change.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from cohorte.handlers.agenda.grammar import (
     read_weekly,
 )
 from cohorte.handlers.agenda.occurrences import find_occurrence, set_weekly_session
+from cohorte.handlers.agenda.reminders import audiences_of
 from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.agenda.routes import CANCEL, SessionCode, session_code
 from cohorte.handlers.core.buttons import NoFields
@@ -44,7 +46,6 @@ from cohorte.locales import N_
 from cohorte.scheduling.outbox import drop_pending
 from cohorte.scheduling.recurrence import Occurrence, code_ref, event_ref, ref_code
 from cohorte.storage import agenda as calendar_rows
-from cohorte.storage.cohorts import members_with_people
 from cohorte.storage.models import Cohort, Event
 
 
@@ -161,24 +162,37 @@ async def submit_move(ctx: Context, fields: SessionCode) -> list[Reply]:
 
 
 async def move_session(ctx: Context, cohort: Cohort, ref: str, when_text: str) -> list[Reply]:
-    """Move one session; its pending reminders are dropped and everyone is told."""
+    """Move one session; its pending reminders are dropped and everyone is told (unless
+    it already is at that time: then nothing changes)."""
     occurrence = await find_occurrence(ctx.session, cohort, ref)
     if occurrence is None or occurrence.cancelled:
         raise _no_such_session(ref)
     new_start = read_session_start(when_text, cohort, ctx.clock.now(), ctx.t)
     old_start = occurrence.starts_at
+    title = await occurrence_title(ctx.session, ctx.t, occurrence)
+    if new_start == old_start:
+        # Not a change: its reminders stand and nobody is told anything.
+        return [
+            Reply(
+                ctx.t._(
+                    "{title} is already on {when}: nothing changed.",
+                    title=title,
+                    when=ctx.t.when(old_start, ctx.zone),
+                )
+            )
+        ]
     await _change(ctx, occurrence, new_start=new_start)
     await drop_pending(ctx.session, ref, "moved")
+    chats, people = await _told_of_changes(ctx, cohort, occurrence)
     await announce(
         ctx,
         SESSION_MOVED,
         f"{ref}:{int(new_start.timestamp())}",
         ref=ref,
         payload=MovedPayload(old_start),
-        people=await _affected_people(ctx, cohort, occurrence),
-        to_chats=occurrence.kind != "checkin",
+        people=people,
+        to_chats=bool(chats),
     )
-    title = await occurrence_title(ctx.session, ctx.t, occurrence)
     return [
         Reply(
             ctx.t._(
@@ -226,7 +240,7 @@ async def cancel_session(ctx: Context, cohort: Cohort, ref: str) -> list[Reply]:
         return [Reply(ctx.t._("{title} was already cancelled.", title=title))]
     await _change(ctx, occurrence, cancelled=True)
     await drop_pending(ctx.session, ref, "cancelled")
-    people = await _affected_people(ctx, cohort, occurrence)
+    chats, people = await _told_of_changes(ctx, cohort, occurrence)
     await announce(
         ctx,
         SESSION_CANCELLED,
@@ -234,7 +248,7 @@ async def cancel_session(ctx: Context, cohort: Cohort, ref: str) -> list[Reply]:
         payload=CancelledPayload(),
         ref=ref,
         people=people,
-        to_chats=occurrence.kind != "checkin",
+        to_chats=bool(chats),
     )
     return [
         Reply(
@@ -280,11 +294,14 @@ async def _change(
     )
 
 
-async def _affected_people(ctx: Context, cohort: Cohort, occurrence: Occurrence) -> list[int]:
-    """Who is told about a change by direct message: the team for a check-in, else nobody
-    beyond the group chats (members who want DMs get the reminders anyway)."""
+async def _told_of_changes(
+    ctx: Context, cohort: Cohort, occurrence: Occurrence
+) -> tuple[list[int], list[int]]:
+    """(chat link ids, person ids) told that the occurrence moved or was cancelled: whoever
+    gets its reminders, where they get them (the reminder planner's own audience rule) —
+    the group chats, and privately the members who want private reminders; a check-in's
+    team, privately. The keys of the person rows (`<kind>:<key>:p<person>`) are new for
+    everyone but a check-in's team, whose keys stay what they were."""
     assert cohort.id is not None
-    if occurrence.kind != "checkin":
-        return []
-    members = await members_with_people(ctx.session, cohort.id)
-    return [p.id for m, p in members if p.id and m.team_id == occurrence.team_id]
+    audience = (await audiences_of(ctx.session, [cohort.id]))[cohort.id]
+    return audience.of_occurrence(occurrence)

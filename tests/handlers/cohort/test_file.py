@@ -151,7 +151,7 @@ def test_the_example_calendar_suits_all_three_cities() -> None:
 
     assert len(masterclasses) == 4
     assert all(event.duration_minutes == 60 for event in masterclasses)
-    assert [event.title for event in showtimes] == ["Sesión final (Showtime)"]
+    assert [event.title for event in showtimes] == ["Resultados y planes de mejora"]
     last_week = spec.start_date + timedelta(weeks=spec.weeks - 1)
     assert last_week <= showtimes[0].start.date() < spec.end_date
     for event in spec.events:
