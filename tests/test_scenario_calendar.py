@@ -212,8 +212,8 @@ async def test_coordinator_commands_are_refused_and_bad_dates_explained(
         """
     )
     assert "Solo el equipo coordinador puede hacer eso." in out
-    assert "No pude leer el día y la hora “31 de febrero 10:00”" in out
-    assert "El jueves, 1 de enero está fuera del sprint" in out
+    assert "31 de febrero 10:00 no es una fecha del calendario." in out
+    assert "El jueves, 1 de enero de 2026 está fuera del sprint" in out
     assert "Ese momento ya pasó" in out
     assert "Indica el tipo (masterclass o showtime)" in out
     assert "No hay ninguna sesión con el código e99." in out

@@ -92,8 +92,11 @@ class Translator:
         """'hora de Bogotá'."""
         return self._("{city} time", city=self.city(zone))
 
-    def date(self, day: date) -> str:
-        """'miércoles, 23 de abril'."""
+    def date(self, day: date, *, year: bool = False) -> str:
+        """'miércoles, 23 de abril'; with `year`, 'miércoles, 23 de abril de 2025'."""
+        if year:
+            # Translators: a CLDR date pattern with weekday, day, month and year.
+            return format_date(day, self._("EEEE, MMMM d, y"), locale=self.locale)
         # Translators: a CLDR date pattern with weekday, day and month, no year.
         return format_date(day, self._("EEEE, MMMM d"), locale=self.locale)
 
@@ -101,12 +104,13 @@ class Translator:
         """'10:00' in the reader's zone, 24-hour clock."""
         return format_datetime(instant, "HH:mm", tzinfo=ZoneInfo(zone), locale=self.locale)
 
-    def when(self, instant: datetime, zone: str) -> str:
-        """'miércoles, 23 de abril · 10:00 (hora de Bogotá)'."""
+    def when(self, instant: datetime, zone: str, *, year: bool = False) -> str:
+        """'miércoles, 23 de abril · 10:00 (hora de Bogotá)'; with `year`, the date says it
+        ('miércoles, 23 de abril de 2025 · 10:00 (hora de Bogotá)')."""
         local = instant.astimezone(ZoneInfo(zone))
         return self._(
             "{date} · {time} ({zone})",
-            date=self.date(local.date()),
+            date=self.date(local.date(), year=year),
             time=self.time(instant, zone),
             zone=self.zone_label(zone),
         )

@@ -1,9 +1,10 @@
-"""The sprint calendar's queries: one-off events, session series and their changes.
+"""The sprint calendar's queries: one-off events, session series and their changes, and
+announcements waiting for their author's answer.
 
-The tables are `storage.models.Event` and those of `storage.series`. Rows are
-added through the session (never with Core `INSERT`s), so that the flush hook of
-`storage.planning` raises the cohort's `plan_version` and its reminders are
-planned again. They never commit.
+The tables are `storage.models.Event` (and `AnnouncementDraft`) and those of
+`storage.series`. Rows are added through the session (never with Core `INSERT`s),
+so that the flush hook of `storage.planning` raises the cohort's `plan_version`
+and its reminders are planned again. They never commit.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.models import Event
+from cohorte.storage.models import AnnouncementDraft, Event
 from cohorte.storage.series import Series, SeriesChange, SeriesKind
 
 # -- one-off events (Masterclasses, Showtime) ---------------------------------------------
@@ -155,3 +157,36 @@ async def record_series_change(
     session.add(change)
     await session.flush()
     return change
+
+
+# -- announcements waiting for an answer (/anuncio with a day and time but no bar) ----------
+
+
+async def add_announcement_draft(
+    session: AsyncSession, draft: AnnouncementDraft, *, forget_before: datetime
+) -> AnnouncementDraft:
+    """Keep an announcement until its author answers (it has its id on return), and forget
+    the ones nobody answered since `forget_before`."""
+    await session.exec(
+        delete(AnnouncementDraft).where(col(AnnouncementDraft.created_at) < forget_before)
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def take_announcement_draft(
+    session: AsyncSession, draft_id: int, member_id: int, since: datetime
+) -> AnnouncementDraft | None:
+    """The member's own draft kept since `since`, deleted as it is read, in one statement:
+    of two presses at once only one gets it. None if there is no such draft (any more)."""
+    statement = (
+        delete(AnnouncementDraft)
+        .where(
+            col(AnnouncementDraft.id) == draft_id,
+            col(AnnouncementDraft.member_id) == member_id,
+            col(AnnouncementDraft.created_at) >= since,
+        )
+        .returning(AnnouncementDraft)
+    )
+    return (await session.exec(statement)).scalars().first()

@@ -136,6 +136,21 @@ class Event(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
+class AnnouncementDraft(SQLModel, table=True):
+    """An /anuncio that starts with a day and time but has no bar, kept until its author
+    says whether to schedule it or send it as typed: the buttons carry only its id, so
+    what goes out is what was typed, whatever a press says. Old ones are swept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    text: str = Field(sa_type=Text)  # the whole text, as typed
+    message: str = Field(sa_type=Text)  # what follows the day and time
+    # The day and time read inside the sprint; None when it cannot be scheduled.
+    due_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    created_at: datetime = Field(sa_column=_instant())
+
+
 class InboundEvent(SQLModel, table=True):
     """Platform event ids already handled, so that a redelivered event is ignored."""
 

@@ -194,6 +194,8 @@ async def weeks_8_to_12(s: Sprint) -> None:
     s.note("Semanas 8 a 10: un aviso programado y el plan de mejora")
     await s.until("2026-04-20 09:30")
     await s.say("marta", "/anuncio 30/4 09:00 | El viernes 1 de mayo es feriado en los 3 países.")
+    await s.say("marta", "/anuncio 4/5 09:00 Suban el plan de mejora antes del viernes.")
+    await s.press("marta", "Programar")
     await s.until("2026-05-01 12:00")
     await s.say("ana", "/reportar plan en curso")
     await s.say("ana", "/reportar proveedores completado")

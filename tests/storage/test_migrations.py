@@ -119,3 +119,51 @@ async def test_the_console_clock_table_joins_a_populated_database(engine: AsyncE
             await keep_console_clock(session, instant)
     async with sessions() as session:
         assert await console_clock(session) == left
+async def test_announcement_drafts_come_to_a_populated_database(engine: AsyncEngine) -> None:
+    """0004 adds the table of announcements waiting for an answer; nothing else changes."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from cohorte.storage.agenda import add_announcement_draft, take_announcement_draft
+    from cohorte.storage.migrate import upgrade
+    from cohorte.storage.models import AnnouncementDraft
+
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0003"))
+    try:
+        await _populate_0001(engine)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO member (id, cohort_id, person_id, role, dm_reminders,"
+                    " joined_at) VALUES (4, 1, 7, 'coordinator', false, '2025-04-22 14:00:00')"
+                )
+            )
+    finally:
+        await upgrade(engine)
+
+    now = datetime(2025, 4, 22, 14, 0, tzinfo=UTC)
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        draft = await add_announcement_draft(
+            session,
+            AnnouncementDraft(
+                cohort_id=1,
+                member_id=4,
+                text="6/5 09:00 Hola",
+                message="Hola",
+                due_at=now + timedelta(days=14),
+                created_at=now,
+            ),
+            forget_before=now - timedelta(days=1),
+        )
+        assert draft.id is not None
+        taken = await take_announcement_draft(session, draft.id, 4, now - timedelta(days=1))
+        assert taken is not None and taken.due_at == now + timedelta(days=14)
+        assert await take_announcement_draft(session, draft.id, 4, now) is None
+        await session.commit()
+    async with engine.connect() as connection:
+        kept = (await connection.execute(text("SELECT count(*) FROM delivery"))).scalar_one()
+        members = (await connection.execute(text("SELECT id FROM member"))).scalars().all()
+    assert kept == 3 and members == [4]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from cohorte.handlers.agenda import reminders
 from cohorte.handlers.agenda.commands import (
     announcement,
+    answer_announcement,
     calendar_file,
     checkin_slot,
     reminder_settings,
@@ -36,7 +37,14 @@ from cohorte.handlers.agenda.renderers import (
     render_moved,
     render_reminder,
 )
-from cohorte.handlers.agenda.routes import ASK_CANCEL, ASK_MOVE, CANCEL, MOVE, NEW_SESSION
+from cohorte.handlers.agenda.routes import (
+    ANSWER_ANNOUNCEMENT,
+    ASK_CANCEL,
+    ASK_MOVE,
+    CANCEL,
+    MOVE,
+    NEW_SESSION,
+)
 from cohorte.handlers.agenda.sessions import (
     ask_cancel,
     ask_move,
@@ -87,6 +95,7 @@ def register(router: Router) -> None:
     router.button(MOVE, submit_move)
     router.button(ASK_CANCEL, ask_cancel)
     router.button(CANCEL, confirm_cancel)
+    router.button(ANSWER_ANNOUNCEMENT, answer_announcement)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:

@@ -14,39 +14,48 @@ from cohorte.handlers.agenda.grammar import (
     read_announcement,
     read_checkin,
     read_lead_setting,
-    read_start,
+    read_session_start,
 )
 from cohorte.handlers.agenda.ics import build_ics, calendar_team
 from cohorte.handlers.agenda.leads import DEFAULT_LEADS, leads_for
 from cohorte.handlers.agenda.occurrences import cohort_occurrences, ensure_checkin_series
 from cohorte.handlers.agenda.renderers import occurrence_title, week_label
-from cohorte.handlers.agenda.routes import ASK_CANCEL, ASK_MOVE, session_code
+from cohorte.handlers.agenda.routes import (
+    ANSWER_ANNOUNCEMENT,
+    ASK_CANCEL,
+    ASK_MOVE,
+    DraftAnswer,
+    WhenToSend,
+    session_code,
+)
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
-from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.core.errors import CohortError, StaleButtonError
 from cohorte.handlers.core.messages import Button, File, Reply, button_rows
-from cohorte.handlers.lang.dates import weekday_name
+from cohorte.handlers.lang.dates import split_leading_when, weekday_name
 from cohorte.handlers.lang.names import match_names
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_
 from cohorte.scheduling.recurrence import ref_code, sprint_end
 from cohorte.storage import agenda as calendar_rows
 from cohorte.storage.cohorts import teams_of
+from cohorte.storage.models import AnnouncementDraft, Cohort, Member
 from cohorte.storage.series import Series, SeriesKind
 
+DEFAULT_UPCOMING = 5
 MAX_UPCOMING = 10
 CHECKIN_EVERY_WEEKS = 2
 CHECKIN_MINUTES = 45
+# How long an announcement waits for its author to say when it goes.
+DRAFT_LIFETIME = timedelta(days=1)
 
 
 async def upcoming(ctx: Context, args: str) -> list[Reply]:
     """/proximas [N]: the next sessions in the reader's zone, with their sprint week."""
     cohort, member = ctx.require_member()
     t = ctx.t
-    try:
-        count = min(MAX_UPCOMING, max(1, int(args))) if args.strip() else 5
-    except ValueError as error:
-        raise CohortError(N_("Write /proximas or /proximas 10.")) from error
+    asked = _upcoming_count(args)
+    count = min(asked, MAX_UPCOMING)
     now = ctx.clock.now()
     await ensure_checkin_series(ctx.session, cohort, now)
     end = datetime.combine(
@@ -69,6 +78,10 @@ async def upcoming(ctx: Context, args: str) -> list[Reply]:
         if ctx.is_coordinator:
             line += f" [{ref_code(occurrence.ref)}]"
         lines.append(line)
+    if count < asked and len(found) > count:
+        lines.append(
+            t._("I show the first {limit}: /proximas shows at most {limit}.", limit=MAX_UPCOMING)
+        )
     if ctx.is_coordinator:
         first = session_code(found[0])
         buttons = [
@@ -78,6 +91,19 @@ async def upcoming(ctx: Context, args: str) -> list[Reply]:
         lines.append("")
         lines.append(t._("To change one: /sesion mover CODE DATE TIME or /sesion cancelar CODE."))
     return [Reply("\n".join(lines), button_rows(buttons))]
+
+
+def _upcoming_count(args: str) -> int:
+    """How many sessions /proximas was asked for: 5 by default; a whole number from 1 on
+    (more than `MAX_UPCOMING` is shown as that many, and said)."""
+    text = args.strip()
+    if not text:
+        return DEFAULT_UPCOMING
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise CohortError(
+            N_("Write /proximas or /proximas N, with N from 1 to {limit}."), limit=MAX_UPCOMING
+        )
+    return int(text)
 
 
 async def calendar_file(ctx: Context, _args: str) -> list[Reply]:
@@ -151,15 +177,107 @@ async def checkin_slot(ctx: Context, args: str) -> list[Reply]:
 
 
 async def announcement(ctx: Context, args: str) -> list[Reply]:
-    """/anuncio texto, or /anuncio 6/5 09:00 | texto to send it later."""
-    cohort, _ = ctx.require_coordinator()
+    """/anuncio texto, or /anuncio 6/5 09:00 | texto to send it later; a text that starts
+    with a day and time but has no bar is asked about first."""
+    cohort, member = ctx.require_coordinator()
     when_text, text = read_announcement(args)
     now = ctx.clock.now()
-    due = read_start(when_text, cohort, now, ctx.t) if when_text else now
-    key = f"{int(now.timestamp())}:{secrets.token_hex(4)}"
-    await announce(ctx, ANNOUNCEMENT, key, payload=AnnouncementPayload(text=text), due_at=due)
     if when_text:
-        return [Reply(ctx.t._("Scheduled for {when}.", when=ctx.t.when(due, ctx.zone)))]
+        return await _announce(ctx, text, read_session_start(when_text, cohort, now, ctx.t))
+    leading = split_leading_when(text, now.astimezone(ZoneInfo(cohort.home_zone)).date())
+    if leading is None:
+        return await _announce(ctx, text, None)
+    return [await _ask_when(ctx, cohort, member, text, *leading)]
+
+
+async def _ask_when(
+    ctx: Context, cohort: Cohort, member: Member, text: str, when_text: str, rest: str
+) -> Reply:
+    """The question "Schedule it for …, or send the text now as it is?", with buttons that
+    carry only the id of the announcement kept in the database."""
+    t = ctx.t
+    if not rest:
+        raise CohortError(
+            N_("Write the announcement after the day and time: /anuncio 6/5 09:00 | Hola a todos.")
+        )
+    assert cohort.id is not None and member.id is not None
+    now = ctx.clock.now()
+    due, why_not = None, ""
+    try:
+        due = read_session_start(when_text, cohort, now, t)
+    except CohortError as error:
+        why_not = error.render(t)
+    draft = await calendar_rows.add_announcement_draft(
+        ctx.session,
+        AnnouncementDraft(
+            cohort_id=cohort.id,
+            member_id=member.id,
+            text=text,
+            message=rest,
+            due_at=due,
+            created_at=now,
+        ),
+        forget_before=now - DRAFT_LIFETIME,
+    )
+    assert draft.id is not None
+    as_typed = Button(
+        t._("Send it now as it is"),
+        ANSWER_ANNOUNCEMENT.payload(DraftAnswer(draft.id, WhenToSend.AS_TYPED)),
+    )
+    lines = [t._("Your announcement starts with a day and time: {when}.", when=when_text)]
+    if due is None:
+        lines += [why_not, t._("Send the text now as it is?")]
+        return Reply("\n".join(lines), ((as_typed,),))
+    scheduled = Button(
+        t._("Schedule it"),
+        ANSWER_ANNOUNCEMENT.payload(DraftAnswer(draft.id, WhenToSend.SCHEDULED)),
+    )
+    lines += [
+        t._(
+            "Schedule it for {when}, or send the text now as it is?",
+            when=t.when(due, ctx.zone, year=True),
+        ),
+        t._(
+            "(Next time, write a bar after the time to schedule it directly: "
+            "/anuncio {when} | text)",
+            when=when_text,
+        ),
+    ]
+    return Reply("\n".join(lines), ((scheduled, as_typed),))
+
+
+async def answer_announcement(ctx: Context, answer: DraftAnswer) -> list[Reply]:
+    """The "Schedule it" / "Send it now as it is" buttons: the kept announcement goes out
+    as chosen, once; only its author can answer."""
+    _, member = ctx.require_coordinator()
+    assert member.id is not None
+    now = ctx.clock.now()
+    draft = await calendar_rows.take_announcement_draft(
+        ctx.session, answer.draft, member.id, now - DRAFT_LIFETIME
+    )
+    if draft is None:
+        raise StaleButtonError()
+    if answer.when is WhenToSend.AS_TYPED:
+        return await _announce(ctx, draft.text, None)
+    if draft.due_at is None:
+        raise StaleButtonError()
+    if draft.due_at <= now:
+        raise CohortError(
+            N_("That moment has already passed: {when}."),
+            when=ctx.t.when(draft.due_at, ctx.zone, year=True),
+        )
+    return await _announce(ctx, draft.message, draft.due_at)
+
+
+async def _announce(ctx: Context, text: str, due: datetime | None) -> list[Reply]:
+    """Queue the coordinator's words for the cohort's chats, now or at `due`."""
+    now = ctx.clock.now()
+    key = f"{int(now.timestamp())}:{secrets.token_hex(4)}"
+    payload = AnnouncementPayload(text=text)
+    await announce(ctx, ANNOUNCEMENT, key, payload=payload, due_at=due or now)
+    if due is not None:
+        when = ctx.t.when(due, ctx.zone, year=True)
+        return [Reply(ctx.t._("Scheduled for {when}.", when=when))]
     return [Reply(ctx.t._("Announcement sent to the cohort's chats."))]
 
 

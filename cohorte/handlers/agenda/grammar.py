@@ -20,7 +20,12 @@ from zoneinfo import ZoneInfo
 
 from cohorte.handlers.agenda.leads import MAX_LEAD
 from cohorte.handlers.core.errors import CohortError
-from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday, parse_when
+from cohorte.handlers.lang.dates import (
+    ImpossibleDateError,
+    parse_clock_time,
+    parse_weekday,
+    parse_when,
+)
 from cohorte.handlers.lang.text import fold
 from cohorte.handlers.lang.titles import UnclosedQuoteError, find_quoted
 from cohorte.locales import N_, Translator
@@ -35,12 +40,15 @@ KIND_WORDS = {
 }
 SESSION_EXAMPLE = '/sesion nueva masterclass 6 de mayo 10:00 "Datos abiertos de contratación"'
 DEFAULT_DURATION = 60
+MIN_DURATION = 15
+MAX_DURATION = 480
 MAX_ANNOUNCEMENT = 2000
-_DURATION = re.compile(r"\b(?:duracion|duration)\s+(\d{1,3})\b")
-_DURATION_WORDS = re.compile(r"\b(?:duraci[oó]n|duration)\s+\d{1,3}\b", re.IGNORECASE)
-_LINK = re.compile(r"\b(?:enlace|link)\s+(https?://\S+)")
+# An option word and the word after it (if any), whatever that is: a wrong value is
+# refused as the option's, never left in the text to be read as part of the date.
+_DURATION = re.compile(r"\b(?:duraci[oó]n|duration)\b(?:\s+(\S+))?", re.IGNORECASE)
+_LINK = re.compile(r"\b(?:enlace|link)\b(?:\s+(\S+))?", re.IGNORECASE)
 _MEETING_LINK = re.compile(r"https?://\S+")
-_LEAD = re.compile(r"(\d{1,4})\s*(m|min|h|d|s|w)")
+_LEAD = re.compile(r"(\d{1,6})\s*(m|min|h|d|s|w)")
 _LEAD_UNITS = {"m": 1, "min": 1, "h": 60, "d": 1440, "s": 10080, "w": 10080}
 _LEAD_LABELS = (("s", 10080), ("d", 1440), ("h", 60))
 # The words /recordatorios understands for each kind of session.
@@ -69,15 +77,32 @@ class NewSession:
 
 def read_options(text: str) -> tuple[str, int, str | None]:
     """'mar 10:00 duracion 90 enlace https://x' -> ('mar 10:00', 90, 'https://x'), the
-    options taken out of the text (duration 60 and no link when not given)."""
+    options taken out of the text (duration 60 and no link when not given).
+
+    A `duracion` that is not a whole number of minutes from 15 to 480, or an
+    `enlace` that is not a web address, is a `CohortError` that says so.
+    """
     duration = DEFAULT_DURATION
     link = None
-    if match := _DURATION.search(fold(text)):
-        duration = int(match[1])
-        text = _DURATION_WORDS.sub(" ", text)
+    if match := _DURATION.search(text):
+        value = match[1] or ""
+        digits = value.isascii() and value.isdigit() and len(value) <= 3
+        if not digits or not MIN_DURATION <= int(value) <= MAX_DURATION:
+            raise CohortError(
+                N_(
+                    "Write the duration in minutes, from {minimum} to {maximum}, "
+                    "for example: duracion 90"
+                ),
+                minimum=MIN_DURATION,
+                maximum=MAX_DURATION,
+            )
+        duration = int(value)
+        text = text[: match.start()] + " " + text[match.end() :]
     if match := _LINK.search(text):
-        link = match[1]
-        text = text.replace(match[0], " ")
+        link = match[1] or ""
+        if not _MEETING_LINK.fullmatch(link):
+            raise CohortError(N_("The meeting link must start with http:// or https://."))
+        text = text[: match.start()] + " " + text[match.end() :]
     return text, duration, link
 
 
@@ -115,7 +140,7 @@ def check_new_session(new: NewSession) -> None:
     """Refuse a title or a duration out of bounds."""
     if not new.title or len(new.title) > 200:
         raise CohortError(N_("The title must have 1 to 200 characters."))
-    if not 15 <= new.duration <= 480:
+    if not MIN_DURATION <= new.duration <= MAX_DURATION:
         raise CohortError(N_("The duration must be between 15 and 480 minutes."))
 
 
@@ -129,39 +154,46 @@ def read_meeting_link(text: str) -> str | None:
     return text
 
 
-def read_start(text: str, cohort: Cohort, now: datetime, t: Translator) -> datetime:
-    """A day and time typed in the cohort's home zone, as a future UTC instant."""
+def read_session_start(text: str, cohort: Cohort, now: datetime, t: Translator) -> datetime:
+    """A day and time typed in the cohort's home zone (a session's, an announcement's), as
+    a future UTC instant inside the sprint. Without a year the day is the one inside the
+    sprint; past moments and days outside it are refused, with the year."""
     zone = cohort.home_zone
     today = now.astimezone(ZoneInfo(zone)).date()
+    last = sprint_end(cohort.start_date, cohort.weeks)
+    if not text.strip():
+        raise CohortError(
+            N_(
+                "Write the day and time, for example “6 de mayo 10:00”, “mar 6/5 10:00” "
+                "or “mañana 9:30”."
+            )
+        )
     try:
-        day, at = parse_when(text, today)
+        day, at = parse_when(text, today, within=(cohort.start_date, last))
+    except ImpossibleDateError as error:
+        raise CohortError(
+            N_("{text} is not a date of the calendar."), text=text.strip()[:60]
+        ) from error
     except ValueError as error:
         raise CohortError(
             N_(
                 "I could not read the day and time “{text}”. Write for example "
                 "“6 de mayo 10:00”, “mar 6/5 10:00” or “mañana 9:30”."
             ),
-            text=text[:60],
+            text=text.strip()[:60],
         ) from error
     starts_at = to_utc(day, at, zone)
     if starts_at <= now:
         raise CohortError(
-            N_("That moment has already passed: {when}."), when=t.when(starts_at, zone)
+            N_("That moment has already passed: {when}."),
+            when=t.when(starts_at, zone, year=True),
         )
-    return starts_at
-
-
-def read_session_start(text: str, cohort: Cohort, now: datetime, t: Translator) -> datetime:
-    """Like `read_start`, and the day must fall inside the sprint."""
-    starts_at = read_start(text, cohort, now, t)
-    day = starts_at.astimezone(ZoneInfo(cohort.home_zone)).date()
-    last = sprint_end(cohort.start_date, cohort.weeks)
     if not cohort.start_date <= day <= last:
         raise CohortError(
             N_("{day} is outside the sprint, which runs from {first} to {last}."),
-            day=t.date(day),
-            first=t.date(cohort.start_date),
-            last=t.date(last),
+            day=t.date(day, year=True),
+            first=t.date(cohort.start_date, year=True),
+            last=t.date(last, year=True),
         )
     return starts_at
 
@@ -215,7 +247,10 @@ def read_announcement(text: str) -> tuple[str, str]:
 
 
 def read_lead_setting(text: str) -> tuple[str, list[int]] | None:
-    """'masterclass 24h 1h' -> ('masterclass', [1440, 60]), longest first; None if empty."""
+    """'masterclass 24h 1h' -> ('masterclass', [1440, 60]), longest first; None if empty.
+
+    A lead time outside 1 minute to 30 days is refused with that range.
+    """
     words = fold(text).split()
     if not words:
         return None
@@ -228,16 +263,23 @@ def read_lead_setting(text: str) -> tuple[str, list[int]] | None:
                 "masterclass 24h 1h (m, h, d, s for minutes, hours, days, weeks)."
             )
         )
+    for word, minutes in zip(words[1:], leads, strict=True):
+        if minutes is not None and not 0 < minutes <= MAX_LEAD:
+            raise CohortError(
+                N_("{lead} is out of range: lead times go from {shortest} to {longest}."),
+                lead=word,
+                shortest=lead_label(1),
+                longest=lead_label(MAX_LEAD),
+            )
     return kind, sorted({lead for lead in leads if lead is not None}, reverse=True)
 
 
 def read_lead(word: str) -> int | None:
-    """'24h' -> 1440 minutes; None if it is not a lead time of up to 30 days."""
+    """'24h' -> 1440 minutes, '0h' -> 0; None if it is not written as a lead time."""
     match = _LEAD.fullmatch(word)
     if not match:
         return None
-    minutes = int(match[1]) * _LEAD_UNITS[match[2]]
-    return minutes if 0 < minutes <= MAX_LEAD else None
+    return int(match[1]) * _LEAD_UNITS[match[2]]
 
 
 def lead_label(minutes: int) -> str:

@@ -1,11 +1,12 @@
 """The agenda's buttons and form submissions, each declared once with its fields.
 
 The payload texts are those of the buttons already sitting in chats
-(`sm:e12`, `scx:s3/2025-05-06`): they must keep working.
+(`sm:e12`, `scx:s3/2025-05-06`, `an:7:l`): they must keep working.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import NamedTuple
 
 from cohorte.handlers.core.buttons import ButtonRoute, NoFields
@@ -18,11 +19,26 @@ class SessionCode(NamedTuple):
     code: str
 
 
+class WhenToSend(StrEnum):
+    """The answer to "schedule it, or send it now as it is?"."""
+
+    SCHEDULED = "l"  # later: what follows the day and time, at that moment
+    AS_TYPED = "n"  # now: the whole text, the day and time included
+
+
+class DraftAnswer(NamedTuple):
+    """An announcement kept in the database (its id) and what to do with it."""
+
+    draft: int
+    when: WhenToSend
+
+
 NEW_SESSION = ButtonRoute("sn", NoFields)  # the new-session form's submission
 ASK_MOVE = ButtonRoute("sm", SessionCode)  # "Move the next one": opens the move form
 MOVE = ButtonRoute("smv", SessionCode)  # the move form's submission
 ASK_CANCEL = ButtonRoute("sc", SessionCode)  # "Cancel the next one": asks to confirm
 CANCEL = ButtonRoute("scx", SessionCode)  # "Yes, cancel it"
+ANSWER_ANNOUNCEMENT = ButtonRoute("an", DraftAnswer)  # "Schedule it" / "Send it now as it is"
 
 
 def session_code(occurrence: Occurrence) -> SessionCode:

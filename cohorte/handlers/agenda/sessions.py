@@ -60,9 +60,10 @@ async def session_command(ctx: Context, args: str) -> list[Reply]:
         return await set_weekly(ctx, cohort, rest)
     if action in ("mover", "move"):
         code, _, when = rest.strip().partition(" ")
-        return await move_session(ctx, cohort, code_ref(code), when)
+        ref = _typed_ref(code, "/sesion mover e12 7 de mayo 16:00")
+        return await move_session(ctx, cohort, ref, when)
     if action in ("cancelar", "cancel"):
-        return await cancel_session(ctx, cohort, code_ref(rest))
+        return await cancel_session(ctx, cohort, _typed_ref(rest, "/sesion cancelar e12"))
     if not action:
         return [Reply(ctx.t._("Let's add a session."), form=new_session_form(ctx.t))]
     raise CohortError(
@@ -259,6 +260,19 @@ async def cancel_session(ctx: Context, cohort: Cohort, ref: str) -> list[Reply]:
             )
         )
     ]
+
+
+def _typed_ref(code: str, example: str) -> str:
+    """The reference behind a code typed after /sesion mover|cancelar; none typed is asked for."""
+    if not code.strip():
+        raise CohortError(
+            N_(
+                "Write the code of the session, for example {example}. "
+                "See the codes with /proximas."
+            ),
+            example=example,
+        )
+    return code_ref(code)
 
 
 def _no_such_session(ref: str) -> CohortError:

@@ -212,14 +212,45 @@ def _date_fields(text: str) -> tuple[int | None, int, int] | None:
     return None
 
 
-def parse_when(text: str, today: date) -> tuple[date, time]:
+def parse_when(text: str, today: date, within: Span | None = None) -> tuple[date, time]:
     """A day and a time: "6 de mayo 10:00", "mañana 9:30", "2025-05-06 16h".
 
-    The time is the last word (or "a las 10:00"). Raises `ValueError`.
+    The time is the last word (or "a las 10:00"); the day is read by `parse_day`
+    (with its `within`). Raises `ImpossibleDateError` for a day the calendar does
+    not have before a real time ("31/2 10:00"), `ValueError` for anything else.
     """
     folded = fold(text)
     folded = re.sub(r"\s+a\s+las?\s+", " ", folded)
     head, _, tail = folded.rpartition(" ")
     if not head:
         raise ValueError(f"no time in {text!r}")
-    return parse_day(head, today), parse_clock_time(tail)
+    at = parse_clock_time(tail)
+    return parse_day(head, today, within), at
+
+
+# The most words a day and time take: "mar 6 de mayo de 2025 a las 10:00".
+MAX_WHEN_WORDS = 9
+_WORD = re.compile(r"\S+")
+_AFTER_WHEN = ",;:-–—"
+
+
+def split_leading_when(text: str, today: date) -> tuple[str, str] | None:
+    """'6/5 09:00 Hola a todos' -> ('6/5 09:00', 'Hola a todos'): the longest start of
+    `text` that `parse_when` reads as a day and a time, and what follows it (as typed).
+
+    A day the calendar does not have before a real time ("31/2 10:00 …") counts too:
+    it is still written as a moment. None when the text does not start with one; a
+    day alone ("mañana no hay sesión") is not a moment.
+    """
+    ends = [match.end() for match in _WORD.finditer(text)]
+    for count in range(min(len(ends), MAX_WHEN_WORDS), 1, -1):
+        # "6/5 09:00: Hola", "mar 6/5 10:00, nos vemos": the punctuation is the text's.
+        head = text[: ends[count - 1]].strip().rstrip(_AFTER_WHEN).rstrip()
+        try:
+            parse_when(head, today)
+        except ImpossibleDateError:
+            pass
+        except ValueError:
+            continue
+        return head, text[ends[count - 1] :].strip().lstrip(_AFTER_WHEN + " ")
+    return None

@@ -9,6 +9,8 @@ from cohorte.handlers.lang.dates import (
     parse_clock_time,
     parse_day,
     parse_weekday,
+    parse_when,
+    split_leading_when,
     weekday_name,
 )
 
@@ -193,3 +195,51 @@ def test_what_is_no_date_at_all_is_a_plain_value_error(text: str) -> None:
     with pytest.raises(ValueError) as caught:
         parse_day(text, DECEMBER)
     assert not isinstance(caught.value, ImpossibleDateError)
+
+
+# A sprint from 21 April to 13 July 2025, seen on Tuesday 22 April.
+SPRINT = (date(2025, 4, 21), date(2025, 7, 13))
+APRIL = date(2025, 4, 22)
+
+
+def test_a_day_and_time_is_read_inside_the_span_it_is_given() -> None:
+    # Without the span, "1/5" two months back would be next year's; inside it, this May.
+    assert parse_when("1/5 10:00", date(2025, 7, 10)) == (date(2026, 5, 1), time(10))
+    assert parse_when("1/5 10:00", date(2025, 7, 10), within=SPRINT) == (
+        date(2025, 5, 1),
+        time(10),
+    )
+
+
+def test_an_impossible_day_before_a_real_time_is_told_apart() -> None:
+    with pytest.raises(ImpossibleDateError):
+        parse_when("31/2 10:00", APRIL)
+    with pytest.raises(ValueError) as caught:
+        parse_when("31/2 hola", APRIL)
+    assert not isinstance(caught.value, ImpossibleDateError)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("6/5 09:00 sin barra", ("6/5 09:00", "sin barra")),
+        ("6 de mayo a las 9:30 Hola\na todos", ("6 de mayo a las 9:30", "Hola\na todos")),
+        ("mar 6/5 10:00, nos vemos", ("mar 6/5 10:00", "nos vemos")),
+        ("6/5 09:00 — Sesión", ("6/5 09:00", "Sesión")),
+        ("mañana 16h Masterclass", ("mañana 16h", "Masterclass")),
+        ("31/2 10:00 hola", ("31/2 10:00", "hola")),  # written as a moment, if impossible
+        ("6/5 09:00", ("6/5 09:00", "")),
+    ],
+)
+def test_the_day_and_time_a_text_starts_with_is_split_from_the_rest(
+    text: str, expected: tuple[str, str]
+) -> None:
+    assert split_leading_when(text, APRIL) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mañana no hay sesión", "Hola a todos", "10:00 empieza la sesión", "31/2 hola", "6/5"],
+)
+def test_a_text_that_does_not_start_with_a_day_and_time_is_not_split(text: str) -> None:
+    assert split_leading_when(text, APRIL) is None
