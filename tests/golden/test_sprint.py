@@ -131,6 +131,8 @@ async def weeks_2_to_4(s: Sprint) -> None:
     await s.say("ana", "/reportar")
     await s.press("ana", "⚪ Mapeo de procesos y sistemas")
     await s.press("ana", "🔄 en curso")
+    await s.say("ana", "Ya tenemos el inventario de sistemas")
+    await s.say("diego", "/reportar", group=True)
     await s.say("diego", '/reportar mapeo bloqueado "sin acceso al sistema de compras"')
     await s.say("kate", "/report mapeo in progress")
     await s.say("diego", "/proximas 2", group=True)
