@@ -280,6 +280,43 @@ async def test_deep_link_join_then_team_zone_and_help_in_spanish(
         assert team.name == "Santiago"
 
 
+async def test_an_old_team_button_in_the_group_moves_nobody_a_coordinator_does(
+    fake: FakeTelegram,
+    telegram: TelegramAdapter,
+    cohort: Cohort,
+    sessions: SessionFactory,
+    clock: ManualClock,
+    assembly: Assembly,
+) -> None:
+    await link_group(sessions, GROUP_ID)
+    group = group_chat(GROUP_ID)
+    # Lucía joins from the group (the bot cannot write to her) and picks Santiago.
+    await feed(telegram, message(group, LUCIA, "/unirme PRUEBA25"))
+    welcome = fake.calls_to("sendMessage", chat_id=GROUP_ID)[-1]
+    teams = buttons_of(welcome.params)
+    await feed(telegram, button_press(LUCIA, welcome.result, teams["Santiago"]))
+    in_group = len(fake.calls_to("sendMessage", chat_id=GROUP_ID))
+
+    # The welcome's buttons are still there: pressing another team changes nothing.
+    await feed(telegram, button_press(LUCIA, welcome.result, teams["Bogotá"]))
+    toast = fake.calls_to("answerCallbackQuery")[-1].params
+    assert toast["text"].startswith("Eres del equipo Santiago. Los cambios de equipo los hace")
+    assert len(fake.calls_to("sendMessage", chat_id=GROUP_ID)) == in_group
+
+    # A coordinator moves her; she is told in the group, with a mention.
+    await feed(telegram, message(private_chat(COORDINATOR), COORDINATOR, "/equipo Lucía Bogotá"))
+    assert fake.texts(COORDINATOR["id"])[-1].startswith(
+        "Listo: Lucía 🌎 Pérez pasó del equipo Santiago al equipo Bogotá."
+    )
+    await assembly.ticker.tick()
+    told = fake.texts(GROUP_ID)[-1]
+    assert told.startswith(
+        '<a href="tg://user?id=5001">Lucía 🌎 Pérez</a>: El equipo coordinador te pasó del '
+        "equipo Santiago al equipo Bogotá."
+    )
+    assert "Tu zona horaria es la hora de Bogotá" in told
+
+
 async def test_long_polling_delivers_updates_and_confirms_them(
     fake: FakeTelegram, telegram: TelegramAdapter, cohort: Cohort
 ) -> None:
