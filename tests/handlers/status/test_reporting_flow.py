@@ -3,11 +3,14 @@ half-way, reports started in the group chat and buttons pressed by somebody else
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
+from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.models import FormSession, Platform, Role
 from cohorte.storage.status import Status, StatusUpdate
 from tests.conftest import Transcript
@@ -105,6 +108,19 @@ async def test_a_command_after_the_status_buttons_ends_the_wait_for_a_note_quiet
 
     assert "formulario" not in out
     assert "No entendí." in out  # "hola" is not a note for the plan
+    assert [note for _, _, note, _ in await history(session)] == [None]
+
+
+async def test_the_wait_for_a_note_lapses_after_ten_minutes(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await seed_with_deliverables(session, transcript.chat.clock.now())
+
+    await transcript.run(":como sofia\n/reportar plan en curso")
+    clock.advance(timedelta(minutes=11))
+    out = await transcript.run("gracias")
+
+    assert "No entendí." in out
     assert [note for _, _, note, _ in await history(session)] == [None]
 
 
