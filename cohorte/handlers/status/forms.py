@@ -56,36 +56,24 @@ def report_form(t: Translator, team: Team, mine: list[Deliverable]) -> Form:
     )
 
 
-def note_form(t: Translator, deliverable: Deliverable, update_id: int) -> Form:
-    """A note (which may carry a link) on the change `update_id`."""
+def note_form(
+    t: Translator, deliverable: Deliverable, update_id: int, *, offer: bool = False
+) -> Form:
+    """A note (which may carry a link) on the change `update_id`; as an `offer`, the
+    sender's next message is that note."""
+    if offer:
+        question = t._("If you want to add a note, just write it now (it may include a link).")
+    else:
+        question = t._("Your note (it may include a link to the document)")
     return Form(
         title=t._("Note on {title}", title=shorten(deliverable.title, 60)),
         submit=SUBMIT_NOTE.payload(OfUpdate(update_id)),
         fields=(
             FormField(
-                "note",
-                t._("Your note (it may include a link to the document)"),
-                FieldKind.LONG_TEXT,
-                max_length=NOTE_LIMIT + LINK_LIMIT,
+                "note", question, FieldKind.LONG_TEXT, max_length=NOTE_LIMIT + LINK_LIMIT
             ),
         ),
-    )
-
-
-def note_offer(t: Translator, deliverable: Deliverable, update_id: int) -> Form:
-    """The note form as an offer: the sender's next message is the note on `update_id`."""
-    return Form(
-        title=t._("Note on {title}", title=shorten(deliverable.title, 60)),
-        submit=SUBMIT_NOTE.payload(OfUpdate(update_id)),
-        fields=(
-            FormField(
-                "note",
-                t._("If you want to add a note, just write it now (it may include a link)."),
-                FieldKind.LONG_TEXT,
-                max_length=NOTE_LIMIT + LINK_LIMIT,
-            ),
-        ),
-        offer=True,
+        offer=offer,
     )
 
 

@@ -35,7 +35,7 @@ from cohorte.handlers.status.access import (
     team_deliverables,
 )
 from cohorte.handlers.status.deliveries import STATUS_CHANGED, ChangePayload
-from cohorte.handlers.status.forms import note_form, note_offer, report_form
+from cohorte.handlers.status.forms import note_form, report_form
 from cohorte.handlers.status.grammar import (
     ReportLine,
     clean_link,
@@ -353,7 +353,7 @@ async def _record_and_confirm(
             )
     else:
         if not update.note:
-            offer = note_offer(t, deliverable, row_id(update.id))
+            offer = note_form(t, deliverable, row_id(update.id), offer=True)
             payload = ASK_NOTE.payload(OfUpdate(row_id(update.id)))
             buttons.append(Button("📝 " + t._("Add a note"), payload))
         buttons.append(Button(t._("Another deliverable"), REPORT.payload(NoFields())))
