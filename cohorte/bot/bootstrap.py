@@ -68,6 +68,7 @@ def build_capabilities(platforms: Platforms) -> Capabilities:
     `platforms` tells the planners who can be written to privately."""
     capabilities = Capabilities()
     capabilities.planners.append(forget_old_inbound_events)
+    cohort.register_capabilities(capabilities)
     agenda.register_capabilities(capabilities)
     poll.register_capabilities(capabilities, platforms)
     status.register_capabilities(capabilities)

@@ -241,6 +241,11 @@ async def delete_draft(session: AsyncSession, draft: StatusDraft) -> None:
     await session.delete(draft)
 
 
+async def forget_drafts_of(session: AsyncSession, member_id: int) -> None:
+    """Forget a member's waiting drafts (written for the team they are leaving)."""
+    await session.exec(delete(StatusDraft).where(col(StatusDraft.member_id) == member_id))
+
+
 async def sweep_drafts(session: AsyncSession, before: datetime) -> None:
     """Forget drafts nobody resolved."""
     await session.exec(delete(StatusDraft).where(col(StatusDraft.created_at) < before))

@@ -64,9 +64,19 @@ from cohorte.storage.models import (
     SentMessage,
 )
 from cohorte.storage.polls import Vote
-from tests.bot.fake_slack import APP_ID, APP_TOKEN, BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack
+from cohorte.storage.status import StatusUpdate
+from tests.bot.fake_slack import (
+    APP_ID,
+    APP_TOKEN,
+    BOT_TOKEN,
+    BOT_USER_ID,
+    TEAM_ID,
+    ApiCall,
+    FakeSlack,
+)
 from tests.conftest import Transcript
 from tests.factories import Numbered, seed_cohort
+from tests.handlers.status.test_status import seed_with_deliverables
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LUCIA, SOFIA, COORDINA = "ULUCIA", "USOFIA", "UCOORDINA"
@@ -730,6 +740,34 @@ async def test_a_poll_is_voted_with_buttons_in_private_and_in_the_channel(
     assert answer["response_type"] == "ephemeral"  # a personal vote, seen by Sofía only
     assert "→ 🤔 Si es necesario" in answer["text"]
     assert await count(session, Vote) == 2
+
+
+async def test_a_report_from_the_channel_goes_on_privately_where_a_typed_note_is_kept(
+    http_slack: Slack, session: AsyncSession, clock: ManualClock
+) -> None:
+    await seed_with_deliverables(session, clock.now())
+    await link_slack(session, "sofia", SOFIA)
+    fake = http_slack.fake
+
+    def posted(channel: str) -> list[ApiCall]:
+        return [c for c in fake.calls_to("chat.postMessage") if c.params["channel"] == channel]
+
+    await http_slack.command(SOFIA, "reportar", channel=CHANNEL)
+    (which,) = posted("DSOFIA")
+    assert which.text.startswith("¿Qué entregable del equipo Bogotá quieres actualizar?")
+    assert posted(CHANNEL) == []  # the channel sees no buttons
+    (_, said) = fake.responses[-1]
+    assert (said["response_type"], said["text"]) == ("ephemeral", "Te respondo en privado.")
+
+    await http_slack.press(SOFIA, "⚪ Mapeo de procesos y sistemas", channel="DSOFIA")
+    await http_slack.press(SOFIA, "🔄 en curso", channel="DSOFIA")
+    assert "Si quieres agregar una nota, escríbela ahora" in posted("DSOFIA")[-1].text
+    # Slack shows forms as modals, but a note typed in the conversation is kept all the same.
+    await http_slack.event(dm_event(SOFIA, "Falta acceso al SECOP"), "EvNOTE")
+    assert "Nota: “Falta acceso al SECOP”" in posted("DSOFIA")[-1].text
+    assert posted(CHANNEL) == []
+    notes = (await session.exec(select(StatusUpdate.note))).all()
+    assert notes == ["Falta acceso al SECOP"]
 
 
 # -- forms, edits, files ------------------------------------------------------------------

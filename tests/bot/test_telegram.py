@@ -69,6 +69,7 @@ from cohorte.storage.models import (
     SentMessage,
     Team,
 )
+from cohorte.storage.status import Status, StatusUpdate
 from tests.bot.fake_telegram import (
     BOT_USER,
     BOT_USERNAME,
@@ -277,6 +278,43 @@ async def test_deep_link_join_then_team_zone_and_help_in_spanish(
             )
         ).one()
         assert team.name == "Santiago"
+
+
+async def test_an_old_team_button_in_the_group_moves_nobody_a_coordinator_does(
+    fake: FakeTelegram,
+    telegram: TelegramAdapter,
+    cohort: Cohort,
+    sessions: SessionFactory,
+    clock: ManualClock,
+    assembly: Assembly,
+) -> None:
+    await link_group(sessions, GROUP_ID)
+    group = group_chat(GROUP_ID)
+    # Lucía joins from the group (the bot cannot write to her) and picks Santiago.
+    await feed(telegram, message(group, LUCIA, "/unirme PRUEBA25"))
+    welcome = fake.calls_to("sendMessage", chat_id=GROUP_ID)[-1]
+    teams = buttons_of(welcome.params)
+    await feed(telegram, button_press(LUCIA, welcome.result, teams["Santiago"]))
+    in_group = len(fake.calls_to("sendMessage", chat_id=GROUP_ID))
+
+    # The welcome's buttons are still there: pressing another team changes nothing.
+    await feed(telegram, button_press(LUCIA, welcome.result, teams["Bogotá"]))
+    toast = fake.calls_to("answerCallbackQuery")[-1].params
+    assert toast["text"].startswith("Eres del equipo Santiago. Los cambios de equipo los hace")
+    assert len(fake.calls_to("sendMessage", chat_id=GROUP_ID)) == in_group
+
+    # A coordinator moves her; she is told in the group, with a mention.
+    await feed(telegram, message(private_chat(COORDINATOR), COORDINATOR, "/equipo Lucía Bogotá"))
+    assert fake.texts(COORDINATOR["id"])[-1].startswith(
+        "Listo: Lucía 🌎 Pérez pasó del equipo Santiago al equipo Bogotá."
+    )
+    await assembly.ticker.tick()
+    told = fake.texts(GROUP_ID)[-1]
+    assert told.startswith(
+        '<a href="tg://user?id=5001">Lucía 🌎 Pérez</a>: El equipo coordinador te pasó del '
+        "equipo Santiago al equipo Bogotá."
+    )
+    assert "Tu zona horaria es la hora de Bogotá" in told
 
 
 async def test_long_polling_delivers_updates_and_confirms_them(
@@ -690,13 +728,63 @@ async def test_a_status_report_with_buttons_and_a_guided_note(
         "Listo: <b>Mapeo de procesos y sistemas</b> (Bogotá) pasó de sin iniciar a ⛔ bloqueado."
     )
     note = await press(done, "📝")
-    assert "(1/2) Tu nota" in note["text"]  # a form, asked one question at a time
-    await answer("Falta acceso al SECOP <urgente> & más")
-    await answer("https://docs.example.org/mapeo")
+    assert "Tu nota (puede llevar un enlace al documento)" in note["text"]  # a guided form
+    await answer("Falta acceso al SECOP <urgente> & más https://docs.example.org/mapeo")
 
     final = fake.texts(SOFIA["id"])[-1]
     assert "Nota: “Falta acceso al SECOP &lt;urgente&gt; &amp; más”" in final
     assert "Enlace: https://docs.example.org/mapeo" in final
+
+
+async def test_a_report_in_the_group_goes_privately_or_shows_only_its_outcome(
+    fake: FakeTelegram,
+    telegram: TelegramAdapter,
+    session: AsyncSession,
+    sessions: SessionFactory,
+    clock: ManualClock,
+) -> None:
+    await seed_with_deliverables(session, clock.now())
+    await add_telegram_identity(sessions, "Sofía", SOFIA, dm_open=True)
+    await link_group(sessions, GROUP_ID)
+    group = group_chat(GROUP_ID)
+    # Lucía joins from the group and never writes privately: the bot cannot write to her.
+    await feed(telegram, message(group, LUCIA, "/unirme PRUEBA25"))
+    teams = fake.calls_to("sendMessage", chat_id=GROUP_ID)[-1]
+    await feed(telegram, button_press(LUCIA, teams.result, buttons_of(teams.params)["Santiago"]))
+    in_group = len(fake.calls_to("sendMessage", chat_id=GROUP_ID))
+
+    # Sofía can be written to: her report goes on in her private chat.
+    await feed(telegram, message(group, SOFIA, "/reportar"))
+    which = fake.calls_to("sendMessage", chat_id=SOFIA["id"])[-1]
+    assert which.params["text"].startswith("¿Qué entregable del equipo Bogotá")
+    assert "Te respondo en privado." in fake.texts(SOFIA["id"])
+    assert len(fake.calls_to("sendMessage", chat_id=GROUP_ID)) == in_group
+
+    # Lucía cannot: no buttons in the group, and a one-line report shows only its outcome.
+    await feed(telegram, message(group, LUCIA, "/reportar"))
+    hint = fake.calls_to("sendMessage", chat_id=GROUP_ID)[-1].params
+    assert hint["text"].startswith('<a href="tg://user?id=5001">Lucía 🌎 Pérez</a>: Para usar')
+    assert "reply_markup" not in hint
+    await feed(telegram, message(group, LUCIA, "/reportar mapeo en curso"))
+    outcome = fake.calls_to("sendMessage", chat_id=GROUP_ID)[-1].params
+    assert outcome["text"] == (
+        "Listo: <b>Mapeo de procesos y sistemas</b> (Santiago) pasó de sin iniciar a "
+        "🔄 en curso.\nPara agregar una nota: /reportar mapeo “tu nota”"
+    )
+    assert "reply_markup" not in outcome
+
+    # A status button left in the group from before names nobody: it records nothing.
+    old = {**which.result, "chat": group}
+    await feed(telegram, button_press(LUCIA, old, "sts:1:b"))
+    toast = fake.calls_to("answerCallbackQuery")[-1].params
+    assert toast["text"].startswith("Para usar los botones, escríbeme /reportar")
+    await feed(telegram, button_press(SOFIA, old, "sts:1:b"))
+    assert fake.calls_to("answerCallbackQuery")[-1].params["text"] == "Te respondo en privado."
+    mine = fake.calls_to("sendMessage", chat_id=SOFIA["id"])[-1].params
+    assert "Ahora: ⚪ sin iniciar" in mine["text"]
+    async with sessions() as check:
+        statuses = (await check.exec(select(StatusUpdate.status))).all()
+    assert statuses == [Status.IN_PROGRESS]  # Lucía's one line, nothing else
 
 
 async def test_the_dashboard_arrives_as_text_and_a_picture(

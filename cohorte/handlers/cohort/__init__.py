@@ -1,5 +1,6 @@
 """The cohort capability: joining a cohort, picking a team, a time zone and a language;
-the member list; the cohort file (`file`) the CLI imports and exports."""
+the member list and team changes (`teams`); the cohort file (`file`) the CLI imports
+and exports."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from cohorte.handlers.cohort.preferences import (
     pick_language,
     pick_zone,
 )
+from cohorte.handlers.cohort.teams import TEAM_CHANGED, change_team, render_team_change
+from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router
 from cohorte.locales import N_
 
@@ -31,6 +34,12 @@ def register(router: Router) -> None:
         ("miembros", "members"),
         list_members,
         N_("members of the cohort by team, with their time zone"),
+        coordinator_only=True,
+    )
+    router.command(
+        ("equipo", "team"),
+        change_team,
+        N_("move a member to another team: /equipo Lucía Santiago"),
         coordinator_only=True,
     )
     router.command(
@@ -49,3 +58,8 @@ def register(router: Router) -> None:
     router.button(ZONE, pick_zone)
     router.button(COUNTRY, pick_country)
     router.button(LANGUAGE, pick_language)
+
+
+def register_capabilities(capabilities: Capabilities) -> None:
+    """The cohort's scheduled messages: a member told of their new team."""
+    capabilities.renderer(TEAM_CHANGED, render_team_change)

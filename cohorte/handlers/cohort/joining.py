@@ -80,13 +80,26 @@ async def join(ctx: Context, args: str) -> list[Reply]:
 
 
 async def pick_team(ctx: Context, choice: TeamChoice) -> list[Reply]:
-    """Team button: the member joins that city team."""
+    """Team button: a member without a team joins that city team.
+
+    Only once: the buttons stay in the chat, so after that a team is changed by
+    a coordinator (`/equipo`), who knows why — never by an old button.
+    """
     if ctx.person is None or ctx.person.id is None:
         raise NotMemberError()
     member = await cohorts.membership(ctx.session, choice.cohort, ctx.person.id)
     team = await cohorts.team_in_cohort(ctx.session, choice.cohort, choice.team)
     if member is None or team is None:
         raise StaleButtonError()
+    if member.team_id is not None:
+        current = await cohorts.team_by_id(ctx.session, member.team_id)
+        raise CohortError(
+            N_(
+                "You are on the {team} team. Teams are changed by the coordination team: "
+                "write to them if that is not your team."
+            ),
+            team=current.name if current is not None else team.name,
+        )
     member.team_id = team.id
     ctx.team = team
     t = ctx.t

@@ -30,6 +30,8 @@ class DeliveryKind(StrEnum):
     The values are in the database (outbox rows, their unique keys): never change one.
     """
 
+    # cohort
+    TEAM_CHANGED = "cohort.team_changed"
     # agenda
     REMINDER = "reminder"
     MOVED = "moved"

@@ -5,6 +5,12 @@ survives restarts and works with several processes. When the last answer is
 in, the answers come back to the form's handler exactly as a Slack modal
 submission would: `Incoming.payload` is the form's `submit` id and
 `Incoming.form_values` holds the answers.
+
+Nothing of a form is kept before its last answer. So a form left half-way —
+the sender wrote a command, or opened another form, or `/cancelar` — is
+closed with a sentence that says so. An offer (`Form.offer`: one question
+the reply's text asked, such as a note after a status change) waits for the
+next message the same way, but lapses without a word.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from cohorte.storage import forms as form_sessions
 from cohorte.storage.models import FormSession
 
 FORM_LIFETIME = timedelta(minutes=30)
+# An offer waits less: a message written much later is about something else.
+OFFER_LIFETIME = timedelta(minutes=10)
 CHOICE_PREFIX = "ff"
 SKIP = "-"
 
@@ -52,7 +60,10 @@ def form_from_json(text: str) -> Form:
         )
         for f in data["fields"]
     )
-    return Form(title=data["title"], submit=data["submit"], fields=fields)
+    # Forms stored before offers existed have no "offer".
+    return Form(
+        title=data["title"], submit=data["submit"], fields=fields, offer=data.get("offer", False)
+    )
 
 
 async def _pending_form(ctx: Context) -> FormSession | None:
@@ -62,8 +73,7 @@ async def _pending_form(ctx: Context) -> FormSession | None:
     )
 
 
-async def start_guided_form(ctx: Context, form: Form) -> Reply:
-    """Store a new form exchange for the sender (replacing any other) and ask question 1."""
+async def _store(ctx: Context, form: Form, lifetime: timedelta) -> None:
     incoming = ctx.incoming
     await form_sessions.start_form_session(
         ctx.session,
@@ -71,15 +81,32 @@ async def start_guided_form(ctx: Context, form: Form) -> Reply:
         incoming.chat_id,
         incoming.sender_id,
         form_to_json(form),
-        ctx.clock.now() + FORM_LIFETIME,
+        ctx.clock.now() + lifetime,
     )
-    intro = ctx.t._("{title} — answer a few questions; /cancelar to stop.", title=form.title)
+
+
+async def start_guided_form(ctx: Context, form: Form) -> Reply:
+    """Store a new form exchange for the sender (replacing any other: `leave_guided_form`
+    first, to say so) and ask question 1."""
+    await _store(ctx, form, FORM_LIFETIME)
+    if len(form.fields) == 1:
+        intro = ctx.t._("{title} — /cancelar to stop.", title=form.title)
+    else:
+        intro = ctx.t._("{title} — answer a few questions; /cancelar to stop.", title=form.title)
     return _question(ctx, form, 0, intro)
+
+
+async def await_answer(ctx: Context, offer: Form) -> None:
+    """Take the sender's next message in this chat as the answer to `offer` (whose question
+    the reply's text asked), for a short while."""
+    await _store(ctx, offer, OFFER_LIFETIME)
 
 
 def _question(ctx: Context, form: Form, step: int, intro: str = "") -> Reply:
     field = form.fields[step]
-    label = f"({step + 1}/{len(form.fields)}) {field.label}"
+    label = field.label
+    if len(form.fields) > 1:
+        label = f"({step + 1}/{len(form.fields)}) {label}"
     buttons = [Button(text, f"{CHOICE_PREFIX}:{value}") for value, text in field.choices]
     if not field.required:
         buttons.append(Button(ctx.t._("Skip"), f"{CHOICE_PREFIX}:{SKIP}"))
@@ -92,13 +119,41 @@ async def has_guided_form(ctx: Context) -> bool:
     return pending is not None and pending.expires_at > ctx.clock.now()
 
 
-async def cancel_guided_form(ctx: Context) -> bool:
-    """Stop the sender's form in this chat; False if there was none."""
+async def _end(ctx: Context) -> Form | None:
+    """End the sender's form or offer in this chat; the form, if it was a form."""
     pending = await _pending_form(ctx)
     if pending is None:
-        return False
+        return None
     await form_sessions.end_form_session(ctx.session, pending)
-    return True
+    form = form_from_json(pending.form)
+    return None if form.offer else form
+
+
+async def leave_guided_form(ctx: Context) -> str | None:
+    """The sender moved on (a command, another form): their form in this chat is closed.
+
+    Returns the sentence that tells them it was left unfinished and that nothing
+    of it was saved; None when there was none, or only an offer (it lapses
+    without a word).
+    """
+    form = await _end(ctx)
+    if form is None:
+        return None
+    return ctx.t._(
+        "I closed the form “{title}”, which was left unfinished: nothing of it was saved.",
+        title=form.title,
+    )
+
+
+async def cancel_guided_form(ctx: Context) -> str | None:
+    """/cancelar: stop the sender's form in this chat. Returns the sentence that says so
+    (and that nothing of it was saved); None if there was no form to cancel."""
+    form = await _end(ctx)
+    if form is None:
+        return None
+    return ctx.t._(
+        "Done, I cancelled the form “{title}”: nothing of it was saved.", title=form.title
+    )
 
 
 async def answer_guided_form(ctx: Context, answer: str, *, is_choice: bool) -> Incoming | None:

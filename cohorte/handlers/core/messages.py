@@ -115,11 +115,19 @@ class Form:
 
     `submit` is the payload prefix the answers come back with, e.g. "fs:12";
     the answers arrive as `Incoming.form_values`.
+
+    An *offer* (`offer=True`, one question) is no form to fill in: where the
+    core can wait for the sender's next message in their private chat, on any
+    platform, it adds the question (the field's label) to the reply's text and
+    takes that message as the answer (a note after a status change); elsewhere
+    it drops the offer, question and all. It lapses without a word when the
+    sender does something else.
     """
 
     title: str
     submit: str
     fields: tuple[FormField, ...]
+    offer: bool = False
 
     def __post_init__(self) -> None:
         if len(self.submit.encode()) > MAX_PAYLOAD_BYTES:

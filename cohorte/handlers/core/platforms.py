@@ -63,6 +63,15 @@ class Platforms:
         return frozenset(p for p, traits in self._traits.items() if traits.can_write_first)
 
 
+async def reaches_account_privately(
+    session: AsyncSession, platforms: Platforms, platform: Platform, external_id: str
+) -> bool:
+    """Whether the bot may message this account privately (`Platforms.reaches_privately`);
+    False for an account it does not know."""
+    identity = await people.identity_by_external_id(session, platform, external_id)
+    return identity is not None and platforms.reaches_privately(identity)
+
+
 async def privately_reachable(
     session: AsyncSession, platforms: Platforms, person_ids: list[int]
 ) -> list[int]:

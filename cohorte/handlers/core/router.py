@@ -23,8 +23,8 @@ from cohorte.handlers.core import forms
 from cohorte.handlers.core.buttons import ButtonRoute, split_payload
 from cohorte.handlers.core.context import Context, Recent
 from cohorte.handlers.core.errors import CohortError, InputTooLongError, StaleButtonError, one_line
-from cohorte.handlers.core.messages import ChatEvent, ChatKind, Direct, Incoming, Reply
-from cohorte.handlers.core.platforms import Platforms, PlatformTraits
+from cohorte.handlers.core.messages import ChatEvent, ChatKind, Direct, Here, Incoming, Reply
+from cohorte.handlers.core.platforms import Platforms, PlatformTraits, reaches_account_privately
 from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.lang import zones
 from cohorte.handlers.lang.text import fold
@@ -37,7 +37,7 @@ from cohorte.storage.db import (
     database_unavailable,
     write_turn,
 )
-from cohorte.storage.people import identity_by_external_id, record_inbound, sender
+from cohorte.storage.people import record_inbound, sender
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,9 @@ class Command:
     summary: str
     coordinator_only: bool = False
     hidden: bool = False
+    # Runs with the sender's guided form still open (/cancelar closes it itself); any
+    # other command closes it first, saying so.
+    keeps_form: bool = False
 
     @property
     def name(self) -> str:
@@ -92,9 +95,10 @@ class Router:
         *,
         coordinator_only: bool = False,
         hidden: bool = False,
+        keeps_form: bool = False,
     ) -> None:
         """Answer the command `names` (the first one Spanish, as users see it) with `handler`."""
-        command = Command(names, handler, summary, coordinator_only, hidden)
+        command = Command(names, handler, summary, coordinator_only, hidden, keeps_form)
         for name in names:
             if fold(name) in self._by_name:
                 raise ValueError(f"command {name!r} registered twice")
@@ -331,33 +335,61 @@ class Core:
     async def _dispatch(self, ctx: Context) -> list[Reply]:
         replies = await self._route(ctx)
         traits = self.platforms.of(ctx.incoming.platform)
-        if traits.modal_forms:
-            return replies
-        # Elsewhere a form becomes a guided exchange, one question at a time.
-        guided = []
+        shown: list[Reply] = []
         for reply in replies:
-            if reply.form is None:
-                guided.append(reply)
-                continue
-            # In a group the exchange moves to the private chat where the bot can
-            # (Telegram bots in privacy mode never see plain text sent to a group).
-            private = ctx.in_group and await self._can_write_privately(ctx, traits)
-            form_ctx = ctx
-            if private:
-                incoming = replace(
-                    ctx.incoming, chat_id=ctx.incoming.sender_id, chat_kind=ChatKind.PRIVATE
-                )
-                form_ctx = replace(ctx, incoming=incoming)
-            question = await forms.start_guided_form(form_ctx, reply.form)
-            text = "\n\n".join(p for p in (reply.text, question.text) if p)
-            if private:
-                to = Direct(ctx.incoming.platform, ctx.incoming.sender_id)
-                guided.append(replace(question, text=text, to=to))
-                note = ctx.t._("I wrote to you privately to go on with the form.")
-                guided.append(Reply(note, ephemeral=True))
+            if reply.form is not None and reply.form.offer:
+                shown += await self._offer(ctx, traits, reply)
+            elif reply.form is not None and not traits.modal_forms:
+                # Without modals a form becomes a guided exchange, one question at a time.
+                shown += await self._guide(ctx, traits, reply)
             else:
-                guided.append(replace(question, text=text, to=reply.to))
-        return guided
+                shown.append(reply)
+        return shown
+
+    async def _guide(self, ctx: Context, traits: PlatformTraits, reply: Reply) -> list[Reply]:
+        assert reply.form is not None
+        # In a group the exchange moves to the private chat where the bot can
+        # (Telegram bots in privacy mode never see plain text sent to a group).
+        private = ctx.in_group and await self._can_write_privately(ctx, traits)
+        form_ctx = self._in_private_chat(ctx) if private else ctx
+        left = await forms.leave_guided_form(form_ctx)
+        question = await forms.start_guided_form(form_ctx, reply.form)
+        text = "\n\n".join(p for p in (left, reply.text, question.text) if p)
+        if not private:
+            return [replace(question, text=text, to=reply.to)]
+        to = Direct(ctx.incoming.platform, ctx.incoming.sender_id)
+        note = ctx.t._("I wrote to you privately to go on with the form.")
+        return [replace(question, text=text, to=to), Reply(note, ephemeral=True)]
+
+    async def _offer(self, ctx: Context, traits: PlatformTraits, reply: Reply) -> list[Reply]:
+        """The offer's question joins the reply's text, and the sender's next message in
+        their private chat answers it. Where the core does not know that chat (a group;
+        a Slack conversation the message did not come from) the offer is dropped."""
+        offer = reply.form
+        assert offer is not None
+        incoming = ctx.incoming
+        if isinstance(reply.to, Here) and not ctx.in_group:
+            offer_ctx = ctx
+        elif (
+            reply.to == Direct(incoming.platform, incoming.sender_id)
+            and traits.private_chat_is_user
+        ):
+            offer_ctx = self._in_private_chat(ctx)
+        else:
+            return [replace(reply, form=None)]
+        left = await forms.leave_guided_form(offer_ctx)
+        await forms.await_answer(offer_ctx, offer)
+        text = "\n".join(p for p in (reply.text, offer.fields[0].label) if p)
+        if left is not None:
+            text = f"{left}\n\n{text}"
+        return [replace(reply, form=None, text=text)]
+
+    @staticmethod
+    def _in_private_chat(ctx: Context) -> Context:
+        """The context as if the sender had written in their private chat (its id is their
+        user id: `PlatformTraits.private_chat_is_user`)."""
+        incoming = replace(ctx.incoming, chat_id=ctx.incoming.sender_id, chat_kind=ChatKind.PRIVATE)
+        return replace(ctx, incoming=incoming)
 
     async def _can_write_privately(self, ctx: Context, traits: PlatformTraits) -> bool:
         """Whether the core can go on with the sender in their private chat: its id is
@@ -365,10 +397,9 @@ class Core:
         if not traits.private_chat_is_user:
             return False
         incoming = ctx.incoming
-        identity = await identity_by_external_id(
-            ctx.session, incoming.platform, incoming.sender_id
+        return await reaches_account_privately(
+            ctx.session, self.platforms, incoming.platform, incoming.sender_id
         )
-        return identity is not None and self.platforms.reaches_privately(identity)
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming
@@ -397,7 +428,10 @@ class Core:
             )
         if command.coordinator_only:
             ctx.require_coordinator()
-        return await command.handler(ctx, args)
+        # The sender moved on: a form left half-way is closed, and they are told.
+        left = None if command.keeps_form else await forms.leave_guided_form(ctx)
+        replies = await command.handler(ctx, args)
+        return replies if left is None else [Reply(left, ephemeral=True), *replies]
 
     async def _answer_form(self, ctx: Context, answer: str, is_choice: bool) -> list[Reply]:
         submission = await forms.answer_guided_form(ctx, answer, is_choice=is_choice)

@@ -15,7 +15,9 @@ def register(router: Router) -> None:
         ("ayuda", "help"), lambda ctx, _args: show_help(ctx, router), N_("what I can do for you")
     )
     router.command(("start", "inicio"), lambda ctx, args: start(ctx, args, router), "", hidden=True)
-    router.command(("cancelar", "cancel"), cancel, N_("stop the form you are filling in"))
+    router.command(
+        ("cancelar", "cancel"), cancel, N_("stop the form you are filling in"), keeps_form=True
+    )
 
 
 async def show_help(ctx: Context, router: Router) -> list[Reply]:
@@ -53,6 +55,7 @@ async def start(ctx: Context, args: str, router: Router) -> list[Reply]:
 
 async def cancel(ctx: Context, _args: str) -> list[Reply]:
     """/cancelar: drop the guided form in progress, if any."""
-    if await forms.cancel_guided_form(ctx):
-        return [Reply(ctx.t._("Done, I cancelled the form."))]
+    cancelled = await forms.cancel_guided_form(ctx)
+    if cancelled is not None:
+        return [Reply(cancelled)]
     return [Reply(ctx.t._("There is nothing to cancel."))]

@@ -1,4 +1,11 @@
-"""Who may report what: the city team, and the deliverables and changes that are its own."""
+"""Who may report what: the city team, and the deliverables and changes that are its own.
+
+Buttons act for the person they were offered to. Where a button's payload
+names nobody (a deliverable's or a status's button), only the chat says who
+that is: a private chat is its person's, so such buttons act only there
+(`reporting` re-offers them privately when pressed in a group). Where the
+database knows — a draft's or a change's author — that person only.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
+from cohorte.handlers.status.board import member_names
 from cohorte.handlers.status.rules import row_id
 from cohorte.locales import N_
 from cohorte.storage.deliverables import (
@@ -73,10 +81,28 @@ async def own_deliverable(
     return cohort, member, team, deliverable
 
 
+class NotYoursError(CohortError):
+    """A button offered to somebody else (their report's, their change's)."""
+
+    message = N_("These buttons are for {name}. For a report of your own: /reportar")
+
+
+async def not_yours(session: AsyncSession, cohort: Cohort, member_id: int) -> NotYoursError:
+    """The refusal of a button offered to the member `member_id`, who is named."""
+    names = await member_names(session, row_id(cohort.id))
+    return NotYoursError(name=names.get(member_id, "?"))
+
+
 async def own_change(ctx: Context, update_id: int) -> tuple[Cohort, Member, Team, StatusChange]:
-    """The status change of a button (with its deliverable), made by the presser's team."""
+    """The status change of a button (with its deliverable): the presser's own, made for
+    their team (a change nobody made in chat, such as an import: any member of that team)."""
     cohort, member, team = require_team(ctx)
     change = await change_of(ctx.session, update_id)
-    if change is None or change.update.team_id != team.id:
+    if change is None or change.deliverable.cohort_id != cohort.id:
+        raise StaleButtonError()
+    author = change.update.member_id
+    if author is not None and author != member.id:
+        raise await not_yours(ctx.session, cohort, author)
+    if change.update.team_id != team.id:  # they reported it for the team they have left
         raise StaleButtonError()
     return cohort, member, team, change

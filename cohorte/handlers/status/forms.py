@@ -2,6 +2,8 @@
 
 Each platform shows a form its own way (a Slack modal, guided questions in
 Telegram and the console); its submit id is the button route that takes the answers.
+A note carries its link in its own text (`grammar.split_link`) and is the last
+question of its form, so that it is kept as soon as it is typed.
 """
 
 from __future__ import annotations
@@ -42,35 +44,36 @@ def report_form(t: Translator, team: Team, mine: list[Deliverable]) -> Form:
             ),
             FormField(
                 "note",
-                t._("A note for the team and the coordination (optional)"),
+                t._(
+                    "A note for the team and the coordination, with a link to the document "
+                    "if you like (optional)"
+                ),
                 FieldKind.LONG_TEXT,
                 required=False,
-                max_length=NOTE_LIMIT,
-            ),
-            FormField(
-                "link",
-                t._("A link to the document (optional)"),
-                required=False,
-                max_length=LINK_LIMIT,
+                max_length=NOTE_LIMIT + LINK_LIMIT,
             ),
         ),
     )
 
 
-def note_form(t: Translator, deliverable: Deliverable, update_id: int) -> Form:
-    """A note (and an optional link) on the change `update_id`."""
+def note_form(
+    t: Translator, deliverable: Deliverable, update_id: int, *, offer: bool = False
+) -> Form:
+    """A note (which may carry a link) on the change `update_id`; as an `offer`, the
+    sender's next message is that note."""
+    if offer:
+        question = t._("If you want to add a note, just write it now (it may include a link).")
+    else:
+        question = t._("Your note (it may include a link to the document)")
     return Form(
         title=t._("Note on {title}", title=shorten(deliverable.title, 60)),
         submit=SUBMIT_NOTE.payload(OfUpdate(update_id)),
         fields=(
-            FormField("note", t._("Your note"), FieldKind.LONG_TEXT, max_length=NOTE_LIMIT),
             FormField(
-                "link",
-                t._("A link to the document (optional)"),
-                required=False,
-                max_length=LINK_LIMIT,
+                "note", question, FieldKind.LONG_TEXT, max_length=NOTE_LIMIT + LINK_LIMIT
             ),
         ),
+        offer=offer,
     )
 
 

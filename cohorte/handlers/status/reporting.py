@@ -2,12 +2,20 @@
 
 A member of a city team reports with buttons (`/reportar`), a form
 (`/reportar formulario`) or one line (`/reportar mapeo en curso "nota"`). Every
-change is one history row; the rest of the team hears about it.
+change is one history row; the rest of the team hears about it. A change
+without a note waits a little for one: the next message is its note.
+
+Reporting is personal. Started in a group chat, it goes on in the reporter's
+private chat where the bot may write there; where it may not (a Telegram
+user who never wrote to the bot), no buttons are shown in the group, only
+what a one-line report changed.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from enum import Enum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,10 +23,12 @@ from cohorte.handlers.core.buttons import NoFields
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
-from cohorte.handlers.core.messages import Button, Reply, button_rows
+from cohorte.handlers.core.messages import Button, Direct, Reply, button_rows
+from cohorte.handlers.core.platforms import reaches_account_privately
 from cohorte.handlers.lang.text import fold
 from cohorte.handlers.status.access import (
     not_the_teams,
+    not_yours,
     own_change,
     own_deliverable,
     require_team,
@@ -31,6 +41,7 @@ from cohorte.handlers.status.grammar import (
     clean_link,
     match_deliverables,
     parse_report_line,
+    split_link,
 )
 from cohorte.handlers.status.routes import (
     ASK_NOTE,
@@ -119,6 +130,46 @@ async def record_status(
     return update
 
 
+# --- where the report goes on --------------------------------------------------------------
+
+
+class Where(Enum):
+    """Where a report's answers go."""
+
+    HERE = "here"  # asked in a private chat: answered there
+    PRIVATE = "private"  # asked in a group; the bot may write to the reporter privately
+    GROUP = "group"  # asked in a group, and it may not: no buttons, only outcomes
+
+
+class PrivateChatNeededError(CohortError):
+    """Buttons asked for in a group, by someone the bot cannot write to privately."""
+
+    message = N_(
+        "For the buttons, write /reportar to me in a private chat (I cannot write to you "
+        "first). Here, in one line: /reportar mapeo en curso “note”"
+    )
+
+
+async def _where(ctx: Context) -> Where:
+    if not ctx.in_group:
+        return Where.HERE
+    incoming = ctx.incoming
+    if await reaches_account_privately(
+        ctx.session, ctx.platforms, incoming.platform, incoming.sender_id
+    ):
+        return Where.PRIVATE
+    return Where.GROUP
+
+
+def _answer(ctx: Context, where: Where, replies: list[Reply]) -> list[Reply]:
+    """The replies where they belong: a report started in a group goes on privately."""
+    if where is not Where.PRIVATE:
+        return replies
+    to = Direct(ctx.incoming.platform, ctx.incoming.sender_id)
+    said = Reply(ctx.t._("I am answering you privately."), ephemeral=True)
+    return [said, *(replace(reply, to=to) for reply in replies)]
+
+
 # --- the command ------------------------------------------------------------------------
 
 
@@ -132,9 +183,15 @@ async def report(ctx: Context, args: str) -> list[Reply]:
             team=team.name,
         )
     text = args.strip()
+    where = await _where(ctx)
     if not text:
-        return [await _deliverable_buttons(ctx, cohort, team, mine)]
+        if where is Where.GROUP:
+            raise PrivateChatNeededError()
+        return _answer(ctx, where, [await _deliverable_buttons(ctx, cohort, team, mine)])
     if fold(text) in ("formulario", "form"):
+        if where is Where.GROUP:
+            raise PrivateChatNeededError()
+        # The core shows a form privately itself: a modal, or questions in the private chat.
         return [Reply("", form=report_form(ctx.t, team, mine))]
     line = parse_report_line(text)
     if not line.query:
@@ -146,12 +203,18 @@ async def report(ctx: Context, args: str) -> list[Reply]:
         )
     found = await _find_for_team(ctx, cohort, team, mine, line.query)
     if len(found) > 1:
-        return [await _ask_which(ctx, cohort, member, found, line)]
+        if where is Where.GROUP:
+            raise CohortError(
+                N_("“{query}” could be several deliverables: {codes}. Write its code."),
+                query=shorten(line.query, 60),
+                codes=", ".join(d.code for d in found),
+            )
+        return _answer(ctx, where, [await _ask_which(ctx, cohort, member, found, line)])
     deliverable = found[0]
     if line.status is None and not line.note and not line.link:
-        return [await _status_buttons(ctx, deliverable, team)]
+        return await _status_step(ctx, where, deliverable, team)
     return await _record_and_confirm(
-        ctx, cohort, member, team, deliverable, line.status, line.note, line.link
+        ctx, where, cohort, member, team, deliverable, line.status, line.note, line.link
     )
 
 
@@ -190,6 +253,15 @@ async def _deliverable_buttons(
         team=team.name,
     )
     return Reply(text, button_rows(buttons, per_row=1))
+
+
+async def _status_step(
+    ctx: Context, where: Where, deliverable: Deliverable, team: Team
+) -> list[Reply]:
+    """The deliverable's status buttons, for the reporter only."""
+    if where is Where.GROUP:
+        raise PrivateChatNeededError()
+    return _answer(ctx, where, [await _status_buttons(ctx, deliverable, team)])
 
 
 async def _status_buttons(ctx: Context, deliverable: Deliverable, team: Team) -> Reply:
@@ -247,6 +319,7 @@ async def _ask_which(
 
 async def _record_and_confirm(
     ctx: Context,
+    where: Where,
     cohort: Cohort,
     member: Member,
     team: Team,
@@ -255,6 +328,9 @@ async def _record_and_confirm(
     note: str | None,
     link: str | None,
 ) -> list[Reply]:
+    """Record the change; the reporter sees it, with a way to add a note, and the rest of
+    the team hears about it. In a group where the reporter cannot be written to
+    privately, only the outcome: no buttons, no waiting for a note typed there."""
     t = ctx.t
     note, cut_from = clean_note(note)
     link, note = clean_link(link, note)
@@ -267,12 +343,20 @@ async def _record_and_confirm(
     if cut_from is not None:
         lines.append(long_note_text(t, cut_from))
     buttons = []
+    offer = None
     if update.status is Status.BLOCKED and not update.note:
         lines.append(t._("What is blocking you? Add a note so the coordination team can help."))
-    if not update.note:
-        payload = ASK_NOTE.payload(OfUpdate(row_id(update.id)))
-        buttons.append(Button("📝 " + t._("Add a note"), payload))
-    buttons.append(Button(t._("Another deliverable"), REPORT.payload(NoFields())))
+    if where is Where.GROUP:
+        if not update.note:
+            lines.append(
+                t._("To add a note: /reportar {code} “your note”", code=deliverable.code)
+            )
+    else:
+        if not update.note:
+            offer = note_form(t, deliverable, row_id(update.id), offer=True)
+            payload = ASK_NOTE.payload(OfUpdate(row_id(update.id)))
+            buttons.append(Button("📝 " + t._("Add a note"), payload))
+        buttons.append(Button(t._("Another deliverable"), REPORT.payload(NoFields())))
     teammates = await cohorts.teammates(ctx.session, row_id(team.id), besides=row_id(member.id))
     if teammates:
         await announce(
@@ -283,7 +367,7 @@ async def _record_and_confirm(
             people=teammates,
             to_chats=False,
         )
-    return [Reply("\n".join(lines), button_rows(buttons))]
+    return _answer(ctx, where, [Reply("\n".join(lines), button_rows(buttons), form=offer)])
 
 
 # --- the buttons and forms --------------------------------------------------------------
@@ -295,46 +379,70 @@ async def report_again(ctx: Context, _press: NoFields) -> list[Reply]:
 
 
 async def pick_deliverable(ctx: Context, press: OfDeliverable) -> list[Reply]:
-    """Deliverable button: its status buttons."""
+    """Deliverable button: its status buttons (privately, when pressed in a group)."""
     _, _, team, deliverable = await own_deliverable(ctx, press.deliverable)
-    return [await _status_buttons(ctx, deliverable, team)]
+    return await _status_step(ctx, await _where(ctx), deliverable, team)
 
 
 async def pick_status(ctx: Context, press: StatusChoice) -> list[Reply]:
-    """Status button: the status is recorded; a note can follow."""
+    """Status button: the status is recorded; a note can follow.
+
+    Its payload names nobody, so in a group chat it cannot tell whose it was:
+    there it records nothing and offers the presser their own buttons instead.
+    """
     cohort, member, team, deliverable = await own_deliverable(ctx, press.deliverable)
+    where = await _where(ctx)
+    if where is not Where.HERE:
+        return await _status_step(ctx, where, deliverable, team)
     return await _record_and_confirm(
-        ctx, cohort, member, team, deliverable, press.code.status, None, None
+        ctx, where, cohort, member, team, deliverable, press.code.status, None, None
     )
 
 
 async def resolve_draft(ctx: Context, press: DraftChoice) -> list[Reply]:
-    """Which-one button after an ambiguous one-line report: the draft is recorded."""
+    """Which-one button after an ambiguous one-line report: its author's draft is recorded."""
+    cohort, member, _ = require_team(ctx)
     draft = await draft_by_id(ctx.session, press.draft)
-    cohort, member, team, deliverable = await own_deliverable(ctx, press.deliverable)
-    if draft is None or draft.member_id != member.id:
+    if draft is None or draft.cohort_id != cohort.id:
         raise StaleButtonError()
+    if draft.member_id != member.id:
+        raise await not_yours(ctx.session, cohort, draft.member_id)
+    cohort, member, team, deliverable = await own_deliverable(ctx, press.deliverable)
     await delete_draft(ctx.session, draft)
+    where = await _where(ctx)
     if draft.status is None and not draft.note and not draft.link:
-        return [await _status_buttons(ctx, deliverable, team)]
+        return await _status_step(ctx, where, deliverable, team)
     return await _record_and_confirm(
-        ctx, cohort, member, team, deliverable, draft.status, draft.note, draft.link
+        ctx, where, cohort, member, team, deliverable, draft.status, draft.note, draft.link
     )
 
 
 async def ask_note(ctx: Context, press: OfUpdate) -> list[Reply]:
-    """Add-a-note button: a short form (note, optional link)."""
+    """Add-a-note button (its change's author only): a one-question form."""
     _, _, _, change = await own_change(ctx, press.update)
+    if await _where(ctx) is Where.GROUP:  # the answer, typed in the group, may never reach us
+        raise CohortError(
+            N_("To add a note: /reportar {code} “your note”"), code=change.deliverable.code
+        )
     return [Reply("", form=note_form(ctx.t, change.deliverable, row_id(change.update.id)))]
+
+
+def _note_values(values: dict[str, str]) -> tuple[str | None, str | None]:
+    """(note, link) of a note form's answers: the link is in the note's text, or in a
+    field of its own (forms shown before the link moved into the note)."""
+    if "link" in values:
+        return values.get("note"), values.get("link")
+    note, link = split_link(values.get("note"))
+    return note, link
 
 
 async def submit_note(ctx: Context, press: OfUpdate) -> list[Reply]:
     """The note form came back: it completes that update, or becomes a new one."""
     cohort, member, team, change = await own_change(ctx, press.update)
     update, deliverable = change.update, change.deliverable
-    values = ctx.incoming.form_values or {}
-    note, cut_from = clean_note(values.get("note"))
-    link, note = clean_link(values.get("link"), note)
+    given_note, given_link = _note_values(ctx.incoming.form_values or {})
+    note, cut_from = clean_note(given_note)
+    link, note = clean_link(given_link, note)
     latest = await current_update(ctx.session, row_id(deliverable.id), row_id(team.id))
     if (
         latest is not None
@@ -349,9 +457,9 @@ async def submit_note(ctx: Context, press: OfUpdate) -> list[Reply]:
         lines = [change_text(ctx.t, deliverable, team, update)]
         if cut_from is not None:
             lines.append(long_note_text(ctx.t, cut_from))
-        return [Reply("\n".join(lines))]
+        return _answer(ctx, await _where(ctx), [Reply("\n".join(lines))])
     return await _record_and_confirm(
-        ctx, cohort, member, team, deliverable, None, values.get("note"), values.get("link")
+        ctx, await _where(ctx), cohort, member, team, deliverable, None, given_note, given_link
     )
 
 
@@ -362,6 +470,7 @@ async def submit_report_form(ctx: Context, _press: NoFields) -> list[Reply]:
     cohort, member, team, deliverable = await own_deliverable(
         ctx, parse_id(values.get("deliverable", ""))
     )
+    note, link = _note_values(values)
     return await _record_and_confirm(
-        ctx, cohort, member, team, deliverable, code.status, values.get("note"), values.get("link")
+        ctx, await _where(ctx), cohort, member, team, deliverable, code.status, note, link
     )

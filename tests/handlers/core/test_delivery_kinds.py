@@ -22,6 +22,7 @@ from cohorte.handlers.agenda.deliveries import (
     MovedPayload,
     ReminderPayload,
 )
+from cohorte.handlers.cohort.teams import TEAM_CHANGED, TeamChangePayload
 from cohorte.handlers.core.delivery_kinds import (
     DeliveryKind,
     DeliveryType,
@@ -52,6 +53,8 @@ START = datetime(2025, 4, 24, 15, 0, tzinfo=UTC)
 
 # What the code before typed payloads wrote in `Delivery.data`, byte for byte, per kind.
 STORED: list[tuple[DeliveryType[Any], str, Payload]] = [
+    (TEAM_CHANGED, '{"team": 3, "previous": 1}', TeamChangePayload(3, 1)),
+    (TEAM_CHANGED, '{"team": 3}', TeamChangePayload(3)),
     (
         REMINDER,
         '{"start": "2025-04-24T15:00:00+00:00", "lead": 1440}',

@@ -58,7 +58,6 @@ async def test_a_form_is_asked_step_by_step(sessions: SessionFactory, clock: Man
         :b Verde
         esto es demasiado largo para la nota
         :b Saltar
-        /ayuda
         Ana
         """
     )
@@ -70,8 +69,32 @@ async def test_a_form_is_asked_step_by_step(sessions: SessionFactory, clock: Man
     assert "(2/3) ¿Algo más?" in out
     assert "Esa respuesta es demasiado larga (36 caracteres); el límite es 20." in out
     assert "(3/3) ¿Tu nombre?" in out
-    assert "Lo que puedes hacer:" in out  # commands still work mid-form
     assert "Recibido 7: [('color', 'v'), ('nombre', 'Ana'), ('nota', '')]" in out
+
+
+async def test_a_command_closes_a_form_left_half_way_and_says_so(
+    sessions: SessionFactory, clock: ManualClock
+) -> None:
+    transcript = Transcript(Core(sessions, clock, survey_router()), clock)
+
+    out = await transcript.run(
+        """
+        /preguntar
+        :b Verde
+        /ayuda
+        Ana
+        /preguntar
+        :b Rojo
+        /preguntar
+        """
+    )
+
+    closed = "Cerré el formulario “Encuesta breve”, que quedó sin terminar: no guardé nada de él."
+    assert "Lo que puedes hacer:" in out  # the command is answered too
+    assert "Recibido" not in out  # "Ana" answered no form: it was closed
+    assert "No entendí." in out
+    # Opening a form again closes the one left half-way, saying so too.
+    assert out.count(closed) == 2
 
 
 async def test_forms_can_be_cancelled_and_expire(
@@ -80,7 +103,7 @@ async def test_forms_can_be_cancelled_and_expire(
     transcript = Transcript(Core(sessions, clock, survey_router()), clock)
 
     out = await transcript.run("/preguntar\n/cancelar\n/cancelar\nhola")
-    assert "Listo, cancelé el formulario." in out
+    assert "Listo, cancelé el formulario “Encuesta breve”: no guardé nada de él." in out
     assert "No hay nada que cancelar." in out
     assert "No entendí." in out
 

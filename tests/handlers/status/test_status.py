@@ -316,8 +316,7 @@ async def test_reporting_with_buttons_and_a_note(
         :b 1
         :b 3
         :b 1
-        Falta acceso al SECOP
-        https://docs.example.org/mapeo
+        Falta acceso al SECOP https://docs.example.org/mapeo
         """
     )
 
@@ -336,7 +335,7 @@ async def test_reporting_with_buttons_and_a_note(
         "sin iniciar → ⛔ bloqueado." in out
     )
     assert "@coordina" not in out
-    assert "(1/2) Tu nota" in out
+    assert "Tu nota (puede llevar un enlace al documento)" in out
     assert "Nota: “Falta acceso al SECOP”" in out
     assert "Enlace: https://docs.example.org/mapeo" in out
 
@@ -413,13 +412,12 @@ async def test_reporting_through_the_form(session: AsyncSession, transcript: Tra
         :b 3
         :b 2
         Borrador listo para revisión
-        :b Saltar
         """
     )
 
     assert "Estado de un entregable — Bogotá — responde unas preguntas" in out
-    assert "(1/4) ¿Qué entregable?" in out
-    assert "(2/4) ¿En qué estado está?" in out
+    assert "(1/3) ¿Qué entregable?" in out
+    assert "(2/3) ¿En qué estado está?" in out
     assert "*Plan de mejora* (Bogotá) pasó de sin iniciar a 🔄 en curso." in out
     update = await latest(session)
     assert (update.deliverable_id, update.note) == (
@@ -513,7 +511,9 @@ async def test_reporting_from_the_group_chat(session: AsyncSession, transcript: 
 
     out = await transcript.run(":como sofia\n:grupo\n/reportar datos en curso\nhola a todos")
 
-    assert "bot → #sala: Listo: *Publicación de datos de contratación* (Bogotá)" in out
+    # Reporting is personal: it goes on in the private chat (the console can write there).
+    assert "bot → #sala (solo lo ve sofia): Te respondo en privado." in out
+    assert "bot → @sofia: Listo: *Publicación de datos de contratación* (Bogotá)" in out
     assert "hola a todos\n" not in out.split("hola a todos", 1)[1] + "\n"
 
 
