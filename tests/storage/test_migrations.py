@@ -82,3 +82,33 @@ async def _populate_0001(engine: AsyncEngine) -> None:
                 ),
                 {"key": key, "link": link, "person": person, "state": state, "now": now},
             )
+
+
+async def test_cohorts_keep_the_default_session_name_when_upgrading(engine: AsyncEngine) -> None:
+    """0003 adds the cohort's session name (empty: the catalog's) and the table of calendar
+    changes waiting for a coordinator's confirmation; cohorts already there keep working."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from cohorte.storage.migrate import upgrade
+
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0002"))
+    try:
+        await _populate_0001(engine)
+    finally:
+        await upgrade(engine)
+    later = datetime(2025, 4, 22, 15, 0, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as connection:
+        found = (await connection.execute(text("SELECT id, session_name FROM cohort"))).all()
+        await connection.execute(
+            text(
+                "INSERT INTO pendingchange (cohort_id, person_id, action, request, expires_at)"
+                " VALUES (1, 7, 'weekly', '{}', :later)"
+            ),
+            {"later": later},
+        )
+        pending = (await connection.execute(text("SELECT action FROM pendingchange"))).all()
+    assert [tuple(row) for row in found] == [(1, "")]
+    assert [tuple(row) for row in pending] == [("weekly",)]
