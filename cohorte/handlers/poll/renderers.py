@@ -3,6 +3,7 @@ and zone, and read the poll again (a delivery that no longer applies renders not
 
 from __future__ import annotations
 
+from cohorte.handlers.agenda.weekly import weekly_notes
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.poll.announcements import ConfirmedPayload, PollPayload
@@ -10,9 +11,10 @@ from cohorte.handlers.poll.audience import Audience
 from cohorte.handlers.poll.render import ballot, choose_buttons, poll_message, results_text
 from cohorte.handlers.poll.view import PollView, load_poll
 from cohorte.handlers.poll.weekly import group_slot, personal_slot, when_for
+from cohorte.locales import N_
 from cohorte.scheduling.recurrence import series_dates, to_utc
 from cohorte.storage import polls
-from cohorte.storage.agenda import series_by_id
+from cohorte.storage.agenda import replaced_series, series_by_id
 from cohorte.storage.models import Role
 from cohorte.storage.polls import PollState
 
@@ -124,8 +126,15 @@ async def render_confirmed(rc: RenderContext, payload: ConfirmedPayload) -> Repl
         zones = await rc.zones()
         when = group_slot(t, instants, series.zone, zones)
         first = when_for(t, instants[0], None, zones, series.zone)
+    notes = await weekly_notes(rc.session, t, series, rc.zone)
+    replaced = await replaced_series(rc.session, series) is not None
+    headline = (
+        N_("📅 *{title}*: the weekly session changes.")
+        if replaced
+        else N_("📅 *{title}*: the weekly session is decided.")
+    )
     lines = [
-        t._("📅 *{title}*: the weekly session is decided.", title=view.poll.title),
+        t._(headline, title=view.poll.title),
         t._("Every {slot}.", slot=when),
         t._("First session: {when}.", when=first),
         t._("Until {date}, the end of the sprint.", date=t.date(series.last_date)),
@@ -134,6 +143,7 @@ async def render_confirmed(rc: RenderContext, payload: ConfirmedPayload) -> Repl
             "Each session lasts {n} minutes.",
             series.duration_minutes,
         ),
+        *notes,
     ]
     if series.meeting_url:
         lines.append(t._("Link: {url}", url=series.meeting_url))
