@@ -3,6 +3,7 @@ and zone, and read the poll again (a delivery that no longer applies renders not
 
 from __future__ import annotations
 
+from cohorte.handlers.agenda.clashes import sprint_calendar
 from cohorte.handlers.agenda.weekly import weekly_notes
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Reply
@@ -12,7 +13,7 @@ from cohorte.handlers.poll.render import ballot, choose_buttons, poll_message, r
 from cohorte.handlers.poll.view import PollView, load_poll
 from cohorte.handlers.poll.weekly import group_slot, personal_slot, when_for
 from cohorte.locales import N_
-from cohorte.scheduling.recurrence import series_dates, to_utc
+from cohorte.scheduling.recurrence import Occurrence, series_dates, to_utc
 from cohorte.storage import polls
 from cohorte.storage.agenda import replaced_series, series_by_id
 from cohorte.storage.models import Role
@@ -23,7 +24,14 @@ async def _view_for(rc: RenderContext, poll_id: int) -> PollView | None:
     poll = await polls.poll_by_id(rc.session, poll_id)
     if poll is None or poll.cohort_id != rc.cohort.id:
         return None
-    return await load_poll(rc.session, poll)
+    view = await load_poll(rc.session, poll, calendar=False)
+
+    async def calendar() -> list[Occurrence]:
+        return await sprint_calendar(rc.session, rc.cohort, without_weekly=True)
+
+    # Every ballot of a batch shows the same flags: the calendar is read once per batch.
+    view.calendar = await rc.cache.memo(("sprint-calendar", rc.cohort.id), calendar)
+    return view
 
 
 async def _render_audience(rc: RenderContext) -> Audience:

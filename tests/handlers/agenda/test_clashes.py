@@ -100,6 +100,7 @@ async def test_a_weekly_time_on_a_masterclass_is_asked_first_and_can_skip_those_
     assert "Listo: sesión semanal el martes a las 10:00, desde el martes, 29 de abril." in done
     assert "Sin sesión: martes, 6 de mayo." in done
     assert "bot → #sala: 📣 La sesión semanal será el martes a las 10:00" in done
+    assert done.count("Sin sesión: martes, 6 de mayo.") == 2  # the group's news and the answer
     assert [(s.weekday, s.local_time) for s in await _weekly(sessions)] == [(1, time(10))]
     assert await _changes(sessions) == [(date(2025, 5, 6), True)]
     upcoming = await transcript.run("/proximas 3")
@@ -217,3 +218,23 @@ def _press(person: str, payload: str) -> Incoming:
         chat_kind=ChatKind.PRIVATE,
         payload=payload,
     )
+
+
+async def test_a_new_weekly_time_replaces_the_running_one_and_says_so_once(
+    session: AsyncSession, sessions: SessionFactory, transcript: Transcript
+) -> None:
+    await seed_cohort(session, transcript.chat.clock.now())
+    await transcript.run(":como coordina\n/sesion semanal mar 10:00\n:reloj +1m")
+    # Friday: the Tuesday session of next week is still to come; Thursday's is the new time.
+    await transcript.run(":reloj 2025-04-25 09:00")
+    changed = await transcript.run("/sesion semanal jue 09:30")
+    group = changed.split("bot → #sala: ", 1)[1].split("\n  bot → ", 1)[0]
+    assert group.startswith("📣 La sesión semanal será el jueves a las 09:30")
+    assert "Reemplaza a la sesión semanal del martes a las 10:00 (hora de Bogotá)." in group
+    assert "❌" not in changed  # no notice per dropped session
+    old, new = await _weekly(sessions)
+    assert (old.last_date, old.ended_at is not None) == (date(2025, 4, 24), True)
+    assert new.first_date == date(2025, 5, 1)
+    upcoming = await transcript.run("/proximas 2")
+    assert "martes, 29 de abril" not in upcoming
+    assert "jueves, 1 de mayo · 09:30 (hora de Bogotá) — *Sesión semanal*" in upcoming
