@@ -45,6 +45,13 @@ def on_or_after(day: date, weekday: int) -> date:
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
+def started_by(local_time: time, zone: str, now: datetime) -> date:
+    """The last local date whose session at `local_time` in `zone` has started by `now`:
+    a series cut there keeps what was held (history) and nothing still to come."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    return today if to_utc(today, local_time, zone) <= now else today - timedelta(days=1)
+
+
 def series_dates(first: date, last: date, interval_weeks: int = 1) -> Iterator[date]:
     day = first
     step = timedelta(weeks=max(1, interval_weeks))

@@ -1,10 +1,12 @@
 """The sprint calendar's queries: one-off events, session series and their changes, and
 announcements waiting for their author's answer.
 
-The tables are `storage.models.Event` (and `AnnouncementDraft`) and those of
-`storage.series`. Rows are added through the session (never with Core `INSERT`s),
-so that the flush hook of `storage.planning` raises the cohort's `plan_version`
-and its reminders are planned again. They never commit.
+The tables are `storage.models.Event`, `AnnouncementDraft` (an announcement
+waiting for its author's answer), `PendingChange` (a coordinator's change
+waiting for their confirmation) and those of `storage.series`. Rows are
+added through the session (never with Core `INSERT`s), so that the flush hook of
+`storage.planning` raises the cohort's `plan_version` and its reminders are
+planned again. They never commit.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.models import AnnouncementDraft, Event
+from cohorte.storage.models import AnnouncementDraft, Event, PendingChange
 from cohorte.storage.series import Series, SeriesChange, SeriesKind
 
 # -- one-off events (Masterclasses, Showtime) ---------------------------------------------
@@ -86,6 +88,23 @@ async def running_series(
     if kind is not None:
         statement = statement.where(Series.kind == kind)
     return (await session.exec(statement.order_by(col(Series.id)))).all()
+
+
+async def replaced_series(session: AsyncSession, series: Series) -> Series | None:
+    """The series of the same cohort and kind that `series` took the place of (ended the
+    moment it was created), if any."""
+    assert series.id is not None
+    statement = (
+        select(Series)
+        .where(
+            Series.cohort_id == series.cohort_id,
+            Series.kind == series.kind,
+            col(Series.id) < series.id,
+            col(Series.ended_at) == series.created_at,
+        )
+        .order_by(col(Series.id).desc())
+    )
+    return (await session.exec(statement)).first()
 
 
 async def checkin_series_of_team(session: AsyncSession, team_id: int) -> Sequence[Series]:
@@ -190,3 +209,39 @@ async def take_announcement_draft(
         .returning(AnnouncementDraft)
     )
     return (await session.exec(statement)).scalars().first()
+# -- changes waiting for a coordinator's confirmation (they clash with other sessions) -----
+
+
+async def keep_pending_change(session: AsyncSession, change: PendingChange) -> int:
+    """Keep a change until its coordinator confirms or drops it; returns its id.
+
+    It replaces whatever that person left waiting before (one at a time: the
+    buttons of an older question become stale), so the table stays small.
+    """
+    await session.exec(
+        delete(PendingChange).where(col(PendingChange.person_id) == change.person_id)
+    )
+    session.add(change)
+    await session.flush()
+    assert change.id is not None
+    return change.id
+
+
+async def take_pending_change(
+    session: AsyncSession, change_id: int, person_id: int
+) -> PendingChange | None:
+    """The change waiting under `change_id` for `person_id`, removed as it is read, so that
+    it is applied once even when its button is pressed twice at the same moment; None when
+    it is gone or someone else's."""
+    change = await session.get(PendingChange, change_id)
+    if change is None or change.person_id != person_id:
+        return None
+    taken = (
+        await session.exec(
+            delete(PendingChange)
+            .where(col(PendingChange.id) == change_id)
+            .returning(col(PendingChange.id))
+        )
+    ).first()
+    session.expunge(change)
+    return change if taken is not None else None

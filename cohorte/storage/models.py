@@ -46,6 +46,9 @@ class Cohort(SQLModel, table=True):
     checkin_questions: str = Field(default="[]", sa_type=Text)
     # Days without a status update before a team is nudged.
     nudge_after_days: int = Field(default=10)
+    # What the weekly session series is called; empty means the catalog's "Sesión semanal"
+    # in each reader's language. Set from the cohort file (`session_name`).
+    session_name: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_column=_instant())
     # Reminder planning: every change to what decides the cohort's reminders (its
     # calendar, members, chats, teams, lead times) raises `plan_version`
@@ -149,6 +152,24 @@ class AnnouncementDraft(SQLModel, table=True):
     # The day and time read inside the sprint; None when it cannot be scheduled.
     due_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
     created_at: datetime = Field(sa_column=_instant())
+class PendingAction(StrEnum):
+    """What a coordinator asked for that still waits for their confirmation."""
+
+    NEW = "new"  # /sesion nueva: a one-off session
+    MOVE = "move"  # /sesion mover: one session to another moment
+    WEEKLY = "weekly"  # /sesion semanal: the weekly session series
+
+
+class PendingChange(SQLModel, table=True):
+    """A calendar change that clashes with other sessions, kept until its coordinator
+    confirms or drops it with a button; the button carries only this row's id."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    action: PendingAction = Field(sa_type=enum_type(PendingAction))
+    request: str = Field(sa_type=Text)  # what to do, as JSON (`agenda.pending`)
+    expires_at: datetime = Field(sa_column=_instant())
 
 
 class InboundEvent(SQLModel, table=True):

@@ -119,6 +119,8 @@ async def test_the_console_clock_table_joins_a_populated_database(engine: AsyncE
             await keep_console_clock(session, instant)
     async with sessions() as session:
         assert await console_clock(session) == left
+
+
 async def test_announcement_drafts_come_to_a_populated_database(engine: AsyncEngine) -> None:
     """0004 adds the table of announcements waiting for an answer; nothing else changes."""
     from datetime import UTC, datetime, timedelta
@@ -167,3 +169,33 @@ async def test_announcement_drafts_come_to_a_populated_database(engine: AsyncEng
         kept = (await connection.execute(text("SELECT count(*) FROM delivery"))).scalar_one()
         members = (await connection.execute(text("SELECT id FROM member"))).scalars().all()
     assert kept == 3 and members == [4]
+
+
+async def test_cohorts_keep_the_default_session_name_when_upgrading(engine: AsyncEngine) -> None:
+    """0005 adds the cohort's session name (empty: the catalog's) and the table of calendar
+    changes waiting for a coordinator's confirmation; cohorts already there keep working."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from cohorte.storage.migrate import upgrade
+
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0004"))
+    try:
+        await _populate_0001(engine)
+    finally:
+        await upgrade(engine)
+    later = datetime(2025, 4, 22, 15, 0, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as connection:
+        found = (await connection.execute(text("SELECT id, session_name FROM cohort"))).all()
+        await connection.execute(
+            text(
+                "INSERT INTO pendingchange (cohort_id, person_id, action, request, expires_at)"
+                " VALUES (1, 7, 'weekly', '{}', :later)"
+            ),
+            {"later": later},
+        )
+        pending = (await connection.execute(text("SELECT action FROM pendingchange"))).all()
+    assert [tuple(row) for row in found] == [(1, "")]
+    assert [tuple(row) for row in pending] == [("weekly",)]

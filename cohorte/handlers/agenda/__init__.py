@@ -7,7 +7,9 @@ Dates are understood in Spanish ("6 de mayo 10:00", "mar 6/5 10:00",
 
 Modules: `grammar` reads what coordinators type, `sessions` and `commands`
 are the use cases, `routes` and `forms` their buttons and forms,
-`occurrences` finds sessions (series and one-off events), `reminders` and
+`occurrences` finds sessions (series and one-off events), `clashes` tells
+which overlap, `pending` keeps a clashing change until its coordinator
+answers, `weekly` says what a new weekly time changed, `reminders` and
 `public_holidays` plan scheduled messages, `renderers` write them for each
 reader, `ics` exports the calendar.
 """
@@ -39,6 +41,7 @@ from cohorte.handlers.agenda.renderers import (
 )
 from cohorte.handlers.agenda.routes import (
     ANSWER_ANNOUNCEMENT,
+    ANSWER_CLASH,
     ASK_CANCEL,
     ASK_MOVE,
     CANCEL,
@@ -46,6 +49,7 @@ from cohorte.handlers.agenda.routes import (
     NEW_SESSION,
 )
 from cohorte.handlers.agenda.sessions import (
+    answer_clash,
     ask_cancel,
     ask_move,
     confirm_cancel,
@@ -96,6 +100,7 @@ def register(router: Router) -> None:
     router.button(ASK_CANCEL, ask_cancel)
     router.button(CANCEL, confirm_cancel)
     router.button(ANSWER_ANNOUNCEMENT, answer_announcement)
+    router.button(ANSWER_CLASH, answer_clash)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.scheduling.outbox import drop_pending
 from cohorte.scheduling.recurrence import (
     Occurrence,
     event_ref,
@@ -15,7 +16,10 @@ from cohorte.scheduling.recurrence import (
     occurrence_on,
     on_or_after,
     parse_ref,
+    series_dates,
+    series_ref,
     sprint_end,
+    started_by,
 )
 from cohorte.storage import agenda as calendar_rows
 from cohorte.storage.cohorts import teams_of_cohorts
@@ -24,6 +28,13 @@ from cohorte.storage.series import Series, SeriesChange, SeriesKind
 
 if TYPE_CHECKING:
     from cohorte.handlers.core.delivery import RenderContext
+
+
+def weekly_span(cohort: Cohort, weekday: int, starting_from: date) -> tuple[date, date]:
+    """The first and last day of a weekly series on `weekday` from `starting_from` (within
+    the sprint) to the end of the sprint."""
+    first = on_or_after(max(starting_from, cohort.start_date), weekday)
+    return first, sprint_end(cohort.start_date, cohort.weeks)
 
 
 async def set_weekly_session(
@@ -35,23 +46,34 @@ async def set_weekly_session(
     duration_minutes: int,
     starting_from: date,
     now: datetime,
-    title: str = "",
+    *,
+    skip: Sequence[date] = (),
 ) -> Series:
     """Make (weekday, local_time, zone) the cohort's weekly session series.
 
     The series runs from the first such day on or after `starting_from` to the
-    end of the sprint; a previous weekly series ends where the new one begins.
+    end of the sprint, named by the cohort's session name (empty: the catalog's,
+    in each reader's language); the days in `skip` are cancelled from the start
+    (they fall on a Masterclass or the Showtime). A previous weekly series is
+    replaced from its next occurrence on: the sessions already held stay as
+    history, the later ones and their pending reminders go (the planner plans
+    the new series' reminders), and nobody is told of each one: the
+    announcement of the new time says it all.
     """
     assert cohort.id is not None
-    first = on_or_after(max(starting_from, cohort.start_date), weekday)
-    last = sprint_end(cohort.start_date, cohort.weeks)
+    first, last = weekly_span(cohort, weekday, starting_from)
     for old in await calendar_rows.running_series(session, cohort.id, SeriesKind.SESSION):
-        old.last_date = min(old.last_date, first - timedelta(days=1))
+        assert old.id is not None
+        held = min(first - timedelta(days=1), started_by(old.local_time, old.zone, now))
+        for day in series_dates(old.first_date, old.last_date, old.interval_weeks):
+            if day > held:
+                await drop_pending(session, series_ref(old.id, day), "replaced")
+        old.last_date = min(old.last_date, held)
         old.ended_at = now
     series = Series(
         cohort_id=cohort.id,
         kind=SeriesKind.SESSION,
-        title=title,
+        title=cohort.session_name,
         weekday=weekday,
         local_time=local_time,
         zone=zone,
@@ -63,6 +85,15 @@ async def set_weekly_session(
         created_at=now,
     )
     await calendar_rows.add_series(session, [series])
+    assert series.id is not None
+    days = set(series_dates(first, last)) & set(skip)
+    await calendar_rows.add_series_changes(
+        session,
+        [
+            SeriesChange(series_id=series.id, original_date=day, cancelled=True)
+            for day in sorted(days)
+        ],
+    )
     return series
 
 

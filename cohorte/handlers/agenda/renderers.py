@@ -22,6 +22,7 @@ from cohorte.handlers.agenda.deliveries import (
 )
 from cohorte.handlers.agenda.leads import reminder_due
 from cohorte.handlers.agenda.occurrences import occurrence_for, occurrence_named
+from cohorte.handlers.agenda.weekly import weekly_notes
 from cohorte.handlers.core.delivery import RenderContext, times_by_city
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.lang.dates import weekday_name
@@ -194,7 +195,9 @@ async def _new_weekly_session(rc: RenderContext, series_id: int) -> Reply | None
         zone=rc.t.zone_label(zone),
         when=await when_text(rc, first),
     )
-    return Reply("📣 " + text)
+    # The one notice of a new time: the series it replaced, the weeks it skips.
+    notes = await weekly_notes(rc.session, rc.t, series, rc.zone)
+    return Reply("\n".join(["📣 " + text, *notes]))
 
 
 async def _series(rc: RenderContext, series_id: int) -> Series | None:

@@ -1,7 +1,7 @@
 """The agenda's buttons and form submissions, each declared once with its fields.
 
 The payload texts are those of the buttons already sitting in chats
-(`sm:e12`, `scx:s3/2025-05-06`, `an:7:l`): they must keep working.
+(`sm:e12`, `scx:s3/2025-05-06`, `an:7:l`, `scl:7:k`): they must keep working.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from cohorte.handlers.agenda.clashes import ClashChoice
 from cohorte.handlers.core.buttons import ButtonRoute, NoFields
 from cohorte.scheduling.recurrence import Occurrence, ref_code
 
@@ -31,6 +32,12 @@ class DraftAnswer(NamedTuple):
 
     draft: int
     when: WhenToSend
+class ClashAnswer(NamedTuple):
+    """An answer to "this clashes with other sessions: go ahead?": the waiting change (a
+    `PendingChange` id; what to do is read from that row) and the answer."""
+
+    change: int
+    choice: ClashChoice
 
 
 NEW_SESSION = ButtonRoute("sn", NoFields)  # the new-session form's submission
@@ -39,6 +46,7 @@ MOVE = ButtonRoute("smv", SessionCode)  # the move form's submission
 ASK_CANCEL = ButtonRoute("sc", SessionCode)  # "Cancel the next one": asks to confirm
 CANCEL = ButtonRoute("scx", SessionCode)  # "Yes, cancel it"
 ANSWER_ANNOUNCEMENT = ButtonRoute("an", DraftAnswer)  # "Schedule it" / "Send it now as it is"
+ANSWER_CLASH = ButtonRoute("scl", ClashAnswer)  # "Yes, anyway" / "No, leave it" to a clash
 
 
 def session_code(occurrence: Occurrence) -> SessionCode:

@@ -5,6 +5,10 @@ announcement that carries only which session it is about (rendered for each
 reader when it is sent); a move or a cancellation drops the session's pending
 reminders and queues a notice for whoever gets its reminders, where they get
 them. A move to the time the session already has is no change.
+
+A new session, a move or a weekly time that would clash with other sessions
+(`clashes`) is asked about first: the request waits in the database
+(`pending`) and the coordinator answers with buttons.
 """
 
 from __future__ import annotations
@@ -12,6 +16,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cohorte.handlers.agenda.clashes import (
+    Clash,
+    ClashChoice,
+    clash_buttons,
+    clash_question,
+    find_clashes,
+    local_dates,
+    skippable,
+    sprint_calendar,
+)
 from cohorte.handlers.agenda.deliveries import (
     ANNOUNCEMENT,
     SESSION_CANCELLED,
@@ -31,21 +45,44 @@ from cohorte.handlers.agenda.grammar import (
     read_session_start,
     read_weekly,
 )
-from cohorte.handlers.agenda.occurrences import find_occurrence, set_weekly_session
+from cohorte.handlers.agenda.occurrences import find_occurrence, set_weekly_session, weekly_span
+from cohorte.handlers.agenda.pending import (
+    MoveRequest,
+    NewEventRequest,
+    Request,
+    WeeklyRequest,
+    keep_request,
+    take_request,
+)
 from cohorte.handlers.agenda.reminders import audiences_of
 from cohorte.handlers.agenda.renderers import occurrence_title
-from cohorte.handlers.agenda.routes import CANCEL, SessionCode, session_code
+from cohorte.handlers.agenda.routes import (
+    ANSWER_CLASH,
+    CANCEL,
+    ClashAnswer,
+    SessionCode,
+    session_code,
+)
+from cohorte.handlers.agenda.weekly import weekly_notes
 from cohorte.handlers.core.buttons import NoFields
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
-from cohorte.handlers.core.errors import CohortError, StaleButtonError
+from cohorte.handlers.core.errors import CohortError, NotMemberError, StaleButtonError
 from cohorte.handlers.core.messages import Button, Reply
 from cohorte.handlers.lang.dates import weekday_name
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_
 from cohorte.scheduling.outbox import drop_pending
-from cohorte.scheduling.recurrence import Occurrence, code_ref, event_ref, ref_code
+from cohorte.scheduling.recurrence import (
+    Occurrence,
+    code_ref,
+    event_ref,
+    ref_code,
+    series_dates,
+    to_utc,
+)
 from cohorte.storage import agenda as calendar_rows
+from cohorte.storage.cohorts import teams_of
 from cohorte.storage.models import Cohort, Event
 
 
@@ -92,15 +129,36 @@ async def submit_new_event(ctx: Context, _fields: NoFields) -> list[Reply]:
 
 
 async def add_session(ctx: Context, cohort: Cohort, new: NewSession) -> list[Reply]:
-    """Add a one-off session and announce it to the cohort's chats."""
-    assert cohort.id is not None
+    """Add a one-off session and announce it; one that clashes is asked about first."""
     starts_at = read_session_start(new.when, cohort, ctx.clock.now(), ctx.t)
     check_new_session(new)
+    request = NewEventRequest(new.kind, new.title, starts_at, new.duration, new.link)
+    clashes = find_clashes(
+        [(starts_at, timedelta(minutes=new.duration))],
+        await sprint_calendar(ctx.session, cohort),
+    )
+    if clashes:
+        t = ctx.t
+        header = t._(
+            "⚠️ “{title}”, {when}, would clash with:",
+            title=new.title,
+            when=t.when(starts_at, ctx.zone),
+        )
+        return [await _ask(ctx, cohort, request, clashes, header, t._("Add it anyway?"))]
+    return await _add_event(ctx, cohort, request)
+
+
+async def _add_event(ctx: Context, cohort: Cohort, new: NewEventRequest) -> list[Reply]:
+    assert cohort.id is not None
+    if new.starts_at <= ctx.clock.now():  # a question answered after the moment passed
+        raise CohortError(
+            N_("That moment has already passed: {when}."), when=ctx.t.when(new.starts_at, ctx.zone)
+        )
     event = Event(
         cohort_id=cohort.id,
         kind=new.kind,
         title=new.title,
-        starts_at=starts_at,
+        starts_at=new.starts_at,
         duration_minutes=new.duration,
         meeting_url=new.link,
     )
@@ -114,7 +172,7 @@ async def add_session(ctx: Context, cohort: Cohort, new: NewSession) -> list[Rep
             ctx.t._(
                 "Added: {title}, {when}. Code: {code}.",
                 title=new.title,
-                when=ctx.t.when(starts_at, ctx.zone),
+                when=ctx.t.when(new.starts_at, ctx.zone),
                 code=event_ref(event.id),
             )
         )
@@ -124,25 +182,110 @@ async def add_session(ctx: Context, cohort: Cohort, new: NewSession) -> list[Rep
 async def set_weekly(ctx: Context, cohort: Cohort, text: str) -> list[Reply]:
     """/sesion semanal mar 10:00 [duracion 60]: set the weekly session without a poll."""
     weekday, at, duration = read_weekly(text)
+    today = ctx.clock.now().astimezone(ZoneInfo(cohort.home_zone)).date()
+    request = WeeklyRequest(weekday, at, duration, today + timedelta(days=1))
+    return await _set_weekly(ctx, cohort, request, None)
+
+
+async def _set_weekly(
+    ctx: Context, cohort: Cohort, request: WeeklyRequest, choice: ClashChoice | None
+) -> list[Reply]:
+    """The weekly session from the request's day on, in place of the running one; when it
+    clashes, asked first (`choice` None), then kept whole or without the weeks that fall
+    on a Masterclass or the Showtime."""
+    t = ctx.t
     now = ctx.clock.now()
-    today = now.astimezone(ZoneInfo(cohort.home_zone)).date()
+    home = cohort.home_zone
+    tomorrow = now.astimezone(ZoneInfo(home)).date() + timedelta(days=1)
+    starting_from = max(request.starting_from, tomorrow)
+    first, last = weekly_span(cohort, request.weekday, starting_from)
+    duration = timedelta(minutes=request.duration)
+    clashes = find_clashes(
+        [(to_utc(day, request.local_time, home), duration) for day in series_dates(first, last)],
+        await sprint_calendar(ctx.session, cohort, without_weekly=True),
+    )
+    if clashes and choice is None:
+        header = t._(
+            "⚠️ A weekly session on {weekday} at {time} would clash with:",
+            weekday=weekday_name(request.weekday, t.language),
+            time=request.local_time.strftime("%H:%M"),
+        )
+        question = t._("Set it anyway?")
+        return [await _ask(ctx, cohort, request, clashes, header, question, weekly=True)]
+    skip = local_dates(skippable(clashes), home) if choice == ClashChoice.SKIP else []
     series = await set_weekly_session(
-        ctx.session, cohort, weekday, at, cohort.home_zone, duration, today + timedelta(days=1), now
+        ctx.session,
+        cohort,
+        request.weekday,
+        request.local_time,
+        home,
+        request.duration,
+        starting_from,
+        now,
+        skip=skip,
     )
     assert series.id is not None
     await announce(
         ctx, ANNOUNCEMENT, f"weekly-s{series.id}", payload=AnnouncementPayload(series=series.id)
     )
-    return [
-        Reply(
-            ctx.t._(
-                "Done: weekly session on {weekday} at {time}, from {day}.",
-                weekday=weekday_name(weekday, ctx.t.language),
-                time=at.strftime("%H:%M"),
-                day=ctx.t.date(series.first_date),
-            )
-        )
+    lines = [
+        t._(
+            "Done: weekly session on {weekday} at {time}, from {day}.",
+            weekday=weekday_name(request.weekday, t.language),
+            time=request.local_time.strftime("%H:%M"),
+            day=t.date(series.first_date),
+        ),
+        *await weekly_notes(ctx.session, t, series, home),
     ]
+    return [Reply("\n".join(lines))]
+
+
+async def _ask(
+    ctx: Context,
+    cohort: Cohort,
+    request: Request,
+    clashes: list[Clash],
+    header: str,
+    question: str,
+    *,
+    weekly: bool = False,
+) -> Reply:
+    """Keep the request and ask whether to go ahead despite `clashes`, with buttons."""
+    assert cohort.id is not None
+    if ctx.person is None or ctx.person.id is None:
+        raise NotMemberError()
+    change = await keep_request(ctx.session, cohort.id, ctx.person.id, request, ctx.clock.now())
+    teams = {team.id: team.name for team in await teams_of(ctx.session, cohort.id) if team.id}
+    t = ctx.t
+    text = clash_question(t, header, clashes, ctx.zone, teams, question, weekly=weekly)
+
+    def payload(choice: ClashChoice) -> str:
+        return ANSWER_CLASH.payload(ClashAnswer(change, choice))
+
+    return Reply(text, clash_buttons(t, payload, clashes, weekly=weekly))
+
+
+async def answer_clash(ctx: Context, answer: ClashAnswer) -> list[Reply]:
+    """A coordinator's answer to a change that clashes: go ahead (as asked, or without the
+    weekly sessions on one-off days), or leave things as they are."""
+    cohort, _ = ctx.require_coordinator()
+    if ctx.person is None or ctx.person.id is None:
+        raise StaleButtonError()
+    taken = await take_request(ctx.session, answer.change, ctx.person.id, ctx.clock.now())
+    if taken is None or taken.cohort_id != cohort.id:
+        raise StaleButtonError()
+    if taken.expired:
+        return [
+            Reply(ctx.t._("That question has expired: nothing changed. Type the command again."))
+        ]
+    if answer.choice == ClashChoice.DROP:
+        return [Reply(ctx.t._("All right: nothing changed."))]
+    request = taken.request
+    if isinstance(request, NewEventRequest):
+        return await _add_event(ctx, cohort, request)
+    if isinstance(request, MoveRequest):
+        return await _move(ctx, cohort, request, ask=False)
+    return await _set_weekly(ctx, cohort, request, answer.choice)
 
 
 async def ask_move(ctx: Context, fields: SessionCode) -> list[Reply]:
@@ -164,11 +307,38 @@ async def submit_move(ctx: Context, fields: SessionCode) -> list[Reply]:
 
 async def move_session(ctx: Context, cohort: Cohort, ref: str, when_text: str) -> list[Reply]:
     """Move one session; its pending reminders are dropped and everyone is told (unless
-    it already is at that time: then nothing changes)."""
+    it already is at that time: then nothing changes). A move that clashes with other
+    sessions is asked about first."""
     occurrence = await find_occurrence(ctx.session, cohort, ref)
     if occurrence is None or occurrence.cancelled:
         raise _no_such_session(ref)
     new_start = read_session_start(when_text, cohort, ctx.clock.now(), ctx.t)
+    return await _move(ctx, cohort, MoveRequest(ref, new_start), ask=True)
+
+
+async def _move(ctx: Context, cohort: Cohort, request: MoveRequest, *, ask: bool) -> list[Reply]:
+    ref, new_start = request.ref, request.new_start
+    occurrence = await find_occurrence(ctx.session, cohort, ref)
+    if occurrence is None or occurrence.cancelled:
+        raise _no_such_session(ref)
+    t = ctx.t
+    title = await occurrence_title(ctx.session, t, occurrence)
+    if ask:
+        clashes = find_clashes(
+            [(new_start, occurrence.duration)],
+            await sprint_calendar(ctx.session, cohort, without=ref),
+        )
+        if clashes:
+            header = t._(
+                "⚠️ Moved to {when}, *{title}* would clash with:",
+                title=title,
+                when=t.when(new_start, ctx.zone),
+            )
+            return [await _ask(ctx, cohort, request, clashes, header, t._("Move it anyway?"))]
+    if new_start <= ctx.clock.now():  # a question answered after the moment passed
+        raise CohortError(
+            N_("That moment has already passed: {when}."), when=t.when(new_start, ctx.zone)
+        )
     old_start = occurrence.starts_at
     title = await occurrence_title(ctx.session, ctx.t, occurrence)
     if new_start == old_start:
@@ -196,10 +366,10 @@ async def move_session(ctx: Context, cohort: Cohort, ref: str, when_text: str) -
     )
     return [
         Reply(
-            ctx.t._(
+            t._(
                 "Moved: {title}, now {when}. Everyone will be told.",
                 title=title,
-                when=ctx.t.when(new_start, ctx.zone),
+                when=t.when(new_start, ctx.zone),
             )
         )
     ]

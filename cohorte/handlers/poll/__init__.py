@@ -13,8 +13,10 @@ The scheduler's planner closes polls at their deadline (also after a
 restart), nudges participants who have not answered every slot 24 hours
 before it, and tells the coordinators once when everyone has answered. On
 closing, the rule in `rules` proposes a winner; a coordinator confirms it
-or picks another slot, which becomes the weekly session series and is
-announced to everyone in their own time.
+or picks another slot (told first when it clashes with the sprint's other
+sessions, `agenda.clashes`), which becomes the weekly session series — in
+place of the running one, if any — and is announced to everyone in their own
+time.
 
 The rooms: `syntax` reads the command, `rules` is the arithmetic (pure),
 `view` loads a poll, `weekly` puts slots in time and words, `render` writes
@@ -37,7 +39,7 @@ from cohorte.handlers.poll.announcements import (
     POLL_MESSAGE,
     POLL_NUDGE,
 )
-from cohorte.handlers.poll.closing import press_choose
+from cohorte.handlers.poll.closing import press_choose, press_confirm_clashing
 from cohorte.handlers.poll.commands import poll_command, show_ballot
 from cohorte.handlers.poll.opening import press_new_form, submit_poll_form
 from cohorte.handlers.poll.planning import plan_polls
@@ -48,7 +50,14 @@ from cohorte.handlers.poll.renderers import (
     render_nudge,
     render_poll,
 )
-from cohorte.handlers.poll.routes import BALLOT, CHOOSE, NEW_FORM, POLL_FORM, VOTE
+from cohorte.handlers.poll.routes import (
+    BALLOT,
+    CHOOSE,
+    CONFIRM_CLASHING,
+    NEW_FORM,
+    POLL_FORM,
+    VOTE,
+)
 from cohorte.handlers.poll.votes import press_ballot, press_vote
 from cohorte.locales import N_
 
@@ -67,6 +76,7 @@ def register(router: Router) -> None:
     router.button(VOTE, press_vote)
     router.button(BALLOT, press_ballot)
     router.button(CHOOSE, press_choose)
+    router.button(CONFIRM_CLASHING, press_confirm_clashing)
     router.button(POLL_FORM, submit_poll_form)
     router.button(NEW_FORM, press_new_form)
 

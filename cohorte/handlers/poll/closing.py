@@ -2,18 +2,28 @@
 
 The planner closes a poll at its deadline (`planning.py`), a coordinator with
 `/encuesta cerrar`; either way the rule proposes a winner. A coordinator then
-confirms it or picks another slot, which becomes the weekly session series from
-the following week, announced to everyone in their own time.
+confirms it or picks another slot (asked first when it clashes with the sprint's
+other sessions), which becomes the weekly session series from the following
+week, in place of the running one, announced to everyone in their own time.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.agenda.clashes import (
+    Clash,
+    ClashChoice,
+    clash_buttons,
+    clash_question,
+    local_dates,
+    skippable,
+)
 from cohorte.handlers.agenda.occurrences import set_weekly_session
+from cohorte.handlers.agenda.weekly import weekly_notes
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
@@ -31,7 +41,7 @@ from cohorte.handlers.poll.announcements import (
 from cohorte.handlers.poll.audience import audience_for
 from cohorte.handlers.poll.opening import coordinated_cohort
 from cohorte.handlers.poll.render import choose_buttons, results_text
-from cohorte.handlers.poll.routes import SlotButton
+from cohorte.handlers.poll.routes import CONFIRM_CLASHING, ClashingSlot, SlotButton
 from cohorte.handlers.poll.view import (
     NoPollError,
     PollClosedError,
@@ -43,9 +53,10 @@ from cohorte.handlers.poll.view import (
 from cohorte.handlers.poll.weekly import (
     expected_start,
     local_date,
-    monday_after,
     occurrences,
     personal_slot,
+    series_start,
+    slot_clashes,
 )
 from cohorte.locales import N_
 from cohorte.scheduling.outbox import drop_pending
@@ -179,7 +190,21 @@ async def confirm_by_command(ctx: Context) -> list[Reply]:
 
 async def press_choose(ctx: Context, button: SlotButton) -> list[Reply]:
     """A coordinator's 'Confirm' / 'Choose' button: that slot becomes the weekly session."""
-    poll = await polls.poll_by_id(ctx.session, button.poll)
+    view, slot = await _pressed_slot(ctx, button.poll, button.slot)
+    return await confirm_slot(ctx, view, slot)
+
+
+async def press_confirm_clashing(ctx: Context, button: ClashingSlot) -> list[Reply]:
+    """'Yes, without those sessions' / 'Yes, anyway' when the slot to confirm clashes."""
+    if button.choice == ClashChoice.DROP:
+        raise StaleButtonError()  # never offered: a poll is left as it is by not answering
+    view, slot = await _pressed_slot(ctx, button.poll, button.slot)
+    return await confirm_slot(ctx, view, slot, button.choice)
+
+
+async def _pressed_slot(ctx: Context, poll_id: int, slot_id: int) -> tuple[PollView, PollSlot]:
+    """The poll and slot of a coordinator's button, checking the poll can be decided."""
+    poll = await polls.poll_by_id(ctx.session, poll_id)
     if poll is None or poll.state == PollState.CANCELLED:
         raise PollClosedError(N_("This poll was cancelled."))
     await coordinated_cohort(ctx, poll.cohort_id)
@@ -188,14 +213,22 @@ async def press_choose(ctx: Context, button: SlotButton) -> list[Reply]:
             N_("The poll is still open. Close it first with /encuesta cerrar, then choose.")
         )
     view = await load_poll(ctx.session, poll)
-    slot = view.slot(button.slot)
+    slot = view.slot(slot_id)
     if slot is None:
         raise StaleButtonError()
-    return await confirm_slot(ctx, view, slot)
+    return view, slot
 
 
-async def confirm_slot(ctx: Context, view: PollView, slot: PollSlot) -> list[Reply]:
-    """The chosen slot becomes the weekly session series from next week; everyone is told."""
+async def confirm_slot(
+    ctx: Context, view: PollView, slot: PollSlot, choice: ClashChoice | None = None
+) -> list[Reply]:
+    """The chosen slot becomes the weekly session series from next week, in place of the
+    running one; everyone is told.
+
+    A slot that clashes with the sprint's other sessions is first put to the
+    coordinator (`choice` None): they confirm it anyway (`KEEP`) or without the
+    weeks that fall on a Masterclass or the Showtime (`SKIP`).
+    """
     session = ctx.session
     poll = view.poll
     cohort = view.cohort
@@ -203,6 +236,11 @@ async def confirm_slot(ctx: Context, view: PollView, slot: PollSlot) -> list[Rep
     t = ctx.t
     now = ctx.clock.now()
     assert slot.id is not None
+    start = series_start(cohort, local_date(now, cohort.home_zone))
+    clashes = slot_clashes(view, slot, start)
+    already = poll.state == PollState.CONFIRMED and poll.winner_slot_id == slot.id
+    if clashes and choice is None and not already:
+        return [_clash_question(ctx, view, slot, start, clashes)]
     # Claim the decision atomically, so that a double click creates one series.
     if not await polls.claim_confirmation(session, poll, slot.id):
         if poll.state == PollState.CONFIRMED and poll.winner_slot_id == slot.id:
@@ -216,7 +254,7 @@ async def confirm_slot(ctx: Context, view: PollView, slot: PollSlot) -> list[Rep
                 )
             ]
         raise PollClosedError()
-    start = monday_after(local_date(now, cohort.home_zone))
+    skip = local_dates(skippable(clashes), poll.zone) if choice == ClashChoice.SKIP else []
     series = await set_weekly_session(
         session,
         cohort,
@@ -226,7 +264,7 @@ async def confirm_slot(ctx: Context, view: PollView, slot: PollSlot) -> list[Rep
         poll.duration_minutes,
         start,
         now,
-        title=poll.title,
+        skip=skip,
     )
     poll.series_id = series.id
     await polls.save_poll(session, poll)
@@ -243,16 +281,41 @@ async def confirm_slot(ctx: Context, view: PollView, slot: PollSlot) -> list[Rep
     )
     zone = ctx.zone
     first = to_utc(series.first_date, series.local_time, series.zone)
-    return [
-        Reply(
-            t._(
-                "Done: the weekly session is every {slot}, starting {first}. "
-                "I am letting everyone know.",
-                slot=personal_slot(t, [first], zone),
-                first=t.date(local_date(first, zone)),
-            )
-        )
+    lines = [
+        t._(
+            "Done: the weekly session is every {slot}, starting {first}. "
+            "I am letting everyone know.",
+            slot=personal_slot(t, [first], zone),
+            first=t.date(local_date(first, zone)),
+        ),
+        *await weekly_notes(session, t, series, zone),
     ]
+    return [Reply("\n".join(lines))]
+
+
+def _clash_question(
+    ctx: Context, view: PollView, slot: PollSlot, start: date, clashes: list[Clash]
+) -> Reply:
+    """The slot clashes: confirm it anyway, or without the weeks on one-off sessions?"""
+    t = ctx.t
+    instants = occurrences(view, slot, start)
+    text = clash_question(
+        t,
+        t._(
+            "⚠️ {slot} clashes with other sessions of the sprint:",
+            slot=personal_slot(t, instants, ctx.zone),
+        ),
+        clashes,
+        ctx.zone,
+        view.team_names(),
+        t._("Confirm it anyway? (Or choose another time with /encuesta elegir N.)"),
+        weekly=True,
+    )
+
+    def payload(choice: ClashChoice) -> str:
+        return CONFIRM_CLASHING.payload(ClashingSlot(view.id, slot.id or 0, choice))
+
+    return Reply(text, clash_buttons(t, payload, clashes, weekly=True, drop=False))
 
 
 async def cancel_poll(ctx: Context) -> list[Reply]:

@@ -41,7 +41,7 @@ async def poll_csv(session: AsyncSession, poll_id: int, t: Translator) -> bytes 
     poll = await polls.poll_by_id(session, poll_id)
     if poll is None:
         return None
-    view = await load_poll(session, poll)
+    view = await load_poll(session, poll, calendar=False)
     table: list[tuple[str, str, str, str]] = []
     for slot in view.slots:
         label = t._(

@@ -20,13 +20,15 @@ from cohorte.handlers.poll.syntax import (
     parse_slots,
 )
 from cohorte.handlers.poll.view import PURPOSE, load_poll, open_poll_of
-from cohorte.handlers.poll.weekly import local_date
+from cohorte.handlers.poll.weekly import local_date, personal_slot
 from cohorte.locales import N_
 from cohorte.scheduling.recurrence import to_utc
+from cohorte.storage import agenda as calendar_rows
 from cohorte.storage import polls
 from cohorte.storage.cohorts import chats_of, cohort_by_id, membership
 from cohorte.storage.models import Cohort
 from cohorte.storage.polls import Poll
+from cohorte.storage.series import SeriesKind
 
 DEFAULT_DURATION = 60
 FORM_DEADLINE_TIME = time(18, 0)
@@ -175,7 +177,7 @@ async def open_poll(
     )
     poll = await polls.poll_by_id(ctx.session, poll_id)
     assert poll is not None
-    view = await load_poll(ctx.session, poll)
+    view = await load_poll(ctx.session, poll, calendar=False)
     participants = [person.id for _, person in view.expected() if person.id is not None]
     ballots_to = await privately_reachable(ctx.session, ctx.platforms, participants)
     ctx.cohort = cohort
@@ -213,6 +215,15 @@ async def open_poll(
             len(ballots_to),
         )
     )
+    for running in await calendar_rows.running_series(ctx.session, cohort.id, SeriesKind.SESSION):
+        instant = to_utc(running.first_date, running.local_time, running.zone)
+        lines.append(
+            t._(
+                "The weekly session is already every {slot}: confirming this poll replaces "
+                "it from its next session on.",
+                slot=personal_slot(t, [instant], ctx.zone),
+            )
+        )
     return [Reply("\n".join(lines))]
 
 

@@ -44,7 +44,7 @@ async def plan_polls(session: AsyncSession, now: datetime, *, platforms: Platfor
         if poll.deadline is not None and now >= poll.deadline:
             await close_poll(session, poll, now, platforms=platforms)
             continue
-        view = await load_poll(session, poll)
+        view = await load_poll(session, poll, calendar=False)
         if not poll.all_voted_notified and view.everyone_answered():
             await _tell_coordinators_everyone_answered(session, platforms, view, now)
         nudge_at = nudge_time(poll)

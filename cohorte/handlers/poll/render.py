@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, time
 from functools import lru_cache
 
+from cohorte.handlers.agenda.clashes import clash_flags
 from cohorte.handlers.core.messages import Button, Reply, button_rows
 from cohorte.handlers.poll import rules as poll_rules
 from cohorte.handlers.poll.audience import Audience
@@ -30,6 +31,7 @@ from cohorte.handlers.poll.weekly import (
     occurrences,
     personal_slot,
     short_slot,
+    slot_clashes,
     when_for,
 )
 from cohorte.locales import N_, Translator
@@ -90,7 +92,8 @@ def _short_label(audience: Audience, view: PollView, slot: PollSlot, start: date
 
 
 def _flags(audience: Audience, view: PollView, slot: PollSlot, start: date) -> list[str]:
-    """Teams that cannot come at all, and public holidays during the sprint."""
+    """Teams that cannot come at all, clashes with the sprint's other sessions, and public
+    holidays during the sprint."""
     t = audience.t
     lines = []
     result = view.results[slot.id or 0]
@@ -99,6 +102,8 @@ def _flags(audience: Audience, view: PollView, slot: PollSlot, start: date) -> l
             lines.append(
                 t._("⚠️ Nobody on the {team} team can come.", team=view.teams[team_id].name)
             )
+    zone = audience.zone or view.poll.zone
+    lines += clash_flags(t, slot_clashes(view, slot, start), zone, view.team_names())
     places = [(team.country_code, team.zone) for team in view.teams.values()]
     flags = poll_rules.holiday_flags(occurrences(view, slot, start), places, t.language)
     for flag in flags[:MAX_HOLIDAYS_SHOWN]:
@@ -182,7 +187,10 @@ def poll_message(audience: Audience, view: PollView) -> Reply:
     elif poll.state == PollState.CANCELLED:
         lines = [t._("*{title}*: this poll was cancelled.", title=poll.title)]
     else:
-        lines = [t._("🔒 *{title}*: voting has closed.", title=poll.title)]
+        # The results follow at once in a message of their own (`render_closed`): this one
+        # only loses its buttons, so that the group does not read the tally twice.
+        text = t._("🔒 *{title}*: voting has closed; the results follow.", title=poll.title)
+        return Reply(text, key=f"poll:{view.id}")
     lines.append(
         t.ngettext(
             "Each session lasts {n} minute.",

@@ -3,6 +3,8 @@ and zone, and read the poll again (a delivery that no longer applies renders not
 
 from __future__ import annotations
 
+from cohorte.handlers.agenda.clashes import sprint_calendar
+from cohorte.handlers.agenda.weekly import weekly_notes
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.poll.announcements import ConfirmedPayload, PollPayload
@@ -10,9 +12,10 @@ from cohorte.handlers.poll.audience import Audience
 from cohorte.handlers.poll.render import ballot, choose_buttons, poll_message, results_text
 from cohorte.handlers.poll.view import PollView, load_poll
 from cohorte.handlers.poll.weekly import group_slot, personal_slot, when_for
-from cohorte.scheduling.recurrence import series_dates, to_utc
+from cohorte.locales import N_
+from cohorte.scheduling.recurrence import Occurrence, series_dates, to_utc
 from cohorte.storage import polls
-from cohorte.storage.agenda import series_by_id
+from cohorte.storage.agenda import replaced_series, series_by_id
 from cohorte.storage.models import Role
 from cohorte.storage.polls import PollState
 
@@ -21,7 +24,14 @@ async def _view_for(rc: RenderContext, poll_id: int) -> PollView | None:
     poll = await polls.poll_by_id(rc.session, poll_id)
     if poll is None or poll.cohort_id != rc.cohort.id:
         return None
-    return await load_poll(rc.session, poll)
+    view = await load_poll(rc.session, poll, calendar=False)
+
+    async def calendar() -> list[Occurrence]:
+        return await sprint_calendar(rc.session, rc.cohort, without_weekly=True)
+
+    # Every ballot of a batch shows the same flags: the calendar is read once per batch.
+    view.calendar = await rc.cache.memo(("sprint-calendar", rc.cohort.id), calendar)
+    return view
 
 
 async def _render_audience(rc: RenderContext) -> Audience:
@@ -124,8 +134,15 @@ async def render_confirmed(rc: RenderContext, payload: ConfirmedPayload) -> Repl
         zones = await rc.zones()
         when = group_slot(t, instants, series.zone, zones)
         first = when_for(t, instants[0], None, zones, series.zone)
+    notes = await weekly_notes(rc.session, t, series, rc.zone)
+    replaced = await replaced_series(rc.session, series) is not None
+    headline = (
+        N_("📅 *{title}*: the weekly session changes.")
+        if replaced
+        else N_("📅 *{title}*: the weekly session is decided.")
+    )
     lines = [
-        t._("📅 *{title}*: the weekly session is decided.", title=view.poll.title),
+        t._(headline, title=view.poll.title),
         t._("Every {slot}.", slot=when),
         t._("First session: {when}.", when=first),
         t._("Until {date}, the end of the sprint.", date=t.date(series.last_date)),
@@ -134,6 +151,7 @@ async def render_confirmed(rc: RenderContext, payload: ConfirmedPayload) -> Repl
             "Each session lasts {n} minutes.",
             series.duration_minutes,
         ),
+        *notes,
     ]
     if series.meeting_url:
         lines.append(t._("Link: {url}", url=series.meeting_url))

@@ -1,7 +1,7 @@
 """The poll's buttons: each declared once, with its prefix and typed fields.
 
 The payload texts are the ones buttons already in chats carry (`v:12:3:y`,
-`pb:12`, `pc:12:3`, `pf:4`, `pn:4`), so old messages keep working.
+`pb:12`, `pc:12:3`, `pcc:12:3:s`, `pf:4`, `pn:4`), so old messages keep working.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from cohorte.handlers.agenda.clashes import ClashChoice
 from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.locales import N_
 from cohorte.storage.polls import Choice
@@ -49,6 +50,14 @@ class SlotButton(NamedTuple):
     slot: int
 
 
+class ClashingSlot(NamedTuple):
+    """A coordinator's answer when the slot they confirm clashes with other sessions."""
+
+    poll: int
+    slot: int
+    choice: ClashChoice
+
+
 class CohortButton(NamedTuple):
     """A coordinator's button (or form) about their cohort's next poll."""
 
@@ -60,6 +69,8 @@ VOTE = ButtonRoute("v", Vote, busy=VOTE_BUSY)
 BALLOT = ButtonRoute("pb", PollButton)
 # A coordinator's 'Confirm' / 'Choose' under the result.
 CHOOSE = ButtonRoute("pc", SlotButton)
+# 'Yes, without those sessions' / 'Yes, anyway' when the slot to confirm clashes.
+CONFIRM_CLASHING = ButtonRoute("pcc", ClashingSlot)
 # The guided form's submit id: the answers come back with it.
 POLL_FORM = ButtonRoute("pf", CohortButton)
 # 'Try again' after a form answer that could not be read.

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.agenda.clashes import sprint_calendar
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.poll import rules as poll_rules
 from cohorte.handlers.poll.rules import SlotOption, SlotTally, Voter, Winner
 from cohorte.locales import N_
+from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage import polls, voting
 from cohorte.storage.cohorts import cohort_by_id, members_with_people, teams_of
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
@@ -40,6 +42,8 @@ class PollView:
     voters: list[Voter] = field(default_factory=list)
     results: dict[int, SlotTally] = field(default_factory=dict)
     winner: Winner | None = None
+    # The sprint's other sessions (not the weekly one a slot would replace), for the flags.
+    calendar: list[Occurrence] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.options = [
@@ -93,6 +97,10 @@ class PollView:
     def everyone_answered(self) -> bool:
         return bool(self.expected()) and not self.missing()
 
+    def team_names(self) -> dict[int, str]:
+        """Team names by id."""
+        return {team_id: team.name for team_id, team in self.teams.items()}
+
     def coordinator_ids(self, *, besides: int | None = None) -> list[int]:
         """Person ids of the cohort's coordinators, except `besides`."""
         return [
@@ -102,15 +110,20 @@ class PollView:
         ]
 
 
-async def load_poll(session: AsyncSession, poll: Poll) -> PollView:
-    """The poll with its slots, the cohort's members and teams, and every vote."""
+async def load_poll(session: AsyncSession, poll: Poll, *, calendar: bool = True) -> PollView:
+    """The poll with its slots, the cohort's members and teams, and every vote; with
+    `calendar`, the sprint's other sessions its slots could clash with (three queries
+    more, for the views that show the flags)."""
     cohort = await cohort_by_id(session, poll.cohort_id)
     assert cohort is not None and cohort.id is not None and poll.id is not None
     slots = await polls.slots_of(session, poll.id)
     members = list(await members_with_people(session, cohort.id))
     teams = {team.id: team for team in await teams_of(session, cohort.id) if team.id}
     votes = await voting.poll_votes(session, poll.id)
-    return PollView(poll, cohort, slots, members, teams, votes)
+    view = PollView(poll, cohort, slots, members, teams, votes)
+    if calendar:
+        view.calendar = await sprint_calendar(session, cohort, without_weekly=True)
+    return view
 
 
 async def open_poll_of(session: AsyncSession, cohort_id: int) -> Poll | None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from cohorte.handlers.agenda.clashes import Clash, find_clashes
 from cohorte.handlers.core.delivery import times_by_city
 from cohorte.handlers.lang.dates import weekday_name
 from cohorte.handlers.poll.view import PollView
@@ -48,6 +49,14 @@ def occurrences(view: PollView, slot: PollSlot, start: date) -> list[datetime]:
     cohort = view.cohort
     return instants_of(
         (slot.weekday, slot.local_time), view.poll.zone, (start, cohort.start_date, cohort.weeks)
+    )
+
+
+def slot_clashes(view: PollView, slot: PollSlot, start: date) -> list[Clash]:
+    """Where the slot, weekly from `start`, would clash with the sprint's other sessions."""
+    duration = timedelta(minutes=view.poll.duration_minutes)
+    return find_clashes(
+        ((instant, duration) for instant in occurrences(view, slot, start)), view.calendar
     )
 
 

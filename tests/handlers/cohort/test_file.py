@@ -27,6 +27,7 @@ from cohorte.handlers.cohort.file.apply import import_cohort
 from cohorte.handlers.cohort.file.export import export_cohort
 from cohorte.handlers.cohort.file.messages import CohortFileError
 from cohorte.handlers.cohort.file.read import MAX_FILE_BYTES, parse_cohort_file
+from cohorte.handlers.cohort.file.render import render_cohort_file
 from cohorte.handlers.cohort.file.spec import (
     ChatSpec,
     CohortSpec,
@@ -1618,3 +1619,35 @@ async def test_a_rejected_calendar_import_writes_nothing(
 
     assert caught.value.message == cf.CHAT_TAKEN
     assert await row_counts(session) == before
+
+
+async def test_the_session_name_round_trips_and_names_the_weekly_series(
+    session: AsyncSession, sessions: SessionFactory, clock: ManualClock
+) -> None:
+    """`session_name` names the weekly session series: the file's own, and every one set
+    later (a confirmed poll, /sesion semanal); a series block without a title takes it."""
+    text = calendar_bytes().decode().replace(
+        "weeks = 12\n", 'weeks = 12\nsession_name = "Encuentro de los martes"\n', 1
+    )
+    text = text.replace('time = "16:00"\ntitle = "Sesión semanal"\n', 'time = "16:00"\n')
+    spec = parse_cohort_file(text.encode())
+    assert spec.session_name == "Encuentro de los martes"
+    assert spec.series[0].title == "Encuentro de los martes"
+    cohort = await import_cohort(session, spec, clock.now())
+    await session.commit()
+    assert cohort.id is not None
+    assert cohort.session_name == "Encuentro de los martes"
+
+    exported = await export_cohort(session, cohort.id)
+    assert 'session_name = "Encuentro de los martes"' in exported
+    assert "title" not in exported.split("[[series]]", 1)[1].split("[[series]]")[0]
+    assert parse_cohort_file(exported.encode()) == spec
+
+    series = await set_weekly_session(
+        session, cohort, 3, time(9, 30), "America/Bogota", 60, date(2025, 5, 12), clock.now()
+    )
+    assert series.title == "Encuentro de los martes"
+    # Without a name, the series has no title: each reader sees the catalog's.
+    unnamed = parse_cohort_file(calendar_bytes())
+    assert unnamed.session_name == ""
+    assert "session_name" not in render_cohort_file(unnamed)

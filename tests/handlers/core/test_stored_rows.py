@@ -27,6 +27,8 @@ SETUP = """
 /encuesta nueva lun 8:00, vie 17:00 cierre 2025-04-28 18:00
 /sesion nueva masterclass 6 de mayo 10:00 "Datos abiertos"
 /sesion semanal mar 10:00
+# It falls on the Masterclass: kept whole.
+:b Sí, con todas
 /acompanamiento Bogotá jue 10:00
 :como sofia
 /reportar mapeo en curso

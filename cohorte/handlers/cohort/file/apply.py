@@ -48,6 +48,7 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
         weeks=spec.weeks,
         invite_code=spec.invite_code,
         meeting_url=spec.meeting_url,
+        session_name=spec.session_name,
         checkin_questions=json.dumps(list(spec.checkin_questions), ensure_ascii=False),
         nudge_after_days=spec.nudge_after_days,
         reminder_leads=json.dumps({kind: list(minutes) for kind, minutes in spec.reminder_leads}),

@@ -57,6 +57,7 @@ async def spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
         locale=cohort.locale,
         weeks=cohort.weeks,
         meeting_url=cohort.meeting_url,
+        session_name=cohort.session_name,
         chats=tuple(
             ChatSpec(platform=Platform(chat.platform), chat_id=chat.chat_id, title=chat.title)
             for chat in await cohorts.chats_of(session, cohort_id)

@@ -92,6 +92,7 @@ _COHORT_KEYS = (
     "weeks",
     "invite_code",
     "meeting_url",
+    "session_name",
     "checkin_questions",
     "nudge_after_days",
     "reminder_leads",
@@ -180,6 +181,7 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
     weeks = cohort.integer("weeks", default=DEFAULT_WEEKS, minimum=1, maximum=MAX_WEEKS)
     invite_code = _invite_code(cohort)
     meeting_url = cohort.url("meeting_url")
+    session_name = cohort.optional_text("session_name", limit=TITLE_CHARS) or ""
 
     chats = _read_chats(root.blocks("chats", _CHAT_KEYS))
     teams = _read_teams(root.blocks("teams", _TEAM_KEYS))
@@ -207,7 +209,7 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
     series = read_series(
         root.blocks("series", SERIES_KEYS),
         teams,
-        SeriesDefaults(home_zone, locale, start_date, weeks, meeting_url),
+        SeriesDefaults(home_zone, locale, start_date, weeks, meeting_url, session_name),
     )
     return CohortSpec(
         name=name,
@@ -217,6 +219,7 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         locale=locale,
         weeks=weeks,
         meeting_url=meeting_url,
+        session_name=session_name,
         chats=chats,
         teams=teams,
         members=members,

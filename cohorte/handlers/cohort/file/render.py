@@ -10,6 +10,7 @@ import tomli_w
 
 from cohorte.handlers.cohort.file.spec import DEFAULT_NUDGE_AFTER_DAYS, CohortSpec, SeriesSpec
 from cohorte.handlers.lang.dates import weekday_name
+from cohorte.storage.series import SeriesKind
 
 
 def render_cohort_file(spec: CohortSpec) -> str:
@@ -28,6 +29,7 @@ def render_cohort_file(spec: CohortSpec) -> str:
                 "weeks": spec.weeks,
                 "invite_code": spec.invite_code,
                 "meeting_url": spec.meeting_url,
+                "session_name": spec.session_name or None,
                 "checkin_questions": list(spec.checkin_questions) or None,
                 "nudge_after_days": None
                 if spec.nudge_after_days == DEFAULT_NUDGE_AFTER_DAYS
@@ -129,7 +131,8 @@ def _series_block(series: SeriesSpec, spec: CohortSpec) -> str:
         {
             "kind": series.kind.value,
             "team": series.team,
-            "title": series.title or None,
+            # Left out, a weekly session is named by the cohort's `session_name`.
+            "title": None if series.title == _default_title(series, spec) else series.title or None,
             "weekday": weekday_name(series.weekday, spec.locale),
             "time": f"{series.local_time:%H:%M}",
             "zone": series.zone,
@@ -142,6 +145,11 @@ def _series_block(series: SeriesSpec, spec: CohortSpec) -> str:
             "changes": changes or None,
         },
     )
+
+
+def _default_title(series: SeriesSpec, spec: CohortSpec) -> str:
+    """The title `read_series` gives a series whose block has none."""
+    return spec.session_name if series.kind is SeriesKind.SESSION else ""
 
 
 def _block(header: str, fields: Mapping[str, object]) -> str:

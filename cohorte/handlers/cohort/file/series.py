@@ -62,6 +62,7 @@ class SeriesDefaults:
     start_date: date
     weeks: int
     meeting_url: str | None
+    session_name: str = ""  # the title of a weekly session series that gives none
 
     @property
     def last_day(self) -> date:
@@ -88,7 +89,9 @@ def read_series(
             team = team_by_name.get(name_key(written_team))
             if team is None:
                 raise CohortFileError(UNKNOWN_TEAM, field=block.path_of("team"), value=written_team)
-        title = block.optional_text("title", limit=TITLE_CHARS) or ""
+        title = block.optional_text("title", limit=TITLE_CHARS) or (
+            defaults.session_name if kind is SeriesKind.SESSION else ""
+        )
         weekday = block.weekday("weekday")
         local_time = block.clock_time("time")
         zone = block.optional_zone("zone") or (team.zone if team else defaults.home_zone)

@@ -153,6 +153,9 @@ class CohortSpec:
     locale: str = "es"
     weeks: int = DEFAULT_WEEKS
     meeting_url: str | None = None
+    # What the weekly session series is called; empty means the catalog's "Sesión semanal"
+    # in each reader's language.
+    session_name: str = ""
     chats: tuple[ChatSpec, ...] = ()
     teams: tuple[TeamSpec, ...] = ()
     members: tuple[MemberSpec, ...] = ()
