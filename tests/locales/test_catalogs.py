@@ -92,7 +92,7 @@ def test_dates_read_naturally_in_both_languages() -> None:
 
 
 def test_plurals() -> None:
-    es = Translator("es")
+    es = Translator("es", markup=False)
     assert es.ngettext("{cohort}: {n} member", "{cohort}: {n} members", 1, cohort="X") == (
         "X: 1 integrante"
     )

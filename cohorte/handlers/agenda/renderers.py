@@ -25,6 +25,7 @@ from cohorte.handlers.core.delivery import RenderContext, times_by_city
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.lang.dates import weekday_name
 from cohorte.locales import Translator
+from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.recurrence import (
     MINUTES_PER_DAY,
     Occurrence,
@@ -86,7 +87,7 @@ async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> 
     t = rc.t
     title = await occurrence_title(rc.session, t, occurrence)
     week = week_label(t, rc.cohort, occurrence)
-    lines = [f"{headline} *{title}*" + (f" · {week}" if week else "")]
+    lines = [f"{headline} {bold(title)}" + (f" · {week}" if week else "")]
     lines.append(await when_text(rc, occurrence.starts_at))
     if occurrence.meeting_url:
         lines.append(t._("Link: {url}", url=occurrence.meeting_url))
@@ -132,7 +133,7 @@ async def render_announcement(rc: RenderContext, payload: AnnouncementPayload) -
     if payload.series is not None:
         return await _new_weekly_session(rc, payload.series)
     # An /anuncio, or an announcement queued before they were rendered per reader.
-    return Reply("📣 " + (payload.text or ""))
+    return Reply("📣 " + literal(payload.text or ""))
 
 
 async def _new_event(rc: RenderContext, event_id: int) -> Reply | None:

@@ -25,6 +25,7 @@ from cohorte.handlers.core.messages import (
     button_rows,
 )
 from cohorte.locales import N_
+from cohorte.locales.markup import literal
 from cohorte.storage import forms as form_sessions
 from cohorte.storage.models import FormSession
 
@@ -79,7 +80,7 @@ async def start_guided_form(ctx: Context, form: Form) -> Reply:
 
 def _question(ctx: Context, form: Form, step: int, intro: str = "") -> Reply:
     field = form.fields[step]
-    label = f"({step + 1}/{len(form.fields)}) {field.label}"
+    label = f"({step + 1}/{len(form.fields)}) {literal(field.label)}"
     buttons = [Button(text, f"{CHOICE_PREFIX}:{value}") for value, text in field.choices]
     if not field.required:
         buttons.append(Button(ctx.t._("Skip"), f"{CHOICE_PREFIX}:{SKIP}"))

@@ -24,6 +24,7 @@ from cohorte.handlers.status.wording import (
     status_tag,
 )
 from cohorte.locales import N_, Translator
+from cohorte.locales.markup import bold, literal
 from cohorte.storage.cohorts import teams_of
 from cohorte.storage.deliverables import Deliverable
 from cohorte.storage.models import Cohort, Team
@@ -100,7 +101,7 @@ def last_update_text(t: Translator, board: Board, team: Team) -> str:
 def cohort_summary(t: Translator, board: Board) -> str:
     """One line per team, then progress per RDC criterion."""
     cohort = board.cohort
-    head = f"*{cohort.name}*"
+    head = bold(cohort.name)
     week = week_text(t, board)
     lines = [f"{head} · {week}" if week else head]
     if not board.deliverables:
@@ -122,7 +123,7 @@ def cohort_summary(t: Translator, board: Board) -> str:
             f"{OVERDUE_ICON} {overdue}",
             last_update_text(t, board, team),
         ]
-        lines.append(f"*{team.name}*: " + " · ".join(parts))
+        lines.append(f"{bold(team.name)}: " + " · ".join(parts))
     lines += ["", *rdc_progress_lines(t, board)]
     lines += ["", legend_text(t), t._("Details: /tablero · /estado TEAM · /exportar")]
     return "\n".join(lines)
@@ -224,25 +225,25 @@ async def _history(ctx: Context, cohort: Cohort, query: str, team: Team | None) 
     names = board.names
     head = t._("History of *{title}*", title=deliverable.title)
     if team is not None:
-        head += f" — {team.name}"
+        head += f" — {literal(team.name)}"
     lines = [head]
     if not rows:
         lines.append(t._("No updates yet."))
     for row in list(rows)[-HISTORY_LINES:]:
         day = short_date(t, local_today(row.created_at, ctx.zone))
         when = f"{day} {t.time(row.created_at, ctx.zone)}"
-        who = names.get(row.member_id or 0, "—")
+        who = literal(names.get(row.member_id or 0, "—"))
         change = (
             f"{status_label(t, row.previous or Status.NOT_STARTED)} → {status_label(t, row.status)}"
         )
         line = f"• {when} · {who}"
         if team is None:
-            line += f" ({teams[row.team_id].name if row.team_id in teams else '?'})"
+            line += f" ({literal(teams[row.team_id].name) if row.team_id in teams else '?'})"
         line += f": {change}"
         if row.note:
-            line += f" — “{row.note}”"
+            line += f" — “{literal(row.note)}”"
         if row.link:
-            line += f" {row.link}"
+            line += f" {literal(row.link)}"
         lines.append(line)
     if len(rows) > HISTORY_LINES:
         lines.append(t._("(the last {n}; the full history: /exportar historial)", n=HISTORY_LINES))
@@ -251,12 +252,13 @@ async def _history(ctx: Context, cohort: Cohort, query: str, team: Team | None) 
 
 def item_line(t: Translator, board: Board, cell: Cell) -> str:
     """One blocked or overdue item: team, deliverable, status, due date, latest note."""
-    line = f"• {cell.team.name} — {cell.deliverable.title}: {status_label(t, cell.status)}"
+    team, title = literal(cell.team.name), literal(cell.deliverable.title)
+    line = f"• {team} — {title}: {status_label(t, cell.status)}"
     if cell.overdue and cell.due is not None:
         line += " · " + t._("was due {date}", date=t.date(cell.due))
     if cell.update is not None:
         line += f" · {short_date(t, local_today(cell.update.created_at, board.cohort.home_zone))}"
         if cell.update.note:
             note = " ".join(cell.update.note.split())
-            line += f" · “{note[:120]}{'…' if len(note) > 120 else ''}”"
+            line += f" · “{literal(note[:120])}{'…' if len(note) > 120 else ''}”"
     return line

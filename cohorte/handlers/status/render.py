@@ -16,6 +16,7 @@ from cohorte.handlers.status.planning import nudge_items, silent_since
 from cohorte.handlers.status.routes import OPEN_CHECKIN, REPORT, OfCheckin
 from cohorte.handlers.status.rules import checkin_questions, row_id
 from cohorte.handlers.status.wording import cell_line, note_and_link, status_label, status_tag
+from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage.checkins import answers_by_member, has_answered
 from cohorte.storage.cohorts import members_with_people, teams_of
@@ -101,7 +102,7 @@ async def render_checkin_prompt(rc: RenderContext, checkin: CheckinPayload) -> R
         "answers before the session.",
         len(questions),
     )
-    text += "\n" + "\n".join(f"• {question}" for question in questions)
+    text += "\n" + "\n".join(f"• {literal(question)}" for question in questions)
     payload = OPEN_CHECKIN.payload(OfCheckin.of(occurrence.ref))
     return Reply(text, ((Button("✍️ " + t._("Answer now"), payload),),))
 
@@ -137,8 +138,10 @@ async def render_checkin_digest(rc: RenderContext, checkin: CheckinPayload) -> R
         given = answers.get(row_id(member.id))
         if given is None:
             continue
-        lines += ["", f"*{person.display_name}*"]
-        lines += [f"• {question}\n  {answer}" for question, answer in given.items()]
+        lines += ["", bold(person.display_name)]
+        lines += [
+            f"• {literal(question)}\n  {literal(answer)}" for question, answer in given.items()
+        ]
     missing = [p.display_name for m, p in members if row_id(m.id) not in answers]
     if missing:
         lines += ["", t._("Did not answer: {names}", names=", ".join(missing))]

@@ -30,6 +30,7 @@ from cohorte.handlers.status.rules import (
     working_moment,
 )
 from cohorte.locales import Translator
+from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.checkins import CheckinAnswer
 from cohorte.storage.deliverables import Deliverable, DeliverableTeam
@@ -265,7 +266,7 @@ async def test_status_transitions_are_kept_as_history(
     assert (first.previous, first.status) == (Status.NOT_STARTED, Status.IN_PROGRESS)
     with pytest.raises(SameStatusError) as caught:
         await record_status(session, mapeo, bogota, sofia, Status.IN_PROGRESS, clock.now())
-    assert caught.value.render(Translator("es")) == (
+    assert plain(caught.value.render(Translator("es"))) == (
         "“Mapeo de procesos y sistemas” ya está en estado en curso. "
         "Para contar novedades, escribe también una nota."
     )
@@ -461,7 +462,7 @@ async def test_bad_input_is_answered_clearly(
         replies = await core.handle(press("sofia", payload))
         assert replies[0].text == "Ese botón ya no es válido. Vuelve a pedirlo con el comando."
     replies = await core.handle(press("sofia", f"sts:{investigacion.id}:d"))
-    assert "no es uno de los entregables del equipo Bogotá" in replies[0].text
+    assert "no es uno de los entregables del equipo Bogotá" in plain(replies[0].text)
     assert (await session.exec(select(StatusUpdate))).all() == []
 
 
