@@ -83,7 +83,7 @@ async def test_a_team_reports_and_the_coordination_follows(
         """
     )
     assert digest.count(DIGEST) == 1
-    assert "2 de 3 integrantes respondieron las preguntas." in digest
+    assert "2 integrantes de 3 respondieron las preguntas." in digest
     assert "*Laura Gómez Restrepo*\n    • ¿Qué avanzaron desde la última sesión?" in digest
     assert "      Terminamos el inventario de sistemas" in digest
     assert "No respondieron: Catalina Herrera Díaz" in digest

@@ -77,7 +77,7 @@ def team_summary(t: Translator, board: Board, team: Team) -> str:
         return "\n".join(lines)
     lines += [cell_line(t, cell, board.cohort) for cell in cells]
     done = sum(1 for cell in cells if cell.status is Status.DONE)
-    lines += ["", t._("{done} of {total} done.", done=done, total=len(cells))]
+    lines += ["", t.ngettext("{done} of {n} done.", "{done} of {n} done.", len(cells), done=done)]
     lines.append(t._("To update one: /reportar"))
     return "\n".join(lines)
 
@@ -176,12 +176,14 @@ def rdc_progress_lines(t: Translator, board: Board) -> list[str]:
         if not progress.rows:
             continue
         lines.append(
-            t._(
-                "{tag} ({name}): {done} of {total} done",
+            # Plural by the total: Spanish agrees "completado(s)" with it ("0 de 1 completado").
+            t.ngettext(
+                "{tag} ({name}): {done} of {n} done",
+                "{tag} ({name}): {done} of {n} done",
+                progress.total,
                 tag=progress.tag,
                 name=t._(RDC_CRITERIA[progress.tag]),
                 done=progress.done,
-                total=progress.total,
             )
         )
         for deliverable, done, total in progress.rows:

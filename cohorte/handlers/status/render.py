@@ -127,12 +127,15 @@ async def render_checkin_digest(rc: RenderContext, checkin: CheckinPayload) -> R
             team=team.name,
             when=t.when(occurrence.starts_at, rc.zone or rc.cohort.home_zone),
         ),
+        # The count that agrees with the noun and the verb is who answered: "1 of 4".
         t.ngettext(
-            "{n} of {total} member answered the questions.",
-            "{n} of {total} members answered the questions.",
+            "{n} member out of {total} answered the questions.",
+            "{n} members out of {total} answered the questions.",
             len(answers),
             total=len(members),
-        ),
+        )
+        if answers
+        else t._("Nobody answered the questions."),
     ]
     for member, person in members:
         given = answers.get(row_id(member.id))
