@@ -129,6 +129,13 @@ class Translator:
         """'10:00' in the reader's zone, 24-hour clock."""
         return format_datetime(instant, "HH:mm", tzinfo=ZoneInfo(zone), locale=self.locale)
 
+    def day_and_time(self, instant: datetime, zone: str) -> str:
+        """'miércoles, 23 de abril · 10:00' in `zone`, for lines under a header that names it."""
+        local = instant.astimezone(ZoneInfo(zone))
+        return self._own(
+            N_("{date} · {time}"), date=self.date(local.date()), time=self.time(instant, zone)
+        )
+
     def when(self, instant: datetime, zone: str) -> str:
         """'miércoles, 23 de abril · 10:00 (hora de Bogotá)'."""
         local = instant.astimezone(ZoneInfo(zone))

@@ -146,7 +146,7 @@ def _start_clock_in_sprint(chat: ConsoleChat, clock: ManualClock, cohort: Cohort
     clock.set(datetime.combine(friday, time(9, 0), zone))
     chat.write(
         t._(
-            "The sprint {cohort} already took place: the console clock starts on {when}. "
+            "“{cohort}” has already ended: the console clock starts on {when}. "
             "Move it with :reloj.",
             cohort=cohort.name,
             when=t.when(clock.now(), cohort.home_zone),

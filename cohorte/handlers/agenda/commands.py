@@ -62,7 +62,8 @@ async def upcoming(ctx: Context, args: str) -> list[Reply]:
     for occurrence in found[:count]:
         title = await occurrence_title(ctx.session, t, occurrence)
         week = week_label(t, cohort, occurrence)
-        line = f"• {t.when(occurrence.starts_at, ctx.zone)} — {bold(title)}"
+        # The header names the zone: each line gives the day and the time only.
+        line = f"• {t.day_and_time(occurrence.starts_at, ctx.zone)} — {bold(title)}"
         if week:
             line += f" ({week})"
         if occurrence.moved:

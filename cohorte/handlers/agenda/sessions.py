@@ -182,7 +182,7 @@ async def move_session(ctx: Context, cohort: Cohort, ref: str, when_text: str) -
     return [
         Reply(
             ctx.t._(
-                "Moved: {title}, now {when}. Everyone will be told.",
+                "Done. New time for *{title}*: {when}. Everyone will be told.",
                 title=title,
                 when=ctx.t.when(new_start, ctx.zone),
             )

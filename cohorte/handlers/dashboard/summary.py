@@ -235,8 +235,12 @@ async def _history(ctx: Context, cohort: Cohort, query: str, team: Team | None) 
         day = short_date(t, local_today(row.created_at, ctx.zone))
         when = f"{day} {t.time(row.created_at, ctx.zone)}"
         who = literal(names.get(row.member_id or 0, "—"))
+        previous = row.previous or Status.NOT_STARTED
         change = (
-            f"{status_label(t, row.previous or Status.NOT_STARTED)} → {status_label(t, row.status)}"
+            f"{status_label(t, previous)} → {status_label(t, row.status)}"
+            if previous != row.status
+            # A note that left the status as it was: "sigue en curso", not "en curso → en curso".
+            else t._("still {status}", status=status_label(t, row.status))
         )
         line = f"• {when} · {who}"
         if team is None:

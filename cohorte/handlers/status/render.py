@@ -10,6 +10,7 @@ from cohorte.handlers.agenda.occurrences import occurrence_for
 from cohorte.handlers.core.buttons import NoFields
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Button, Reply
+from cohorte.handlers.lang.text import first_name
 from cohorte.handlers.status.board import load_board, member_names
 from cohorte.handlers.status.deliveries import ChangePayload, CheckinPayload, TeamPeriodPayload
 from cohorte.handlers.status.planning import nudge_items, silent_since
@@ -91,7 +92,7 @@ async def render_checkin_prompt(rc: RenderContext, checkin: CheckinPayload) -> R
     questions = checkin_questions(rc.cohort, t)
     text = t._(
         "Hi, {name}! The check-in session of your team ({team}) is on {when}.",
-        name=rc.person.display_name,
+        name=first_name(rc.person.display_name),
         team=team.name,
         when=t.when(occurrence.starts_at, rc.zone or team.zone),
     )
@@ -181,14 +182,14 @@ async def render_nudge(rc: RenderContext, payload: TeamPeriodPayload) -> Reply |
             "Hi, {name}! Your team ({team}) has not updated its deliverables for {n} days, "
             "and this is due soon:",
             days,
-            name=rc.person.display_name,
+            name=first_name(rc.person.display_name),
             team=team.name,
         )
     else:
         text = t._(
             "Hi, {name}! Your team ({team}) has not reported on its deliverables yet, "
             "and this is due soon:",
-            name=rc.person.display_name,
+            name=first_name(rc.person.display_name),
             team=team.name,
         )
     lines = [text] + [cell_line(t, cell, rc.cohort, with_update=False) for cell in items]

@@ -350,6 +350,7 @@ async def test_status_views(session: AsyncSession, transcript: Transcript) -> No
         """
         :como sofia
         /estado
+        /reportar plan "ya pedimos el acceso"
         /estado plan
         /estado investigación
         :como coordina
@@ -368,13 +369,15 @@ async def test_status_views(session: AsyncSession, transcript: Transcript) -> No
     assert "0 de 6 completados." in out
     assert (
         "Historial de *Plan de mejora* — Bogotá\n"
-        "    • 22 abr 09:00 · Sofía: sin iniciar → bloqueado" in out
+        "    • 22 abr 09:00 · Sofía: sin iniciar → bloqueado — “Falta acceso al SECOP, “urgente””\n"
+        # A note alone leaves the status: not "bloqueado → bloqueado".
+        "    • 10 jun 09:00 · Sofía: sigue bloqueado — “ya pedimos el acceso”" in out
     )
     assert (
         "Historial de *Investigación con proveedores* — Bogotá\n    Todavía no hay actualizaciones."
         in out
     )
-    assert "*Bogotá*: ✅ 0 de 6 · 🔄 1 · ⛔ 1 · ⏰ 1 · última actualización 22 abr" in out
+    assert "*Bogotá*: ✅ 0 de 6 · 🔄 1 · ⛔ 1 · ⏰ 1 · última actualización 10 jun" in out
     assert "*Ciudad de México*: ✅ 0 de 5 · 🔄 0 · ⛔ 0 · ⏰ 1 · sin actualizaciones todavía" in out
     assert "*Avance por criterio RDC*" in out
     assert "*Entregables del equipo Santiago*" in out

@@ -124,6 +124,8 @@ async def latest(session: AsyncSession) -> StatusUpdate:
         ("en progreso", Status.IN_PROGRESS),
         ("BLOQUEADA", Status.BLOCKED),
         ("completado", Status.DONE),
+        ("completo", Status.DONE),
+        ("Completa", Status.DONE),
         ("listo", Status.DONE),
         ("done", Status.DONE),
         ("in progress", Status.IN_PROGRESS),
