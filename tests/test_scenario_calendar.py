@@ -50,10 +50,11 @@ async def test_weekly_session_reminders_fire_once_in_each_readers_zone(
         :reloj 2025-04-28 09:59
         """
     )
-    # Santiago is UTC-4 after its April change: 10:00 Bogotá is 11:00 there.
+    # Santiago is UTC-4 after its April change: 10:00 Bogotá is 11:00 there. The header
+    # names the zone once; the lines give the day and time.
     assert (
-        "martes, 29 de abril · 11:00 (hora de Santiago de Chile) — *Sesión semanal* (Semana 2)"
-        in out
+        "Próximas sesiones (hora de Santiago de Chile):\n"
+        "    • martes, 29 de abril · 11:00 — *Sesión semanal* (Semana 2)\n" in out
     )
     assert "Recordatorio" not in out
 
@@ -97,7 +98,10 @@ async def test_a_moved_masterclass_is_announced_and_old_reminders_are_dropped(
         :reloj 2025-05-06 09:00
         """
     )
-    assert "Movida: Masterclass: Datos abiertos, ahora el miércoles, 7 de mayo · 16:00" in out
+    assert (
+        "Listo. Nuevo horario para *Masterclass: Datos abiertos*: miércoles, 7 de mayo · 16:00"
+        in out
+    )
     assert "🔁 Nuevo horario para *Masterclass: Datos abiertos*" in out
     assert "(antes: martes, 6 de mayo" in out
     assert "(en 1 hora)" not in out  # the old 1 h reminder is gone

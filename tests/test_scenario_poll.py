@@ -94,7 +94,7 @@ async def test_the_cohort_chooses_its_weekly_session(
     refreshed = await transcript.run(":reloj +1h")
     assert refreshed.count("bot → #sala: 🗳️ *Sesión semanal*") == 1
     assert "✅ 2 · 🤔 0 · ❌ 1 · equipos que pueden: 2 de 3" in refreshed
-    assert "Ya respondieron todos los horarios: 2 de 3." in refreshed
+    assert "Boletas completas: 2 de 3." in refreshed
 
     changed = await transcript.run(
         """

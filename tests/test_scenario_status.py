@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.bot.cli.cohort import EXAMPLE
 from cohorte.handlers.cohort.file.apply import import_cohort
 from cohorte.handlers.cohort.file.read import parse_cohort_file
+from cohorte.handlers.lang.text import fold
 from tests.conftest import Transcript
 
 CHECKIN_PROMPT = "La sesión de acompañamiento de tu equipo (Bogotá) es el jueves, 24 de abril"
@@ -66,8 +67,9 @@ async def test_a_team_reports_and_the_coordination_follows(
         """
     )
     assert checkin.count(CHECKIN_PROMPT) == 3  # laura, andres, catalina; once each
-    for person in ("laura", "andres", "catalina"):
-        assert f"bot → @{person}: ¡Hola, " in checkin
+    # Greeted by the name people are called by, the first of the cohort file's `name`.
+    for person in ("Laura", "Andrés", "Catalina"):
+        assert f"bot → @{fold(person)}: ¡Hola, {person}! La sesión" in checkin
     assert "(1/3) ¿Qué avanzaron desde la última sesión?" in checkin
     assert checkin.count("¡Gracias! El equipo coordinador leerá tus respuestas") == 2
 
@@ -83,7 +85,7 @@ async def test_a_team_reports_and_the_coordination_follows(
         """
     )
     assert digest.count(DIGEST) == 1
-    assert "2 de 3 integrantes respondieron las preguntas." in digest
+    assert "2 integrantes de 3 respondieron las preguntas." in digest
     assert "*Laura Gómez Restrepo*\n    • ¿Qué avanzaron desde la última sesión?" in digest
     assert "      Terminamos el inventario de sistemas" in digest
     assert "No respondieron: Catalina Herrera Díaz" in digest

@@ -25,6 +25,7 @@ from cohorte.handlers.core.platforms import PlatformTraits
 from cohorte.handlers.core.router import Core
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import Translator
+from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.scheduling.outbox import Gate, SendOutcome, open_gate
 from cohorte.scheduling.ticker import Ticker
@@ -69,7 +70,8 @@ class ConsoleChat:
     room: str = DEFAULT_ROOM
     actor: str = "invitado"
     in_group: bool = False
-    t: Translator = field(default_factory=Translator)
+    # The console's own lines are plain terminal text: nothing in them is marked.
+    t: Translator = field(default_factory=lambda: Translator(markup=False))
     # Runs the scheduler whenever the clock moves, so reminders fire in the console.
     ticker: Ticker | None = None
     # Where the files the bot sends are saved (created with the first one).
@@ -112,7 +114,8 @@ class ConsoleChat:
         label = target
         if reply.ephemeral and target.startswith("#"):
             label += " " + self.t._("(only {name} sees it)", name=self.actor)
-        lines = reply.text.splitlines() or [""]
+        # People's words show as they typed them, beside the bot's `*bold*` stars.
+        lines = plain(reply.text).splitlines() or [""]
         self.write(f"  bot → {label}: {lines[0]}")
         for line in lines[1:]:
             self.write(f"    {line}" if line else "")

@@ -2,6 +2,10 @@
 
 Catalogs are the `.po` files beside this module; they are compiled in memory
 on first use, so there is no build step and no stale `.mo` file.
+
+Every text a message interpolates (`{name}`, `{title}`, ...) is marked as
+people's words (`markup.literal`), so that the bot's own `*bold*` is the only
+markup a chat ever formats; see `cohorte.locales.markup`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from babel.dates import format_date, format_datetime, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+
+from cohorte.locales.markup import literal
 
 CATALOG_DIR = Path(__file__).parent
 DOMAIN = "cohorte"
@@ -59,22 +65,39 @@ def _translations(language: str) -> Translations:
 
 
 class Translator:
-    """Strings, dates and times for one reader (locale tag such as 'es' or 'es_CO')."""
+    """Strings, dates and times for one reader (locale tag such as 'es' or 'es_CO').
 
-    def __init__(self, locale: str | None = None) -> None:
+    Chat text by default: interpolated texts are marked as people's words, never
+    formatted (`markup.literal`). `markup=False` is for plain-text output that no
+    chat renders (the CLI), where nothing is marked.
+    """
+
+    def __init__(self, locale: str | None = None, *, markup: bool = True) -> None:
         self.language = language_of(locale)
         self.locale = Locale.parse((locale or self.language).replace("-", "_"))
         if self.locale.language != self.language:
             self.locale = Locale.parse(self.language)
+        self.markup = markup
         self._catalog = _translations(self.language)
 
     def _(self, message: str, /, **params: object) -> str:
         text = self._catalog.gettext(message)
-        return text.format(**params) if params else text
+        return text.format(**self._literal(params)) if params else text
 
     def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
         text = self._catalog.ngettext(singular, plural, n)
-        return text.format(n=n, **params)
+        return text.format(n=n, **self._literal(params))
+
+    @property
+    def plain(self) -> Translator:
+        """This reader's translator for plain text that no chat renders (a picture)."""
+        return self if not self.markup else Translator(str(self.locale), markup=False)
+
+    def _literal(self, params: dict[str, object]) -> dict[str, object]:
+        """Texts marked as people's words; numbers and dates are the bot's own."""
+        if not self.markup:
+            return params
+        return {k: literal(v) if isinstance(v, str) else v for k, v in params.items()}
 
     def city(self, zone: str) -> str:
         """The zone's city in this language: 'America/Bogota' -> 'Bogotá'."""
@@ -88,9 +111,14 @@ class Translator:
     def zoneinfo(zone: str) -> ZoneInfo:
         return ZoneInfo(zone)
 
+    def _own(self, message: str, /, **params: object) -> str:
+        """A catalog text filled with the translator's own words (CLDR names, dates):
+        nothing in them is people's, so nothing is marked."""
+        return self._catalog.gettext(message).format(**params)
+
     def zone_label(self, zone: str) -> str:
         """'hora de Bogotá'."""
-        return self._("{city} time", city=self.city(zone))
+        return self._own(N_("{city} time"), city=self.city(zone))
 
     def date(self, day: date, *, year: bool = False) -> str:
         """'miércoles, 23 de abril'; with `year`, 'miércoles, 23 de abril de 2025'."""
@@ -104,12 +132,19 @@ class Translator:
         """'10:00' in the reader's zone, 24-hour clock."""
         return format_datetime(instant, "HH:mm", tzinfo=ZoneInfo(zone), locale=self.locale)
 
+    def day_and_time(self, instant: datetime, zone: str) -> str:
+        """'miércoles, 23 de abril · 10:00' in `zone`, for lines under a header that names it."""
+        local = instant.astimezone(ZoneInfo(zone))
+        return self._own(
+            N_("{date} · {time}"), date=self.date(local.date()), time=self.time(instant, zone)
+        )
+
     def when(self, instant: datetime, zone: str, *, year: bool = False) -> str:
         """'miércoles, 23 de abril · 10:00 (hora de Bogotá)'; with `year`, the date says it
         ('miércoles, 23 de abril de 2025 · 10:00 (hora de Bogotá)')."""
         local = instant.astimezone(ZoneInfo(zone))
-        return self._(
-            "{date} · {time} ({zone})",
+        return self._own(
+            N_("{date} · {time} ({zone})"),
             date=self.date(local.date(), year=year),
             time=self.time(instant, zone),
             zone=self.zone_label(zone),
@@ -145,9 +180,11 @@ class Translator:
         time = self.time(instant, zone)
         weekday = format_date(local.date(), "EEEE", locale=self.locale)
         if days <= 0:
-            return self._("today at {time}", time=time) if at_time else self._("today")
+            return self._own(N_("today at {time}"), time=time) if at_time else self._("today")
         if days == 1:
-            return self._("tomorrow at {time}", time=time) if at_time else self._("tomorrow")
+            return (
+                self._own(N_("tomorrow at {time}"), time=time) if at_time else self._("tomorrow")
+            )
         if at_time:
-            return self._("on {weekday} at {time}", weekday=weekday, time=time)
-        return self._("on {weekday}", weekday=weekday)
+            return self._own(N_("on {weekday} at {time}"), weekday=weekday, time=time)
+        return self._own(N_("on {weekday}"), weekday=weekday)

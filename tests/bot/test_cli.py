@@ -86,7 +86,10 @@ def test_console_script_prints_the_transcript(env: dict[str, str], tmp_path: Pat
     assert "línea 5: no es texto UTF-8 válido; la salto." in result.output
     assert "Lo que puedes hacer:" in result.output
     # The example sprint lies in the past: the console replays it from before week 1.
-    assert "abril" in result.output
+    assert (
+        "“Sprint de Contratación Abierta 2025” ya terminó: el reloj de la consola empieza "
+        "el viernes, 18 de abril"
+    ) in result.output
 
 
 def test_a_second_process_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from cohorte.bot.slack import SlackAdapter
 from cohorte.bot.slack.adapter import SlackConfigError
 from cohorte.bot.slack.inbound import Directory, Origin, mention_text, message_text, plain_text
 from cohorte.bot.slack.manifest import SCOPES, ManifestError, build_manifest
-from cohorte.bot.slack.render import Renderer, split_text
+from cohorte.bot.slack.render import WORD_JOINER, Renderer, split_text
 from cohorte.bot.slack.web import ChannelPacer, SlackOptions
 from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
@@ -52,6 +52,7 @@ from cohorte.handlers.core.messages import (
     Reply,
 )
 from cohorte.handlers.core.router import Core, Router
+from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.clock import ManualClock
 from cohorte.scheduling.outbox import SendOutcome
 from cohorte.storage.db import SessionFactory
@@ -489,6 +490,23 @@ async def test_join_pick_team_choose_zone_and_get_help(
         call.token == BOT_TOKEN for call in fake.calls if call.method != "apps.connections.open"
     )
     assert len(fake.calls_to("users.info")) == 1  # cached for the process
+
+
+async def test_markup_in_a_name_is_shown_as_typed_beside_the_bots_bold(
+    http_slack: Slack, session: AsyncSession, clock: ManualClock
+) -> None:
+    await seed(session, clock)
+    http_slack.fake.add_user("UANA", "*Ana* _Ríos_ <!here>")
+
+    await http_slack.command("UANA", "unirme PRUEBA25")
+    await http_slack.press("UANA", "Bogotá")
+    await http_slack.command(COORDINA, "miembros")
+
+    members = http_slack.fake.calls_to("chat.postMessage")[-1].text
+    j = WORD_JOINER
+    name = f"{j}*{j}Ana{j}*{j} {j}_{j}Ríos{j}_{j} &lt;!here&gt;"
+    assert "*Equipo Bogotá* (2)" in members  # the bot's bold
+    assert f"• {name} — Bogotá" in members  # her name, never bold, italic or a mention
 
 
 async def test_slack_time_zone_is_the_default_zone(
@@ -1236,6 +1254,16 @@ def test_text_is_escaped_split_and_speaks_slack_commands() -> None:
     pieces = split_text(entities, 3000)
     assert "".join(pieces) == entities
     assert all(re.search(r"&[a-z]*$", piece) is None for piece in pieces)  # never mid-entity
+
+
+def test_peoples_words_are_escaped_and_never_formatted() -> None:
+    renderer = Renderer(["zona"])
+    j = WORD_JOINER
+    said = literal("*Ana* _x_ ~y~ `z` <@U1> /zona https://x.org/a_b*c*")
+    assert renderer.text("*Hola* /zona " + said + " " + bold("Plan *A*")) == (
+        f"*Hola* /cohorte zona {j}*{j}Ana{j}*{j} {j}_{j}x{j}_{j} {j}~{j}y{j}~{j} {j}`{j}z{j}`{j} "
+        f"&lt;@U1&gt; /zona https://x.org/a_b*c* *Plan {j}*{j}A{j}*{j}*"
+    )
 
 
 def test_what_people_write_becomes_commands() -> None:

@@ -40,7 +40,13 @@ from cohorte.bot.telegram import TelegramAdapter
 from cohorte.bot.telegram.inbound import SECRET_HEADER
 from cohorte.bot.telegram.limits import SendLimits, TelegramRateLimiter, Window
 from cohorte.bot.telegram.messenger import outcome_of
-from cohorte.bot.telegram.render import link_mentions, split_text, to_html, utf16_len
+from cohorte.bot.telegram.render import (
+    link_mentions,
+    plain_text,
+    split_text,
+    to_html,
+    utf16_len,
+)
 from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import (
@@ -55,6 +61,7 @@ from cohorte.handlers.core.messages import (
     Reply,
 )
 from cohorte.handlers.core.router import Core
+from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.clock import ManualClock
 from cohorte.scheduling.outbox import SendOutcome
 from cohorte.storage.db import SessionFactory
@@ -235,7 +242,7 @@ async def test_deep_link_join_then_team_zone_and_help_in_spanish(
 
     welcome = fake.calls_to("sendMessage", chat_id=5001)[-1]
     assert welcome.params["text"] == (
-        "¡Te damos la bienvenida a Sprint de prueba, Lucía 🌎 Pérez!\n¿De qué equipo eres?"
+        "¡Te damos la bienvenida a Sprint de prueba, Lucía!\n¿De qué equipo eres?"
     )
     assert welcome.params["parse_mode"] == "HTML"
     teams = buttons_of(welcome.params)
@@ -471,11 +478,28 @@ async def test_user_text_is_escaped_and_bold_becomes_html(
 
     welcome, not_found = fake.texts(5002)
     assert welcome.startswith(
-        "¡Te damos la bienvenida a Sprint de prueba, &lt;b&gt;Ana&lt;/b&gt; &amp; Co!"
+        "¡Te damos la bienvenida a Sprint de prueba, &lt;b&gt;Ana&lt;/b&gt;!"
     )
     assert not_found.startswith(
         "No encontré una zona horaria para “&lt;i&gt;Atlántida&lt;/i&gt; &amp; 🐧”."
     )
+
+
+async def test_markup_in_a_name_is_shown_as_typed_beside_the_bots_bold(
+    fake: FakeTelegram, telegram: TelegramAdapter, cohort: Cohort, sessions: SessionFactory
+) -> None:
+    starry = user(5003, "*Ana*", "_Ríos_")
+    chat = private_chat(starry)
+    await feed(telegram, message(chat, starry, "/unirme PRUEBA25"))
+    assert fake.texts(5003)[0].startswith("¡Te damos la bienvenida a Sprint de prueba, *Ana*!")
+    welcome = fake.calls_to("sendMessage", chat_id=5003)[-1]
+    await feed(telegram, button_press(starry, welcome.result, buttons_of(welcome.params)["Bogotá"]))
+
+    coordinator = private_chat(COORDINATOR)
+    await feed(telegram, message(coordinator, COORDINATOR, "/miembros"))
+    members = fake.texts(COORDINATOR["id"])[-1]
+    assert "<b>Equipo Bogotá</b> (2)" in members  # the bot's bold
+    assert "• *Ana* _Ríos_ — Bogotá" in members  # her name, as she wrote it
 
 
 async def test_forged_or_stale_buttons_are_answered_in_spanish(
@@ -1127,6 +1151,15 @@ def test_html_escapes_everything_but_bold() -> None:
         "<b>Hola</b> &lt;b&gt;Ana&lt;/b&gt; &amp; 2 * 3 * 4"
     )
     assert to_html('Equipo "Lima" *RDC7 & RDC8*') == 'Equipo "Lima" <b>RDC7 &amp; RDC8</b>'
+
+
+def test_peoples_words_are_escaped_and_never_bold() -> None:
+    text = "*Hola* " + literal("*Ana* <b>x</b> & _y_") + " · " + bold("Plan *A*")
+    assert to_html(text) == "<b>Hola</b> *Ana* &lt;b&gt;x&lt;/b&gt; &amp; _y_ · <b>Plan *A*</b>"
+    assert plain_text(text) == "Hola *Ana* <b>x</b> & _y_ · Plan *A*"
+    # Cut inside a name, each message still shows it literally.
+    long = "x" * 4080 + " " + literal("*Ana* " + "*y*" * 10)
+    assert [to_html(part) for part in split_text(long)] == ["x" * 4080 + " *Ana*", "*y*" * 10]
 
 
 def test_split_text_counts_utf16_and_prefers_line_and_word_breaks() -> None:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from cohorte.bot.bootstrap import Assembly
 from cohorte.bot.console import ConsoleMessenger
 from cohorte.handlers.core.messages import Button, ChatKind, Direct, Group, Here, Incoming, Reply
+from cohorte.locales.markup import CLOSE, OPEN, plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.models import Platform
 from cohorte.storage.outbox import next_wake
@@ -166,7 +167,8 @@ class Sprint:
         label = chat
         if reply.ephemeral and chat.startswith("grupo"):
             label += f" (solo {asker})"
-        text = reply.text.splitlines() or [""]
+        # Reply text and captions mark people's words (cohorte.locales.markup); shown plain.
+        text = plain(reply.text).splitlines() or [""]
         self.lines.append(f"{self._stamp()} {label} <- {text[0]}")
         body = text[1:]
         buttons = [button for row in reply.buttons for button in row]
@@ -185,7 +187,7 @@ class Sprint:
             image = reply.image
             body.append(f"📎 imagen {image.filename} ({_png_size(image.data)})")
             if image.caption:
-                body.extend(_indented(image.caption.splitlines(), "   "))
+                body.extend(_indented(plain(image.caption).splitlines(), "   "))
         if reply.file is not None:
             file = reply.file
             content = _file_text(file.data)
@@ -193,7 +195,7 @@ class Sprint:
             size = "" if content else f", {len(file.data)} bytes"
             body.append(f"📎 archivo {file.filename} ({file.mime_type}{size})")
             if file.caption:
-                body.extend(_indented(file.caption.splitlines(), "   "))
+                body.extend(_indented(plain(file.caption).splitlines(), "   "))
             body.extend(content)
         self.lines.extend(_indented(body))
 
@@ -243,6 +245,10 @@ class Sprint:
 
     def text(self) -> str:
         """The transcript so far, without trailing spaces (editors would strip them)."""
+        # Anywhere else (labels, files, the CLI) a mark is a leak: plain text has none.
+        leaks = [line for line in self.lines if OPEN in line or CLOSE in line]
+        if leaks:
+            raise AssertionError(f"people's-words marks leaked into plain text: {leaks[:3]!r}")
         return "\n".join(line.rstrip() for line in self.lines).strip("\n") + "\n"
 
     def cut(self) -> str:

@@ -157,6 +157,7 @@ async def weeks_2_to_4(s: Sprint) -> None:
 
     s.note("Semana 4: el mapeo vence el viernes")
     await s.until("2026-03-24 09:00")
+    await s.say("ana", '/reportar mapeo "falta la revisión final"')
     await s.say("ana", '/reportar mapeo completado "publicado en la intranet"')
     await s.say("ana", "/estado mapeo")
     await s.until("2026-03-29 12:00")

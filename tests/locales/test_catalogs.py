@@ -91,11 +91,201 @@ def test_dates_read_naturally_in_both_languages() -> None:
     )
 
 
-def test_plurals() -> None:
-    es = Translator("es")
-    assert es.ngettext("{cohort}: {n} member", "{cohort}: {n} members", 1, cohort="X") == (
-        "X: 1 integrante"
-    )
-    assert es.ngettext("{cohort}: {n} member", "{cohort}: {n} members", 3, cohort="X") == (
-        "X: 3 integrantes"
-    )
+# Every plural of the catalogs, read with one and with four (Spanish, then English), and
+# the other numbers of the sentence as the code passes them: the forms agree with the
+# number that governs them. A new plural needs its line here, read by a person.
+PLURAL_SAMPLES = dict(title="T", when="W", name="Ana", team="Lima", teams="Lima, Quito")
+PLURAL_SAMPLES |= dict(cohort="C", total=4, done=1, tag="RDC7", id=1, path="P", dates="D", date="F")
+PLURALS: dict[str, tuple[str, str, str, str]] = {
+    "Before it, tell us how it is going in {n} question; the coordination team reads the "
+    "answers before the session.": (
+        "Antes, cuéntanos cómo van en 1 pregunta; el equipo coordinador lee las respuestas "
+        "antes de la sesión.",
+        "Antes, cuéntanos cómo van en 4 preguntas; el equipo coordinador lee las respuestas "
+        "antes de la sesión.",
+        "Before it, tell us how it is going in 1 question; the coordination team reads the "
+        "answers before the session.",
+        "Before it, tell us how it is going in 4 questions; the coordination team reads the "
+        "answers before the session.",
+    ),
+    "Done: the poll “{title}” is open with {n} time.": (
+        "Listo: la encuesta “T” está abierta con 1 horario.",
+        "Listo: la encuesta “T” está abierta con 4 horarios.",
+        "Done: the poll “T” is open with 1 time.",
+        "Done: the poll “T” is open with 4 times.",
+    ),
+    "Each session lasts {n} minute.": (
+        "Cada sesión dura 1 minuto.",
+        "Cada sesión dura 4 minutos.",
+        "Each session lasts 1 minute.",
+        "Each session lasts 4 minutes.",
+    ),
+    "Hi, {name}! Your team ({team}) has not updated its deliverables for {n} day, and this "
+    "is due soon:": (
+        "¡Hola, Ana! Tu equipo (Lima) no actualiza sus entregables desde hace 1 día, y esto "
+        "vence pronto:",
+        "¡Hola, Ana! Tu equipo (Lima) no actualiza sus entregables desde hace 4 días, y esto "
+        "vence pronto:",
+        "Hi, Ana! Your team (Lima) has not updated its deliverables for 1 day, and this is due "
+        "soon:",
+        "Hi, Ana! Your team (Lima) has not updated its deliverables for 4 days, and this is "
+        "due soon:",
+    ),
+    "Its history ({n} update) is deleted with it.": (
+        "Su historial (1 actualización) se borra con él.",
+        "Su historial (4 actualizaciones) se borra con él.",
+        "Its history (1 update) is deleted with it.",
+        "Its history (4 updates) is deleted with it.",
+    ),
+    "No updates for {n} day or more: {teams}": (
+        "Sin actualizaciones desde hace 1 día o más: Lima, Quito",
+        "Sin actualizaciones desde hace 4 días o más: Lima, Quito",
+        "No updates for 1 day or more: Lima, Quito",
+        "No updates for 4 days or more: Lima, Quito",
+    ),
+    "in {n} day": ("en 1 día", "en 4 días", "in 1 day", "in 4 days"),
+    "in {n} hour": ("en 1 hora", "en 4 horas", "in 1 hour", "in 4 hours"),
+    "in {n} minute": ("en 1 minuto", "en 4 minutos", "in 1 minute", "in 4 minutes"),
+    "in {n} week": ("en 1 semana", "en 4 semanas", "in 1 week", "in 4 weeks"),
+    "{cohort}: {n} member": ("C: 1 integrante", "C: 4 integrantes", "C: 1 member", "C: 4 members"),
+    # Governed by the total: "0 de 1 completado", "1 de 4 completados".
+    "{done} of {n} done.": (
+        "1 de 1 completado.",
+        "1 de 4 completados.",
+        "1 of 1 done.",
+        "1 of 4 done.",
+    ),
+    "{name}: {n} row": ("Ana: 1 fila", "Ana: 4 filas", "Ana: 1 row", "Ana: 4 rows"),
+    "{n} deliverable:": ("1 entregable:", "4 entregables:", "1 deliverable:", "4 deliverables:"),
+    # The check-in digest: who answered governs noun and verb, out of the team's 4.
+    "{n} member out of {total} answered the questions.": (
+        "1 integrante de 4 respondió las preguntas.",
+        "4 integrantes de 4 respondieron las preguntas.",
+        "1 member out of 4 answered the questions.",
+        "4 members out of 4 answered the questions.",
+    ),
+    "{n} participant got their ballot privately; everyone can also use /votar.": (
+        "1 participante recibió su boleta en privado; cualquiera puede usar también /votar.",
+        "4 participantes recibieron su boleta en privado; cualquiera puede usar también /votar.",
+        "1 participant got their ballot privately; everyone can also use /votar.",
+        "4 participants got their ballot privately; everyone can also use /votar.",
+    ),
+    "{n} person only gets reminders in the group (on Telegram they must open a private chat "
+    "with the bot first).": (
+        "1 persona solo recibe recordatorios en el grupo (en Telegram primero debe abrir un "
+        "chat privado con el bot).",
+        "4 personas solo reciben recordatorios en el grupo (en Telegram primero deben abrir un "
+        "chat privado con el bot).",
+        "1 person only gets reminders in the group (on Telegram they must open a private chat "
+        "with the bot first).",
+        "4 people only get reminders in the group (on Telegram they must open a private chat "
+        "with the bot first).",
+    ),
+    "{n} time left to answer.": (
+        "Te falta 1 horario por responder.",
+        "Te faltan 4 horarios por responder.",
+        "1 time slot left to answer.",
+        "4 time slots left to answer.",
+    ),
+    "{tag} ({name}): {done} of {n} done": (
+        "RDC7 (Ana): 1 de 1 completado",
+        "RDC7 (Ana): 1 de 4 completados",
+        "RDC7 (Ana): 1 of 1 done",
+        "RDC7 (Ana): 1 of 4 done",
+    ),
+    "{title}: {done} of {n} team": (
+        "T: 1 de 1 equipo",
+        "T: 1 de 4 equipos",
+        "T: 1 of 1 team",
+        "T: 1 of 4 teams",
+    ),
+    "…and {n} more holiday": (
+        "…y 1 feriado más",
+        "…y 4 feriados más",
+        "…and 1 more holiday",
+        "…and 4 more holidays",
+    ),
+    "⏰ The poll “{title}” closes on {when} and you have {n} time left to answer.": (
+        "⏰ La encuesta “T” cierra el W y te falta 1 horario por responder.",
+        "⏰ La encuesta “T” cierra el W y te faltan 4 horarios por responder.",
+        "⏰ The poll “T” closes on W and you have 1 time slot left to answer.",
+        "⏰ The poll “T” closes on W and you have 4 time slots left to answer.",
+    ),
+    "Check-in answers of cohort {id} ({n} row), saved in {path}.": (
+        "Respuestas previas a las sesiones de acompañamiento de la cohorte 1 (1 fila), "
+        "guardadas en P.",
+        "Respuestas previas a las sesiones de acompañamiento de la cohorte 1 (4 filas), "
+        "guardadas en P.",
+        "Check-in answers of cohort 1 (1 row), saved in P.",
+        "Check-in answers of cohort 1 (4 rows), saved in P.",
+    ),
+    "Current deliverable status of cohort {id} ({n} row), saved in {path}.": (
+        "Estado actual de los entregables de la cohorte 1 (1 fila), guardado en P.",
+        "Estado actual de los entregables de la cohorte 1 (4 filas), guardado en P.",
+        "Current deliverable status of cohort 1 (1 row), saved in P.",
+        "Current deliverable status of cohort 1 (4 rows), saved in P.",
+    ),
+    "Status history of cohort {id} ({n} row), saved in {path}.": (
+        "Historial de estados de la cohorte 1 (1 fila), guardado en P.",
+        "Historial de estados de la cohorte 1 (4 filas), guardado en P.",
+        "Status history of cohort 1 (1 row), saved in P.",
+        "Status history of cohort 1 (4 rows), saved in P.",
+    ),
+    "The weekly session on this day falls on a Masterclass or the Showtime: {dates}. You can "
+    "skip it, or move it later with /sesion mover CODE.": (
+        "La sesión semanal de este día cae en una Masterclass o en el Showtime: D. Puedes "
+        "saltarla, o moverla después con /sesion mover CÓDIGO.",
+        "Las sesiones semanales de estos días caen en una Masterclass o en el Showtime: D. "
+        "Puedes saltarlas, o moverlas después con /sesion mover CÓDIGO.",
+        "The weekly session on this day falls on a Masterclass or the Showtime: D. You can skip "
+        "it, or move it later with /sesion mover CODE.",
+        "The weekly sessions on these days fall on a Masterclass or the Showtime: D. You can "
+        "skip them, or move them later with /sesion mover CODE.",
+    ),
+    "in {n} hour and a half": (
+        "en 1 hora y media",
+        "en 4 horas y media",
+        "in an hour and a half",
+        "in 4 and a half hours",
+    ),
+    "the weekly session ({n} time, from {date})": (
+        "la sesión semanal (1 vez, desde el F)",
+        "la sesión semanal (4 veces, desde el F)",
+        "the weekly session (1 time, from F)",
+        "the weekly session (4 times, from F)",
+    ),
+    "the {team} team's check-in ({n} time, from {date})": (
+        "la sesión de acompañamiento del equipo Lima (1 vez, desde el F)",
+        "la sesión de acompañamiento del equipo Lima (4 veces, desde el F)",
+        "the Lima team's check-in (1 time, from F)",
+        "the Lima team's check-in (4 times, from F)",
+    ),
+    "…and {n} more clash": (
+        "…y 1 coincidencia más",
+        "…y 4 coincidencias más",
+        "…and 1 more clash",
+        "…and 4 more clashes",
+    ),
+    "✅ Yes, without that session": (
+        "✅ Sí, sin esa sesión",
+        "✅ Sí, sin esas 4 sesiones",
+        "✅ Yes, without that session",
+        "✅ Yes, without those 4 sessions",
+    ),
+}
+
+
+def test_every_plural_agrees_with_one_and_with_four() -> None:
+    for language in LANGUAGES:
+        plurals = [entry for entry in _catalog(language) if entry.pluralizable]
+        assert sorted(str(entry.id[0]) for entry in plurals) == sorted(PLURALS), language
+    for singular, (es_1, es_4, en_1, en_4) in PLURALS.items():
+        plural = str(_catalog("en").get(singular).id[1])
+        fields = _fields(singular) - {"n"}
+        params = {name: PLURAL_SAMPLES[name] for name in fields}
+        read = [
+            Translator(language, markup=False).ngettext(singular, plural, n, **params)
+            for language in ("es", "en")
+            for n in (1, 4)
+        ]
+        assert read == [es_1, es_4, en_1, en_4], singular

@@ -15,7 +15,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-t = Translator("es")
+# The CLI prints plain text: nothing it interpolates is marked for a chat.
+t = Translator("es", markup=False)
 
 
 def load_settings() -> Settings:

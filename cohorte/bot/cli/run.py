@@ -200,7 +200,7 @@ async def _start_clock_in_sprint(chat: ConsoleChat, cohort: Cohort) -> None:
     friday = datetime.combine(cohort.start_date - timedelta(days=3), time(9, 0), zone)
     chat.write(
         t._(
-            "The sprint {cohort} already took place: the console clock starts on {when}. "
+            "“{cohort}” has already ended: the console clock starts on {when}. "
             "Move it with :reloj.",
             cohort=cohort.name,
             when=t.when(friday, cohort.home_zone),

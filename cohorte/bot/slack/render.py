@@ -1,10 +1,15 @@
 """Neutral replies and forms as Block Kit: sections, buttons, modals.
 
-Reply text carries one piece of markup, `*bold*`, which is Slack mrkdwn
-already; `&`, `<` and `>` are escaped so that nobody's text can become a
-link or a mention. The core speaks of commands as `/zona`; on Slack every
-command is a subcommand of `/cohorte`, so known command names are rewritten
-to `/cohorte zona`.
+Reply text carries one piece of markup, the bot's `*bold*`, which is Slack
+mrkdwn already; `&`, `<` and `>` are escaped so that nobody's text can become
+a link or a mention. People's words (marked literal, see
+`cohorte.locales.markup`) are never formatted: mrkdwn has no escape for `*`,
+`_`, `~` and backticks, so each of them gets an invisible word joiner on both
+sides, and a star or underscore that touches a letter no longer starts or ends
+bold, italics, strike-through or code (web addresses are left alone: Slack
+links them first). The core speaks of commands as `/zona`; on Slack every
+command is a subcommand of `/cohorte`, so known command names in the bot's own
+words are rewritten to `/cohorte zona`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from cohorte.handlers.core.messages import Button, FieldKind, Form, Reply
 from cohorte.locales import Translator
+from cohorte.locales.markup import render
 
 SLASH_COMMAND = "/cohorte"
 SECTION_LIMIT = 3000  # characters of a section's text
@@ -43,6 +49,29 @@ Block = dict[str, Any]
 def escape(text: str) -> str:
     """Slack's three control characters in mrkdwn and plain text fields."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# U+2060 WORD JOINER: invisible, no line break, and not a word boundary, so mrkdwn does
+# not take a formatting character it stands beside for the start or the end of a span.
+WORD_JOINER = "\u2060"
+_FORMATTING = re.compile(r"[*_~`]")
+_WEB_ADDRESS = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def literal_mrkdwn(text: str) -> str:
+    """People's words in mrkdwn: escaped, and never bold, italic, struck or code."""
+    out: list[str] = []
+    position = 0
+    for address in _WEB_ADDRESS.finditer(text):
+        out.append(_neutralise(text[position : address.start()]))
+        out.append(address.group())
+        position = address.end()
+    out.append(_neutralise(text[position:]))
+    return escape("".join(out))
+
+
+def _neutralise(text: str) -> str:
+    return _FORMATTING.sub(lambda m: f"{WORD_JOINER}{m.group()}{WORD_JOINER}", text)
 
 
 def plain(text: str, limit: int | None = None) -> dict[str, Any]:
@@ -120,8 +149,14 @@ class Renderer:
         self.commands = CommandWords(command_names)
 
     def text(self, text: str) -> str:
-        """Reply text as mrkdwn: escaped, commands in their Slack form."""
-        return self.commands(escape(text))
+        """Reply text as mrkdwn: escaped, the bot's bold and commands in their Slack form,
+        people's words as they typed them."""
+        return render(
+            text,
+            markup=lambda words: self.commands(escape(words)),
+            literal=literal_mrkdwn,
+            bold=lambda inner: f"*{inner}*",
+        )
 
     def messages(self, reply: Reply) -> list[SlackMessage]:
         """The reply's text (split when long) and buttons; empty if it has neither."""

@@ -54,6 +54,7 @@ from cohorte.bot.telegram.messenger import PartlyDeliveredError, TelegramMesseng
 from cohorte.bot.telegram.render import menu, take_toast
 from cohorte.handlers.core.messages import ChatKind, Direct, Group, Here, Incoming, Reply
 from cohorte.handlers.core.router import Core
+from cohorte.locales.markup import literal
 from cohorte.scheduling.outbox import SendOutcome
 from cohorte.storage.models import Platform
 from cohorte.storage.people import identity_by_external_id
@@ -301,7 +302,7 @@ class TelegramAdapter:
                     await self.messenger.forget_dm(incoming.sender_id)
             reply = replace(
                 reply,
-                text=f"{incoming.sender_name}: {reply.text}",
+                text=f"{literal(incoming.sender_name)}: {reply.text}",
                 key=None,
                 mentions=(*reply.mentions, incoming.sender_id),
             )

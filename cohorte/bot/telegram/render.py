@@ -1,5 +1,6 @@
-"""Replies as Telegram shows them: neutral `*bold*` text as HTML, split at Telegram's
-limits, mentions as links, buttons as inline keyboards, the command menu, toasts.
+"""Replies as Telegram shows them: neutral `*bold*` text as HTML (people's words escaped
+and never bold, see `cohorte.locales.markup`), split at Telegram's limits, mentions as
+links, buttons as inline keyboards, the command menu, toasts.
 
 Pure functions: nothing here talks to the Bot API.
 """
@@ -16,6 +17,7 @@ from telegram.constants import CallbackQueryLimit, MessageLimit
 from cohorte.handlers.core.messages import Button, ChatKind, File, Here, Image, Incoming, Reply
 from cohorte.handlers.core.router import Router
 from cohorte.locales import Translator
+from cohorte.locales.markup import render, reseal, without_markup
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 MAX_CAPTION = MessageLimit.CAPTION_LENGTH
@@ -35,13 +37,18 @@ def utf16_len(text: str) -> int:
 
 
 def to_html(text: str) -> str:
-    """Telegram HTML for neutral text: everything escaped, `*bold*` as <b>bold</b>."""
-    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+    """Telegram HTML for neutral text: everything escaped, the bot's `*bold*` as
+    <b>bold</b>; people's words (marked literal) only escaped, stars and all."""
+    return render(text, markup=_escape, literal=_escape, bold=lambda inner: f"<b>{inner}</b>")
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def plain_text(text: str) -> str:
     """Neutral text without its markup (callback answers show no formatting)."""
-    return _BOLD.sub(r"\1", text)
+    return without_markup(text)
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
@@ -63,7 +70,8 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
             lines.append(piece)
     if lines:
         chunks.append("\n".join(lines))
-    return [chunk.strip("\n") for chunk in chunks if chunk.strip()]
+    # A cut inside people's words closes them in one message and opens them in the next.
+    return [chunk.strip("\n") for chunk in reseal(chunks) if plain_text(chunk).strip()]
 
 
 def _split_line(line: str, limit: int) -> list[str]:

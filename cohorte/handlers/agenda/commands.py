@@ -36,6 +36,7 @@ from cohorte.handlers.lang.dates import split_leading_when, weekday_name
 from cohorte.handlers.lang.names import match_names
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_
+from cohorte.locales.markup import bold
 from cohorte.scheduling.recurrence import ref_code, sprint_end
 from cohorte.storage import agenda as calendar_rows
 from cohorte.storage.cohorts import teams_of
@@ -70,7 +71,8 @@ async def upcoming(ctx: Context, args: str) -> list[Reply]:
     for occurrence in found[:count]:
         title = await occurrence_title(ctx.session, t, occurrence)
         week = week_label(t, cohort, occurrence)
-        line = f"• {t.when(occurrence.starts_at, ctx.zone)} — *{title}*"
+        # The header names the zone: each line gives the day and the time only.
+        line = f"• {t.day_and_time(occurrence.starts_at, ctx.zone)} — {bold(title)}"
         if week:
             line += f" ({week})"
         if occurrence.moved:

@@ -4,6 +4,7 @@ Series are one VEVENT with an RRULE in their own zone (so calendar apps keep
 10:00 local across DST), cancelled occurrences are EXDATEs and moved ones are
 separate VEVENTs with a RECURRENCE-ID. UIDs are stable, so importing the file
 again (or a subscription refreshing) updates events instead of duplicating them.
+Its texts are plain: the marks chat text puts around people's words are dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.readers import member_reader, reader_of
 from cohorte.handlers.lang.names import match_names
 from cohorte.locales import N_, Translator
+from cohorte.locales.markup import plain
 from cohorte.scheduling.recurrence import Occurrence, event_ref, to_utc
 from cohorte.storage import agenda as calendar_rows
 from cohorte.storage.cohorts import members_with_people, team_by_id
@@ -183,7 +185,7 @@ def _vevent(
 ) -> IcsEvent:
     vevent = IcsEvent()
     vevent.add("uid", uid)
-    vevent.add("summary", title)
+    vevent.add("summary", plain(title))
     vevent.add("dtstart", start)
     vevent.add("dtend", start + duration)
     vevent.add("dtstamp", now)
@@ -191,5 +193,5 @@ def _vevent(
         vevent.add("url", url)
         vevent.add("location", url)
     if description:
-        vevent.add("description", description)
+        vevent.add("description", plain(description))
     return vevent

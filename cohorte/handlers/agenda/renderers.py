@@ -28,6 +28,7 @@ from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.lang.dates import weekday_name
 from cohorte.handlers.lang.names import name_key
 from cohorte.locales import LANGUAGES, N_, Translator
+from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.recurrence import (
     Occurrence,
     event_ref,
@@ -107,7 +108,7 @@ async def describe(rc: RenderContext, occurrence: Occurrence, headline: str) -> 
     t = rc.t
     title = await occurrence_title(rc.session, t, occurrence)
     week = week_label(t, rc.cohort, occurrence)
-    lines = [f"{headline} *{title}*" + (f" · {week}" if week else "")]
+    lines = [f"{headline} {bold(title)}" + (f" · {week}" if week else "")]
     lines.append(await when_text(rc, occurrence.starts_at))
     if occurrence.meeting_url:
         lines.append(t._("Link: {url}", url=occurrence.meeting_url))
@@ -160,7 +161,7 @@ async def render_announcement(rc: RenderContext, payload: AnnouncementPayload) -
     if payload.series is not None:
         return await _new_weekly_session(rc, payload.series)
     # An /anuncio, or an announcement queued before they were rendered per reader.
-    return Reply("📣 " + (payload.text or ""))
+    return Reply("📣 " + literal(payload.text or ""))
 
 
 async def _new_event(rc: RenderContext, event_id: int) -> Reply | None:

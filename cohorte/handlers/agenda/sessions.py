@@ -367,7 +367,7 @@ async def _move(ctx: Context, cohort: Cohort, request: MoveRequest, *, ask: bool
     return [
         Reply(
             t._(
-                "Moved: {title}, now {when}. Everyone will be told.",
+                "Done. New time for *{title}*: {when}. Everyone will be told.",
                 title=title,
                 when=t.when(new_start, ctx.zone),
             )

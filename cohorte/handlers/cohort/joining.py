@@ -15,6 +15,7 @@ from cohorte.handlers.core.errors import (
 )
 from cohorte.handlers.core.messages import Button, Reply, button_rows
 from cohorte.handlers.core.readers import reader_of
+from cohorte.handlers.lang.text import first_name
 from cohorte.locales import N_
 from cohorte.storage import cohorts
 from cohorte.storage.models import Cohort, Member, Role, Team
@@ -72,7 +73,8 @@ async def join(ctx: Context, args: str) -> list[Reply]:
             )
         ],
     )
-    text = t._("Welcome to {cohort}, {name}!", cohort=cohort.name, name=person.display_name)
+    name = first_name(person.display_name)
+    text = t._("Welcome to {cohort}, {name}!", cohort=cohort.name, name=name)
     if not teams:
         return [Reply(text)]
     text += "\n" + t._("Which team are you on?")

@@ -6,6 +6,7 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.core.platforms import privately_reachable
 from cohorte.handlers.core.readers import reader_of
+from cohorte.locales.markup import literal
 from cohorte.storage.cohorts import members_with_people, teams_of
 from cohorte.storage.models import Member, Person, Role
 
@@ -38,7 +39,8 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
             team = teams.get(member.team_id)
             zone = reader_of(person, member, team, cohort).zone
             role = " · " + t._("coordination") if member.role == Role.COORDINATOR else ""
-            line = f"• {person.display_name}{role} — {t.city(zone)} {t.time(now, zone)}"
+            name = literal(person.display_name)
+            line = f"• {name}{role} — {t.city(zone)} {t.time(now, zone)}"
             if person.id in unreachable:
                 line += " · " + t._("no private chat with the bot yet")
             lines.append(line)

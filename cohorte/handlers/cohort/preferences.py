@@ -89,11 +89,15 @@ def zone_line(t: Translator, zone: str, ctx: Context) -> str:
     )
 
 
-def _zone_button(t: Translator, zone: str) -> Button:
+def _zone_button(t: Translator, zone: str, place: str | None = None) -> Button:
+    """'Santiago (Chile)'; when another place's name found the zone, that name first:
+    'Santiago de Cuba → La Habana (Cuba)', 'Guadalajara → Madrid (España)'."""
     country = zones.country_of_zone(zone)
     label = t.city(zone)
     if country and t.country(country) not in label:
         label = f"{label} ({t.country(country)})"
+    if place and fold(place) not in fold(label):  # "Santiago" is in "Santiago de Chile"
+        label = f"{place} → {label}"
     return Button(label, ZONE.payload(ZoneChoice(zone)))
 
 
@@ -122,7 +126,7 @@ async def choose_zone(ctx: Context, args: str) -> list[Reply]:
                 button_rows(buttons, per_row=3),
             )
         ]
-    candidates = zones.search_zones(text, t.language)
+    candidates = zones.search_places(text, t.language)
     if not candidates:
         raise CohortError(
             N_(
@@ -132,11 +136,14 @@ async def choose_zone(ctx: Context, args: str) -> list[Reply]:
             text=text[:60],
         )
     if len(candidates) == 1:
-        return await _set_zone(ctx, candidates[0])
+        return await _set_zone(ctx, candidates[0].zone)
+    buttons = [_zone_button(t, match.zone, match.place) for match in candidates]
+    # Labels that say which place matched are long: one per row, readable on a phone.
+    per_row = 1 if any("→" in button.label for button in buttons) else 2
     return [
         Reply(
-            t._("Which one is yours?"),
-            button_rows([_zone_button(t, zone) for zone in candidates]),
+            t._("More than one place matches “{text}”. Which one is yours?", text=text[:60]),
+            button_rows(buttons, per_row=per_row),
         )
     ]
 

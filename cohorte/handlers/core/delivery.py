@@ -27,6 +27,7 @@ from cohorte.handlers.core.messages import Direct, Group, Messenger, Reply
 from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.readers import Reader, reader_of
 from cohorte.locales import Translator
+from cohorte.locales.markup import literal
 from cohorte.scheduling.clock import Clock
 from cohorte.scheduling.outbox import Gate, Outgoing, Planned, SendOutcome, enqueue
 from cohorte.scheduling.ticker import Planner
@@ -399,7 +400,7 @@ class DeliveryService:
                     link.platform,
                     replace(
                         reply,
-                        text=f"{person.display_name}: {reply.text}",
+                        text=f"{literal(person.display_name)}: {reply.text}",
                         buttons=(),
                         to=Group(link.platform, link.chat_id),
                         mentions=(identity.external_id,),

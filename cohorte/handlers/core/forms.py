@@ -31,6 +31,7 @@ from cohorte.handlers.core.messages import (
     button_rows,
 )
 from cohorte.locales import N_
+from cohorte.locales.markup import literal
 from cohorte.storage import forms as form_sessions
 from cohorte.storage.models import FormSession
 
@@ -104,7 +105,7 @@ async def await_answer(ctx: Context, offer: Form) -> None:
 
 def _question(ctx: Context, form: Form, step: int, intro: str = "") -> Reply:
     field = form.fields[step]
-    label = field.label
+    label = literal(field.label)
     if len(form.fields) > 1:
         label = f"({step + 1}/{len(form.fields)}) {label}"
     buttons = [Button(text, f"{CHOICE_PREFIX}:{value}") for value, text in field.choices]

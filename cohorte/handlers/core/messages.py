@@ -4,8 +4,11 @@ Adapters turn a platform event into an `Incoming`; handlers answer with
 `Reply` objects that adapters render natively (inline keyboards / Block Kit,
 photos / file uploads, ...). Nothing here knows any platform library.
 
-Reply text is plain text with one piece of markup: `*bold*`. Adapters escape
-everything else for their platform (Telegram HTML, Slack mrkdwn).
+Reply text (and a picture's or file's caption) is text with one piece of
+markup, the bot's own `*bold*`, and people's words marked as literal
+(`cohorte.locales.markup`): adapters format the bot's bold and show people's
+words exactly as typed, escaped for their platform (Telegram HTML, Slack
+mrkdwn). Button labels and forms are plain text: their marks are dropped here.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from cohorte.locales.markup import plain
 from cohorte.scheduling.outbox import Gate, SendOutcome, open_gate
 from cohorte.storage.models import Platform
 
@@ -66,6 +70,7 @@ class Button:
     payload: str
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "label", plain(self.label))  # labels are plain text
         if len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
             raise ValueError(f"button payload too long: {self.payload!r}")
 
@@ -108,6 +113,12 @@ class FormField:
     required: bool = True
     max_length: int = 500
 
+    def __post_init__(self) -> None:
+        # Labels and choices are plain text on every platform (modals, buttons).
+        object.__setattr__(self, "label", plain(self.label))
+        choices = tuple((value, plain(label)) for value, label in self.choices)
+        object.__setattr__(self, "choices", choices)
+
 
 @dataclass(frozen=True)
 class Form:
@@ -130,6 +141,7 @@ class Form:
     offer: bool = False
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "title", plain(self.title))  # a modal's title is plain text
         if len(self.submit.encode()) > MAX_PAYLOAD_BYTES:
             raise ValueError(f"form submit id too long: {self.submit!r}")
 

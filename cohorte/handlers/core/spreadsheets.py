@@ -4,7 +4,8 @@ Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a
 carriage return as a formula, and a participant's note or name can start with
 any of them: each such cell is written with a leading apostrophe, which
 spreadsheets show as plain text. UTF-8 with a byte-order mark, so that
-spreadsheets open the accents correctly.
+spreadsheets open the accents correctly. Cells are plain text: the marks chat
+text puts around people's words (`cohorte.locales.markup`) are dropped.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from cohorte.locales.markup import plain
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> str:
     """The text of one cell, neutralised if a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
+    text = "" if value is None else plain(str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

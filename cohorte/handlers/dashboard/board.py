@@ -24,6 +24,7 @@ from cohorte.handlers.dashboard.summary import (
 from cohorte.handlers.status.board import Board, load_board
 from cohorte.handlers.status.wording import OVERDUE_ICON, STATUS_ICONS
 from cohorte.locales import N_, Translator
+from cohorte.locales.markup import bold, literal
 from cohorte.storage.models import Cohort
 from cohorte.storage.status import Status
 
@@ -74,19 +75,19 @@ def board_text(t: Translator, board: Board) -> str:
     if not board.deliverables:
         lines.append(t._("There are no deliverables yet. Add them with /entregable nuevo."))
         return "\n".join(lines)
-    lines.append(" · ".join(f"{d.code} = {d.title}" for d in board.deliverables))
+    lines.append(" · ".join(f"{literal(d.code)} = {literal(d.title)}" for d in board.deliverables))
     for team in board.teams:
         cells = board.team_cells(team)
         marks = []
         for cell in cells:
-            mark = f"{STATUS_ICONS[cell.status]} {cell.deliverable.code}"
+            mark = f"{STATUS_ICONS[cell.status]} {literal(cell.deliverable.code)}"
             if cell.overdue:
                 mark += f" {OVERDUE_ICON}"
             marks.append(mark)
         done = status_counts(cells)[Status.DONE]
         lines += [
             "",
-            f"*{team.name}* · {done}/{len(cells)} · {last_update_text(t, board, team)}",
+            f"{bold(team.name)} · {done}/{len(cells)} · {last_update_text(t, board, team)}",
             "  ".join(marks) or "—",
         ]
     blocked = [

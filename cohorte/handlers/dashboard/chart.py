@@ -73,6 +73,7 @@ def _wrap(text: str, width: int, lines: int) -> str:
 
 def board_picture(t: Translator, board: Board) -> BoardPicture:
     """What the heat map shows, in the reader's language (see `BoardPicture`)."""
+    t = t.plain  # a picture shows plain text: nothing in it is marked for a chat
     cohort = board.cohort
     week = week_text(t, board)
     title = t._("Dashboard · {cohort}", cohort=cohort.name) + f" — {t.date(board.today)}"

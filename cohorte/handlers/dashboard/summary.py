@@ -24,6 +24,7 @@ from cohorte.handlers.status.wording import (
     status_tag,
 )
 from cohorte.locales import N_, Translator
+from cohorte.locales.markup import bold, literal
 from cohorte.storage.cohorts import teams_of
 from cohorte.storage.deliverables import Deliverable
 from cohorte.storage.models import Cohort, Team
@@ -76,7 +77,7 @@ def team_summary(t: Translator, board: Board, team: Team) -> str:
         return "\n".join(lines)
     lines += [cell_line(t, cell, board.cohort) for cell in cells]
     done = sum(1 for cell in cells if cell.status is Status.DONE)
-    lines += ["", t._("{done} of {total} done.", done=done, total=len(cells))]
+    lines += ["", t.ngettext("{done} of {n} done.", "{done} of {n} done.", len(cells), done=done)]
     lines.append(t._("To update one: /reportar"))
     return "\n".join(lines)
 
@@ -100,7 +101,7 @@ def last_update_text(t: Translator, board: Board, team: Team) -> str:
 def cohort_summary(t: Translator, board: Board) -> str:
     """One line per team, then progress per RDC criterion."""
     cohort = board.cohort
-    head = f"*{cohort.name}*"
+    head = bold(cohort.name)
     week = week_text(t, board)
     lines = [f"{head} · {week}" if week else head]
     if not board.deliverables:
@@ -122,7 +123,7 @@ def cohort_summary(t: Translator, board: Board) -> str:
             f"{OVERDUE_ICON} {overdue}",
             last_update_text(t, board, team),
         ]
-        lines.append(f"*{team.name}*: " + " · ".join(parts))
+        lines.append(f"{bold(team.name)}: " + " · ".join(parts))
     lines += ["", *rdc_progress_lines(t, board)]
     lines += ["", legend_text(t), t._("Details: /tablero · /estado TEAM · /exportar")]
     return "\n".join(lines)
@@ -175,12 +176,14 @@ def rdc_progress_lines(t: Translator, board: Board) -> list[str]:
         if not progress.rows:
             continue
         lines.append(
-            t._(
-                "{tag} ({name}): {done} of {total} done",
+            # Plural by the total: Spanish agrees "completado(s)" with it ("0 de 1 completado").
+            t.ngettext(
+                "{tag} ({name}): {done} of {n} done",
+                "{tag} ({name}): {done} of {n} done",
+                progress.total,
                 tag=progress.tag,
                 name=t._(RDC_CRITERIA[progress.tag]),
                 done=progress.done,
-                total=progress.total,
             )
         )
         for deliverable, done, total in progress.rows:
@@ -224,25 +227,29 @@ async def _history(ctx: Context, cohort: Cohort, query: str, team: Team | None) 
     names = board.names
     head = t._("History of *{title}*", title=deliverable.title)
     if team is not None:
-        head += f" — {team.name}"
+        head += f" — {literal(team.name)}"
     lines = [head]
     if not rows:
         lines.append(t._("No updates yet."))
     for row in list(rows)[-HISTORY_LINES:]:
         day = short_date(t, local_today(row.created_at, ctx.zone))
         when = f"{day} {t.time(row.created_at, ctx.zone)}"
-        who = names.get(row.member_id or 0, "—")
+        who = literal(names.get(row.member_id or 0, "—"))
+        previous = row.previous or Status.NOT_STARTED
         change = (
-            f"{status_label(t, row.previous or Status.NOT_STARTED)} → {status_label(t, row.status)}"
+            f"{status_label(t, previous)} → {status_label(t, row.status)}"
+            if previous != row.status
+            # A note that left the status as it was: "sigue en curso", not "en curso → en curso".
+            else t._("still {status}", status=status_label(t, row.status))
         )
         line = f"• {when} · {who}"
         if team is None:
-            line += f" ({teams[row.team_id].name if row.team_id in teams else '?'})"
+            line += f" ({literal(teams[row.team_id].name) if row.team_id in teams else '?'})"
         line += f": {change}"
         if row.note:
-            line += f" — “{row.note}”"
+            line += f" — “{literal(row.note)}”"
         if row.link:
-            line += f" {row.link}"
+            line += f" {literal(row.link)}"
         lines.append(line)
     if len(rows) > HISTORY_LINES:
         lines.append(t._("(the last {n}; the full history: /exportar historial)", n=HISTORY_LINES))
@@ -251,12 +258,13 @@ async def _history(ctx: Context, cohort: Cohort, query: str, team: Team | None) 
 
 def item_line(t: Translator, board: Board, cell: Cell) -> str:
     """One blocked or overdue item: team, deliverable, status, due date, latest note."""
-    line = f"• {cell.team.name} — {cell.deliverable.title}: {status_label(t, cell.status)}"
+    team, title = literal(cell.team.name), literal(cell.deliverable.title)
+    line = f"• {team} — {title}: {status_label(t, cell.status)}"
     if cell.overdue and cell.due is not None:
         line += " · " + t._("was due {date}", date=t.date(cell.due))
     if cell.update is not None:
         line += f" · {short_date(t, local_today(cell.update.created_at, board.cohort.home_zone))}"
         if cell.update.note:
             note = " ".join(cell.update.note.split())
-            line += f" · “{note[:120]}{'…' if len(note) > 120 else ''}”"
+            line += f" · “{literal(note[:120])}{'…' if len(note) > 120 else ''}”"
     return line

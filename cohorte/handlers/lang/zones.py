@@ -27,10 +27,12 @@ __all__ = [
     "CITY_ALIASES",
     "LATAM_COUNTRIES",
     "MAX_RESULTS",
+    "ZoneMatch",
     "canonical_zone",
     "country_of_zone",
     "country_zones",
     "is_valid_zone",
+    "search_places",
     "search_zones",
     "zone_choices_for",
 ]
@@ -467,12 +469,32 @@ class _Name:
     key: str
     zones: tuple[str, ...]
     latam: bool
+    shown: str  # the name as written ('Santiago de Cuba'), to say what matched
+
+
+@dataclass(frozen=True)
+class ZoneMatch:
+    """A zone found for what someone typed, and the place name that found it.
+
+    `place` is the city (or other name) that matched when it is a place of its
+    own ("Santiago de Cuba" for America/Havana, "Guadalajara" for Europe/Madrid);
+    None when the zone was found by its country or its IANA id.
+    """
+
+    zone: str
+    place: str | None = None
+
+
+# The first spelling seen of each key ('ciudad de mexico' -> 'Ciudad de México'):
+# the curated table first, then CLDR in Spanish and English.
+_SHOWN: dict[str, str] = {}
 
 
 def _add(index: dict[str, list[str]], name: str, zones: Iterable[str]) -> None:
     key = _key(name)
     if not key:
         return
+    _SHOWN.setdefault(key, name.strip())
     known = index.setdefault(key, [])
     known.extend(zone for zone in zones if zone not in known)
 
@@ -587,6 +609,7 @@ def _country_zone_tuple(codes: Iterable[str]) -> tuple[str, ...]:
 
 @functools.cache
 def _index(locales: tuple[str, ...]) -> _Index:
+    _curated_cities()  # its spellings are the ones shown
     cities = _merged([*(_exemplar_cities(loc) for loc in locales), _id_cities()])
     countries = _merged([*(_country_names(loc) for loc in locales), _short_country_names()])
     latam = {zone for code in LATAM_COUNTRIES for zone in _country_zone_table().get(code, ())}
@@ -597,7 +620,7 @@ def _index(locales: tuple[str, ...]) -> _Index:
     for key, codes in countries.items():
         names.setdefault(key, []).extend(_country_zone_tuple(codes))
     entries = tuple(
-        _Name(key, tuple(dict.fromkeys(zones)), zones[0] in latam)
+        _Name(key, tuple(dict.fromkeys(zones)), zones[0] in latam, _SHOWN.get(key, key))
         for key, zones in names.items()
         if zones
     )
@@ -612,42 +635,48 @@ def _exact_zone(text: str) -> str | None:
     return canonical_zone(text) or canonical_zone(text.replace(" ", "_"))
 
 
-def _prefix_matches(key: str, names: Iterable[_Name], *, inner_words: bool) -> list[str]:
+def _prefix_matches(key: str, names: Iterable[_Name], *, inner_words: bool) -> list[ZoneMatch]:
     """Zones of names starting with ``key`` (or, with ``inner_words``, having a
-    later word that does: "habana" in "la habana"). Latin-American and shorter
-    names first, one zone per name before the rest so different places show up.
+    later word that does: "habana" in "la habana"), each with the name that
+    matched. Latin-American and shorter names first, one zone per name before
+    the rest so different places show up.
     """
-    ranked: list[tuple[int, int, str, tuple[str, ...]]] = []
+    ranked: list[tuple[int, int, str, _Name]] = []
     for name in names:
         if name.key == key:
             continue
         matches = f" {key}" in name.key if inner_words else name.key.startswith(key)
         if matches:
-            ranked.append((0 if name.latam else 1, len(name.key), name.key, name.zones))
+            ranked.append((0 if name.latam else 1, len(name.key), name.key, name))
     ranked.sort()
-    firsts = [zones[0] for *_, zones in ranked]
-    rest = [zone for *_, zones in ranked for zone in zones[1:]]
+    firsts = [ZoneMatch(name.zones[0], name.shown) for *_, name in ranked]
+    rest = [ZoneMatch(zone, name.shown) for *_, name in ranked for zone in name.zones[1:]]
     return firsts + rest
 
 
-def _search(text: str, locales: tuple[str, ...]) -> list[str]:
+def _search(text: str, locales: tuple[str, ...]) -> list[ZoneMatch]:
     index = _index(locales)
-    found: list[str] = []
+    found: list[ZoneMatch] = []
 
-    def add(zones: Iterable[str]) -> None:
-        found.extend(zone for zone in zones if zone not in found)
+    def add(matches: Iterable[ZoneMatch]) -> None:
+        seen = {match.zone for match in found}
+        for match in matches:
+            if match.zone not in seen:
+                found.append(match)
+                seen.add(match.zone)
 
     exact = _exact_zone(text)
     if exact is not None:
-        add([exact])
+        add([ZoneMatch(exact)])
     key = _key(text)
     if key:
+        typed = _SHOWN.get(key, text.strip())
         # A curated name was written knowing CLDR's: "Granada" is Spain or
         # Nicaragua before CLDR's Spanish name for Grenada, "San Juan" is Puerto
         # Rico before San Juan (Argentina).
-        add(_curated_cities().get(key, ()))
-        add(index.cities.get(key, ()))
-        add(_country_zone_tuple(index.countries.get(key, ())))
+        add(ZoneMatch(zone, typed) for zone in _curated_cities().get(key, ()))
+        add(ZoneMatch(zone, typed) for zone in index.cities.get(key, ()))
+        add(ZoneMatch(zone) for zone in _country_zone_tuple(index.countries.get(key, ())))
         if len(key) >= _MIN_PREFIX:
             add(_prefix_matches(key, index.names, inner_words=False))
             # Words inside names are a last resort: "Spain" would otherwise
@@ -658,6 +687,11 @@ def _search(text: str, locales: tuple[str, ...]) -> list[str]:
 
 
 def search_zones(text: str, language: str = "es") -> list[str]:
+    """IANA ids for what someone typed, best first (see :func:`search_places`)."""
+    return [match.zone for match in search_places(text, language)]
+
+
+def search_places(text: str, language: str = "es") -> list[ZoneMatch]:
     """IANA ids for what someone typed ("Bogotá", "CDMX", "Chile"), best first.
 
     Tries, from strongest to weakest: an IANA id in any case (region ids,
@@ -670,7 +704,8 @@ def search_zones(text: str, language: str = "es") -> list[str]:
     are ignored. "Bogotá, Colombia" is tried part by part when the whole finds
     nothing. At most :data:`MAX_RESULTS` ids, without repeats; empty, blank or
     over-long (more than 100 characters) text gives []. Never raises on odd
-    input.
+    input. Each zone comes with the place name that found it (:class:`ZoneMatch`),
+    so that a choice between several can say why each is there.
     """
     stripped = text.strip()
     if not stripped or len(stripped) > _MAX_INPUT:
@@ -680,5 +715,6 @@ def search_zones(text: str, language: str = "es") -> list[str]:
     if not found and "," in stripped:
         for part in stripped.split(","):
             if part.strip():
-                found.extend(z for z in _search(part.strip(), locales) if z not in found)
+                zones = {match.zone for match in found}
+                found.extend(m for m in _search(part.strip(), locales) if m.zone not in zones)
     return found[:MAX_RESULTS]

@@ -159,7 +159,7 @@ def _vote_buttons(
 
 def _answered_line(t: Translator, view: PollView) -> str:
     return t._(
-        "Answered every time: {voted} of {total}.",
+        "Complete ballots: {voted} of {total}.",
         voted=view.complete_count(),
         total=len(view.expected()),
     )

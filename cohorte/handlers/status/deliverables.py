@@ -30,6 +30,7 @@ from cohorte.handlers.status.wording import (
     status_tag,
 )
 from cohorte.locales import N_, Translator
+from cohorte.locales.markup import bold, literal
 from cohorte.storage.cohorts import teams_of
 from cohorte.storage.deliverables import (
     Deliverable,
@@ -108,7 +109,7 @@ async def _list_deliverables(ctx: Context, cohort: Cohort) -> Reply:
     assignments = await assigned_teams(ctx.session, cohort_id)
     lines = [t.ngettext("{n} deliverable:", "{n} deliverables:", len(everything))]
     for d in everything:
-        parts = [f"*{d.code}* — {d.title}", *rdc_tags(d)]
+        parts = [f"{bold(d.code)} — {literal(d.title)}", *rdc_tags(d)]
         if d.optional:
             parts.append(t._("optional"))
         due = due_text(t, d, cohort)
@@ -183,7 +184,7 @@ async def _show_deliverable(ctx: Context, cohort: Cohort, deliverable: Deliverab
     if cells:
         lines.append("")
         for cell in cells:
-            line = f"{cell.team.name}: {status_tag(t, cell.status)}"
+            line = f"{literal(cell.team.name)}: {status_tag(t, cell.status)}"
             if cell.overdue:
                 line += f" {OVERDUE_ICON} " + t._("overdue")
             if cell.update is not None:

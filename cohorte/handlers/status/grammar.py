@@ -56,6 +56,8 @@ _STATUS_PHRASES: dict[Status, tuple[str, ...]] = {
     Status.DONE: (
         "completado",
         "completada",
+        "completo",
+        "completa",
         "terminado",
         "terminada",
         "finalizado",
@@ -68,6 +70,7 @@ _STATUS_PHRASES: dict[Status, tuple[str, ...]] = {
         "hecha",
         "done",
         "completed",
+        "complete",
         "finished",
     ),
 }

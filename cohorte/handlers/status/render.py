@@ -10,12 +10,14 @@ from cohorte.handlers.agenda.occurrences import occurrence_for
 from cohorte.handlers.core.buttons import NoFields
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Button, Reply
+from cohorte.handlers.lang.text import first_name
 from cohorte.handlers.status.board import load_board, member_names
 from cohorte.handlers.status.deliveries import ChangePayload, CheckinPayload, TeamPeriodPayload
 from cohorte.handlers.status.planning import nudge_items, silent_since
 from cohorte.handlers.status.routes import OPEN_CHECKIN, REPORT, OfCheckin
 from cohorte.handlers.status.rules import checkin_questions, row_id
 from cohorte.handlers.status.wording import cell_line, note_and_link, status_label, status_tag
+from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage.checkins import answers_by_member, has_answered
 from cohorte.storage.cohorts import members_with_people, teams_of
@@ -90,7 +92,7 @@ async def render_checkin_prompt(rc: RenderContext, checkin: CheckinPayload) -> R
     questions = checkin_questions(rc.cohort, t)
     text = t._(
         "Hi, {name}! The check-in session of your team ({team}) is on {when}.",
-        name=rc.person.display_name,
+        name=first_name(rc.person.display_name),
         team=team.name,
         when=t.when(occurrence.starts_at, rc.zone or team.zone),
     )
@@ -101,7 +103,7 @@ async def render_checkin_prompt(rc: RenderContext, checkin: CheckinPayload) -> R
         "answers before the session.",
         len(questions),
     )
-    text += "\n" + "\n".join(f"• {question}" for question in questions)
+    text += "\n" + "\n".join(f"• {literal(question)}" for question in questions)
     payload = OPEN_CHECKIN.payload(OfCheckin.of(occurrence.ref))
     return Reply(text, ((Button("✍️ " + t._("Answer now"), payload),),))
 
@@ -126,19 +128,24 @@ async def render_checkin_digest(rc: RenderContext, checkin: CheckinPayload) -> R
             team=team.name,
             when=t.when(occurrence.starts_at, rc.zone or rc.cohort.home_zone),
         ),
+        # The count that agrees with the noun and the verb is who answered: "1 of 4".
         t.ngettext(
-            "{n} of {total} member answered the questions.",
-            "{n} of {total} members answered the questions.",
+            "{n} member out of {total} answered the questions.",
+            "{n} members out of {total} answered the questions.",
             len(answers),
             total=len(members),
-        ),
+        )
+        if answers
+        else t._("Nobody answered the questions."),
     ]
     for member, person in members:
         given = answers.get(row_id(member.id))
         if given is None:
             continue
-        lines += ["", f"*{person.display_name}*"]
-        lines += [f"• {question}\n  {answer}" for question, answer in given.items()]
+        lines += ["", bold(person.display_name)]
+        lines += [
+            f"• {literal(question)}\n  {literal(answer)}" for question, answer in given.items()
+        ]
     missing = [p.display_name for m, p in members if row_id(m.id) not in answers]
     if missing:
         lines += ["", t._("Did not answer: {names}", names=", ".join(missing))]
@@ -175,14 +182,14 @@ async def render_nudge(rc: RenderContext, payload: TeamPeriodPayload) -> Reply |
             "Hi, {name}! Your team ({team}) has not updated its deliverables for {n} days, "
             "and this is due soon:",
             days,
-            name=rc.person.display_name,
+            name=first_name(rc.person.display_name),
             team=team.name,
         )
     else:
         text = t._(
             "Hi, {name}! Your team ({team}) has not reported on its deliverables yet, "
             "and this is due soon:",
-            name=rc.person.display_name,
+            name=first_name(rc.person.display_name),
             team=team.name,
         )
     lines = [text] + [cell_line(t, cell, rc.cohort, with_update=False) for cell in items]

@@ -71,6 +71,7 @@ from cohorte.handlers.status.wording import (
     status_tag,
 )
 from cohorte.locales import N_, Translator
+from cohorte.locales.markup import bold
 from cohorte.storage import cohorts
 from cohorte.storage.deliverables import Deliverable, deliverables_of
 from cohorte.storage.models import Cohort, Member, Team
@@ -268,7 +269,7 @@ async def _status_buttons(ctx: Context, deliverable: Deliverable, team: Team) ->
     t = ctx.t
     current = await current_update(ctx.session, row_id(deliverable.id), row_id(team.id))
     status = current.status if current is not None else Status.NOT_STARTED
-    lines = [f"*{deliverable.title}*", t._("Now: {status}", status=status_tag(t, status))]
+    lines = [bold(deliverable.title), t._("Now: {status}", status=status_tag(t, status))]
     if ctx.cohort is not None:
         due = due_text(t, deliverable, ctx.cohort)
         if due:

@@ -9,6 +9,7 @@ from babel.dates import format_skeleton
 from cohorte.handlers.status.board import Cell
 from cohorte.handlers.status.rules import NOTE_LIMIT, due_date, local_today
 from cohorte.locales import N_, Translator
+from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.recurrence import sprint_week
 from cohorte.storage.deliverables import Deliverable
 from cohorte.storage.models import Cohort, Team
@@ -77,7 +78,7 @@ def due_text(t: Translator, deliverable: Deliverable, cohort: Cohort) -> str:
 def cell_line(t: Translator, cell: Cell, cohort: Cohort, *, with_update: bool = True) -> str:
     """'🔄 *Mapeo de procesos y sistemas* · RDC7 · Semana 3 · viernes, 9 de mayo ⏰'."""
     deliverable = cell.deliverable
-    parts = [f"{STATUS_ICONS[cell.status]} *{deliverable.title}*"]
+    parts = [f"{STATUS_ICONS[cell.status]} {bold(deliverable.title)}"]
     parts += rdc_tags(deliverable)
     if deliverable.optional:
         parts.append(t._("optional"))
@@ -92,11 +93,11 @@ def cell_line(t: Translator, cell: Cell, cohort: Cohort, *, with_update: bool = 
         if cell.update is not None:
             line += " · " + short_date(t, local_today(cell.update.created_at, cohort.home_zone))
             if cell.author:
-                line += f", {cell.author}"
+                line += f", {literal(cell.author)}"
             if cell.update.note:
-                line += f": “{shorten(cell.update.note, 160)}”"
+                line += f": “{literal(shorten(cell.update.note, 160))}”"
             if cell.update.link:
-                line += f" {cell.update.link}"
+                line += f" {literal(cell.update.link)}"
     return line
 
 

@@ -12,6 +12,7 @@ from cohorte.handlers.agenda.routes import ASK_CANCEL, CANCEL, MOVE, SessionCode
 from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
 from cohorte.handlers.core.router import Core
 from cohorte.locales import Translator
+from cohorte.locales.markup import plain
 from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage.models import Platform
 from tests.conftest import Transcript
@@ -38,7 +39,7 @@ def _press(payload: str) -> Incoming:
 
 
 def _texts(replies: list[Reply]) -> str:
-    return "\n".join(reply.text for reply in replies)
+    return "\n".join(plain(reply.text) for reply in replies)
 
 
 def test_payloads_are_the_ones_stored_buttons_carry() -> None:

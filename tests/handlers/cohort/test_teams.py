@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
+from cohorte.locales.markup import plain
 from cohorte.storage.models import Member, Person, Platform, Role, Team
 from cohorte.storage.status import StatusDraft, StatusUpdate
 from tests.conftest import Transcript
@@ -51,11 +52,11 @@ async def test_an_old_team_button_no_longer_moves_a_member(
     # Laura joined without a team: her first pick still works.
     (joined,) = await core.handle(press("laura", f"tm:{cohort.id}:{santiago}"))
 
-    assert refusal.text == (
+    assert plain(refusal.text) == (
         "Eres del equipo Bogotá. Los cambios de equipo los hace el equipo coordinador: "
         "escríbeles si ese no es tu equipo."
     )
-    assert joined.text.startswith("Listo: ahora eres parte del equipo Santiago.")
+    assert plain(joined.text).startswith("Listo: ahora eres parte del equipo Santiago.")
     assert await team_of(session, "Sofía") == "Bogotá"
     assert await team_of(session, "Laura") == "Santiago"
 

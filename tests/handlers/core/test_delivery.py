@@ -13,6 +13,7 @@ from cohorte.handlers.agenda.deliveries import ANNOUNCEMENT, AnnouncementPayload
 from cohorte.handlers.core.delivery import Capabilities, DeliveryKind, DeliveryService
 from cohorte.handlers.core.messages import Direct, Group, Reply
 from cohorte.handlers.core.platforms import Platforms, PlatformTraits
+from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.scheduling.outbox import Gate, SendOutcome, enqueue, open_gate
 from cohorte.storage.db import SessionFactory
@@ -97,10 +98,10 @@ async def test_a_telegram_person_is_mentioned_in_the_group_and_a_slack_person_wr
     (to_tomas,) = sent[Platform.TELEGRAM].sent
     assert to_tomas.to == Group(Platform.TELEGRAM, TELEGRAM_GROUP)
     assert to_tomas.mentions == ("777",)
-    assert to_tomas.text == "Tomás: 📣 La sesión empieza en 1 hora."
+    assert plain(to_tomas.text) == "Tomás: 📣 La sesión empieza en 1 hora."
     (to_lucia,) = sent[Platform.SLACK].sent
     assert to_lucia.to == Direct(Platform.SLACK, "ULUCIA")
-    assert to_lucia.text == "📣 La sesión empieza en 1 hora."
+    assert plain(to_lucia.text) == "📣 La sesión empieza en 1 hora."
 
 
 async def test_what_decides_is_the_declared_trait_not_the_platform(

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import Button, ChatEvent, ChatKind, Incoming, Reply
 from cohorte.handlers.core.router import Core, Router, split_command
+from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import Platform
@@ -146,7 +147,7 @@ async def test_the_bot_greets_a_group_it_joins_and_recognises_a_linked_one(
     assert greeting.text.startswith("¡Hola! Soy Cohorte, el asistente del sprint.")
     await core.handle(replace(joined, text="/vincular PRUEBA25", chat_event=None))
     (again,) = await core.handle(joined)
-    assert again.text == (
+    assert plain(again.text) == (
         "¡Hola de nuevo! Este grupo ya es el chat de Sprint de prueba: aquí llegarán los "
         "recordatorios y los avisos."
     )

@@ -27,6 +27,7 @@ from cohorte.handlers.dashboard.summary import rdc_progress
 from cohorte.handlers.status.board import load_board
 from cohorte.handlers.status.reporting import record_status
 from cohorte.locales import Translator
+from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.checkins import CheckinAnswer
 from cohorte.storage.deliverables import Deliverable
@@ -106,7 +107,7 @@ async def test_the_board_marks_overdue_and_blocked_items(
 
 async def test_the_board_as_text(session: AsyncSession, clock: ManualClock) -> None:
     cohort, _, _ = await reported_cohort(session, clock)
-    text = board_text(ES, await load_board(session, cohort, clock.now()))
+    text = plain(board_text(ES, await load_board(session, cohort, clock.now())))
 
     assert text.startswith("*Tablero* · Sprint de prueba · Semana 8 de 12")
     assert "*Bogotá* · 0/6 · última actualización 22 abr" in text
@@ -182,11 +183,11 @@ async def test_dashboard_in_chat_text_and_picture(
         return Incoming(Platform.CONSOLE, who, who, who, ChatKind.PRIVATE, text)
 
     text, picture = await core.handle(asks("coordina", "/tablero"))
-    assert text.text.startswith("*Tablero* · Sprint de prueba")
+    assert plain(text.text).startswith("*Tablero* · Sprint de prueba")
     assert picture.image is not None
     assert picture.image.filename == "tablero-2025-06-10.png"
     assert png_size(picture.image.data) == (1230, 550)
-    assert picture.text == "Tablero de Sprint de prueba, martes, 10 de junio"
+    assert plain(picture.text) == "Tablero de Sprint de prueba, martes, 10 de junio"
 
     refused = await core.handle(asks("sofia", "/tablero"))
     assert refused[0].text == "Solo el equipo coordinador puede hacer eso."
@@ -350,6 +351,7 @@ async def test_status_views(session: AsyncSession, transcript: Transcript) -> No
         """
         :como sofia
         /estado
+        /reportar plan "ya pedimos el acceso"
         /estado plan
         /estado investigación
         :como coordina
@@ -368,13 +370,15 @@ async def test_status_views(session: AsyncSession, transcript: Transcript) -> No
     assert "0 de 6 completados." in out
     assert (
         "Historial de *Plan de mejora* — Bogotá\n"
-        "    • 22 abr 09:00 · Sofía: sin iniciar → bloqueado" in out
+        "    • 22 abr 09:00 · Sofía: sin iniciar → bloqueado — “Falta acceso al SECOP, “urgente””\n"
+        # A note alone leaves the status: not "bloqueado → bloqueado".
+        "    • 10 jun 09:00 · Sofía: sigue bloqueado — “ya pedimos el acceso”" in out
     )
     assert (
         "Historial de *Investigación con proveedores* — Bogotá\n    Todavía no hay actualizaciones."
         in out
     )
-    assert "*Bogotá*: ✅ 0 de 6 · 🔄 1 · ⛔ 1 · ⏰ 1 · última actualización 22 abr" in out
+    assert "*Bogotá*: ✅ 0 de 6 · 🔄 1 · ⛔ 1 · ⏰ 1 · última actualización 10 jun" in out
     assert "*Ciudad de México*: ✅ 0 de 5 · 🔄 0 · ⛔ 0 · ⏰ 1 · sin actualizaciones todavía" in out
     assert "*Avance por criterio RDC*" in out
     assert "*Entregables del equipo Santiago*" in out
@@ -407,7 +411,7 @@ async def test_the_weekly_digest_goes_to_coordinators_on_monday(
         (monday, f"st-week:{cohort.id}:9:p1"),
     ]
 
-    text = weekly_digest_text(ES, await load_board(session, cohort, monday), 9)
+    text = plain(weekly_digest_text(ES, await load_board(session, cohort, monday), 9))
     assert text.startswith("*Resumen semanal — Semana 9* · Sprint de prueba")
     assert "⛔ *Bloqueados* (1)\n• Bogotá — Plan de mejora: bloqueado" in text
     assert "⏰ *Vencidos* (5)" in text

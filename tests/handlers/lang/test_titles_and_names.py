@@ -1,4 +1,4 @@
-"""The one quoted-title reader and the one name matcher."""
+"""The one quoted-title reader, the one name matcher, and the name people are greeted by."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from cohorte.handlers.lang.names import match_names, name_key, words
+from cohorte.handlers.lang.text import first_name
 from cohorte.handlers.lang.titles import UnclosedQuoteError, find_quoted, split_title
 
 
@@ -79,3 +80,19 @@ def test_an_own_name_wins_over_an_alias() -> None:
 
     assert match_names("lima", teams, names) == [teams[0]]
     assert match_names("lima n", teams, names) == [teams[1]]
+
+
+@pytest.mark.parametrize(
+    ("name", "greeted"),
+    [
+        ("Laura Gómez Restrepo", "Laura"),
+        ("Lucía 🌎 Pérez", "Lucía"),
+        ("Lic. Ana Ruiz", "Ana"),
+        ("Dr. Juan", "Juan"),
+        ("Kate", "Kate"),
+        ("  Diego  ", "Diego"),
+        ("🌎", "🌎"),
+    ],
+)
+def test_people_are_greeted_by_the_first_word_of_their_name(name: str, greeted: str) -> None:
+    assert first_name(name) == greeted

@@ -8,10 +8,12 @@ from cohorte.handlers.lang.zones import (
     CITY_ALIASES,
     LATAM_COUNTRIES,
     MAX_RESULTS,
+    ZoneMatch,
     canonical_zone,
     country_of_zone,
     country_zones,
     is_valid_zone,
+    search_places,
     search_zones,
     zone_choices_for,
 )
@@ -244,6 +246,23 @@ def test_santiago_is_chile_first_with_other_santiagos_after() -> None:
     assert zones[0] == "America/Santiago"
     assert "America/Santo_Domingo" in zones  # Santiago de los Caballeros
     assert "America/Havana" in zones  # Santiago de Cuba
+
+
+def test_each_zone_found_says_which_place_found_it() -> None:
+    assert search_places("Santiago") == [
+        ZoneMatch("America/Santiago", "Santiago"),
+        ZoneMatch("America/Havana", "Santiago de Cuba"),
+        ZoneMatch("America/Mexico_City", "Santiago de Querétaro"),
+        ZoneMatch("Europe/Madrid", "Santiago de Compostela"),
+        ZoneMatch("America/Santo_Domingo", "Santiago de los Caballeros"),
+    ]
+    assert search_places("guadalajara") == [
+        ZoneMatch("America/Mexico_City", "Guadalajara"),
+        ZoneMatch("Europe/Madrid", "Guadalajara"),
+    ]
+    # A country is no place of its own: its zones come without one.
+    assert search_places("Chile")[0] == ZoneMatch("America/Santiago")
+    assert search_places("America/Bogota") == [ZoneMatch("America/Bogota")]
 
 
 def test_san_jose_is_costa_rica_first() -> None:

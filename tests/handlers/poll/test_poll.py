@@ -15,6 +15,7 @@ from cohorte.handlers.core.delivery_kinds import DeliveryKind
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.poll.export import poll_csv
 from cohorte.locales import Translator
+from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
@@ -556,7 +557,7 @@ async def test_a_double_click_on_confirm_creates_one_series(
     answers = await asyncio.gather(
         *(assembly.core.handle(press("coordina", f"pc:{poll.id}:{slots[1].id}")) for _ in "ab")
     )
-    texts = sorted(reply.text for replies in answers for reply in replies)
+    texts = sorted(plain(reply.text) for replies in answers for reply in replies)
     assert texts[0].startswith("La sesión semanal ya quedó fijada: cada miércoles 16:00")
     assert texts[1].startswith("Listo: la sesión semanal será cada miércoles 16:00")
     async with sessions() as check:

@@ -18,6 +18,7 @@ from cohorte.handlers.poll.syntax import (
     parse_slots,
 )
 from cohorte.locales import Translator
+from cohorte.locales.markup import plain
 
 BOGOTA = "America/Bogota"
 # Tuesday 2025-04-22, 09:00 in Bogotá.
@@ -236,7 +237,7 @@ def test_only_slots_for_the_guided_form() -> None:
 def test_bad_input_says_what_was_wrong_and_shows_an_example(text: str, message: str) -> None:
     with pytest.raises(PollSyntaxError) as caught:
         parse(text)
-    rendered = caught.value.render(ES)
+    rendered = plain(caught.value.render(ES))
     assert message in rendered
     assert rendered.endswith(f"Ejemplo: {EXAMPLE}")
 

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
+from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.models import FormSession, Platform, Role
 from cohorte.storage.status import Status, StatusUpdate
@@ -258,7 +259,7 @@ async def test_a_status_button_pressed_in_the_group_records_nothing(
     replies = await core.handle(group_press("tomas", f"sts:{mapeo}:p"))
 
     assert await history(session) == []
-    texts = [(type(r.to).__name__, r.ephemeral, r.text) for r in replies]
+    texts = [(type(r.to).__name__, r.ephemeral, plain(r.text)) for r in replies]
     assert texts[0] == ("Here", True, "Te respondo en privado.")
     # He gets buttons of his own, privately, for his own team.
     assert texts[1][0] == "Direct" and "Ahora: ⚪ sin iniciar" in texts[1][2]
@@ -289,6 +290,6 @@ async def test_buttons_of_somebody_elses_report_refuse_to_act(
     note = await core.handle(group_press("laura", f"stn:{update.id}"))
     draft = await core.handle(group_press("laura", f"sta:1:{deliverables['proveedores'].id}"))
 
-    assert [r.text for r in note] == [refusal]
-    assert [r.text for r in draft] == [refusal]
+    assert [plain(r.text) for r in note] == [refusal]
+    assert [plain(r.text) for r in draft] == [refusal]
     assert len(await history(session)) == 1

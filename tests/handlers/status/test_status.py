@@ -30,10 +30,11 @@ from cohorte.handlers.status.rules import (
     working_moment,
 )
 from cohorte.locales import Translator
+from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.checkins import CheckinAnswer
 from cohorte.storage.deliverables import Deliverable, DeliverableTeam
-from cohorte.storage.models import Cohort, Member, Platform, Role, Team
+from cohorte.storage.models import Cohort, Member, Person, Platform, Role, Team
 from cohorte.storage.status import Status, StatusDraft, StatusUpdate, status_history
 from tests.conftest import Transcript
 from tests.factories import add_member, seed_cohort
@@ -123,6 +124,8 @@ async def latest(session: AsyncSession) -> StatusUpdate:
         ("en progreso", Status.IN_PROGRESS),
         ("BLOQUEADA", Status.BLOCKED),
         ("completado", Status.DONE),
+        ("completo", Status.DONE),
+        ("Completa", Status.DONE),
         ("listo", Status.DONE),
         ("done", Status.DONE),
         ("in progress", Status.IN_PROGRESS),
@@ -265,7 +268,7 @@ async def test_status_transitions_are_kept_as_history(
     assert (first.previous, first.status) == (Status.NOT_STARTED, Status.IN_PROGRESS)
     with pytest.raises(SameStatusError) as caught:
         await record_status(session, mapeo, bogota, sofia, Status.IN_PROGRESS, clock.now())
-    assert caught.value.render(Translator("es")) == (
+    assert plain(caught.value.render(Translator("es"))) == (
         "“Mapeo de procesos y sistemas” ya está en estado en curso. "
         "Para contar novedades, escribe también una nota."
     )
@@ -459,7 +462,7 @@ async def test_bad_input_is_answered_clearly(
         replies = await core.handle(press("sofia", payload))
         assert replies[0].text == "Ese botón ya no es válido. Vuelve a pedirlo con el comando."
     replies = await core.handle(press("sofia", f"sts:{investigacion.id}:d"))
-    assert "no es uno de los entregables del equipo Bogotá" in replies[0].text
+    assert "no es uno de los entregables del equipo Bogotá" in plain(replies[0].text)
     assert (await session.exec(select(StatusUpdate))).all() == []
 
 
@@ -715,6 +718,39 @@ async def test_two_members_answer_the_check_in_form(
     assert answers[0].ref == answers[1].ref
     assert '"¿Qué los bloquea?": "Falta acceso al SECOP"' in answers[0].answers
     assert "¿Qué los bloquea?" not in answers[1].answers  # skipped
+
+
+async def test_the_check_in_digest_counts_who_answered_out_of_the_team(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    now = transcript.chat.clock.now()
+    cohort, teams, _ = await seed_with_deliverables(session, now)
+    bogota = teams["Bogotá"]
+    bogota.checkin_weekday, bogota.checkin_time = 3, time(10, 0)  # Thursday 10:00
+    session.add(bogota)
+    for name in ("Laura", "Pedro", "Rosa"):  # with Sofía, four in the team
+        await add_member(session, cohort, name, name.lower(), Role.PARTICIPANT, bogota, now)
+    kate = await add_member(session, cohort, "Kate", "kate", Role.COORDINATOR, None, now)
+    person = await session.get(Person, kate.person_id)
+    assert person is not None
+    person.locale = "en"
+    session.add(person)
+    await session.commit()
+
+    out = await transcript.run(
+        """
+        :como sofia
+        /avances
+        Terminamos el inventario de sistemas
+        :b Saltar
+        :b Saltar
+        :reloj 2025-04-24 08:00
+        :reloj +1h
+        """
+    )
+
+    assert "1 integrante de 4 respondió las preguntas." in out
+    assert "1 member out of 4 answered the questions." in out
 
 
 async def test_no_check_in_without_a_slot(session: AsyncSession, transcript: Transcript) -> None:
