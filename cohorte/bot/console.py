@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from cohorte.handlers.core.messages import Button, ChatKind, Direct, Group, Here, Incoming, Reply
 from cohorte.handlers.core.platforms import PlatformTraits
@@ -26,7 +25,7 @@ from cohorte.handlers.core.router import Core
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import Translator
 from cohorte.locales.markup import plain
-from cohorte.scheduling.clock import ManualClock
+from cohorte.scheduling.clock import ManualClock, parse_instant
 from cohorte.scheduling.outbox import Gate, SendOutcome, open_gate
 from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.models import Platform
@@ -271,7 +270,7 @@ class ConsoleChat:
         if step:
             return self.clock.now() + int(step.group(1)) * _STEP_UNITS[step.group(2)]
         try:
-            local = datetime.strptime(when, "%Y-%m-%d %H:%M")  # noqa: DTZ007
+            return parse_instant(when, self.home_zone)  # the same reading as --reloj
         except ValueError as error:
             raise ConsoleInputError(
                 self.t._(
@@ -279,7 +278,6 @@ class ConsoleChat:
                     ":reloj +1d (m, h, d, s for weeks)."
                 )
             ) from error
-        return local.replace(tzinfo=ZoneInfo(self.home_zone))
 
     def _show_clock(self) -> None:
         self.write("  🕒 " + self.t.when(self.clock.now(), self.home_zone))
