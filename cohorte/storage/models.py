@@ -80,6 +80,8 @@ class Person(SQLModel, table=True):
     display_name: str = Field(max_length=120)
     zone: str | None = Field(default=None, max_length=64)
     locale: str | None = Field(default=None, max_length=16)
+    # Matches the person in a meeting tool's attendance report (`/perfil correo`).
+    email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(sa_column=_instant())
 
 

@@ -1,6 +1,7 @@
 """Imports every table module, so that metadata (migrations, tests) sees them all."""
 
 from cohorte.storage import (
+    attendance,
     checkins,
     console,
     deliverables,
@@ -11,4 +12,14 @@ from cohorte.storage import (
     status,
 )
 
-__all__ = ["checkins", "console", "deliverables", "models", "outbox", "polls", "series", "status"]
+__all__ = [
+    "attendance",
+    "checkins",
+    "console",
+    "deliverables",
+    "models",
+    "outbox",
+    "polls",
+    "series",
+    "status",
+]

@@ -199,3 +199,70 @@ async def test_cohorts_keep_the_default_session_name_when_upgrading(engine: Asyn
         pending = (await connection.execute(text("SELECT action FROM pendingchange"))).all()
     assert [tuple(row) for row in found] == [(1, "")]
     assert [tuple(row) for row in pending] == [("weekly",)]
+
+
+async def test_attendance_comes_to_a_populated_database(engine: AsyncEngine) -> None:
+    """0006 adds people's e-mail and the tables of answers and attendance: people, their
+    accounts, memberships and queued deliveries are untouched, and a session's answers
+    are one per member."""
+    from datetime import UTC, datetime
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from cohorte.storage.migrate import upgrade
+
+    now = datetime(2025, 4, 22, 14, 0, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0005"))
+    try:
+        await _populate_0001(engine)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO identity (id, person_id, platform, external_id, dm_open)"
+                    " VALUES (2, 7, 'telegram', '555', true)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO member (id, cohort_id, person_id, role, dm_reminders, joined_at)"
+                    " VALUES (4, 1, 7, 'participant', true, :now)"
+                ),
+                {"now": now},
+            )
+    finally:
+        await upgrade(engine)
+    async with engine.begin() as connection:
+        people = (
+            await connection.execute(text("SELECT id, display_name, email FROM person"))
+        ).all()
+        identities = (await connection.execute(text("SELECT id FROM identity"))).scalars().all()
+        members = (await connection.execute(text("SELECT id FROM member"))).scalars().all()
+        deliveries = (await connection.execute(text("SELECT count(*) FROM delivery"))).scalar()
+        await connection.execute(
+            text(
+                "INSERT INTO rsvp (cohort_id, ref, member_id, answer, answered_at)"
+                " VALUES (1, 'e1', 4, 'yes', :now)"
+            ),
+            {"now": now},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO attendance (cohort_id, ref, member_id, status, source, minutes,"
+                " recorded_at) VALUES (1, 'e1', 4, 'present', 'zoom', 55, :now)"
+            ),
+            {"now": now},
+        )
+    assert [tuple(row) for row in people] == [(7, "P", None)]
+    assert identities == [2] and members == [4] and deliveries == 3
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO rsvp (cohort_id, ref, member_id, answer, answered_at)"
+                    " VALUES (1, 'e1', 4, 'no', :now)"
+                ),
+                {"now": now},
+            )
