@@ -18,7 +18,7 @@ from cohorte.bot.config import Settings
 from cohorte.bot.console import CONSOLE_TRAITS
 from cohorte.bot.slack.traits import SLACK_TRAITS
 from cohorte.bot.telegram.traits import TELEGRAM_TRAITS
-from cohorte.handlers import agenda, cohort, dashboard, help, poll, status
+from cohorte.handlers import agenda, attendance, cohort, dashboard, help, poll, status
 from cohorte.handlers.cohort import greeting
 from cohorte.handlers.core.delivery import Capabilities, DeliveryService
 from cohorte.handlers.core.messages import Messenger
@@ -47,6 +47,7 @@ def build_router() -> Router:
     greeting.register(router)
     agenda.register(router)
     status.register(router)
+    attendance.register(router)
     dashboard.register(router)
     help.register(router)
     poll.register(router)
@@ -72,6 +73,7 @@ def build_capabilities(platforms: Platforms) -> Capabilities:
     agenda.register_capabilities(capabilities)
     poll.register_capabilities(capabilities, platforms)
     status.register_capabilities(capabilities)
+    attendance.register_capabilities(capabilities)
     dashboard.register_capabilities(capabilities)
     return capabilities
 
