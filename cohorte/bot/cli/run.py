@@ -22,6 +22,7 @@ from cohorte.bot.cli.root import fail, load_settings, open_app, t
 from cohorte.bot.config import Settings
 from cohorte.bot.console import DEFAULT_FILES, ConsoleChat
 from cohorte.bot.logs import configure_logging
+from cohorte.bot.observe import metrics_refusal
 from cohorte.bot.runtime import serve
 from cohorte.scheduling.clock import ManualClock, RehearsalClock, SystemClock, parse_instant
 from cohorte.storage.cohorts import list_cohorts
@@ -50,6 +51,9 @@ def run(
     settings = load_settings()
     clock = clock or settings.clock
     _check_clock(clock)
+    refusal = metrics_refusal(settings)
+    if refusal is not None:
+        raise fail(t._(refusal))
     if not (settings.telegram_enabled or settings.slack_enabled):
         typer.echo(t._("No Slack or Telegram token configured: starting the console chat."))
         _console(settings, script=None, actor=None, clock=clock, files=DEFAULT_FILES)
