@@ -634,6 +634,9 @@ async def test_the_command_menu_is_in_spanish_and_english_per_scope(
     assert menus[("all_private_chats", "en")]["zone"] == "choose your time zone"
     assert "miembros" not in menus[("all_group_chats", None)]
     assert "vincular" in menus[("all_chat_administrators", None)]
+    # Telegram takes no hyphen: /estado-bot is listed by its other Spanish name.
+    assert "estado_bot" in private and "estado-bot" not in private
+    assert "botstatus" in menus[("all_private_chats", "en")]
 
 
 # -- the capabilities, end to end --------------------------------------------------------
