@@ -134,16 +134,29 @@ class Metrics:
             "Outbox rows pending for later (not due yet), at scrape time.",
             registry=registry,
         )
-        # Children for the hot paths, built once (a `labels()` call takes a lock).
+        # Children for the hot paths, built once (a `labels()` call checks the labels and
+        # takes a lock: several times the cost of the count itself).
         self._event_children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        self._delivery_children: dict[tuple[str | None, DeliveryOutcome], Counter] = {}
+        self._send_children: dict[str | None, Histogram] = {}
 
     def delivery(self, platform: str | None, outcome: DeliveryOutcome) -> None:
         """One scheduled message ended as `outcome`."""
-        self.deliveries.labels(platform or NO_PLATFORM, outcome.value).inc()
+        child = self._delivery_children.get((platform, outcome))
+        if child is None:
+            child = self._delivery_children[(platform, outcome)] = self.deliveries.labels(
+                platform or NO_PLATFORM, outcome.value
+            )
+        child.inc()
 
     def sent_in(self, platform: str | None, seconds: float) -> None:
         """A message's requests took `seconds` after its gate opened."""
-        self.send_seconds.labels(platform or NO_PLATFORM).observe(seconds)
+        child = self._send_children.get(platform)
+        if child is None:
+            child = self._send_children[platform] = self.send_seconds.labels(
+                platform or NO_PLATFORM
+            )
+        child.observe(seconds)
 
     def waited(self, platform: str, reason: str, seconds: float) -> None:
         """A rate limiter made a request wait `seconds` (`pace` or `retry_after`)."""
