@@ -170,6 +170,7 @@ class DeliveryEngine:
         await self._give_back(list(self._tracked))
         with contextlib.suppress(*_DATABASE_ERRORS):
             await self.role.release()
+        self.metrics.role(self.name, False)
 
     async def drain(self) -> DrainReport:
         """Send everything due now, wait for every outcome, and say what happened."""
