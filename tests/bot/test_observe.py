@@ -311,15 +311,19 @@ async def test_not_ready_while_the_database_is_gone(
     try:
         await upgrade(engine)
         probe = Probe(engine, session_factory(engine), clock, assembly.ticker, seconds=3.0)
-        served = await serve_with(settings(), probe)
+        served = await serve_with(settings(metrics=True, metrics_token=TOKEN), probe)
         await assembly.ticker.tick()
         assert (await served.get("/readyz"))[0] == 200
 
         await remove()
         await engine.dispose()  # the pool's connections go, as they do when a server restarts
         status, text = await served.get("/readyz")
+        scraped_status, scraped = await served.get("/metrics", token=TOKEN)
     finally:
         await engine.dispose()
+
+    # The scrape still answers, with the outbox gauges unknown.
+    assert scraped_status == 200 and "cohorte_outbox_backlog NaN" in scraped
 
     assert status == 503
     facts = json.loads(text)

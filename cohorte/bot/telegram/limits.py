@@ -26,6 +26,9 @@ from cohorte.scheduling.outbox import Gate
 
 logger = logging.getLogger(__name__)
 
+# A pause shorter than this (taking a lock nobody held) is no rate-limit wait for the metrics.
+_MEASURABLE_WAIT = 0.001
+
 
 @dataclass(frozen=True)
 class Window:
@@ -174,7 +177,7 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
         while True:
             if key is not None:
                 paced = await self._pace(key)
-                if paced > 0 and self.metrics is not None:
+                if paced >= _MEASURABLE_WAIT and self.metrics is not None:
                     self.metrics.waited("telegram", "pace", paced)
             if rate_limit_args is not None:
                 asked = self._now()

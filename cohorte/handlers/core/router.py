@@ -219,7 +219,8 @@ class Core:
                     logger.info(
                         "ignored redelivered %s event %s", incoming.platform, incoming.event_id
                     )
-                    self.metrics.event(incoming.platform.value, "redelivered", 0.0)
+                    elapsed = time.perf_counter() - started
+                    self.metrics.event(incoming.platform.value, "redelivered", elapsed)
                     return []
                 ctx, replies = applied
                 t = ctx.t
