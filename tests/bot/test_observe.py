@@ -241,8 +241,7 @@ def test_cohorte_run_refuses_public_metrics_in_spanish(tmp_path: Path) -> None:
     env = {
         "COHORTE_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
         "COHORTE_METRICS": "1",
-        "TELEGRAM_BOT_TOKEN": "",
-        "SLACK_BOT_TOKEN": "",
+        "TELEGRAM_BOT_TOKEN": "123:abc",  # refused before anything connects or listens
     }
     result = CliRunner().invoke(cli, ["run"], env=env)
 

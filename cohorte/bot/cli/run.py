@@ -51,13 +51,13 @@ def run(
     settings = load_settings()
     clock = clock or settings.clock
     _check_clock(clock)
-    refusal = metrics_refusal(settings)
-    if refusal is not None:
-        raise fail(t._(refusal))
     if not (settings.telegram_enabled or settings.slack_enabled):
         typer.echo(t._("No Slack or Telegram token configured: starting the console chat."))
         _console(settings, script=None, actor=None, clock=clock, files=DEFAULT_FILES)
         return
+    refusal = metrics_refusal(settings)  # before anything listens
+    if refusal is not None:
+        raise fail(t._(refusal))
     configure_logging(settings)
     asyncio.run(_serve(settings, clock))
 
