@@ -26,6 +26,7 @@ from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.router import Core, Router
 from cohorte.scheduling.clock import Clock, SystemClock
 from cohorte.scheduling.engine import DeliveryEngine
+from cohorte.scheduling.metrics import Metrics
 from cohorte.scheduling.roles import AdvisoryLockRole, SendingRole
 from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.db import SessionFactory, create_engine, session_factory
@@ -109,8 +110,11 @@ def assemble(
     platforms = known_platforms()
     capabilities = build_capabilities(platforms)
     messengers: dict[Platform, Messenger] = {}
+    metrics = Metrics()  # one registry for the process's engine, scheduler, core and adapters
     delivery = DeliveryService(sessions, clock, capabilities, messengers, platforms)
-    engine = DeliveryEngine(sessions, clock, delivery.prepare, process_name(), role=role)
+    engine = DeliveryEngine(
+        sessions, clock, delivery.prepare, process_name(), role=role, metrics=metrics
+    )
     ticker = Ticker(sessions, clock, capabilities.planners, engine)
     core = Core(
         sessions,
@@ -119,6 +123,7 @@ def assemble(
         kick=ticker.tick,
         public_url=public_url,
         platforms=platforms,
+        metrics=metrics,
     )
     return Assembly(core, ticker, capabilities, messengers)
 

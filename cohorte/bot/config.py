@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     )
     slack_api_url: str = "https://slack.com/api/"
 
+    # /metrics (Prometheus), off by default; see `cohorte.bot.observe.metrics_refusal`.
+    metrics: bool = False
+    metrics_token: SecretStr | None = None
+    # A listener of its own for /metrics (else the bot's server, with the token).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

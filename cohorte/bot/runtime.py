@@ -12,6 +12,7 @@ from typing import Protocol
 from cohorte.bot.bootstrap import App
 from cohorte.bot.feeds import add_calendar_feed
 from cohorte.bot.http import HttpServer
+from cohorte.bot.observe import Probe, expose
 from cohorte.bot.telegram import TelegramAdapter
 from cohorte.handlers.core.messages import Messenger
 from cohorte.scheduling.clock import Clock, RehearsalClock
@@ -57,6 +58,8 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
             loop.add_signal_handler(sig, stop.set)
     http = HttpServer(app.settings.http_host, app.settings.http_port)
     add_calendar_feed(http.app, app.sessions, app.clock)
+    probe = Probe(app.engine, app.sessions, app.clock, app.ticker)
+    metrics_http = expose(app.settings, http, app.core.metrics, probe)
     # Live platforms answer first and send what a handler queued in the background;
     # the console instead runs a whole tick in line, for readable transcripts.
     app.core.kick = app.ticker.drain_soon
@@ -64,6 +67,8 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
     await http.start()
     started: list[Adapter] = []
     try:
+        if metrics_http is not None:
+            await metrics_http.start()
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
@@ -82,4 +87,6 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
         await app.ticker.stop()
         for adapter in reversed(started):
             await adapter.stop()
+        if metrics_http is not None:
+            await metrics_http.stop()
         await http.stop()

@@ -34,6 +34,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cohorte.scheduling.clock import Clock
+from cohorte.scheduling.metrics import DeliveryOutcome, ErrorKind, Metrics
 from cohorte.scheduling.outbox import (
     MAX_ATTEMPTS,
     DrainReport,
@@ -90,8 +91,10 @@ class DeliveryEngine:
         in_flight: int = IN_FLIGHT,
         claim_batch: int = CLAIM_BATCH,
         poll_seconds: float = POLL_SECONDS,
+        metrics: Metrics | None = None,
     ) -> None:
         self.sessions = sessions
+        self.metrics = metrics or Metrics()
         self.clock = clock
         self.prepare = prepare
         self.name = name[:64]
@@ -131,6 +134,11 @@ class DeliveryEngine:
         self._poked.set()
         self._changed.set()
 
+    @property
+    def sending(self) -> bool:
+        """Whether this process held the sending role when it last looked."""
+        return self._held
+
     async def has_role(self) -> bool:
         """Whether this process is the one that sends (taking the role if it is free)."""
         if self._lock.locked():
@@ -162,6 +170,7 @@ class DeliveryEngine:
         await self._give_back(list(self._tracked))
         with contextlib.suppress(*_DATABASE_ERRORS):
             await self.role.release()
+        self.metrics.role(self.name, False)
 
     async def drain(self) -> DrainReport:
         """Send everything due now, wait for every outcome, and say what happened."""
@@ -263,6 +272,7 @@ class DeliveryEngine:
         if self._held and not was:
             self._takeover = self.role.exclusive
             logger.info("this process sends the outbox (%s)", self.name)
+        self.metrics.role(self.name, self._held)
         return self._held
 
     async def _claim(self, limit: int) -> list[Delivery] | None:
@@ -279,7 +289,7 @@ class DeliveryEngine:
         self._database_back()
         self._takeover = False
         for delivery in interrupted:
-            self._report.ambiguous += 1
+            self._count(None, DeliveryOutcome.AMBIGUOUS)
             logger.warning(
                 "delivery %s (%s to %s, %s) was being sent when its sender stopped: "
                 "recorded as ambiguous, it may have arrived and is not sent again",
@@ -303,12 +313,13 @@ class DeliveryEngine:
             return
         except Exception:
             # A bug while rendering the batch: nothing left; try these rows in a minute.
+            self.metrics.error(ErrorKind.SEND)
             logger.exception("preparing %d deliveries failed; they are tried again later", len(ids))
             await self._give_back(ids, later=timedelta(minutes=1))
             return
         for item in ready:
             if item.send is None:
-                self._decide(item.delivery, item.outcome or SendOutcome.UNREACHABLE)
+                self._decide(item, item.outcome or SendOutcome.UNREACHABLE)
                 continue
             lane = item.delivery.lane or _who(item.delivery)
             queue = self._lanes.setdefault(lane, deque())
@@ -358,16 +369,18 @@ class DeliveryEngine:
                 delivery.due_at.isoformat(),
                 delivery.expires_at.isoformat(),
             )
-            self._report.dropped += 1
+            self._count(item.platform, DeliveryOutcome.DROPPED)
             self._record(delivery, Outcome(delivery.id, DeliveryState.DROPPED, error="stale"))
             return None
         opened = False
+        left = 0.0  # when the gate opened (monotonic): the send's latency starts there
 
         async def gate() -> None:
-            nonlocal opened
+            nonlocal opened, left
             if not opened:
                 await self._mark_sending(delivery.id or 0)
                 opened = True
+                left = time.monotonic()
 
         try:
             outcome = await item.send(gate)
@@ -378,6 +391,7 @@ class DeliveryEngine:
             self._tracked.pop(delivery.id, None)
             return None
         except Exception:
+            self.metrics.error(ErrorKind.SEND)
             if opened:
                 logger.exception(
                     "sending delivery %s failed unexpectedly after it left", delivery.id
@@ -386,26 +400,34 @@ class DeliveryEngine:
             else:
                 logger.exception("sending delivery %s failed before it left", delivery.id)
                 outcome = SendOutcome.RETRY
-        self._decide(delivery, outcome)
+        if opened:
+            self.metrics.sent_in(item.platform, time.monotonic() - left)
+        self._decide(item, outcome)
         return outcome
 
-    def _decide(self, delivery: Delivery, outcome: SendOutcome) -> None:
+    def _count(self, platform: str | None, outcome: DeliveryOutcome) -> None:
+        """One outcome in this drain's report and in the metrics (same vocabulary)."""
+        setattr(self._report, outcome.value, getattr(self._report, outcome.value) + 1)
+        self.metrics.delivery(platform, outcome)
+
+    def _decide(self, item: Outgoing, outcome: SendOutcome) -> None:
+        delivery, platform = item.delivery, item.platform
         assert delivery.id is not None
         now = self.clock.now()
         report = self._report
         attempts = delivery.attempts + 1  # this one included
         if outcome is SendOutcome.SENT:
             late = now - delivery.due_at > LATE_AFTER
-            report.sent += 1
+            self._count(platform, DeliveryOutcome.SENT)
             if late:
                 report.late += 1
                 logger.info("sent late delivery %s (due %s)", delivery.id, delivery.due_at)
             result = Outcome(delivery.id, DeliveryState.SENT, sent_at=now, late=late)
         elif outcome is SendOutcome.SKIPPED:
-            report.dropped += 1
+            self._count(platform, DeliveryOutcome.DROPPED)
             result = Outcome(delivery.id, DeliveryState.DROPPED, error="superseded")
         elif outcome is SendOutcome.AMBIGUOUS:
-            report.ambiguous += 1
+            self._count(platform, DeliveryOutcome.AMBIGUOUS)
             logger.warning(
                 "delivery %s (%s to %s, %s) may or may not have arrived: recorded as "
                 "ambiguous, not sent again",
@@ -416,7 +438,7 @@ class DeliveryEngine:
             )
             result = Outcome(delivery.id, DeliveryState.AMBIGUOUS, error="no answer")
         elif outcome is SendOutcome.UNREACHABLE or attempts >= MAX_ATTEMPTS:
-            report.failed += 1
+            self._count(platform, DeliveryOutcome.FAILED)
             logger.warning(
                 "gave up on delivery %s (%s to %s): %s",
                 delivery.id,
@@ -426,7 +448,7 @@ class DeliveryEngine:
             )
             result = Outcome(delivery.id, DeliveryState.FAILED, error=str(outcome))
         else:
-            report.retried += 1
+            self._count(platform, DeliveryOutcome.RETRIED)
             retry_at = now + backoff(attempts)
             if delivery.expires_at is not None:
                 retry_at = min(retry_at, delivery.expires_at)
@@ -565,6 +587,7 @@ class DeliveryEngine:
         if self._held:
             logger.warning("this process lost the sending role: it stops sending")
         self._held = False
+        self.metrics.role(self.name, False)
         self._changed.set()
 
     async def _next_wake(self) -> datetime | None:
@@ -580,6 +603,7 @@ class DeliveryEngine:
     def _database_away(self, error: BaseException, waiting: int | None = None) -> None:
         if self._away_since is None:
             self._away_since = time.monotonic()
+            self.metrics.error(ErrorKind.DATABASE_AWAY)
             logger.error(
                 "the database is unreachable while sending (%s: %s): sending paused; "
                 "%d sent messages wait for their outcome to be recorded",

@@ -124,6 +124,8 @@ class Outgoing:
     delivery: Delivery
     send: Callable[[Gate], Awaitable[SendOutcome]] | None = None
     outcome: SendOutcome | None = None
+    # The platform it goes to (its metrics label); `send` updates it to the route it tried.
+    platform: str | None = None
 
 
 Prepare = Callable[[list[Delivery]], Awaitable[list[Outgoing]]]

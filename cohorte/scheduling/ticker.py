@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.scheduling.clock import Clock
 from cohorte.scheduling.engine import DeliveryEngine
+from cohorte.scheduling.metrics import ErrorKind
 from cohorte.scheduling.outbox import DrainReport
 from cohorte.storage.db import SessionFactory, transaction
 
@@ -30,6 +31,9 @@ logger = logging.getLogger(__name__)
 Planner = Callable[[AsyncSession, datetime], Awaitable[None]]
 
 TICK_JOB = "cohorte-tick"
+# How often the live scheduler ticks; readiness fails after `STALL_TICKS` missed ones.
+TICK_EVERY = timedelta(seconds=30)
+STALL_TICKS = 3
 FIRST_TICK_JOB = "cohorte-first-tick"
 
 
@@ -45,10 +49,27 @@ class Ticker:
         self.clock = clock
         self.planners = planners
         self.engine = engine
+        self.metrics = engine.metrics
+        self.every = TICK_EVERY
+        # When the scheduler last ran a tick (the bot's clock), in this process.
+        self.last_tick: datetime | None = None
         self._scheduler: AsyncIOScheduler | None = None
+
+    def stalled(self, now: datetime) -> timedelta | None:
+        """How long since the last tick, if that is more than `STALL_TICKS` intervals
+        (or no tick ever ran); None while the scheduler keeps time."""
+        if self.last_tick is None:
+            return timedelta.max
+        since = now - self.last_tick
+        return since if since > self.every * STALL_TICKS else None
+
+    def _ticked(self) -> None:
+        self.last_tick = self.clock.now()
+        self.metrics.ticked(self.last_tick)
 
     async def tick(self) -> DrainReport:
         """Plan, then send everything due and wait for it (console, tests)."""
+        self._ticked()
         await self.plan()
         return await self.engine.drain()
 
@@ -60,10 +81,12 @@ class Ticker:
                 async with transaction(self.sessions) as session:
                     await planner(session, now)
             except Exception:
+                self.metrics.error(ErrorKind.PLANNER)
                 logger.exception("planner %s failed", getattr(planner, "__qualname__", planner))
 
     async def _live_tick(self) -> None:
         # Planning is idempotent, but only the sending process needs to do it.
+        self._ticked()
         if await self.engine.has_role():
             await self.plan()
             self.engine.poke()
@@ -72,7 +95,8 @@ class Ticker:
         """A handler queued messages: the engine sends them now, in the background."""
         self.engine.poke()
 
-    def start(self, every: timedelta = timedelta(seconds=30)) -> None:
+    def start(self, every: timedelta = TICK_EVERY) -> None:
+        self.every = every
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
             self._live_tick,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -415,12 +415,64 @@ async def reminder_counts(
     return counts
 
 
-async def count_by_state(session: AsyncSession, cohort_id: int | None = None) -> dict[str, int]:
-    """How many rows are in each state (of one cohort, or of all), for the operator."""
+async def count_by_state(
+    session: AsyncSession, cohort_id: int | None = None, due_since: datetime | None = None
+) -> dict[str, int]:
+    """How many rows are in each state (of one cohort, or of all; due since `due_since`, or
+    ever), for the operator."""
     statement = select(Delivery.state, func.count()).group_by(col(Delivery.state))
     if cohort_id is not None:
         statement = statement.where(Delivery.cohort_id == cohort_id)
+    if due_since is not None:
+        statement = statement.where(col(Delivery.due_at) >= due_since)
     return {str(state): int(count) for state, count in (await session.exec(statement)).all()}
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What the outbox still owes at one moment (for /metrics, /readyz and `cohorte status`)."""
+
+    waiting: int  # due and not finished: pending, claimed or being sent
+    oldest_due_at: datetime | None  # the due time of the oldest of those
+    scheduled: int  # pending and not due yet
+
+    def oldest_age(self, now: datetime) -> timedelta | None:
+        """How long the oldest waiting row has been due."""
+        if self.oldest_due_at is None:
+            return None
+        return max(timedelta(0), now - self.oldest_due_at)
+
+
+async def backlog(session: AsyncSession, now: datetime, cohort_id: int | None = None) -> Backlog:
+    """The outbox's backlog at `now` (of one cohort, or of all), in one query.
+
+    A retry waiting for its back-off counts as waiting: it is due and owed.
+    """
+    live = col(Delivery.state).in_(_LIVE)
+    due = col(Delivery.due_at) <= now
+    scope = [Delivery.cohort_id == cohort_id] if cohort_id is not None else []
+    statement = select(
+        select(func.count()).where(live, due, *scope).scalar_subquery(),
+        select(func.min(Delivery.due_at)).where(live, due, *scope).scalar_subquery(),
+        select(func.count())
+        .where(col(Delivery.state) == DeliveryState.PENDING.value, ~due, *scope)
+        .scalar_subquery(),
+    )
+    waiting, oldest, scheduled = (await session.exec(statement)).one()
+    return Backlog(int(waiting or 0), oldest, int(scheduled or 0))
+
+
+async def next_pending(
+    session: AsyncSession, now: datetime, cohort_id: int | None = None, limit: int = 5
+) -> list[Delivery]:
+    """The next rows to go out after `now`, soonest first (for the operator)."""
+    statement = select(Delivery).where(
+        col(Delivery.state) == DeliveryState.PENDING.value, col(Delivery.due_at) > now
+    )
+    if cohort_id is not None:
+        statement = statement.where(Delivery.cohort_id == cohort_id)
+    statement = statement.order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)
+    return list((await session.exec(statement)).all())
 
 
 async def try_advisory_lock(connection: AsyncConnection, key: int) -> bool:

@@ -1105,6 +1105,9 @@ async def test_rate_limits_are_waited_out(http_slack: Slack) -> None:
     assert outcome is SendOutcome.SENT
     assert len(fake.calls_to("chat.postMessage")) == 2
     assert 3.0 in http_slack.sleeps.seconds
+    labels = {"platform": "slack", "reason": "retry_after"}
+    registry = http_slack.adapter.core.metrics.registry
+    assert registry.get_sample_value("cohorte_rate_limit_wait_seconds_sum", labels) == 3.0
 
 
 async def test_a_rate_limit_that_lasts_is_retried_later(http_slack: Slack) -> None:
@@ -1176,11 +1179,15 @@ async def test_sending_keeps_about_one_message_per_second_per_channel() -> None:
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    pacer = ChannelPacer(1.0, 3, monotonic=lambda: now[0], sleep=sleep)
+    told: list[tuple[str, float]] = []
+    pacer = ChannelPacer(
+        1.0, 3, monotonic=lambda: now[0], sleep=sleep, on_wait=lambda *w: told.append(w)
+    )
     for _ in range(5):
         await pacer.wait("C1")
     await pacer.wait("C2")  # another channel has its own budget
     assert waits == [1.0, 2.0]
+    assert told == [("pace", 1.0), ("pace", 2.0)]  # for the metrics
     now[0] += 10
     await pacer.wait("C1")
     assert waits == [1.0, 2.0]

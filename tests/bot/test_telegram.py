@@ -63,6 +63,7 @@ from cohorte.handlers.core.messages import (
 from cohorte.handlers.core.router import Core
 from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.clock import ManualClock
+from cohorte.scheduling.metrics import Metrics
 from cohorte.scheduling.outbox import SendOutcome
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
@@ -634,6 +635,9 @@ async def test_the_command_menu_is_in_spanish_and_english_per_scope(
     assert menus[("all_private_chats", "en")]["zone"] == "choose your time zone"
     assert "miembros" not in menus[("all_group_chats", None)]
     assert "vincular" in menus[("all_chat_administrators", None)]
+    # Telegram takes no hyphen: /estado-bot is listed by its other Spanish name.
+    assert "estado_bot" in private and "estado-bot" not in private
+    assert "botstatus" in menus[("all_private_chats", "en")]
 
 
 # -- the capabilities, end to end --------------------------------------------------------
@@ -1303,3 +1307,28 @@ async def test_a_429_pauses_only_its_chat() -> None:
 
     assert [chat for chat, _ in calls] == [42, 43, -44, 42]
     assert calls[2][1] < 7 * SCALE <= calls[3][1]
+
+
+async def test_the_limiters_waits_are_counted_for_the_metrics() -> None:
+    clock = VirtualTime()
+    metrics = Metrics()
+    limiter = TelegramRateLimiter(
+        SendLimits(latency_margin=0), now=clock, sleep=clock.sleep, metrics=metrics
+    )
+    refusals = [RetryAfter(3)]
+
+    async def call() -> bool:
+        if refusals:
+            raise refusals.pop()
+        return True
+
+    for _ in range(3):  # the second and third wait a second each for the chat's window
+        await limiter.process_request(call, (), {}, "sendMessage", {"chat_id": 42}, None)
+
+    def sample(name: str, reason: str) -> float | None:
+        labels = {"platform": "telegram", "reason": reason}
+        return metrics.registry.get_sample_value(f"cohorte_rate_limit_wait_seconds_{name}", labels)
+
+    # The 429 asked for 3 s; its pause, then the window, made three later calls wait.
+    assert sample("count", "retry_after") == 1 and sample("sum", "retry_after") == 3
+    assert sample("count", "pace") == 3 and sample("sum", "pace") == pytest.approx(5)

@@ -407,6 +407,12 @@ async def test_next_wake_skips_rows_held_back(sessions: SessionFactory) -> None:
         assert await rows.next_wake(session, NOW, "me") == NOW + timedelta(seconds=40)
 
 
+def role_gauge(engine: DeliveryEngine) -> float | None:
+    """What `cohorte_sending_role` says for this engine's process."""
+    registry = engine.metrics.registry
+    return registry.get_sample_value("cohorte_sending_role", {"process": engine.name})
+
+
 async def test_only_the_holder_of_the_sending_role_sends(
     database_url: str, sessions: SessionFactory
 ) -> None:
@@ -443,6 +449,7 @@ async def test_only_the_holder_of_the_sending_role_sends(
         # The holder goes away: the other takes the role and sends what comes next.
         holder = next(w for w in workers if w.name in sent)
         other = next(w for w in workers if w is not holder)
+        assert [role_gauge(w) for w in (holder, other)] == [1, 0]  # each process's /metrics
         await holder.stop()
         async with transaction(sessions) as session:
             await enqueue(
@@ -450,6 +457,7 @@ async def test_only_the_holder_of_the_sending_role_sends(
             )
         await other.drain()
         assert sent[other.name] == 1
+        assert [role_gauge(w) for w in (holder, other)] == [0, 1]
     finally:
         for worker in workers:
             await worker.stop()

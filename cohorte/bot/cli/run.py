@@ -22,6 +22,7 @@ from cohorte.bot.cli.root import fail, load_settings, open_app, t
 from cohorte.bot.config import Settings
 from cohorte.bot.console import DEFAULT_FILES, ConsoleChat
 from cohorte.bot.logs import configure_logging
+from cohorte.bot.observe import metrics_refusal
 from cohorte.bot.runtime import serve
 from cohorte.scheduling.clock import ManualClock, RehearsalClock, SystemClock, parse_instant
 from cohorte.storage.cohorts import list_cohorts
@@ -54,6 +55,9 @@ def run(
         typer.echo(t._("No Slack or Telegram token configured: starting the console chat."))
         _console(settings, script=None, actor=None, clock=clock, files=DEFAULT_FILES)
         return
+    refusal = metrics_refusal(settings)  # before anything listens
+    if refusal is not None:
+        raise fail(t._(refusal))
     configure_logging(settings)
     asyncio.run(_serve(settings, clock))
 

@@ -113,6 +113,11 @@ class SlackAdapter:
         self.settings = settings
         self.core = core
         self.options = options or SlackOptions()
+        if self.options.on_wait is None:
+            metrics = core.metrics
+            self.options = replace(
+                self.options, on_wait=lambda why, seconds: metrics.waited("slack", why, seconds)
+            )
         self.socket_mode = settings.slack_app_token is not None
         secret = settings.slack_signing_secret
         if not self.socket_mode and (secret is None or http is None):
@@ -130,6 +135,7 @@ class SlackAdapter:
                 self.options.tier3_burst,
                 monotonic=self.options.monotonic,
                 sleep=self.options.sleep,
+                on_wait=self.options.on_wait,
             ),
         )
         pacer = ChannelPacer(
@@ -137,6 +143,7 @@ class SlackAdapter:
             self.options.burst,
             monotonic=self.options.monotonic,
             sleep=self.options.sleep,
+            on_wait=self.options.on_wait,
         )
         self.poster = SlackPoster(
             self.client, self.renderer, pacer, core.sessions, core.clock, self.options

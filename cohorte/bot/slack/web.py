@@ -31,6 +31,8 @@ from cohorte.scheduling.outbox import SendOutcome
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+# Told of every wait of the rate limiters: (reason, seconds), reason `pace` or `retry_after`.
+OnWait = Callable[[str, float], None]
 
 # Slack refuses these for good: the conversation or the person is gone or closed to us.
 UNREACHABLE_ERRORS = frozenset(
@@ -76,6 +78,7 @@ class SlackOptions:
     socket_ping_interval: float = 10.0
     sleep: Sleep = field(default=asyncio.sleep)
     monotonic: Callable[[], float] = field(default=time.monotonic)
+    on_wait: OnWait | None = None  # the metrics of the waits (set by the adapter)
 
 
 class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
@@ -86,10 +89,13 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
     later tick instead of blocking this one.
     """
 
-    def __init__(self, max_retry_count: int, max_wait: float, sleep: Sleep) -> None:
+    def __init__(
+        self, max_retry_count: int, max_wait: float, sleep: Sleep, on_wait: OnWait | None = None
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
         self._sleep = sleep
+        self._on_wait = on_wait
 
     @staticmethod
     def retry_after(response: HttpResponse | None) -> float:
@@ -128,6 +134,8 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
         state.next_attempt_requested = True
         wait = self.retry_after(response)
         logger.info("Slack rate limit on %s: retrying in %.1f s", request.url, wait)
+        if self._on_wait is not None:
+            self._on_wait("retry_after", wait)
         await self._sleep(wait)
         state.increment_current_attempt()
 
@@ -175,7 +183,9 @@ def never_sent(error: BaseException | None) -> bool:
 
 def retry_handlers(options: SlackOptions) -> list[AsyncRetryHandler]:
     return [
-        RateLimitRetry(options.rate_limit_retries, options.max_retry_wait, options.sleep),
+        RateLimitRetry(
+            options.rate_limit_retries, options.max_retry_wait, options.sleep, options.on_wait
+        ),
         UnsentRequestRetry(options.sleep),
     ]
 
@@ -253,6 +263,7 @@ class ChannelPacer:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         max_channels: int = 10_000,
+        on_wait: OnWait | None = None,
     ) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")
@@ -261,6 +272,7 @@ class ChannelPacer:
         self._monotonic = monotonic
         self._sleep = sleep
         self._max_channels = max_channels
+        self._on_wait = on_wait
         self._buckets: dict[str, tuple[float, float]] = {}
 
     async def wait(self, channel: str) -> None:
@@ -271,6 +283,8 @@ class ChannelPacer:
         if len(self._buckets) > self._max_channels:
             self._forget_idle(now)
         if tokens < 0:
+            if self._on_wait is not None:
+                self._on_wait("pace", -tokens / self.rate)
             await self._sleep(-tokens / self.rate)
 
     def _forget_idle(self, now: float) -> None:

@@ -81,7 +81,7 @@ class TelegramAdapter:
         api = settings.telegram_api_url.rstrip("/")
         self.core = core
         self.poll_timeout = poll_timeout
-        self.rate_limiter = TelegramRateLimiter(limits)
+        self.rate_limiter = TelegramRateLimiter(limits, metrics=core.metrics)
         self.webhook_url = (
             f"{settings.public_url.rstrip('/')}{WEBHOOK_PATH}" if settings.public_url else None
         )

@@ -21,9 +21,13 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from cohorte.scheduling.metrics import Metrics
 from cohorte.scheduling.outbox import Gate
 
 logger = logging.getLogger(__name__)
+
+# A pause shorter than this (taking a lock nobody held) is no rate-limit wait for the metrics.
+_MEASURABLE_WAIT = 0.001
 
 
 @dataclass(frozen=True)
@@ -139,8 +143,10 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
         *,
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         self.limits = limits or SendLimits()
+        self.metrics = metrics
         self._now = now
         self._sleep = sleep
         self._overall = _SlidingWindow(self.limits.overall, self.limits)
@@ -170,7 +176,9 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
         attempt = 0
         while True:
             if key is not None:
-                await self._pace(key)
+                paced = await self._pace(key)
+                if paced >= _MEASURABLE_WAIT and self.metrics is not None:
+                    self.metrics.waited("telegram", "pace", paced)
             if rate_limit_args is not None:
                 asked = self._now()
                 await rate_limit_args()
@@ -192,6 +200,8 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
                 self.retried += 1
                 logger.info("%s to %s: 429, retrying in %.0f s", endpoint, key, wait)
                 scaled = wait * self.limits.time_scale
+                if self.metrics is not None:
+                    self.metrics.waited("telegram", "retry_after", scaled)
                 if key is not None:
                     gate = self._gate(key)
                     gate.blocked_until = max(gate.blocked_until, self._now() + scaled)
@@ -211,9 +221,11 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
             gate = self._gates[key] = _ChatGate(windows)
         return gate
 
-    async def _pace(self, key: str) -> None:
+    async def _pace(self, key: str) -> float:
+        """Wait for the chat's slot and the account's; returns how long that took."""
         gate = self._gate(key)
         gate.users += 1
+        asked = self._now()
         try:
             async with gate.lock:
                 await self._wait(gate.delay)
@@ -222,6 +234,7 @@ class TelegramRateLimiter(BaseRateLimiter[Gate]):
                     window.record(now)
         finally:
             gate.users -= 1
+        return now - asked
 
     async def _pace_overall(self) -> float:
         """Wait for a slot of the overall window (evenly spaced); returns its moment."""

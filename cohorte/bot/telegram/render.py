@@ -188,8 +188,11 @@ def menu(router: Router, language: str, *, coordinators: bool) -> list[BotComman
         if command.coordinator_only and not coordinators:
             continue
         # The English alias is the last name: ("entregable", "entregables", "deliverable").
-        name = command.names[-1] if language == "en" else command.names[0]
-        if not _COMMAND_NAME.fullmatch(name):
+        # Spanish takes the first name Telegram accepts: ("estado-bot", "estado_bot", ...).
+        spanish = command.names[:-1] or command.names
+        names = [command.names[-1]] if language == "en" else spanish
+        name = next((n for n in names if _COMMAND_NAME.fullmatch(n)), None)
+        if name is None:
             continue
         description = plain_text(t._(command.summary))[:256]
         commands.append(BotCommand(name, description))

@@ -422,10 +422,12 @@ class DeliveryService:
                 messenger = self.messengers.get(platform)
                 if messenger is None:
                     continue
+                outgoing.platform = platform.value
                 outcome = await messenger.send(reply, gate)
                 logger.info("delivery %s to %s: %s", delivery.id, reply.to, outcome)
                 if outcome is not SendOutcome.UNREACHABLE:
                     break
             return outcome
 
-        return Outgoing(delivery, send)
+        outgoing = Outgoing(delivery, send, platform=routes[0][0].value)
+        return outgoing

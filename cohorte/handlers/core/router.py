@@ -30,6 +30,7 @@ from cohorte.handlers.lang import zones
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.clock import Clock
+from cohorte.scheduling.metrics import ErrorKind, Metrics
 from cohorte.storage.db import (
     DatabaseBusy,
     SessionFactory,
@@ -153,6 +154,18 @@ def split_command(text: str) -> tuple[str, str] | None:
     return name, rest.strip()
 
 
+def event_kind(incoming: Incoming) -> str:
+    """What an incoming event is, for the metrics: command, message, button, form or
+    chat_event."""
+    if incoming.chat_event is not None:
+        return "chat_event"
+    if incoming.form_values is not None:
+        return "form"
+    if incoming.payload is not None:
+        return "button"
+    return "command" if incoming.text.lstrip().startswith("/") else "message"
+
+
 class Core:
     """Answers incoming messages; shared by every adapter."""
 
@@ -164,8 +177,10 @@ class Core:
         kick: Callable[[], Awaitable[object]] | None = None,
         public_url: str | None = None,
         platforms: Platforms | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.public_url = public_url
+        self.metrics = metrics or Metrics()
         self.sessions = sessions
         self.clock = clock
         self.router = router
@@ -184,6 +199,8 @@ class Core:
         outside the write turn.
         """
         t = Translator()
+        started = time.perf_counter()
+        kind = event_kind(incoming)
         try:
             async with self.sessions() as session:
                 for attempt in range(1, WRITE_ATTEMPTS + 1):
@@ -202,6 +219,8 @@ class Core:
                     logger.info(
                         "ignored redelivered %s event %s", incoming.platform, incoming.event_id
                     )
+                    elapsed = time.perf_counter() - started
+                    self.metrics.event(incoming.platform.value, "redelivered", elapsed)
                     return []
                 ctx, replies = applied
                 t = ctx.t
@@ -213,6 +232,7 @@ class Core:
             replies = self._unless_unasked(incoming, Reply(error.render(t), ephemeral=True))
         except Exception as error:
             if database_unavailable(error):
+                self.metrics.error(ErrorKind.DATABASE_BUSY)
                 logger.warning(
                     "could not apply %s, the database is busy or away: %s",
                     _describe(incoming),
@@ -221,9 +241,11 @@ class Core:
                 busy = Reply(t._(self.router.busy_message(incoming.payload)), ephemeral=True)
                 replies = self._unless_unasked(incoming, busy)
             else:
+                self.metrics.error(ErrorKind.HANDLER)
                 logger.exception("failed to handle %s", _describe(incoming))
                 sorry = Reply(t._("Sorry, something went wrong on our side. Please try again."))
                 replies = self._unless_unasked(incoming, sorry)
+        self.metrics.event(incoming.platform.value, kind, time.perf_counter() - started)
         if logger.isEnabledFor(logging.INFO):
             logger.info("handled %s -> %d replies", _describe(incoming), len(replies))
         return replies

@@ -1,7 +1,8 @@
 """The dashboard capability: seeing the cohort's progress.
 
 /estado (`summary`), /tablero as text (`board`) and as a PNG heat map (`chart`),
-CSV exports (`exports`), and the weekly digest to coordinators (`digest`).
+CSV exports (`exports`), the weekly digest to coordinators (`digest`), and
+/estado-bot, the outbox as `cohorte status` shows it (`botstatus`).
 Everything here reads the board built by `status.load_board`.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router
 from cohorte.handlers.dashboard.board import show_board
+from cohorte.handlers.dashboard.botstatus import show_bot_status
 from cohorte.handlers.dashboard.digest import (
     WEEKLY_DIGEST,
     plan_weekly_digest,
@@ -37,6 +39,12 @@ def register(router: Router) -> None:
         ("exportar", "export"),
         export,
         N_("CSV files: /exportar estado, historial or checkins"),
+        coordinator_only=True,
+    )
+    router.command(
+        ("estado-bot", "estado_bot", "botstatus"),
+        show_bot_status,
+        N_("how the bot is doing: messages waiting, next ones, problems this week"),
         coordinator_only=True,
     )
     router.button(EXPORT, export_button)
