@@ -9,6 +9,7 @@ console prints where; it opens none of them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -22,6 +23,7 @@ from typing import Protocol
 from cohorte.handlers.core.messages import (
     MAX_ATTACHMENT_BYTES,
     Attachment,
+    AttachmentMissing,
     Button,
     ChatKind,
     Direct,
@@ -244,16 +246,8 @@ class ConsoleChat:
         path_text, _, caption = rest.partition(" ")
         if not path_text:
             raise ConsoleInputError(self.t._("Write the file's path: :archivo RUTA [CODIGO]."))
-        path = Path(path_text).expanduser()
         try:
-            size = path.stat().st_size
-            if not path.is_file():
-                raise IsADirectoryError(path_text)
-            problem = attachment_problem(path.name, size)
-            data = None
-            if problem is None:
-                with path.open("rb") as file:
-                    data = file.read(MAX_ATTACHMENT_BYTES + 1)
+            name, size, data, problem = await asyncio.to_thread(_read_local_file, path_text)
         except OSError as error:
             raise ConsoleInputError(
                 self.t._(
@@ -262,8 +256,8 @@ class ConsoleChat:
                     reason=error.strerror or type(error).__name__,
                 )
             ) from error
-        self.write(f"  📎 {path.name} ({size} B)")
-        attachment = Attachment(path.name, size, data, problem)
+        self.write(f"  📎 {name} ({size} B)")
+        attachment = Attachment(name, size, data, problem)
         await self._send(text=caption.strip(), attachment=attachment)
 
     async def tick(self) -> None:
@@ -389,6 +383,23 @@ def _split_extension(name: str) -> tuple[str, str]:
     """('tablero-2025-04-22', '.png'); an extension is a dot and 1-10 letters or digits."""
     stem, extension = os.path.splitext(name)
     return (stem, extension) if _EXTENSION.fullmatch(extension) else (name, "")
+
+
+def _read_local_file(
+    path_text: str,
+) -> tuple[str, int, bytes | None, AttachmentMissing | None]:
+    """A local file as the platforms would hand it over: name, size, and its bytes only if
+    the rule for attachments lets it be downloaded (else why not). OSError if unreadable."""
+    path = Path(path_text).expanduser()
+    size = path.stat().st_size
+    if not path.is_file():
+        raise IsADirectoryError(21, "Is a directory", path_text)
+    problem = attachment_problem(path.name, size)
+    data = None
+    if problem is None:
+        with path.open("rb") as file:
+            data = file.read(MAX_ATTACHMENT_BYTES + 1)
+    return path.name, size, data, problem
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -139,7 +139,9 @@ async def import_rows(session: AsyncSession, import_id: int) -> Sequence[ImportR
     return (await session.exec(statement.order_by(col(ImportRow.id)))).all()
 
 
-async def row_by_id(session: AsyncSession, row_id: int) -> tuple[ImportRow, AttendanceImport] | None:
+async def row_by_id(
+    session: AsyncSession, row_id: int
+) -> tuple[ImportRow, AttendanceImport] | None:
     """A row with its import."""
     statement = (
         select(ImportRow, AttendanceImport)

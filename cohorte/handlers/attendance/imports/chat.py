@@ -160,7 +160,9 @@ async def _ask_session(ctx: Context, cohort: Cohort, kept: AttendanceImport) -> 
         title = await occurrence_title(ctx.session, t, occurrence)
         day = occurrence.starts_at.astimezone(t.zoneinfo(ctx.zone)).date()
         label = t._("{title}, {date}", title=title, date=t.date(day))
-        buttons.append(Button(label, SESSION.payload(SessionChoice(kept.id or 0, ref_code(occurrence.ref)))))
+        buttons.append(
+            Button(label, SESSION.payload(SessionChoice(kept.id or 0, ref_code(occurrence.ref))))
+        )
     return [Reply(t._("Which session is this report from?"), button_rows(buttons, per_row=1))]
 
 
@@ -209,9 +211,7 @@ async def _next_question(ctx: Context, cohort: Cohort) -> list[Reply]:
     return [await _question(ctx, cohort, row, kept)]
 
 
-async def _question(
-    ctx: Context, cohort: Cohort, row: ImportRow, kept: AttendanceImport
-) -> Reply:
+async def _question(ctx: Context, cohort: Cohort, row: ImportRow, kept: AttendanceImport) -> Reply:
     """One pending row with a button per member it may be, and "not in the group"."""
     members = await cohort_candidates(ctx.session, cohort)
     by_id = {member.member_id: member for member in members}
@@ -300,7 +300,8 @@ async def import_command(ctx: Context, _args: str) -> list[Reply]:
     if not waiting:
         return [Reply(text + "\n" + t._("No rows of earlier reports are waiting for you."))]
     more = t.ngettext(
-        "{n} row of a report is waiting for you:", "{n} rows of reports are waiting for you:",
+        "{n} row of a report is waiting for you:",
+        "{n} rows of reports are waiting for you:",
         len(waiting),
     )
     return [Reply(f"{text}\n{more}"), *await _next_question(ctx, cohort)]

@@ -65,7 +65,9 @@ def file_digest(data: bytes) -> str:
 async def cohort_candidates(session: AsyncSession, cohort: Cohort) -> list[Candidate]:
     assert cohort.id is not None
     return [
-        Candidate(member.id or 0, person.display_name, person.email, member.role is Role.COORDINATOR)
+        Candidate(
+            member.id or 0, person.display_name, person.email, member.role is Role.COORDINATOR
+        )
         for member, person in await members_with_people(session, cohort.id)
     ]
 
@@ -179,7 +181,9 @@ async def result_of(
 # -- what the coordinator reads ---------------------------------------------------------------
 
 
-def summary(t: Translator, result: ImportResult, title: str, occurrence: Occurrence, zone: str) -> str:
+def summary(
+    t: Translator, result: ImportResult, title: str, occurrence: Occurrence, zone: str
+) -> str:
     """The import in a few lines: the session, who is present, what needs a coordinator."""
     session = t._("{title}, {when}", title=title, when=t.when(occurrence.starts_at, zone))
     tool = "Zoom" if result.kept.source is AttendanceSource.ZOOM else "Google Meet"
@@ -216,9 +220,7 @@ def summary(t: Translator, result: ImportResult, title: str, occurrence: Occurre
     dismissed = len(result.of(RowOutcome.DISMISSED))
     if dismissed:
         lines.append(
-            t.ngettext(
-                "Not in the group: {n} person.", "Not in the group: {n} people.", dismissed
-            )
+            t.ngettext("Not in the group: {n} person.", "Not in the group: {n} people.", dismissed)
         )
     pending = result.of(RowOutcome.PENDING)
     if pending:
@@ -242,5 +244,7 @@ def pending_question(t: Translator, row: ImportRow) -> str:
             minutes=row.minutes,
         )
     return t._(
-        "Who is \u201c{name}\u201d ({minutes} min) in the report?", name=row.name, minutes=row.minutes
+        "Who is \u201c{name}\u201d ({minutes} min) in the report?",
+        name=row.name,
+        minutes=row.minutes,
     )

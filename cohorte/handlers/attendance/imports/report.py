@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.lang.emails import email_address
 from cohorte.handlers.lang.names import name_key
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
@@ -43,7 +44,6 @@ from cohorte.storage.attendance import AttendanceSource
 MAX_REPORT_BYTES = 1024 * 1024  # a participant report of a few hundred people is ~50 kB
 MAX_REPORT_ROWS = 5000
 MAX_NAME = 200
-MAX_EMAIL = 254
 # The header is looked for in the first lines (after Zoom's meeting summary).
 _HEADER_SEARCH_ROWS = 30
 _DELIMITERS = (",", ";", "\t")
@@ -127,7 +127,9 @@ def _layout(rows: Sequence[Sequence[str]]) -> _Layout | None:
         cells = [_header(cell) for cell in row]
         zoom = next((i for i, cell in enumerate(cells) if cell in _ZOOM_NAME), None)
         if zoom is not None:
-            return _Layout(AttendanceSource.ZOOM, index, zoom, None, _find(cells, zoom, _ZOOM_COLUMNS))
+            return _Layout(
+                AttendanceSource.ZOOM, index, zoom, None, _find(cells, zoom, _ZOOM_COLUMNS)
+            )
         first = next((i for i, cell in enumerate(cells) if cell in _MEET_FIRST), None)
         last = next((i for i, cell in enumerate(cells) if cell in _MEET_LAST), None)
         if first is not None and last is not None:
@@ -230,7 +232,7 @@ def _participants(rows: list[list[str]], layout: _Layout) -> Iterable[Participan
         name = _cell(row, layout.name)
         if layout.last_name is not None:
             name = " ".join(part for part in (name, _cell(row, layout.last_name)) if part)
-        email = _email(_cell(row, columns.get("email")))
+        email = email_address(_cell(row, columns.get("email")))
         name = name[:MAX_NAME]
         if not name and email is None:
             continue
@@ -265,14 +267,6 @@ def _minutes(person: _Person) -> int:
     return math.ceil(total.total_seconds() / 60)
 
 
-_EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[^@\s<>\"',;]{1,189}\.[^@\s<>\"',;.]{1,63}$")
-
-
-def _email(text: str) -> str | None:
-    text = text.strip().lower()
-    return text if len(text) <= MAX_EMAIL and _EMAIL.match(text) else None
-
-
 # -- times and durations -----------------------------------------------------------------------
 
 _MERIDIEM = re.compile(r"\s*([ap])\.?\s*m\.?$", re.IGNORECASE)
@@ -299,7 +293,9 @@ def parse_moment(text: str) -> datetime | None:
     if meridiem is not None:
         pm = meridiem.group(1).lower() == "p"
         text = text[: meridiem.start()].strip()
-    formats = _DATE_FORMATS + ((_MONTH_FIRST + _DAY_FIRST) if meridiem else (_DAY_FIRST + _MONTH_FIRST))
+    formats = _DATE_FORMATS + (
+        (_MONTH_FIRST + _DAY_FIRST) if meridiem else (_DAY_FIRST + _MONTH_FIRST)
+    )
     moment = None
     for pattern in formats + _TIME_FORMATS:
         try:

@@ -28,9 +28,15 @@ async def seed_people(session: AsyncSession, cohort: Cohort, clock: ManualClock)
     coordinator's e-mail is known too."""
     teams = {team.name: team for team in (await session.exec(select(Team))).all()}
     now = clock.now()
-    laura = await add_member(session, cohort, "Laura Gómez", "laura", Role.PARTICIPANT, teams["Bogotá"], now)
-    await add_member(session, cohort, "Andrés Rojas", "andres", Role.PARTICIPANT, teams["Ciudad de México"], now)
-    await add_member(session, cohort, "Andrés Ruiz", "aruiz", Role.PARTICIPANT, teams["Santiago"], now)
+    laura = await add_member(
+        session, cohort, "Laura Gómez", "laura", Role.PARTICIPANT, teams["Bogotá"], now
+    )
+    await add_member(
+        session, cohort, "Andrés Rojas", "andres", Role.PARTICIPANT, teams["Ciudad de México"], now
+    )
+    await add_member(
+        session, cohort, "Andrés Ruiz", "aruiz", Role.PARTICIPANT, teams["Santiago"], now
+    )
     people = {p.display_name: p for p in (await session.exec(select(Person))).all()}
     assert laura.person_id == people["Laura Gómez"].id
     people["Laura Gómez"].email = "laura.gomez@bogota.gov.co"
