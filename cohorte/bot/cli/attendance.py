@@ -100,7 +100,5 @@ async def _import(
         typer.echo("  ? " + pending_question(t, row))
     if pending:
         typer.echo(
-            t._(
-                "A coordinator can settle them in chat: /importar shows each one with buttons."
-            )
+            t._("A coordinator can settle them in chat: /importar shows each one with buttons.")
         )

@@ -3,8 +3,9 @@
 The e-mail is compared without case (a member's `Person.email`, set with
 `/perfil correo` or the cohort file). The name goes through the project's one
 name matcher (`lang.names.match_names`): accents, case and punctuation do not
-count and a prefix is enough ("Sofía" finds "Sofía Ríos"), so a name may fit
-several members, which is then for a coordinator to settle. Meeting tools add
+count and a prefix is enough ("Sofía" finds "Sofía Ríos", and a member known as
+"Sofía" is found by the report's "Sofía Ríos"), so a name may fit several
+members, which is then for a coordinator to settle. Meeting tools add
 to names: Zoom's "Name (Original Name)" column shows a renamed person as
 "Laura G. (Laura Gómez)", and classes number people ("015_Loki"); each part is
 tried in turn.
@@ -52,8 +53,16 @@ def candidates_for(participant: Participant, members: Sequence[Candidate]) -> li
         by_email = [m for m in members if m.email and m.email.lower() == participant.email]
         if by_email:
             return by_email[:1]
-    for variant in name_variants(participant.name):
+    variants = name_variants(participant.name)
+    for variant in variants:
         found = match_names(variant, members, lambda member: [member.name])
         if found:
             return found if len(found) <= MAX_CANDIDATES else []
-    return []
+    # The other way round: a member known by a short name ("Sofía") whose name the
+    # report's longer one starts with ("Sofía Ríos").
+    found = [
+        member
+        for member in members
+        if any(match_names(member.name, [variant], lambda name: [name]) for variant in variants)
+    ]
+    return found if len(found) <= MAX_CANDIDATES else []
