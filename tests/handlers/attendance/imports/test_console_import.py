@@ -231,8 +231,13 @@ async def test_two_presses_on_one_row_settle_it_once(
     button = transcript.chat._buttons["@coordina"][0]  # Andrés Rojas, for "Andrés R"
     presses = [
         Incoming(
-            Platform.CONSOLE, "coordina", "Coordina", "coordina", ChatKind.PRIVATE,
-            payload=button.payload, event_id=f"press-{n}",
+            Platform.CONSOLE,
+            "coordina",
+            "Coordina",
+            "coordina",
+            ChatKind.PRIVATE,
+            payload=button.payload,
+            event_id=f"press-{n}",
         )
         for n in range(2)
     ]
@@ -240,7 +245,11 @@ async def test_two_presses_on_one_row_settle_it_once(
     assert plain(first[0].text) == "Listo: Andrés R es Andrés Rojas, presente (55 min)."
     assert plain(second[0].text) == "Esa fila ya estaba resuelta."
     forged = Incoming(
-        Platform.CONSOLE, "coordina", "Coordina", "coordina", ChatKind.PRIVATE,
+        Platform.CONSOLE,
+        "coordina",
+        "Coordina",
+        "coordina",
+        ChatKind.PRIVATE,
         payload="aip:999999:1",
     )
     assert (await core.handle(forged))[0].text.startswith("Ese botón ya no es válido")

@@ -110,7 +110,10 @@ def test_a_row_without_times_counts_its_listed_minutes() -> None:
     ("name", "message"),
     [
         ("no-es-csv.xlsx", "Ese archivo no es de texto (un CSV es texto)."),
-        ("otra-tabla.csv", "No encontré en ese archivo las columnas de un informe de participantes."),
+        (
+            "otra-tabla.csv",
+            "No encontré en ese archivo las columnas de un informe de participantes.",
+        ),
     ],
 )
 def test_other_files_are_refused_saying_what_was_expected(name: str, message: str) -> None:
