@@ -52,13 +52,13 @@ async def test_a_coordinator_shares_a_meet_report_and_settles_a_row(
     transcript: Transcript,
 ) -> None:
     await _cohort(session, clock, transcript)
-    fake = slack.fake
-    file = fake.share_file("F0MEET", "asistencia.csv", sample("meet-asistencia-en.csv"))
+    api = slack.fake
+    file = api.share_file("F0MEET", "asistencia.csv", sample("meet-asistencia-en.csv"))
 
     await slack.event(file_event(COORDINA, "s1/2025-05-06", file), "EvFile1")
 
-    assert fake.downloads == [("F0MEET", f"Bearer {BOT_TOKEN}")]
-    posted = [call.text for call in fake.calls_to("chat.postMessage")]
+    assert api.downloads == [("F0MEET", f"Bearer {BOT_TOKEN}")]
+    posted = [call.text for call in api.calls_to("chat.postMessage")]
     assert posted[-2].startswith(
         "Importé el informe de Google Meet de Sesión semanal, martes, 6 de mayo"
     )
@@ -67,10 +67,10 @@ async def test_a_coordinator_shares_a_meet_report_and_settles_a_row(
 
     await slack.press(COORDINA, "Andrés Ruiz")
     assert "Listo: Andrés R. es Andrés Ruiz, presente (45 min)." in (
-        fake.calls_to("chat.postMessage")[-2].text
+        api.calls_to("chat.postMessage")[-2].text
     )
     assert "¿Quién es “Mario Bustos” (mario.bustos@example.com, 50 min) en el informe?" in (
-        fake.calls_to("chat.postMessage")[-1].text
+        api.calls_to("chat.postMessage")[-1].text
     )
     await slack.press(COORDINA, "No es del grupo")
     async with sessions() as check:
@@ -81,8 +81,8 @@ async def test_a_coordinator_shares_a_meet_report_and_settles_a_row(
     # Slack redelivers the event: counted once; the same file shared again changes nothing.
     await slack.event(file_event(COORDINA, "s1/2025-05-06", file), "EvFile1")
     await slack.event(file_event(COORDINA, "s1/2025-05-06", file), "EvFile2")
-    assert "Ya había importado este archivo" in fake.calls_to("chat.postMessage")[-1].text
-    assert len(fake.downloads) == 3
+    assert "Ya había importado este archivo" in api.calls_to("chat.postMessage")[-1].text
+    assert len(api.downloads) == 3
 
 
 async def test_big_foreign_or_offsite_files_are_not_downloaded(
@@ -92,11 +92,11 @@ async def test_big_foreign_or_offsite_files_are_not_downloaded(
     transcript: Transcript,
 ) -> None:
     await _cohort(session, clock, transcript)
-    fake = slack.fake
-    big = {**fake.share_file("F0BIG", "grande.csv", b"x"), "size": 30 * 1024**2}
-    pdf = fake.share_file("F0PDF", "informe.pdf", b"%PDF")
+    api = slack.fake
+    big = {**api.share_file("F0BIG", "grande.csv", b"x"), "size": 30 * 1024**2}
+    pdf = api.share_file("F0PDF", "informe.pdf", b"%PDF")
     offsite = {
-        **fake.share_file("F0OFF", "robo.csv", b"a"),
+        **api.share_file("F0OFF", "robo.csv", b"a"),
         "url_private_download": "https://attacker.example.net/robo.csv",
         "url_private": "https://attacker.example.net/robo.csv",
     }
@@ -104,14 +104,14 @@ async def test_big_foreign_or_offsite_files_are_not_downloaded(
     await slack.event(file_event(COORDINA, "", big), "EvBig")
     await slack.event(file_event(COORDINA, "", pdf), "EvPdf")
     await slack.event(file_event(COORDINA, "", offsite), "EvOff")
-    await slack.event(file_event(SOFIA, "", fake.share_file("F0S", "p.csv", b"a,b")), "EvSofia")
+    await slack.event(file_event(SOFIA, "", api.share_file("F0S", "p.csv", b"a,b")), "EvSofia")
 
-    texts = [call.text for call in fake.calls_to("chat.postMessage")][-4:]
+    texts = [call.text for call in api.calls_to("chat.postMessage")][-4:]
     assert texts[0].startswith("El archivo es demasiado grande. Leo informes de hasta 1024 kB.")
     assert texts[1].startswith("Solo leo informes de participantes guardados como CSV (.csv)")
     assert texts[2].startswith("No pude descargar el archivo. Envíalo de nuevo, por favor.")
     assert texts[3].startswith("Solo el equipo coordinador puede hacer eso.")
-    assert [file_id for file_id, _ in fake.downloads] == ["F0S"]
+    assert [file_id for file_id, _ in api.downloads] == ["F0S"]
 
 
 def test_the_manifest_asks_to_read_files() -> None:

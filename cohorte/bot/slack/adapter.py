@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -397,7 +397,7 @@ class SlackAdapter:
         self._spawn(self._converse(origin, text=text, event_id=event_id), "a direct message")
 
     async def _receive_file(
-        self, origin: Origin, file: dict[str, Any], caption: str, event_id: str | None
+        self, origin: Origin, file: Mapping[str, Any], caption: str, event_id: str | None
     ) -> None:
         """Download a shared file (before the core's transaction), then hand it over."""
         token = self.settings.slack_bot_token

@@ -306,7 +306,8 @@ async def _set_email(ctx: Context, text: str) -> list[Reply]:
             return [
                 Reply(
                     t._(
-                        "Your e-mail is {email}. Change it with /perfil correo nombre@ejemplo.org or remove it with /perfil correo quitar.",
+                        "Your e-mail is {email}. Change it with /perfil correo nombre@ejemplo.org "
+                        "or remove it with /perfil correo quitar.",
                         email=person.email,
                     )
                 )

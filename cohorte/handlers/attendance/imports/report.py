@@ -303,7 +303,7 @@ def parse_moment(text: str) -> datetime | None:
         except ValueError:
             continue
         if pattern in _TIME_FORMATS:
-            moment = datetime.combine(_DAY, moment.time())  # noqa: DTZ001 - a time of day
+            moment = datetime.combine(_DAY, moment.time())
         break
     if moment is None:
         try:
