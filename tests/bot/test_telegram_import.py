@@ -116,3 +116,33 @@ async def test_files_too_big_are_refused_before_downloading_and_participants_are
     )
     assert fake.texts(SOFIA["id"])[-1] == "Solo el equipo coordinador puede hacer eso."
     assert MAX_ATTACHMENT_BYTES == 1024 * 1024
+
+
+def test_a_document_whose_fields_have_the_wrong_types_is_no_update() -> None:
+    from cohorte.bot.telegram.inbound import update_problem
+
+    update = {"update_id": 1, **document(private_chat(COORDINATOR), COORDINATOR, "d", "a.csv", 9)}
+    assert update_problem(update) is None
+    update["message"]["document"]["file_size"] = "9"
+    assert update_problem(update) == "message.document.file_size is not int"
+    update["message"]["document"] = {"file_id": 7}
+    assert update_problem(update) == "message.document.file_id is not str"
+
+
+async def test_a_document_in_a_group_is_not_for_the_bot(
+    fake: FakeTelegram,  # noqa: F811
+    telegram: TelegramAdapter,  # noqa: F811
+    session: AsyncSession,
+    clock: ManualClock,
+    sessions: SessionFactory,
+    transcript: Transcript,
+) -> None:
+    from tests.bot.fake_telegram import group_chat
+
+    await _cohort(session, clock, sessions, transcript)
+    fake.add_file("doc-group", sample("zoom-participantes-es.csv"), "documents/g.csv")
+    before = len(fake.calls)
+
+    await feed(telegram, document(group_chat(-4001), COORDINATOR, "doc-group", "p.csv", 451))
+
+    assert fake.calls[before:] == [] and fake.downloads == []
