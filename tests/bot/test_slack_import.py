@@ -116,3 +116,21 @@ async def test_big_foreign_or_offsite_files_are_not_downloaded(
 
 def test_the_manifest_asks_to_read_files() -> None:
     assert "files:read" in SCOPES
+
+
+async def test_a_file_bigger_than_slack_said_is_not_kept(
+    slack: Slack,  # noqa: F811
+    session: AsyncSession,
+    clock: ManualClock,
+    transcript: Transcript,
+) -> None:
+    await _cohort(session, clock, transcript)
+    api = slack.fake
+    lying = {**api.share_file("F0LIE", "p.csv", b"a," * (1024 * 1024)), "size": 10}
+
+    await slack.event(file_event(COORDINA, "s1/2025-05-06", lying), "EvLie")
+
+    assert [file_id for file_id, _ in api.downloads] == ["F0LIE"]
+    assert api.calls_to("chat.postMessage")[-1].text.startswith(
+        "El archivo es demasiado grande. Leo informes de hasta 1024 kB."
+    )

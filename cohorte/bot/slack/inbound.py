@@ -265,7 +265,11 @@ async def download_shared_file(
         ):
             if response.status != 200:
                 raise aiohttp.ClientError(f"HTTP {response.status}")
-            data = await response.content.read(MAX_ATTACHMENT_BYTES + 1)
+            data = b""
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > MAX_ATTACHMENT_BYTES:  # bigger than Slack said: not kept
+                    break
     except (aiohttp.ClientError, TimeoutError) as error:
         logger.warning("could not download a Slack file: %s", one_line(error))
         return Attachment(name, size, None, AttachmentMissing.UNAVAILABLE)
