@@ -12,8 +12,8 @@ holds. `COHORTE_UPDATE_README=1` writes what the console prints now into the REA
 from __future__ import annotations
 
 import os
-import shutil
 import re
+import shutil
 from pathlib import Path
 
 import pytest
