@@ -32,7 +32,8 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.lang.emails import email_address
@@ -270,53 +271,61 @@ def _minutes(person: _Person) -> int:
 # -- times and durations -----------------------------------------------------------------------
 
 _MERIDIEM = re.compile(r"\s*([ap])\.?\s*m\.?$", re.IGNORECASE)
-_DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-)
-_DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S")
-_MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M")
-_TIME_FORMATS = ("%H:%M:%S", "%H:%M")
+_CLOCK_PART = r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+_YEAR_FIRST = re.compile(rf"^(\d{{4}})[-/](\d{{1,2}})[-/](\d{{1,2}})[ T]{_CLOCK_PART}$")
+_YEAR_LAST = re.compile(rf"^(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{2}}|\d{{4}}),? {_CLOCK_PART}$")
+_TIME_ONLY = re.compile(rf"^{_CLOCK_PART}$")
 _DAY = date(2000, 1, 1)  # the day of a report that gives only times of day
 
 
+@lru_cache(maxsize=4096)  # a report repeats its instants (everyone leaves at the end)
 def parse_moment(text: str) -> datetime | None:
-    """A join or leave time as the tools write it (naive: the report's own clock), or None."""
-    text = text.replace("\u202f", " ").replace("\xa0", " ").strip()
+    """A join or leave time as the tools write it (naive: the report's own clock), or None.
+
+    `11/19/2021 9:54:15 AM` (US: month first with AM/PM), `19/11/2021 21:54` (day
+    first without), `2025-05-06 10:00:00`, ISO with an offset (read as UTC), `10:02 AM`.
+    A day over 12 settles the order either way.
+    """
+    text = " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
     if not text or len(text) > 40:
         return None
     meridiem = _MERIDIEM.search(text)
-    pm = False
     if meridiem is not None:
-        pm = meridiem.group(1).lower() == "p"
         text = text[: meridiem.start()].strip()
-    formats = _DATE_FORMATS + (
-        (_MONTH_FIRST + _DAY_FIRST) if meridiem else (_DAY_FIRST + _MONTH_FIRST)
-    )
-    moment = None
-    for pattern in formats + _TIME_FORMATS:
-        try:
-            moment = datetime.strptime(text, pattern)  # noqa: DTZ007 - the report's clock
-        except ValueError:
-            continue
-        if pattern in _TIME_FORMATS:
-            moment = datetime.combine(_DAY, moment.time())
-        break
+    try:
+        moment = _moment(text, month_first=meridiem is not None)
+    except ValueError:  # 31/02, 25:00
+        return None
     if moment is None:
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        # A zone given: compared in UTC, so that every row of the report agrees.
-        moment = parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+        return None
     if meridiem is not None:
         if not 1 <= moment.hour <= 12:
             return None  # "13:00 PM" is no time
+        pm = meridiem.group(1).lower() == "p"
         moment = moment.replace(hour=moment.hour % 12 + (12 if pm else 0))
     return moment
+
+
+def _moment(text: str, *, month_first: bool) -> datetime | None:
+    if found := _YEAR_FIRST.match(text):
+        year, month, day, hour, minute, second = found.groups()
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))  # noqa: DTZ001
+    if found := _YEAR_LAST.match(text):
+        first, other, year, hour, minute, second = found.groups()
+        month, day = (int(first), int(other)) if month_first else (int(other), int(first))
+        if month > 12 >= day:
+            month, day = day, month
+        full_year = int(year) + (2000 if len(year) == 2 else 0)
+        return datetime(full_year, month, day, int(hour), int(minute), int(second or 0))  # noqa: DTZ001
+    if found := _TIME_ONLY.match(text):
+        hour, minute, second = found.groups()
+        return datetime.combine(_DAY, time(int(hour), int(minute), int(second or 0)))
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    # A zone given: compared in UTC, so that every row of the report agrees.
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
 def _span(joined: str, left: str) -> tuple[datetime, datetime] | None:
@@ -341,10 +350,13 @@ _CLOCK = re.compile(r"^(\d{1,3}):(\d{2})(?::(\d{2}))?$")
 def duration_minutes(text: str) -> int | None:
     """'57' (Zoom), '1 hr 4 min' or '58 min' (Meet), '1:04:00' -> minutes (seconds rounded
     up, as Zoom does); None if it is none of these."""
+    text = text.strip()
+    if text.isascii() and text.isdecimal() and len(text) <= 5:  # Zoom's minutes: most rows
+        return int(text)
     text = fold(text)
     if not text:
         return None
-    if text.isdigit() and len(text) <= 5:
+    if text.isdecimal() and len(text) <= 5:
         return int(text)
     clock = _CLOCK.match(text)
     if clock is not None:

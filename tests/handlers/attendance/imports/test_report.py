@@ -100,6 +100,7 @@ def test_times_and_durations_as_the_tools_write_them() -> None:
     assert duration_minutes("45") == 45
     assert duration_minutes("") is None
     assert duration_minutes("mucho") is None
+    assert duration_minutes("²") == 2  # folded like any text, never int() of a non-ASCII digit
 
 
 def test_a_row_without_times_counts_its_listed_minutes() -> None:
