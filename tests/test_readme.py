@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ def _blocks() -> list[tuple[str, str]]:
     return [(match[1], match[2]) for match in _FENCE.finditer(README.read_text("utf-8"))]
 
 
+READMES_REPORT = Path(__file__).parent / "handlers/attendance/imports/samples/readme-zoom.csv"
 TRANSCRIPTS = [text for info, text in _blocks() if info == "transcript"]
 
 
@@ -65,6 +67,8 @@ def test_a_readme_transcript_is_what_the_console_prints(
     assert imported.exit_code == 0, imported.output
     script = tmp_path / "guion.txt"
     script.write_text(script_of(expected), encoding="utf-8")
+    # The participant report the attendance example sends with `:archivo participantes.csv`.
+    shutil.copy(READMES_REPORT, tmp_path / "participantes.csv")
 
     result = runner.invoke(app, ["console", "--script", str(script)], env=env)
 

@@ -9,6 +9,7 @@ console prints where; it opens none of them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -19,7 +20,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from cohorte.handlers.core.messages import Button, ChatKind, Direct, Group, Here, Incoming, Reply
+from cohorte.handlers.core.messages import (
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
+    AttachmentMissing,
+    Button,
+    ChatKind,
+    Direct,
+    Group,
+    Here,
+    Incoming,
+    Reply,
+    attachment_problem,
+)
 from cohorte.handlers.core.platforms import PlatformTraits
 from cohorte.handlers.core.router import Core
 from cohorte.handlers.lang.text import fold
@@ -179,7 +192,9 @@ class ConsoleChat:
             self.write(f"  ! {error}")
         return True
 
-    async def _send(self, text: str = "", payload: str | None = None) -> None:
+    async def _send(
+        self, text: str = "", payload: str | None = None, attachment: Attachment | None = None
+    ) -> None:
         incoming = Incoming(
             platform=Platform.CONSOLE,
             sender_id=self.actor,
@@ -188,6 +203,7 @@ class ConsoleChat:
             chat_kind=ChatKind.GROUP if self.in_group else ChatKind.PRIVATE,
             text=text,
             payload=payload,
+            attachment=attachment,
         )
         self.show_replies(await self.core.handle(incoming))
 
@@ -213,6 +229,8 @@ class ConsoleChat:
                 await self.tick()
             else:
                 self._show_clock()
+        elif word in ("archivo", "file"):
+            await self._send_file(rest)
         elif word in ("ayuda", "help", "?"):
             self.write(self.help_text())
         else:
@@ -220,6 +238,27 @@ class ConsoleChat:
                 self.t._("Unknown console command :{word}. Type :ayuda.", word=word[:20])
             )
         return True
+
+    async def _send_file(self, rest: str) -> None:
+        """`:archivo RUTA [TEXTO]`: send a local file to the bot, as a person would attach it
+        in a chat, with the rest of the line as its caption (a session's code). The file is
+        read only if the platforms' rule lets it be downloaded (size, kind)."""
+        path_text, _, caption = rest.partition(" ")
+        if not path_text:
+            raise ConsoleInputError(self.t._("Write the file's path: :archivo RUTA [CODIGO]."))
+        try:
+            name, size, data, problem = await asyncio.to_thread(_read_local_file, path_text)
+        except OSError as error:
+            raise ConsoleInputError(
+                self.t._(
+                    "Could not read {path}: {reason}.",
+                    path=path_text[:200],
+                    reason=error.strerror or type(error).__name__,
+                )
+            ) from error
+        self.write(f"  📎 {name} ({size} B)")
+        attachment = Attachment(name, size, data, problem)
+        await self._send(text=caption.strip(), attachment=attachment)
 
     async def tick(self) -> None:
         if self.ticker is not None:
@@ -293,6 +332,8 @@ class ConsoleChat:
                 "  :b N | :b TEXTO " + t._("press button N (or by label) of the last message"),
                 "  :reloj [FECHA HORA | +1d | +2h | +30m | +1s]  "
                 + t._("show, set or move the clock (cohort's home time)"),
+                "  :archivo RUTA [TEXTO]  "
+                + t._("send a local file to the bot (a report's CSV), with a caption"),
                 "  :ayuda          " + t._("this help"),
                 "  :salir          " + t._("quit"),
                 "  /ayuda          " + t._("what the bot can do for the current person"),
@@ -342,6 +383,23 @@ def _split_extension(name: str) -> tuple[str, str]:
     """('tablero-2025-04-22', '.png'); an extension is a dot and 1-10 letters or digits."""
     stem, extension = os.path.splitext(name)
     return (stem, extension) if _EXTENSION.fullmatch(extension) else (name, "")
+
+
+def _read_local_file(
+    path_text: str,
+) -> tuple[str, int, bytes | None, AttachmentMissing | None]:
+    """A local file as the platforms would hand it over: name, size, and its bytes only if
+    the rule for attachments lets it be downloaded (else why not). OSError if unreadable."""
+    path = Path(path_text).expanduser()
+    size = path.stat().st_size
+    if not path.is_file():
+        raise IsADirectoryError(21, "Is a directory", path_text)
+    problem = attachment_problem(path.name, size)
+    data = None
+    if problem is None:
+        with path.open("rb") as file:
+            data = file.read(MAX_ATTACHMENT_BYTES + 1)
+    return path.name, size, data, problem
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -2,6 +2,7 @@
 
 from cohorte.storage import (
     attendance,
+    attendance_imports,
     checkins,
     console,
     deliverables,
@@ -14,6 +15,7 @@ from cohorte.storage import (
 
 __all__ = [
     "attendance",
+    "attendance_imports",
     "checkins",
     "console",
     "deliverables",

@@ -69,6 +69,9 @@ class FakeSlack:
     # Answers posted to response URLs: (response id, JSON body).
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
+    # Files people shared, by id: what `url_private_download` serves (with the bot token).
+    shared: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[tuple[str, str | None]] = field(default_factory=list)
     # Socket Mode acknowledgements by envelope id.
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Block Kit that real Slack would refuse (answered with `invalid_blocks`).
@@ -91,6 +94,7 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{response_id}", self._response)
         app.router.add_get("/link/", self._socket)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -288,6 +292,29 @@ class FakeSlack:
         files = params.get("files")
         files = json.loads(files) if isinstance(files, str) else files or []
         return {"files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+    def share_file(self, file_id: str, name: str, data: bytes) -> dict[str, Any]:
+        """A file someone shared: the `files` entry of its message event."""
+        self.shared[file_id] = data
+        url = f"{self.url}/files-pri/{file_id}/{name}"
+        return {
+            "id": file_id,
+            "name": name,
+            "mimetype": "text/csv",
+            "filetype": "csv",
+            "size": len(data),
+            "url_private": url,
+            "url_private_download": f"{url}?download=1",
+        }
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A shared file's private URL: only with the bot token, as Slack does."""
+        auth = request.headers.get("Authorization")
+        self.downloads.append((request.match_info["file_id"], auth))
+        if auth != f"Bearer {BOT_TOKEN}":
+            return web.Response(status=302, headers={"Location": f"{self.url}/login"})
+        data = self.shared.get(request.match_info["file_id"])
+        return web.Response(status=404) if data is None else web.Response(body=data)
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()

@@ -142,6 +142,10 @@ class FakeTelegram:
         self.port = 0
         app = web.Application(client_max_size=20 * 1024**2)
         app.router.add_route("*", "/bot{token}/{method}", self._endpoint)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        # Files people sent, by file_id: (file_path, bytes); getFile and downloads serve them.
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.downloads: list[str] = []
         self._app = app
         self._methods: dict[str, Callable[[dict[str, Any], ApiCall], Any]] = {
             "getMe": lambda _p, _c: BOT_USER,
@@ -156,6 +160,7 @@ class FakeTelegram:
             "answerCallbackQuery": lambda _p, _c: True,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "getFile": self._get_file,
         }
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -186,6 +191,10 @@ class FakeTelegram:
         self.updates.append(update)
         self._arrived.set()
         return update
+
+    def add_file(self, file_id: str, data: bytes, file_path: str = "documents/file_0.csv") -> None:
+        """A file someone sent, for getFile and its download."""
+        self.files[file_id] = (file_path, data)
 
     def new_update_id(self) -> int:
         self._next_update_id += 1
@@ -404,6 +413,28 @@ class FakeTelegram:
             content["reply_markup"] = params["reply_markup"]
         return {**earlier[-1].result, **content, "edit_date": int(time.time())}
 
+    def _get_file(self, params: dict[str, Any], _call: ApiCall) -> dict[str, Any]:
+        found = self.files.get(str(params.get("file_id")))
+        if found is None:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        path, data = found
+        return {
+            "file_id": params["file_id"],
+            "file_unique_id": f"u-{params['file_id']}",
+            "file_size": len(data),
+            "file_path": path,
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        self.downloads.append(path)
+        for file_path, data in self.files.values():
+            if file_path == path:
+                return web.Response(body=data)
+        return web.Response(status=404)
+
     def _send_photo(self, params: dict[str, Any], call: ApiCall) -> dict[str, Any]:
         if "photo" not in call.files:
             raise _ApiError(400, "Bad Request: there is no photo in the request")
@@ -526,6 +557,30 @@ def message(
             length = len(command.encode("utf-16-le")) // 2
             body["entities"] = [{"offset": 0, "length": length, "type": "bot_command"}]
     return {"message": body}
+
+
+def document(
+    chat: dict[str, Any],
+    sender: dict[str, Any],
+    file_id: str,
+    file_name: str,
+    size: int,
+    caption: str = "",
+    mime_type: str = "text/csv",
+) -> dict[str, Any]:
+    """A message with a file, as Telegram sends it (the caption is optional)."""
+    extra: dict[str, Any] = {
+        "document": {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": size,
+        }
+    }
+    if caption:
+        extra["caption"] = caption
+    return message(chat, sender, "", **extra)
 
 
 def button_press(sender: dict[str, Any], bot_message: dict[str, Any], data: str) -> dict[str, Any]:

@@ -1300,6 +1300,7 @@ def test_the_manifest_asks_only_for_what_is_used(fake: FakeSlack) -> None:
             "im:write",
             "users:read",
             "files:write",
+            "files:read",
             "app_mentions:read",
             "im:history",
             "channels:read",

@@ -97,6 +97,30 @@ def test_dates_read_naturally_in_both_languages() -> None:
 PLURAL_SAMPLES = dict(title="T", when="W", name="Ana", team="Lima", teams="Lima, Quito")
 PLURAL_SAMPLES |= dict(cohort="C", total=4, done=1, tag="RDC7", id=1, path="P", dates="D", date="F")
 PLURALS: dict[str, tuple[str, str, str, str]] = {
+    "Present: {n} person.": (
+        "Presentes: 1 persona.",
+        "Presentes: 4 personas.",
+        "Present: 1 person.",
+        "Present: 4 people.",
+    ),
+    "Not in the group: {n} person.": (
+        "No son del grupo: 1 persona.",
+        "No son del grupo: 4 personas.",
+        "Not in the group: 1 person.",
+        "Not in the group: 4 people.",
+    ),
+    "{n} person of the report needs you: who is it?": (
+        "1 persona del informe te necesita: ¿quién es?",
+        "4 personas del informe te necesitan: ¿quién es cada una?",
+        "1 person of the report needs you: who is it?",
+        "4 people of the report need you: who is each one?",
+    ),
+    "{n} row of a report is waiting for you:": (
+        "1 fila de un informe te espera:",
+        "4 filas de informes te esperan:",
+        "1 row of a report is waiting for you:",
+        "4 rows of reports are waiting for you:",
+    ),
     "Before it, tell us how it is going in {n} question; the coordination team reads the "
     "answers before the session.": (
         "Antes, cuéntanos cómo van en 1 pregunta; el equipo coordinador lee las respuestas "

@@ -266,3 +266,61 @@ async def test_attendance_comes_to_a_populated_database(engine: AsyncEngine) -> 
                 ),
                 {"now": now},
             )
+
+
+async def test_imported_reports_come_to_a_populated_database(engine: AsyncEngine) -> None:
+    """0007 adds the imported participant reports and their rows: attendance recorded
+    before stays, a report is kept once per session and file, and its rows go with it."""
+    from datetime import UTC, datetime
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from cohorte.storage.migrate import upgrade
+
+    now = datetime(2025, 5, 6, 17, 0, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0006"))
+    try:
+        await _populate_0001(engine)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO member (id, cohort_id, person_id, role, dm_reminders, joined_at)"
+                    " VALUES (4, 1, 7, 'participant', true, :now)"
+                ),
+                {"now": now},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO attendance (cohort_id, ref, member_id, status, source, minutes,"
+                    " recorded_at) VALUES (1, 'e1', 4, 'present', 'self', NULL, :now)"
+                ),
+                {"now": now},
+            )
+    finally:
+        await upgrade(engine)
+    insert = text(
+        "INSERT INTO attendanceimport (id, cohort_id, ref, source, sha256, filename,"
+        " imported_by, imported_at) VALUES (:id, 1, 'e1', 'zoom', :sha, 'p.csv', 7, :now)"
+    )
+    async with engine.begin() as connection:
+        records = (await connection.execute(text("SELECT source FROM attendance"))).scalars()
+        assert list(records) == ["self"]
+        await connection.execute(insert, {"id": 1, "sha": "a" * 64, "now": now})
+        await connection.execute(
+            text(
+                "INSERT INTO importrow (import_id, name, email, minutes, outcome, member_id,"
+                " candidates) VALUES (1, 'Ana', NULL, 30, 'pending', NULL, '4')"
+            )
+        )
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(insert, {"id": 2, "sha": "a" * 64, "now": now})
+    async with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            await connection.execute(text("PRAGMA foreign_keys = ON"))
+        await connection.execute(text("DELETE FROM attendanceimport WHERE id = 1"))
+        rows = (await connection.execute(text("SELECT count(*) FROM importrow"))).scalar()
+    assert rows == 0

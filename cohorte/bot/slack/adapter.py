@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -41,15 +42,19 @@ from cohorte.bot.http import HttpServer, read_body
 from cohorte.bot.slack.home import SlackHome, slack_reader
 from cohorte.bot.slack.inbound import (
     EVENTS_PATH,
+    FILES_HOST,
     Directory,
     Origin,
     SigningKey,
     action_origin,
     command_origin,
+    download_shared_file,
     event_origin,
     mention_text,
     message_text,
+    plain_text,
     replay_key,
+    shared_file,
     valid_id,
 )
 from cohorte.bot.slack.outbound import SlackMessenger, SlackPoster
@@ -74,7 +79,15 @@ from cohorte.bot.slack.web import (
     slack_error_code,
     web_client,
 )
-from cohorte.handlers.core.messages import ChatEvent, ChatKind, Direct, Group, Incoming, Reply
+from cohorte.handlers.core.messages import (
+    Attachment,
+    ChatEvent,
+    ChatKind,
+    Direct,
+    Group,
+    Incoming,
+    Reply,
+)
 from cohorte.handlers.core.router import Core
 from cohorte.locales import Translator
 from cohorte.scheduling.outbox import SendOutcome
@@ -372,14 +385,35 @@ class SlackAdapter:
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """A direct message to the app ('ayuda', '/ayuda', 'zona Bogotá', ...)."""
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            return  # edits, joins, bots (ourselves included): not for us
+        subtype = event.get("subtype")
+        if event.get("channel_type") != "im" or event.get("bot_id"):
+            return  # bots (ourselves included): not for us
+        file = shared_file(event) if subtype == "file_share" else None
+        if subtype and file is None:
+            return  # edits, joins: not for us
         origin = event_origin(event)
-        if origin is not None:
-            text = message_text(str(event.get("text") or ""), self.core.router)
-            origin.command_text = text
-            event_id = _event_id(body)
-            self._spawn(self._converse(origin, text=text, event_id=event_id), "a direct message")
+        if origin is None:
+            return
+        event_id = _event_id(body)
+        if file is not None:  # a file (a participant report), its message as caption
+            caption = plain_text(str(event.get("text") or "")).strip()
+            self._spawn(self._receive_file(origin, file, caption, event_id), "a shared file")
+            return
+        text = message_text(str(event.get("text") or ""), self.core.router)
+        origin.command_text = text
+        self._spawn(self._converse(origin, text=text, event_id=event_id), "a direct message")
+
+    async def _receive_file(
+        self, origin: Origin, file: Mapping[str, Any], caption: str, event_id: str | None
+    ) -> None:
+        """Download a shared file (before the core's transaction), then hand it over."""
+        token = self.settings.slack_bot_token
+        assert token is not None
+        hosts = frozenset(
+            host for host in (FILES_HOST, urlsplit(self.settings.slack_api_url).hostname) if host
+        )
+        attachment = await download_shared_file(file, token.get_secret_value(), hosts)
+        await self._converse(origin, text=caption, event_id=event_id, attachment=attachment)
 
     async def _on_home_opened(self, event: dict[str, Any]) -> None:
         """The App Home tab: rebuilt for the reader each time they open it."""
@@ -420,6 +454,7 @@ class SlackAdapter:
         event_id: str | None = None,
         name: str = "",
         chat_event: ChatEvent | None = None,
+        attachment: Attachment | None = None,
     ) -> None:
         """Hand one interaction to the core and deliver its replies."""
         user = await self.directory.user(origin.user_id, name)
@@ -438,6 +473,7 @@ class SlackAdapter:
             sender_zone=user.zone,
             form_values=form_values,
             chat_event=chat_event,
+            attachment=attachment,
         )
         for reply in await self.core.handle(incoming):
             try:

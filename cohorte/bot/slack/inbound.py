@@ -18,13 +18,21 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from cohorte.bot.slack.web import ChannelPacer
-from cohorte.handlers.core.messages import ChatKind
+from cohorte.handlers.core.errors import one_line
+from cohorte.handlers.core.messages import (
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
+    AttachmentMissing,
+    ChatKind,
+    attachment_problem,
+)
 from cohorte.handlers.core.router import Router
 from cohorte.handlers.lang import zones
 
@@ -214,6 +222,58 @@ def event_origin(event: dict[str, Any]) -> Origin | None:
         chat_kind=chat_kind_of(channel),
         thread_ts=_str(event.get("thread_ts")),
     )
+
+
+# -- files people send ---------------------------------------------------------------
+
+# Slack serves the files people share from here; the bot token goes nowhere else.
+FILES_HOST = "files.slack.com"
+DOWNLOAD_TIMEOUT = 15.0
+
+
+def shared_file(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The first file of a `message` event with `files` (subtype `file_share`), or None."""
+    files = event.get("files")
+    if not isinstance(files, list) or not files or not isinstance(files[0], dict):
+        return None
+    return files[0]
+
+
+async def download_shared_file(
+    file: Mapping[str, Any], token: str, allowed_hosts: frozenset[str]
+) -> Attachment:
+    """A file shared with the app, downloaded from its `url_private_download` with the
+    bot token (scope `files:read`) when our rule allows it (`attachment_problem`); the
+    token is only ever sent to Slack's file host (or the configured API's, in tests)."""
+    name = str(file.get("name") or "archivo")[:200]
+    size = file.get("size")
+    size = size if type(size) is int and size >= 0 else None
+    problem = attachment_problem(name, size)
+    if problem is not None or size is None:
+        return Attachment(name, size, None, problem or AttachmentMissing.TOO_LARGE)
+    url = _url(file.get("url_private_download")) or _url(file.get("url_private"))
+    if url is None or urlsplit(url).hostname not in allowed_hosts:
+        logger.warning("Slack file %r has no download URL on a Slack host", file.get("id"))
+        return Attachment(name, size, None, AttachmentMissing.UNAVAILABLE)
+    timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as client,
+            client.get(
+                url, headers={"Authorization": f"Bearer {token}"}, allow_redirects=False
+            ) as response,
+        ):
+            if response.status != 200:
+                raise aiohttp.ClientError(f"HTTP {response.status}")
+            data = b""
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > MAX_ATTACHMENT_BYTES:  # bigger than Slack said: not kept
+                    break
+    except (aiohttp.ClientError, TimeoutError) as error:
+        logger.warning("could not download a Slack file: %s", one_line(error))
+        return Attachment(name, size, None, AttachmentMissing.UNAVAILABLE)
+    return Attachment(name, size, data)
 
 
 def _str(value: object) -> str | None:

@@ -24,6 +24,7 @@ SCOPES: dict[str, str] = {
     "im:write": "conversations.open (direct messages: reminders, answers from the Home tab)",
     "users:read": "users.info (the person's name and time zone)",
     "files:write": "files.getUploadURLExternal / files.completeUploadExternal (images, files)",
+    "files:read": "downloading a file shared with the app (a participant report's CSV)",
     "app_mentions:read": "the app_mention event (@Cohorte in channels)",
     "im:history": "the message.im event (direct messages to the app)",
     "channels:read": "the member_joined_channel event in public channels (greeting a channel)",

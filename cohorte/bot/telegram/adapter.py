@@ -44,6 +44,7 @@ from cohorte.bot.telegram.inbound import (
     WEBHOOK_PATH,
     PerSenderUpdateProcessor,
     button_incoming,
+    document_attachment,
     joined_incoming,
     message_incoming,
     read_update,
@@ -224,8 +225,16 @@ class TelegramAdapter:
     async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command or a message: the core's answer appears in the same chat."""
         incoming = message_incoming(update, self.application.bot.username)
-        if incoming is not None:
-            await self._reply(incoming, await self.core.handle(incoming))
+        if incoming is None:
+            return
+        document = update.message.document if update.message is not None else None
+        if document is not None:
+            if incoming.chat_kind is not ChatKind.PRIVATE:
+                return  # files in groups are the group's business
+            # Downloaded here, before the core's transaction: no handler waits for it.
+            attachment = await document_attachment(self.application.bot, document)
+            incoming = replace(incoming, attachment=attachment)
+        await self._reply(incoming, await self.core.handle(incoming))
 
     async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: the spinner always stops; short private notes show as a toast."""

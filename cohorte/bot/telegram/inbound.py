@@ -17,12 +17,29 @@ from collections.abc import Awaitable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from telegram import Bot, CallbackQuery, Chat, ChatMember, ChatMemberRestricted, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    ChatMember,
+    ChatMemberRestricted,
+    Document,
+    Update,
+)
+from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
 from cohorte.handlers.core.errors import one_line
 from cohorte.handlers.core.keyed import KeyedLocks
-from cohorte.handlers.core.messages import ChatEvent, ChatKind, Incoming
+from cohorte.handlers.core.messages import (
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
+    AttachmentMissing,
+    ChatEvent,
+    ChatKind,
+    Incoming,
+    attachment_problem,
+)
 from cohorte.storage.models import Platform
 
 logger = logging.getLogger(__name__)
@@ -124,6 +141,11 @@ _OPTIONAL_FIELDS: Mapping[str, Mapping[str, type]] = {
         "from.first_name": str,
         "from.last_name": str,
         "text": str,
+        "caption": str,
+        "document.file_id": str,
+        "document.file_unique_id": str,
+        "document.file_name": str,
+        "document.file_size": int,
         "migrate_to_chat_id": int,
         "migrate_from_chat_id": int,
     },
@@ -224,10 +246,30 @@ def message_incoming(update: Update, bot_username: str | None) -> Incoming | Non
         sender_name=user.full_name,
         chat_id=str(message.chat.id),
         chat_kind=kind,
-        text=text,
+        text=text or message.caption or "",
         event_id=event_id(update),
         received=UPDATE_ARRIVED.get(),
     )
+
+
+async def document_attachment(bot: Bot, document: Document) -> Attachment:
+    """A file sent in a private chat, downloaded with `getFile` when our rule allows it
+    (`attachment_problem`: size as Telegram reports it, a kind of file we read). Bots may
+    download 20 MB; our own limit is far lower, and nothing bigger is fetched."""
+    name = (document.file_name or "archivo")[:200]
+    size = document.file_size
+    problem = attachment_problem(name, size)
+    if problem is not None or size is None:
+        return Attachment(name, size, None, problem or AttachmentMissing.TOO_LARGE)
+    try:
+        file = await bot.get_file(document.file_id)
+        if file.file_size is not None and file.file_size > MAX_ATTACHMENT_BYTES:
+            return Attachment(name, file.file_size, None, AttachmentMissing.TOO_LARGE)
+        data = bytes(await file.download_as_bytearray())
+    except (TelegramError, OSError, ValueError) as error:
+        logger.warning("could not download a Telegram document: %s", one_line(error))
+        return Attachment(name, size, None, AttachmentMissing.UNAVAILABLE)
+    return Attachment(name, size, data)
 
 
 def button_incoming(update: Update, query: CallbackQuery) -> Incoming | None:

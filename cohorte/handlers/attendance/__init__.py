@@ -7,12 +7,14 @@ agenda's occurrences.
 
 from __future__ import annotations
 
+from cohorte.handlers.attendance import imports
 from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router
 
 
 def register(router: Router) -> None:
     """The attendance commands and buttons."""
+    imports.register(router)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:

@@ -18,6 +18,7 @@ from cohorte.handlers.cohort.preferences import (
     pick_dm_reminders,
     pick_language,
     pick_zone,
+    show_profile,
 )
 from cohorte.handlers.cohort.teams import TEAM_CHANGED, change_team, render_team_change
 from cohorte.handlers.core.delivery import Capabilities
@@ -30,6 +31,11 @@ def register(router: Router) -> None:
     router.command(("unirme", "join"), join, N_("join your cohort with its invite code"))
     router.command(("zona", "zone"), choose_zone, N_("choose your time zone"))
     router.command(("idioma", "language"), choose_language, N_("choose your language"))
+    router.command(
+        ("perfil", "profile"),
+        show_profile,
+        N_("your profile; /perfil correo nombre@ejemplo.org sets your e-mail"),
+    )
     router.command(
         ("miembros", "members"),
         list_members,

@@ -1,5 +1,5 @@
-"""The sender as a person, and their own settings: time zone, language, and whether
-reminders also come by private message."""
+"""The sender as a person, and their own settings: time zone, language, whether
+reminders also come by private message, and their e-mail (`/perfil`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from cohorte.handlers.core.errors import CohortError, StaleButtonError
 from cohorte.handlers.core.messages import Button, Reply, button_rows
 from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.lang import zones
+from cohorte.handlers.lang.emails import email_address
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.storage.cohorts import teams_of
@@ -256,3 +257,80 @@ def _set_dm_reminders(ctx: Context, member: Member, on: bool) -> list[Reply]:
     if on:
         return [Reply(ctx.t._("Done: you will also get reminders by private message."))]
     return [Reply(ctx.t._("Done: reminders only in the group."))]
+
+
+# --- profile and e-mail -------------------------------------------------------------------
+
+_CLEAR = {"quitar", "borrar", "ninguno", "ninguna", "no", "-", "remove", "clear", "none"}
+_EMAIL_WORDS = {"correo", "email", "e-mail", "mail"}
+
+
+async def show_profile(ctx: Context, args: str) -> list[Reply]:
+    """/perfil: what the bot knows of the sender; /perfil correo … sets or clears their
+    e-mail (the one they use in Zoom or Meet, so that attendance reports find them)."""
+    word, _, rest = args.strip().partition(" ")
+    if fold(word) in _EMAIL_WORDS:
+        return await _set_email(ctx, rest.strip())
+    if word:
+        raise CohortError(
+            N_("Write /perfil to see your profile, or /perfil correo nombre@ejemplo.org.")
+        )
+    person = await ensure_person(ctx)
+    t = ctx.t
+    lines = [t._("Your profile:"), t._("Name: {name}", name=person.display_name)]
+    if ctx.cohort is not None:
+        lines.append(t._("Cohort: {cohort}", cohort=ctx.cohort.name))
+    if ctx.team is not None:
+        lines.append(t._("Team: {team}", team=ctx.team.name))
+    lines.append(t._("Time zone: {zone}", zone=t.zone_label(ctx.zone)))
+    lines.append(t._("Language: {language}", language=LANGUAGE_NAMES[t.language]))
+    if ctx.member is not None:
+        lines.append(
+            t._("Reminders: in the group and by private message")
+            if ctx.member.dm_reminders
+            else t._("Reminders: only in the group")
+        )
+    lines.append(
+        t._("E-mail: {email}", email=person.email)
+        if person.email
+        else t._("E-mail: none (set it with /perfil correo nombre@ejemplo.org)")
+    )
+    return [Reply("\n".join(lines))]
+
+
+async def _set_email(ctx: Context, text: str) -> list[Reply]:
+    person = await ensure_person(ctx)
+    t = ctx.t
+    if not text:
+        if person.email:
+            return [
+                Reply(
+                    t._(
+                        "Your e-mail is {email}. Change it with /perfil correo nombre@ejemplo.org "
+                        "or remove it with /perfil correo quitar.",
+                        email=person.email,
+                    )
+                )
+            ]
+        return [
+            Reply(t._("You have no e-mail yet. Set it with /perfil correo nombre@ejemplo.org."))
+        ]
+    if fold(text) in _CLEAR:
+        person.email = None
+        return [Reply(t._("Done: I no longer keep your e-mail."))]
+    address = email_address(text)
+    if address is None:
+        raise CohortError(
+            N_("{value} is not an e-mail address. Example: /perfil correo laura@bogota.gov.co"),
+            value=text[:80],
+        )
+    person.email = address
+    return [
+        Reply(
+            t._(
+                "Done: your e-mail is {email}. Attendance reports from Zoom or Meet find you "
+                "by it.",
+                email=address,
+            )
+        )
+    ]

@@ -39,6 +39,53 @@ class ChatEvent(StrEnum):
     BOT_JOINED = "bot_joined"
 
 
+# Our own limit for a file people send to the bot (a participant report is ~50 kB); the
+# platforms allow far more (Telegram's bots download up to 20 MB).
+MAX_ATTACHMENT_BYTES = 1024 * 1024
+# What the bot reads from files people send: CSV (and plain text, as some tools save it).
+READABLE_EXTENSIONS = (".csv", ".txt", ".tsv")
+
+
+class AttachmentMissing(StrEnum):
+    """Why an attached file came without its bytes."""
+
+    TOO_LARGE = "too_large"  # over MAX_ATTACHMENT_BYTES: not downloaded
+    NOT_READABLE = "not_readable"  # not a kind of file the bot reads: not downloaded
+    UNAVAILABLE = "unavailable"  # the platform would not give it (an error, a timeout)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file someone sent with a message: its name and size as the platform says, and its
+    bytes when the adapter downloaded it (`data`), else why not (`missing`).
+
+    Adapters download only what `attachment_problem` allows, before the core opens its
+    transaction, so no handler waits for a download while it holds the write turn.
+    """
+
+    name: str
+    size: int | None
+    data: bytes | None = None
+    missing: AttachmentMissing | None = None
+
+    def __post_init__(self) -> None:
+        if self.data is not None and len(self.data) > MAX_ATTACHMENT_BYTES:
+            object.__setattr__(self, "data", None)
+            object.__setattr__(self, "missing", AttachmentMissing.TOO_LARGE)
+        elif self.data is None and self.missing is None:
+            object.__setattr__(self, "missing", AttachmentMissing.UNAVAILABLE)
+
+
+def attachment_problem(name: str, size: int | None) -> AttachmentMissing | None:
+    """Why a file should not be downloaded at all (too large, not a kind the bot reads),
+    judged on what the platform says before the download; None if it may be."""
+    if size is not None and size > MAX_ATTACHMENT_BYTES:
+        return AttachmentMissing.TOO_LARGE
+    if not name.lower().endswith(READABLE_EXTENSIONS):
+        return AttachmentMissing.NOT_READABLE
+    return None
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A message, a button press or a chat event from one person in one chat."""
@@ -60,6 +107,8 @@ class Incoming:
     # time.monotonic() when the platform's request arrived, if the adapter queued it
     # before handing it over: that wait counts against the time it may wait to be applied.
     received: float | None = None
+    # A file sent with the message (its caption, if any, is `text`).
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class Router:
         self._buttons: dict[str, ButtonHandler] = {}
         self._busy: dict[str, str] = {}
         self._events: dict[ChatEvent, EventHandler] = {}
+        self._attachments: CommandHandler | None = None
 
     def command(
         self,
@@ -123,6 +124,17 @@ class Router:
         if event in self._events:
             raise ValueError(f"chat event {event!r} registered twice")
         self._events[event] = handler
+
+    def attachment(self, handler: CommandHandler) -> None:
+        """Answer a message that carries a file with `handler(ctx, caption)` (one handler:
+        the files people send are participant reports)."""
+        if self._attachments is not None:
+            raise ValueError("attachment handler registered twice")
+        self._attachments = handler
+
+    def find_attachment(self) -> CommandHandler | None:
+        """The handler of files sent to the bot, if one is registered."""
+        return self._attachments
 
     def find_chat_event(self, event: ChatEvent) -> EventHandler | None:
         """The handler of a chat event, if one is registered."""
@@ -434,6 +446,8 @@ class Core:
             return await self._press(ctx, incoming.payload)
         if len(incoming.text) > MAX_TEXT_LENGTH:
             raise InputTooLongError(length=len(incoming.text), limit=MAX_TEXT_LENGTH)
+        if incoming.attachment is not None:
+            return await self._receive_file(ctx)
         parsed = split_command(incoming.text)
         if parsed is None and await forms.has_guided_form(ctx):
             return await self._answer_form(ctx, incoming.text, False)
@@ -453,6 +467,16 @@ class Core:
         # The sender moved on: a form left half-way is closed, and they are told.
         left = None if command.keeps_form else await forms.leave_guided_form(ctx)
         replies = await command.handler(ctx, args)
+        return replies if left is None else [Reply(left, ephemeral=True), *replies]
+
+    async def _receive_file(self, ctx: Context) -> list[Reply]:
+        """A file sent to the bot: its handler, with the caption; a form left half-way is
+        closed first, as for a command."""
+        handler = self.router.find_attachment()
+        if handler is None:
+            raise CohortError(N_("I do not read files here."))
+        left = await forms.leave_guided_form(ctx)
+        replies = await handler(ctx, ctx.incoming.text)
         return replies if left is None else [Reply(left, ephemeral=True), *replies]
 
     async def _answer_form(self, ctx: Context, answer: str, is_choice: bool) -> list[Reply]:
@@ -480,6 +504,8 @@ def _describe(incoming: Incoming) -> str:
         what = f"event {incoming.chat_event}"
     elif incoming.payload is not None:
         what = f"button {incoming.payload[:64]!r}"
+    elif incoming.attachment is not None:
+        what = f"file ({incoming.attachment.size} bytes)"
     else:
         what = "message"
     return (

@@ -135,12 +135,14 @@ def _people(spec: CohortSpec, known: Mapping[int, Person], now: datetime) -> lis
                 display_name=member_spec.name,
                 zone=member_spec.zone,
                 locale=member_spec.locale,
+                email=member_spec.email,
                 created_at=now,
             )
         else:
             # What the person set for themselves wins; the file fills the gaps.
             person.zone = person.zone or member_spec.zone
             person.locale = person.locale or member_spec.locale
+            person.email = person.email or member_spec.email
         people.append(person)
     return people
 

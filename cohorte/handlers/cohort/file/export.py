@@ -131,6 +131,7 @@ async def _member_specs(
                 console=own.get(Platform.CONSOLE),
                 telegram=own.get(Platform.TELEGRAM),
                 slack=own.get(Platform.SLACK),
+                email=person.email,
             )
         )
     return tuple(specs)

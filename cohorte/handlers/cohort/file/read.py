@@ -16,11 +16,13 @@ from typing import Any
 from cohorte.handlers.agenda.leads import DEFAULT_LEADS
 from cohorte.handlers.cohort.file.messages import (
     BAD_CODE,
+    BAD_EMAIL,
     BAD_INVITE_CODE,
     BAD_TELEGRAM_ID,
     DUE_TWICE,
     DUPLICATE_CHAT,
     DUPLICATE_CODE,
+    DUPLICATE_EMAIL,
     DUPLICATE_IDENTITY,
     DUPLICATE_TEAM,
     EMPTY,
@@ -57,6 +59,7 @@ from cohorte.handlers.cohort.file.spec import (
     explicit_series,
 )
 from cohorte.handlers.cohort.file.toml_table import Table, shown
+from cohorte.handlers.lang.emails import email_address
 from cohorte.handlers.lang.names import name_key
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import DEFAULT_LANGUAGE
@@ -107,6 +110,7 @@ _MEMBER_KEYS = (
     "zone",
     "locale",
     "dm_reminders",
+    "email",
     *(platform.value for platform in Platform),
 )
 _EVENT_KEYS = (
@@ -295,6 +299,7 @@ def _read_teams(blocks: list[Table]) -> tuple[TeamSpec, ...]:
 def _read_members(blocks: list[Table], teams: tuple[TeamSpec, ...]) -> tuple[MemberSpec, ...]:
     team_names = {name_key(team.name): team.name for team in teams}
     accounts: dict[tuple[Platform, str], str] = {}
+    emails: dict[str, str] = {}
     members: list[MemberSpec] = []
     for block in blocks:
         name = block.text("name", limit=_PERSON_CHARS)
@@ -318,6 +323,16 @@ def _read_members(blocks: list[Table], teams: tuple[TeamSpec, ...]) -> tuple[Mem
                 BAD_TELEGRAM_ID, field=block.path_of(Platform.TELEGRAM.value), value=telegram
             )
         slack = block.optional_text(Platform.SLACK.value, limit=_EXTERNAL_ID_CHARS)
+        email_text = block.optional_text("email", limit=None)
+        email = email_address(email_text) if email_text is not None else None
+        if email_text is not None and email is None:
+            raise CohortFileError(BAD_EMAIL, field=block.path_of("email"), value=email_text[:80])
+        if email is not None:
+            other = emails.setdefault(email, block.path_of("email"))
+            if other != block.path_of("email"):
+                raise CohortFileError(
+                    DUPLICATE_EMAIL, field=block.path_of("email"), value=email, other=other
+                )
         member = MemberSpec(
             name=name,
             team=team,
@@ -328,6 +343,7 @@ def _read_members(blocks: list[Table], teams: tuple[TeamSpec, ...]) -> tuple[Mem
             console=console,
             telegram=telegram,
             slack=slack,
+            email=email,
         )
         for platform, external_id in member.identities():
             field = block.path_of(platform.value)

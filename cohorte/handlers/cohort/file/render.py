@@ -76,6 +76,7 @@ def render_cohort_file(spec: CohortSpec) -> str:
                     "zone": member.zone,
                     "locale": member.locale,
                     "dm_reminders": None if member.dm_reminders else False,
+                    "email": member.email,
                     "console": member.console,
                     "telegram": member.telegram,
                     "slack": member.slack,

@@ -62,6 +62,8 @@ class MemberSpec:
     console: str | None = None
     telegram: str | None = None
     slack: str | None = None
+    # Matches the person in a meeting tool's participant report (attendance import).
+    email: str | None = None
 
     def identities(self) -> list[tuple[Platform, str]]:
         """The accounts this member gave, as (platform, external id)."""
