@@ -97,6 +97,12 @@ def test_dates_read_naturally_in_both_languages() -> None:
 PLURAL_SAMPLES = dict(title="T", when="W", name="Ana", team="Lima", teams="Lima, Quito")
 PLURAL_SAMPLES |= dict(cohort="C", total=4, done=1, tag="RDC7", id=1, path="P", dates="D", date="F")
 PLURALS: dict[str, tuple[str, str, str, str]] = {
+    "Attendance of cohort {id} ({n} row), saved in {path}.": (
+        "Asistencia de la cohorte 1 (1 fila), guardada en P.",
+        "Asistencia de la cohorte 1 (4 filas), guardada en P.",
+        "Attendance of cohort 1 (1 row), saved in P.",
+        "Attendance of cohort 1 (4 rows), saved in P.",
+    ),
     "Before it, tell us how it is going in {n} question; the coordination team reads the "
     "answers before the session.": (
         "Antes, cuéntanos cómo van en 1 pregunta; el equipo coordinador lee las respuestas "

@@ -15,6 +15,7 @@ from cohorte.handlers.attendance.matrix import (
     session_kind_label,
 )
 from cohorte.handlers.attendance.picture import attendance_picture, render_attendance_png
+from cohorte.handlers.agenda.renderers import repeats_label
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import Image, Reply
 from cohorte.locales import Translator
@@ -45,16 +46,29 @@ async def show_board(ctx: Context, _text: str) -> list[Reply]:
     return [Reply(text)]
 
 
-def session_line_label(t: Translator, matrix: AttendanceMatrix, occurrence: Occurrence) -> str:
-    """'mar 22 abr · Sesión semanal · Semana 1', 'jue 8 may · Sesión de acompañamiento — Bogotá'."""
-    zone = matrix.cohort.home_zone
-    day = occurrence.starts_at.astimezone(t.zoneinfo(zone)).date()
+def session_title(t: Translator, matrix: AttendanceMatrix, occurrence: Occurrence) -> str:
+    """'Sesión semanal', 'Masterclass: Datos abiertos', 'Sesión de acompañamiento — Bogotá'."""
     label = session_kind_label(t, occurrence.kind)
     if occurrence.kind == "checkin":
         teams = {team.id: team.name for team in matrix.teams}
-        label += f" — {literal(teams.get(occurrence.team_id, '?'))}"
-    elif occurrence.title and occurrence.kind == "masterclass":
-        label += f": {literal(occurrence.title)}"
+        return label + f" — {_words(t, teams.get(occurrence.team_id, '?'))}"
+    if occurrence.kind in ("masterclass", "showtime") and not repeats_label(
+        occurrence.kind, occurrence.title
+    ):
+        return label + f": {_words(t, occurrence.title)}"
+    return label
+
+
+def _words(t: Translator, text: str) -> str:
+    """People's words, marked for a chat, plain for a picture or a cell."""
+    return literal(text) if t.markup else text
+
+
+def session_line_label(t: Translator, matrix: AttendanceMatrix, occurrence: Occurrence) -> str:
+    """'22 abr · Sesión semanal · Semana 1', '23 abr · Sesión de acompañamiento — Bogotá'."""
+    zone = matrix.cohort.home_zone
+    day = occurrence.starts_at.astimezone(t.zoneinfo(zone)).date()
+    label = session_title(t, matrix, occurrence)
     week = sprint_week(matrix.cohort.start_date, matrix.cohort.weeks, day)
     parts = [t.short_date(day), label]
     if week:

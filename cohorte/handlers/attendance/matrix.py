@@ -36,7 +36,15 @@ from cohorte.handlers.agenda.occurrences import cohort_occurrences
 from cohorte.handlers.agenda.renderers import kind_label
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.recurrence import Occurrence, to_utc
-from cohorte.storage.attendance import Attendance, AttendanceStatus, Rsvp, attendance, rsvps
+from cohorte.storage.attendance import (
+    Attendance,
+    AttendanceSource,
+    AttendanceStatus,
+    Rsvp,
+    RsvpAnswer,
+    attendance,
+    rsvps,
+)
 from cohorte.storage.cohorts import members_with_people, teams_of
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
 
@@ -71,6 +79,27 @@ _MARK_LABELS = {
 def mark_label(t: Translator, mark: Mark) -> str:
     """'presente', 'ausente', 'justificado', 'sin registro'."""
     return t._(_MARK_LABELS[mark])
+
+
+_RSVP_LABELS = {RsvpAnswer.YES: N_("Yes"), RsvpAnswer.MAYBE: N_("Maybe"), RsvpAnswer.NO: N_("No")}
+_SOURCE_LABELS = {
+    AttendanceSource.SELF: N_("self-reported"),
+    AttendanceSource.COORDINATOR: N_("coordination team"),
+}
+
+
+def rsvp_label(t: Translator, answer: RsvpAnswer) -> str:
+    """'Sí', 'Tal vez', 'No': the answer to "¿Vas a asistir?"."""
+    return t._(_RSVP_LABELS[answer])
+
+
+def source_label(t: Translator, source: AttendanceSource) -> str:
+    """Who or what said so: 'autorregistro', 'equipo coordinador', 'Zoom', 'Google Meet'."""
+    if source is AttendanceSource.ZOOM:
+        return "Zoom"
+    if source is AttendanceSource.MEET:
+        return "Google Meet"
+    return t._(_SOURCE_LABELS[source])
 
 
 def session_kind_label(t: Translator, kind: str) -> str:
