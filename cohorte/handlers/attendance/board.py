@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from cohorte.handlers.agenda.renderers import repeats_label
 from cohorte.handlers.attendance.matrix import (
     MARK_ORDER,
     AttendanceMatrix,
@@ -15,7 +16,6 @@ from cohorte.handlers.attendance.matrix import (
     session_kind_label,
 )
 from cohorte.handlers.attendance.picture import attendance_picture, render_attendance_png
-from cohorte.handlers.agenda.renderers import repeats_label
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import Image, Reply
 from cohorte.locales import Translator
