@@ -128,6 +128,8 @@ def attendance_summary_lines(t: Translator, matrix: AttendanceMatrix) -> list[st
     last = matrix.last_session
     if last is None or not matrix.people:
         return []
+    if not matrix.taken_refs:
+        return [t._("*Attendance*: nothing recorded yet (/asistencia tablero)")]
     lines = [t._("*Attendance*") + f" · {rate_text(t, matrix.total_rate)}"]
     lines += [f"{bold(team.name)}: {rate_text(t, matrix.team_rate(team))}" for team in matrix.teams]
     if matrix.taken(last):

@@ -82,6 +82,14 @@ async def test_only_sessions_that_have_started_count(
     # The pure function needs nothing but rows.
     empty = attendance_matrix(seeded.cohort, clock.now(), [], [], [], [])
     assert empty.total_rate == Rate(0, 0) and empty.groups == []
+    # Sessions held, nothing recorded: the dashboard says so in one line.
+    held = await load_attendance(session, seeded.cohort, clock.now())
+    people = [(p.member, p.person) for p in held.people]
+    untaken = attendance_matrix(seeded.cohort, clock.now(), held.sessions, held.teams, people, [])
+    assert untaken.total_rate == Rate(0, 0)
+    assert [plain(line) for line in attendance_summary_lines(ES, untaken)] == [
+        "*Asistencia*: todavía sin registros (/asistencia tablero)"
+    ]
 
 
 async def test_the_matrix_as_text(session: AsyncSession, clock: ManualClock) -> None:
