@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import struct
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +27,13 @@ from tests.handlers.attendance.seed import attended_cohort
 
 ES = Translator("es")
 P, A, E, U = Mark.PRESENT, Mark.ABSENT, Mark.EXCUSED, Mark.UNKNOWN
+
+
+def decoded(data: bytes) -> Any:
+    """The PNG's pixels (rows of RGBA floats), read back with matplotlib."""
+    from matplotlib.image import imread
+
+    return imread(io.BytesIO(data), format="png")
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -149,7 +158,9 @@ async def test_the_picture_data_and_png(session: AsyncSession, clock: ManualCloc
     assert png_size(data) == picture_size(4, 8) == (660, 650)
     assert picture_size(20, 30) == (1940, 1530)
     assert render_attendance_png(picture) == data  # deterministic
-    assert len(data) > 20_000  # drawn, not blank
+    pixels = {tuple(round(float(c) * 255) for c in px[:3]) for row in decoded(data) for px in row}
+    # Drawn, not blank: each mark's Okabe-Ito colour is there.
+    assert {(0, 158, 115), (213, 94, 0), (86, 180, 233), (224, 224, 224)} <= pixels
     blank = render_attendance_png(
         attendance_picture(ES, attendance_matrix(seeded.cohort, clock.now(), [], [], [], []))
     )

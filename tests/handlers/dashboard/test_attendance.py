@@ -25,6 +25,7 @@ from cohorte.storage.db import create_engine, session_factory
 from cohorte.storage.models import Person
 from tests.conftest import Transcript
 from tests.handlers.attendance.seed import Attended, attended_cohort
+from tests.handlers.status.test_status import templates
 
 ES = Translator("es")
 BOM = "\ufeff".encode()
@@ -319,3 +320,21 @@ async def test_a_team_all_excused_is_not_flagged(session: AsyncSession, clock: M
     # One session taken is not two in a row.
     early = await load_attendance(session, seeded.cohort, datetime(2025, 4, 28, tzinfo=UTC))
     assert early.missed_in_a_row(seeded.teams["Ciudad de México"]) == []
+
+
+async def test_the_monday_digest_reaches_the_coordinator_with_the_flag(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    seeded = await attended_cohort(session, transcript.chat.clock)
+    session.add_all(templates(seeded.cohort.id or 0))  # the digest needs something to track
+    await session.commit()
+
+    out = await transcript.run(":reloj 2025-05-05 09:00")  # Monday of week 3, Bogotá
+
+    digest = out.split("bot → @coordina: *Resumen semanal — Semana 3*", 1)[1]
+    assert (
+        "🚨 *Nadie de estos equipos vino a sus dos últimas sesiones*\n"
+        "    • *Ciudad de México*: 22 abr · Sesión semanal · Semana 1, "
+        "29 abr · Sesión semanal · Semana 2\n"
+        "    Quién vino a cada sesión: /asistencia tablero" in digest
+    )
