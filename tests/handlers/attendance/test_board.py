@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import io
 import struct
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.attendance.board import attendance_summary_lines, attendance_text
-from cohorte.handlers.attendance.matrix import Mark, Rate, attendance_matrix, load_attendance
+from cohorte.handlers.attendance.matrix import (
+    AttendanceMatrix,
+    Mark,
+    Rate,
+    attendance_matrix,
+    load_attendance,
+)
 from cohorte.handlers.attendance.picture import (
     attendance_picture,
     picture_size,
@@ -22,6 +28,7 @@ from cohorte.locales import Translator
 from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.models import Platform
+from cohorte.storage.series import Series, SeriesKind
 from tests.conftest import Transcript
 from tests.handlers.attendance.seed import attended_cohort
 
@@ -203,3 +210,40 @@ async def test_the_board_on_the_console(session: AsyncSession, transcript: Trans
     assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"Asistencia de Sprint de prueba, jueves, 1 de mayo\n    📎 {saved}" in out
     assert "Escribe /asistencia tablero para ver quién vino a cada sesión." in out
+
+
+async def test_a_session_has_started_by_its_own_wall_clock_across_santiagos_change(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    """Chile leaves summer time on Sunday 6 April 2025: a Wednesday 10:00 session in
+    Santiago is 13:00 UTC on the 2nd and 14:00 UTC on the 9th."""
+    seeded = await attended_cohort(session, clock)
+    cohort = seeded.cohort
+    cohort.start_date = date(2025, 3, 31)
+    session.add(
+        Series(
+            cohort_id=cohort.id or 0,
+            kind=SeriesKind.CHECKIN,
+            team_id=seeded.teams["Santiago"].id,
+            title="",
+            weekday=2,
+            local_time=time(10, 0),
+            zone="America/Santiago",
+            first_date=date(2025, 4, 2),
+            last_date=date(2025, 4, 16),
+            created_at=clock.now(),
+        )
+    )
+    await session.commit()
+
+    def checkins(matrix: AttendanceMatrix) -> list[datetime]:
+        return [o.starts_at for o in matrix.sessions if o.team_id == seeded.teams["Santiago"].id]
+
+    at_1330 = await load_attendance(session, cohort, datetime(2025, 4, 9, 13, 30, tzinfo=UTC))
+    assert checkins(at_1330) == [datetime(2025, 4, 2, 13, 0, tzinfo=UTC)]
+    at_1400 = await load_attendance(session, cohort, datetime(2025, 4, 9, 14, 0, tzinfo=UTC))
+    assert checkins(at_1400)[-1] == datetime(2025, 4, 9, 14, 0, tzinfo=UTC)
+    javiera = next(p for p in at_1400.people if p.name == "Javiera")
+    assert [at_1400.mark(javiera, o) for o in at_1400.sessions] == [U, U]
+    mariana = next(p for p in at_1400.people if p.name == "Mariana")
+    assert [at_1400.mark(mariana, o) for o in at_1400.sessions] == [None, None]
