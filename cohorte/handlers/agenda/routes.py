@@ -32,8 +32,6 @@ class DraftAnswer(NamedTuple):
 
     draft: int
     when: WhenToSend
-
-
 class ClashAnswer(NamedTuple):
     """An answer to "this clashes with other sessions: go ahead?": the waiting change (a
     `PendingChange` id; what to do is read from that row) and the answer."""
