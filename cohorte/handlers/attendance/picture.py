@@ -139,21 +139,46 @@ def render_attendance_png(picture: AttendancePicture) -> bytes:
     axes.set_ylim(span_rows, 0)
     axes.set_axis_off()
     figure.text(
-        0.5, 1 - 0.25 / height, picture.title, ha="center", va="top", fontsize=13, fontweight="bold"
+        0.5,
+        1 - 0.25 / height,
+        picture.title,
+        ha="center",
+        va="top",
+        fontsize=13,
+        fontweight="bold",
+        parse_math=False,
     )
-    figure.text(0.5, 1 - 0.6 / height, picture.subtitle, ha="center", va="top", fontsize=9)
+    figure.text(
+        0.5, 1 - 0.6 / height, picture.subtitle, ha="center", va="top", fontsize=9, parse_math=False
+    )
     for col, label in enumerate(picture.columns):
-        axes.text(col + 0.5, -0.1, label, ha="center", va="bottom", fontsize=7)
+        axes.text(col + 0.5, -0.1, label, ha="center", va="bottom", fontsize=7, parse_math=False)
     # The rate column, right of the grid, in the axes' row units.
     rate_x = span_cols + (RIGHT_IN / 2) / COLUMN_IN
-    axes.text(rate_x, -0.1, picture.rate_label, ha="center", va="bottom", fontsize=7, clip_on=False)
+    axes.text(
+        rate_x,
+        -0.1,
+        picture.rate_label,
+        ha="center",
+        va="bottom",
+        fontsize=7,
+        clip_on=False,
+        parse_math=False,
+    )
     for row, line in enumerate(picture.rows):
         if line.group:
             axes.add_patch(
                 Rectangle((0, row), n_cols, 1, facecolor=GROUP_FILL, edgecolor="#FFFFFF")
             )
             axes.text(
-                -0.06, row + 0.5, line.label, ha="right", va="center", fontsize=9, fontweight="bold"
+                -0.06,
+                row + 0.5,
+                line.label,
+                ha="right",
+                va="center",
+                fontsize=9,
+                fontweight="bold",
+                parse_math=False,
             )
             axes.text(
                 rate_x,
@@ -164,10 +189,22 @@ def render_attendance_png(picture: AttendancePicture) -> bytes:
                 fontsize=9,
                 fontweight="bold",
                 clip_on=False,
+                parse_math=False,
             )
             continue
-        axes.text(-0.06, row + 0.5, line.label, ha="right", va="center", fontsize=8)
-        axes.text(rate_x, row + 0.5, line.rate, ha="center", va="center", fontsize=8, clip_on=False)
+        axes.text(
+            -0.06, row + 0.5, line.label, ha="right", va="center", fontsize=8, parse_math=False
+        )
+        axes.text(
+            rate_x,
+            row + 0.5,
+            line.rate,
+            ha="center",
+            va="center",
+            fontsize=8,
+            clip_on=False,
+            parse_math=False,
+        )
         for col, mark in enumerate(line.marks):
             if mark is None:
                 axes.add_patch(
@@ -197,6 +234,7 @@ def render_attendance_png(picture: AttendancePicture) -> bytes:
                 fontweight="bold",
                 # on a disc of the cell's colour: the hatching never hides it
                 bbox={"boxstyle": "circle,pad=0.2", "facecolor": face, "edgecolor": "none"},
+                parse_math=False,
             )
     axes.text(
         -0.06,
@@ -206,12 +244,15 @@ def render_attendance_png(picture: AttendancePicture) -> bytes:
         va="center",
         fontsize=8,
         style="italic",
+        parse_math=False,
     )
     for col, total in enumerate(picture.totals):
         axes.add_patch(
             Rectangle((col, n_rows), 1, 1, facecolor=GROUP_FILL, edgecolor="#FFFFFF", linewidth=2)
         )
-        axes.text(col + 0.5, n_rows + 0.5, total, ha="center", va="center", fontsize=8)
+        axes.text(
+            col + 0.5, n_rows + 0.5, total, ha="center", va="center", fontsize=8, parse_math=False
+        )
     handles = [
         Patch(
             facecolor=MARK_STYLES[mark][0],

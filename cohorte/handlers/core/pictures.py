@@ -4,7 +4,9 @@ the headless canvas and the PNG bytes.
 Pictures are drawn with matplotlib's object API on the Agg canvas (no pyplot, no
 global backend, no display) from plain data that tests check directly; matplotlib
 is imported only when a picture is drawn (it is heavy). The same data gives the
-same bytes (no timestamp in the file).
+same bytes (no timestamp in the file). Every text is drawn with `parse_math=False`:
+matplotlib would read a name between dollar signs as mathematics, and fail on a
+name like `$\\frac$`; people's words are shown as typed.
 """
 
 from __future__ import annotations

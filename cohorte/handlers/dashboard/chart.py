@@ -135,12 +135,19 @@ def render_board_png(picture: BoardPicture) -> bytes:
     axes.set_ylim(n_rows + 1, 0)
     axes.set_axis_off()
     figure.text(
-        0.5, 1 - 0.3 / height, picture.title, ha="center", va="top", fontsize=13, fontweight="bold"
+        0.5,
+        1 - 0.3 / height,
+        picture.title,
+        ha="center",
+        va="top",
+        fontsize=13,
+        fontweight="bold",
+        parse_math=False,
     )
     for col, label in enumerate(picture.columns):
-        axes.text(col + 0.5, -0.08, label, ha="center", va="bottom", fontsize=8)
+        axes.text(col + 0.5, -0.08, label, ha="center", va="bottom", fontsize=8, parse_math=False)
     for row, label in enumerate(picture.rows):
-        axes.text(-0.06, row + 0.5, label, ha="right", va="center", fontsize=9)
+        axes.text(-0.06, row + 0.5, label, ha="right", va="center", fontsize=9, parse_math=False)
         for col, cell in enumerate(picture.cells[row]):
             face, ink = (
                 STATUS_COLOURS[cell.status]
@@ -171,6 +178,7 @@ def render_board_png(picture: BoardPicture) -> bytes:
                 fontsize=8,
                 color=ink,
                 fontweight="bold" if cell.overdue else "normal",
+                parse_math=False,
             )
     axes.text(
         -0.06,
@@ -180,12 +188,15 @@ def render_board_png(picture: BoardPicture) -> bytes:
         va="center",
         fontsize=9,
         style="italic",
+        parse_math=False,
     )
     for col, total in enumerate(picture.totals):
         axes.add_patch(
             Rectangle((col, n_rows), 1, 1, facecolor="#F5F5F5", edgecolor="#FFFFFF", linewidth=3)
         )
-        axes.text(col + 0.5, n_rows + 0.5, total, ha="center", va="center", fontsize=9)
+        axes.text(
+            col + 0.5, n_rows + 0.5, total, ha="center", va="center", fontsize=9, parse_math=False
+        )
     handles = []
     for status, label in picture.legend:
         if status is None:

@@ -27,7 +27,7 @@ from cohorte.handlers.core.router import Core
 from cohorte.locales import Translator
 from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
-from cohorte.storage.models import Platform
+from cohorte.storage.models import Person, Platform
 from cohorte.storage.series import Series, SeriesKind
 from tests.conftest import Transcript
 from tests.handlers.attendance.seed import attended_cohort
@@ -247,3 +247,19 @@ async def test_a_session_has_started_by_its_own_wall_clock_across_santiagos_chan
     assert [at_1400.mark(javiera, o) for o in at_1400.sessions] == [U, U]
     mariana = next(p for p in at_1400.people if p.name == "Mariana")
     assert [at_1400.mark(mariana, o) for o in at_1400.sessions] == [None, None]
+
+
+async def test_names_in_the_picture_are_drawn_as_typed(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    """Dollar signs would make matplotlib read mathematics (and fail on bad mathematics)."""
+    seeded = await attended_cohort(session, clock)
+    seeded.teams["Bogotá"].name = r"$\frac$ Bogotá"
+    person = await session.get(Person, seeded.members["Sofía"].person_id)
+    assert person is not None
+    person.display_name = r"$x^2$ *Sofía* <b>"
+    await session.commit()
+    picture = attendance_picture(ES, await load_attendance(session, seeded.cohort, clock.now()))
+    assert picture.rows[0].label == r"$\frac$ Bogotá"
+
+    assert png_size(render_attendance_png(picture)) == (660, 650)
