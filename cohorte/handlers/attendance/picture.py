@@ -9,6 +9,7 @@ its size in pixels depends only on the number of sessions and rows (`picture_siz
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cohorte.handlers.attendance.matrix import (
     MARK_ORDER,
@@ -30,9 +31,18 @@ from cohorte.locales import Translator
 # Face colour, symbol colour, symbol, hatching.
 MARK_STYLES: dict[Mark, tuple[str, str, str, str]] = {
     Mark.PRESENT: (OKABE_ITO["bluish_green"], "#FFFFFF", "✓", ""),
-    Mark.ABSENT: (OKABE_ITO["vermillion"], "#FFFFFF", "✗", "//"),
+    Mark.ABSENT: (OKABE_ITO["vermillion"], "#FFFFFF", "✖", "//"),
     Mark.EXCUSED: (OKABE_ITO["sky_blue"], "#000000", "–", ".."),
     Mark.UNKNOWN: (LIGHT_GREY, "#000000", "?", ""),
+}
+# The symbol as a marker (mathtext markers, drawn once per mark), and the hatching's ink:
+# a darker shade of the face, so the hatching never hides the symbol.
+MARKERS = {Mark.PRESENT: "$✓$", Mark.ABSENT: "X", Mark.EXCUSED: "$–$", Mark.UNKNOWN: "$?$"}
+HATCH_INK = {
+    Mark.PRESENT: OKABE_ITO["bluish_green"],
+    Mark.ABSENT: "#8A3C00",
+    Mark.EXCUSED: "#1F6F9E",
+    Mark.UNKNOWN: LIGHT_GREY,
 }
 NOT_CONCERNED = "#FFFFFF"
 GROUP_FILL = "#F5F5F5"
@@ -124,7 +134,13 @@ def attendance_picture(t: Translator, matrix: AttendanceMatrix) -> AttendancePic
 
 
 def render_attendance_png(picture: AttendancePicture) -> bytes:
-    """The matrix as PNG bytes, headless, of `picture_size` pixels."""
+    """The matrix as PNG bytes, headless, of `picture_size` pixels.
+
+    The cells of each mark are one collection and their symbols one scatter of
+    markers, so a full sprint (30 people × 25 sessions) draws in a fraction of a
+    second rather than one artist per cell.
+    """
+    from matplotlib.collections import PatchCollection
     from matplotlib.patches import Patch, Rectangle
 
     n_rows, n_cols = len(picture.rows), len(picture.columns)
@@ -138,129 +154,72 @@ def render_attendance_png(picture: AttendancePicture) -> bytes:
     axes.set_xlim(0, span_cols)
     axes.set_ylim(span_rows, 0)
     axes.set_axis_off()
-    figure.text(
-        0.5,
-        1 - 0.25 / height,
-        picture.title,
-        ha="center",
-        va="top",
-        fontsize=13,
-        fontweight="bold",
-        parse_math=False,
-    )
-    figure.text(
-        0.5, 1 - 0.6 / height, picture.subtitle, ha="center", va="top", fontsize=9, parse_math=False
-    )
-    for col, label in enumerate(picture.columns):
-        axes.text(col + 0.5, -0.1, label, ha="center", va="bottom", fontsize=7, parse_math=False)
+    title: dict[str, Any] = {"ha": "center", "va": "top", "parse_math": False}
+    figure.text(0.5, 1 - 0.25 / height, picture.title, fontsize=13, fontweight="bold", **title)
+    figure.text(0.5, 1 - 0.6 / height, picture.subtitle, fontsize=9, **title)
+    label: dict[str, Any] = {"va": "center", "parse_math": False, "clip_on": False}
+    for col, text in enumerate(picture.columns):
+        axes.text(col + 0.5, -0.1, text, ha="center", va="bottom", fontsize=7, parse_math=False)
     # The rate column, right of the grid, in the axes' row units.
     rate_x = span_cols + (RIGHT_IN / 2) / COLUMN_IN
     axes.text(
-        rate_x,
-        -0.1,
-        picture.rate_label,
-        ha="center",
-        va="bottom",
-        fontsize=7,
-        clip_on=False,
-        parse_math=False,
+        rate_x, -0.1, picture.rate_label, ha="center", va="bottom", fontsize=7, parse_math=False
     )
+    cells: dict[Mark | None, list[Rectangle]] = {}
+    centres: dict[Mark, list[tuple[float, float]]] = {}
+    groups: list[Rectangle] = []
     for row, line in enumerate(picture.rows):
+        weight = "bold" if line.group else "normal"
+        size = 9 if line.group else 8
+        axes.text(
+            -0.06, row + 0.5, line.label, ha="right", fontsize=size, fontweight=weight, **label
+        )
+        axes.text(
+            rate_x, row + 0.5, line.rate, ha="center", fontsize=size, fontweight=weight, **label
+        )
         if line.group:
-            axes.add_patch(
-                Rectangle((0, row), n_cols, 1, facecolor=GROUP_FILL, edgecolor="#FFFFFF")
-            )
-            axes.text(
-                -0.06,
-                row + 0.5,
-                line.label,
-                ha="right",
-                va="center",
-                fontsize=9,
-                fontweight="bold",
-                parse_math=False,
-            )
-            axes.text(
-                rate_x,
-                row + 0.5,
-                line.rate,
-                ha="center",
-                va="center",
-                fontsize=9,
-                fontweight="bold",
-                clip_on=False,
-                parse_math=False,
-            )
+            groups.append(Rectangle((0, row), span_cols, 1))
             continue
-        axes.text(
-            -0.06, row + 0.5, line.label, ha="right", va="center", fontsize=8, parse_math=False
-        )
-        axes.text(
-            rate_x,
-            row + 0.5,
-            line.rate,
-            ha="center",
-            va="center",
-            fontsize=8,
-            clip_on=False,
-            parse_math=False,
-        )
         for col, mark in enumerate(line.marks):
-            if mark is None:
-                axes.add_patch(
-                    Rectangle((col, row), 1, 1, facecolor=NOT_CONCERNED, edgecolor="#EEEEEE")
-                )
-                continue
-            face, ink, symbol, hatch = MARK_STYLES[mark]
-            axes.add_patch(
-                Rectangle(
-                    (col, row),
-                    1,
-                    1,
-                    facecolor=face,
-                    edgecolor="#FFFFFF",
-                    linewidth=2,
-                    hatch=hatch or None,
-                )
+            # A gap around each cell draws the grid: no edges, so a hatching keeps its colour.
+            cells.setdefault(mark, []).append(Rectangle((col + 0.03, row + 0.05), 0.94, 0.9))
+            if mark is not None:
+                centres.setdefault(mark, []).append((col + 0.5, row + 0.5))
+    groups += [Rectangle((col + 0.03, n_rows + 0.05), 0.94, 0.9) for col in range(n_cols)]
+    axes.add_collection(PatchCollection(groups, facecolor=GROUP_FILL, edgecolor="none"))
+    if None in cells:
+        axes.add_collection(
+            PatchCollection(cells[None], facecolor=NOT_CONCERNED, edgecolor="#EEEEEE")
+        )
+    for mark in MARK_ORDER:
+        if mark not in cells:
+            continue
+        face, ink, _, hatch = MARK_STYLES[mark]
+        axes.add_collection(
+            PatchCollection(
+                cells[mark],
+                facecolor=face,
+                edgecolor=HATCH_INK[mark],
+                linewidth=0,
+                hatch=hatch or None,
             )
-            axes.text(
-                col + 0.5,
-                row + 0.5,
-                symbol,
-                ha="center",
-                va="center",
-                fontsize=10,
-                color=ink,
-                fontweight="bold",
-                # on a disc of the cell's colour: the hatching never hides it
-                bbox={"boxstyle": "circle,pad=0.2", "facecolor": face, "edgecolor": "none"},
-                parse_math=False,
-            )
+        )
+        xs, ys = zip(*centres[mark], strict=True)
+        axes.scatter(xs, ys, s=70, c=ink, marker=MARKERS[mark], linewidths=0.5, zorder=3)
     axes.text(
-        -0.06,
-        n_rows + 0.5,
-        picture.totals_label,
-        ha="right",
-        va="center",
-        fontsize=8,
-        style="italic",
-        parse_math=False,
+        -0.06, n_rows + 0.5, picture.totals_label, ha="right", fontsize=8, style="italic", **label
     )
     for col, total in enumerate(picture.totals):
-        axes.add_patch(
-            Rectangle((col, n_rows), 1, 1, facecolor=GROUP_FILL, edgecolor="#FFFFFF", linewidth=2)
-        )
-        axes.text(
-            col + 0.5, n_rows + 0.5, total, ha="center", va="center", fontsize=8, parse_math=False
-        )
+        axes.text(col + 0.5, n_rows + 0.5, total, ha="center", fontsize=8, **label)
     handles = [
         Patch(
             facecolor=MARK_STYLES[mark][0],
             hatch=MARK_STYLES[mark][3] or None,
-            edgecolor="#FFFFFF",
-            label=f"{MARK_STYLES[mark][2]} {label}",
+            edgecolor=HATCH_INK[mark],
+            linewidth=0,
+            label=f"{MARK_STYLES[mark][2]} {text}",
         )
-        for mark, label in picture.legend
+        for mark, text in picture.legend
     ]
     figure.legend(
         handles=handles,
