@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, get_timezone_location
+from babel.dates import format_date, format_datetime, format_skeleton, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -120,6 +120,10 @@ class Translator:
         """'hora de Bogotá'."""
         return self._own(N_("{city} time"), city=self.city(zone))
 
+    def short_date(self, day: date) -> str:
+        """'22 abr' / 'Apr 22'."""
+        return str(format_skeleton("MMMd", day, locale=self.locale))
+
     def date(self, day: date, *, year: bool = False) -> str:
         """'miércoles, 23 de abril'; with `year`, 'miércoles, 23 de abril de 2025'."""
         if year:
@@ -182,9 +186,7 @@ class Translator:
         if days <= 0:
             return self._own(N_("today at {time}"), time=time) if at_time else self._("today")
         if days == 1:
-            return (
-                self._own(N_("tomorrow at {time}"), time=time) if at_time else self._("tomorrow")
-            )
+            return self._own(N_("tomorrow at {time}"), time=time) if at_time else self._("tomorrow")
         if at_time:
             return self._own(N_("on {weekday} at {time}"), weekday=weekday, time=time)
         return self._own(N_("on {weekday}"), weekday=weekday)

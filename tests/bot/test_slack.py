@@ -77,6 +77,7 @@ from tests.bot.fake_slack import (
 )
 from tests.conftest import Transcript
 from tests.factories import Numbered, seed_cohort
+from tests.handlers.attendance.seed import attended_cohort
 from tests.handlers.status.test_status import seed_with_deliverables
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -1029,6 +1030,34 @@ async def test_app_home_shows_next_sessions_the_open_poll_and_the_deliverables(
     assert "Sesión semanal" in view
     assert "Horario" in view and "v:1:" in view  # the ballot, with vote buttons
     assert "/cohorte zona" in view
+
+
+async def test_the_attendance_board_is_posted_and_uploaded_and_summed_up_in_the_home_tab(
+    http_slack: Slack, session: AsyncSession, clock: ManualClock
+) -> None:
+    await attended_cohort(session, clock)
+    await link_slack(session, "coordina", COORDINA)
+    fake = http_slack.fake
+
+    await http_slack.command(COORDINA, "asistencia tablero", channel="DCOORDINA")
+
+    texts = [call.text for call in fake.calls_to("chat.postMessage")]
+    (text,) = [text for text in texts if text.startswith("*Asistencia* · Sprint de prueba")]
+    assert "*Bogotá* · 67 % (4 de 6)" in text
+    (upload,) = fake.calls_to("files.getUploadURLExternal")
+    assert upload.params["filename"] == "asistencia-2025-05-01.png"
+    (png,) = fake.uploads.values()
+    assert png.startswith(b"\x89PNG")
+    (complete,) = fake.calls_to("files.completeUploadExternal")
+    assert complete.params["initial_comment"] == (
+        "Asistencia de Sprint de prueba, jueves, 1 de mayo"
+    )
+
+    home = {"type": "app_home_opened", "user": COORDINA, "channel": "DCOORDINA", "tab": "home"}
+    await http_slack.event(home | {"event_ts": "1746129600.000100"}, "EvATT")
+    view = json.dumps(fake.calls_to("views.publish")[-1].json("view"), ensure_ascii=False)
+    assert "*Asistencia* · 45 % (5 de 11)" in view
+    assert "Última sesión: 29 abr · Sesión semanal · Semana 2 · 20 % (1 de 5)" in view
 
 
 async def test_a_button_in_the_home_tab_answers_privately_and_refreshes_the_tab(

@@ -93,6 +93,7 @@ from tests.bot.fake_telegram import (
     user,
 )
 from tests.factories import Numbered, seed_cohort
+from tests.handlers.attendance.seed import attended_cohort
 from tests.handlers.dashboard.test_dashboard import reported_cohort
 from tests.handlers.status.test_status import seed_with_deliverables
 
@@ -834,6 +835,33 @@ async def test_the_dashboard_arrives_as_text_and_a_picture(
     assert photo.files["photo"].data.startswith(b"\x89PNG")
     # The caption is said once, under the picture.
     assert photo.params["caption"] == "Tablero de Sprint de prueba, martes, 10 de junio"
+
+
+async def test_the_attendance_board_arrives_as_text_and_a_picture(
+    fake: FakeTelegram,
+    telegram: TelegramAdapter,
+    session: AsyncSession,
+    sessions: SessionFactory,
+    clock: ManualClock,
+) -> None:
+    await attended_cohort(session, clock)
+    await add_telegram_identity(sessions, "Coordinación", COORDINATOR, dm_open=True)
+    await add_telegram_identity(sessions, "Sofía", SOFIA, dm_open=True)
+
+    await feed(telegram, message(private_chat(COORDINATOR), COORDINATOR, "/asistencia tablero"))
+
+    (text,) = fake.calls_to("sendMessage", chat_id=COORDINATOR["id"])
+    assert text.params["text"].startswith("<b>Asistencia</b> · Sprint de prueba")
+    assert "<b>Bogotá</b> · 67 % (4 de 6)\nAndrés: ✅ ❔ ❔ ❌" in text.params["text"]
+    (photo,) = fake.calls_to("sendPhoto", chat_id=COORDINATOR["id"])
+    assert photo.files["photo"].filename == "asistencia-2025-05-01.png"
+    assert photo.files["photo"].data.startswith(b"\x89PNG")
+    assert photo.params["caption"] == "Asistencia de Sprint de prueba, jueves, 1 de mayo"
+
+    await feed(telegram, message(private_chat(SOFIA), SOFIA, "/asistencia tablero"))
+    (refused,) = fake.calls_to("sendMessage", chat_id=SOFIA["id"])
+    assert refused.params["text"] == "Solo el equipo coordinador puede hacer eso."
+    assert fake.calls_to("sendPhoto", chat_id=SOFIA["id"]) == []
 
 
 # -- sending ------------------------------------------------------------------------------

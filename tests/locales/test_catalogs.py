@@ -121,6 +121,12 @@ PLURALS: dict[str, tuple[str, str, str, str]] = {
         "1 row of a report is waiting for you:",
         "4 rows of reports are waiting for you:",
     ),
+    "Attendance of cohort {id} ({n} row), saved in {path}.": (
+        "Asistencia de la cohorte 1 (1 fila), guardada en P.",
+        "Asistencia de la cohorte 1 (4 filas), guardada en P.",
+        "Attendance of cohort 1 (1 row), saved in P.",
+        "Attendance of cohort 1 (4 rows), saved in P.",
+    ),
     "Before it, tell us how it is going in {n} question; the coordination team reads the "
     "answers before the session.": (
         "Antes, cuéntanos cómo van en 1 pregunta; el equipo coordinador lee las respuestas "

@@ -1,4 +1,5 @@
-"""`cohorte export`: the deliverable status, its history and the check-in answers, as CSV
+"""`cohorte export`: the deliverable status, its history, the check-in answers and the
+attendance, as CSV
 (UTF-8 with a byte-order mark); beside them `cohorte dashboard` (the heat map as PNG) and
 `cohorte calendar` (the sprint as an .ics file, whole or as one person sees it)."""
 
@@ -26,7 +27,7 @@ group = typer.Typer(help="Exportaciones en CSV (UTF-8 con BOM).", no_args_is_hel
 
 
 def register(app: typer.Typer) -> None:
-    """`export status`, `export history` and `export checkins`; `dashboard` and `calendar`."""
+    """`export status`, `history`, `checkins` and `attendance`; `dashboard` and `calendar`."""
     app.command("dashboard")(dashboard)
     app.command("calendar")(calendar)
     app.add_typer(group, name="export")
@@ -74,6 +75,14 @@ def _saved_export(kind: ExportKind, cohort_id: int, rows: int, file: Path) -> st
             id=cohort_id,
             path=str(file),
         )
+    if kind == ExportKind.ATTENDANCE:
+        return t.ngettext(
+            "Attendance of cohort {id} ({n} row), saved in {path}.",
+            "Attendance of cohort {id} ({n} rows), saved in {path}.",
+            rows,
+            id=cohort_id,
+            path=str(file),
+        )
     return t.ngettext(
         "Check-in answers of cohort {id} ({n} row), saved in {path}.",
         "Check-in answers of cohort {id} ({n} rows), saved in {path}.",
@@ -86,6 +95,11 @@ def _saved_export(kind: ExportKind, cohort_id: int, rows: int, file: Path) -> st
 _export_command(ExportKind.STATUS, "Estado actual de los entregables de cada equipo.")
 _export_command(ExportKind.HISTORY, "Historial completo de cambios de estado.")
 _export_command(ExportKind.CHECKINS, "Respuestas previas a las sesiones de acompañamiento.")
+_export_command(
+    ExportKind.ATTENDANCE,
+    "Asistencia: una fila por participante y sesión ya empezada (respuesta, asistencia, "
+    "minutos, fuente).",
+)
 
 
 def dashboard(

@@ -38,7 +38,7 @@ def register(router: Router) -> None:
     router.command(
         ("exportar", "export"),
         export,
-        N_("CSV files: /exportar estado, historial or checkins"),
+        N_("CSV files: /exportar estado, historial, checkins or asistencia"),
         coordinator_only=True,
     )
     router.command(

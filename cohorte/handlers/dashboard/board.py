@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.attendance.board import attendance_summary_lines
+from cohorte.handlers.attendance.matrix import AttendanceMatrix, load_attendance
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Image, Reply
@@ -37,8 +39,9 @@ async def show_board(ctx: Context, _args: str) -> list[Reply]:
     """/tablero (coordinators): the matrix as text, then as a PNG heat map."""
     cohort, _ = ctx.require_coordinator()
     board = await load_board(ctx.session, cohort, ctx.clock.now())
+    attendance = await load_attendance(ctx.session, cohort, ctx.clock.now())
     t = ctx.t
-    text = board_text(t, board)
+    text = board_text(t, board, attendance)
     if not board.deliverables or not board.teams:
         return [Reply(text)]
     picture = board_picture(t, board)
@@ -66,14 +69,18 @@ async def dashboard_picture(
     return board.today, board_picture(reader_of(cohort=cohort).t, board)
 
 
-def board_text(t: Translator, board: Board) -> str:
-    """Teams × deliverables in lines: each team with every deliverable's icon and code."""
+def board_text(t: Translator, board: Board, attendance: AttendanceMatrix | None = None) -> str:
+    """Teams × deliverables in lines: each team with every deliverable's icon and code;
+    then the attendance per team and at the last session, once a session has started."""
     cohort = board.cohort
     head = t._("*Dashboard* · {cohort}", cohort=cohort.name)
     week = week_text(t, board)
     lines = [f"{head} · {week}" if week else head]
+    seen = attendance_summary_lines(t, attendance) if attendance is not None else []
     if not board.deliverables:
         lines.append(t._("There are no deliverables yet. Add them with /entregable nuevo."))
+        if seen:
+            lines += ["", *seen]
         return "\n".join(lines)
     lines.append(" · ".join(f"{literal(d.code)} = {literal(d.title)}" for d in board.deliverables))
     for team in board.teams:
@@ -100,5 +107,8 @@ def board_text(t: Translator, board: Board) -> str:
     if overdue:
         lines += ["", f"{OVERDUE_ICON} " + t._("*Overdue*")]
         lines += [item_line(t, board, cell) for cell in overdue]
-    lines += ["", *rdc_progress_lines(t, board), "", legend_text(t)]
+    lines += ["", *rdc_progress_lines(t, board)]
+    if seen:
+        lines += ["", *seen]
+    lines += ["", legend_text(t)]
     return "\n".join(lines)

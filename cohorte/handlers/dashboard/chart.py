@@ -1,17 +1,23 @@
 """The dashboard's heat map: teams × deliverables as a PNG.
 
-It is drawn with matplotlib's object API on the Agg canvas (no pyplot, no global
-backend, no display), from plain data (`BoardPicture`) that tests check
+It is drawn with the helpers every picture shares (`core.pictures`: headless
+Agg canvas, Okabe-Ito palette), from plain data (`BoardPicture`) that tests check
 directly. Its size in pixels depends only on the number of teams and
 deliverables (`picture_size`).
 """
 
 from __future__ import annotations
 
-import io
-import textwrap
 from dataclasses import dataclass
 
+from cohorte.handlers.core.pictures import (
+    DPI,
+    LIGHT_GREY,
+    OKABE_ITO,
+    new_figure,
+    png_bytes,
+    wrap_label,
+)
 from cohorte.handlers.dashboard.summary import last_update_text, week_text
 from cohorte.handlers.status.board import Board
 from cohorte.handlers.status.rules import STATUS_ORDER, local_today
@@ -19,18 +25,16 @@ from cohorte.handlers.status.wording import rdc_tags, short_date, status_label
 from cohorte.locales import Translator
 from cohorte.storage.status import Status
 
-# The Okabe-Ito palette (safe for the common colour-vision deficiencies), and a
-# text colour with enough contrast on each.
+# Okabe-Ito colours, and a text colour with enough contrast on each.
 STATUS_COLOURS = {
-    Status.NOT_STARTED: ("#E0E0E0", "#000000"),
-    Status.IN_PROGRESS: ("#56B4E9", "#000000"),
-    Status.BLOCKED: ("#D55E00", "#FFFFFF"),
-    Status.DONE: ("#009E73", "#FFFFFF"),
+    Status.NOT_STARTED: (LIGHT_GREY, "#000000"),
+    Status.IN_PROGRESS: (OKABE_ITO["sky_blue"], "#000000"),
+    Status.BLOCKED: (OKABE_ITO["vermillion"], "#FFFFFF"),
+    Status.DONE: (OKABE_ITO["bluish_green"], "#FFFFFF"),
 }
 OVERDUE_COLOUR = "#000000"
 NOT_ASSIGNED_COLOUR = "#FFFFFF"
 
-DPI = 100
 LEFT_IN, COLUMN_IN, RIGHT_IN = 2.4, 1.6, 0.3
 TOP_IN, ROW_IN, BOTTOM_IN = 1.7, 0.75, 0.8
 
@@ -63,14 +67,6 @@ def picture_size(columns: int, rows: int) -> tuple[int, int]:
     return round(width * DPI), round(height * DPI)
 
 
-def _wrap(text: str, width: int, lines: int) -> str:
-    wrapped = textwrap.wrap(text, width) or [""]
-    if len(wrapped) > lines:
-        wrapped = wrapped[:lines]
-        wrapped[-1] = wrapped[-1][: width - 1] + "…"
-    return "\n".join(wrapped)
-
-
 def board_picture(t: Translator, board: Board) -> BoardPicture:
     """What the heat map shows, in the reader's language (see `BoardPicture`)."""
     t = t.plain  # a picture shows plain text: nothing in it is marked for a chat
@@ -80,7 +76,8 @@ def board_picture(t: Translator, board: Board) -> BoardPicture:
     if week:
         title += f" ({week})"
     rows = [
-        f"{_wrap(team.name, 26, 2)}\n{last_update_text(t, board, team)}" for team in board.teams
+        f"{wrap_label(team.name, 26, 2)}\n{last_update_text(t, board, team)}"
+        for team in board.teams
     ]
     columns = []
     for deliverable in board.deliverables:
@@ -88,7 +85,7 @@ def board_picture(t: Translator, board: Board) -> BoardPicture:
         if deliverable.optional:
             optional = t._("optional")
             tags = f"{tags} · {optional}" if tags else optional
-        columns.append(_wrap(deliverable.title, 18, 3) + (f"\n{tags}" if tags else ""))
+        columns.append(wrap_label(deliverable.title, 18, 3) + (f"\n{tags}" if tags else ""))
     cells = []
     for team in board.teams:
         row = []
@@ -125,28 +122,32 @@ def board_picture(t: Translator, board: Board) -> BoardPicture:
 
 def render_board_png(picture: BoardPicture) -> bytes:
     """The heat map as PNG bytes, headless (Agg canvas), of `picture_size` pixels."""
-    # Imported here: matplotlib is heavy and only the dashboard needs it.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    # Imported here: matplotlib is heavy and only pictures need it.
     from matplotlib.patches import Patch, Rectangle
 
     n_rows, n_cols = len(picture.rows), len(picture.columns)
     width_px, height_px = picture_size(n_cols, n_rows)
     width, height = width_px / DPI, height_px / DPI
-    figure = Figure(figsize=(width, height), dpi=DPI, facecolor="#FFFFFF")
-    FigureCanvasAgg(figure)
+    figure = new_figure(width_px, height_px)
     grid_w, grid_h = COLUMN_IN * n_cols, ROW_IN * (n_rows + 1)
     axes = figure.add_axes((LEFT_IN / width, BOTTOM_IN / height, grid_w / width, grid_h / height))
     axes.set_xlim(0, n_cols)
     axes.set_ylim(n_rows + 1, 0)
     axes.set_axis_off()
     figure.text(
-        0.5, 1 - 0.3 / height, picture.title, ha="center", va="top", fontsize=13, fontweight="bold"
+        0.5,
+        1 - 0.3 / height,
+        picture.title,
+        ha="center",
+        va="top",
+        fontsize=13,
+        fontweight="bold",
+        parse_math=False,
     )
     for col, label in enumerate(picture.columns):
-        axes.text(col + 0.5, -0.08, label, ha="center", va="bottom", fontsize=8)
+        axes.text(col + 0.5, -0.08, label, ha="center", va="bottom", fontsize=8, parse_math=False)
     for row, label in enumerate(picture.rows):
-        axes.text(-0.06, row + 0.5, label, ha="right", va="center", fontsize=9)
+        axes.text(-0.06, row + 0.5, label, ha="right", va="center", fontsize=9, parse_math=False)
         for col, cell in enumerate(picture.cells[row]):
             face, ink = (
                 STATUS_COLOURS[cell.status]
@@ -177,6 +178,7 @@ def render_board_png(picture: BoardPicture) -> bytes:
                 fontsize=8,
                 color=ink,
                 fontweight="bold" if cell.overdue else "normal",
+                parse_math=False,
             )
     axes.text(
         -0.06,
@@ -186,12 +188,15 @@ def render_board_png(picture: BoardPicture) -> bytes:
         va="center",
         fontsize=9,
         style="italic",
+        parse_math=False,
     )
     for col, total in enumerate(picture.totals):
         axes.add_patch(
             Rectangle((col, n_rows), 1, 1, facecolor="#F5F5F5", edgecolor="#FFFFFF", linewidth=3)
         )
-        axes.text(col + 0.5, n_rows + 0.5, total, ha="center", va="center", fontsize=9)
+        axes.text(
+            col + 0.5, n_rows + 0.5, total, ha="center", va="center", fontsize=9, parse_math=False
+        )
     handles = []
     for status, label in picture.legend:
         if status is None:
@@ -214,6 +219,4 @@ def render_board_png(picture: BoardPicture) -> bytes:
         fontsize=9,
         bbox_to_anchor=(0.5, 0.1 / height),
     )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return png_bytes(figure)

@@ -1,4 +1,5 @@
-"""The weekly digest to coordinators: what is blocked or overdue, and which teams went quiet."""
+"""The weekly digest to coordinators: what is blocked or overdue, which teams went quiet,
+and which teams nobody came from at their last two sessions."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.attendance.board import session_line_label
+from cohorte.handlers.attendance.matrix import AttendanceMatrix, load_attendance
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, Payload
 from cohorte.handlers.core.messages import Reply
@@ -16,6 +19,7 @@ from cohorte.handlers.status.planning import active_cohorts, silent_since
 from cohorte.handlers.status.rules import local_today
 from cohorte.handlers.status.wording import OVERDUE_ICON, STATUS_ICONS
 from cohorte.locales import Translator
+from cohorte.locales.markup import bold
 from cohorte.scheduling.outbox import enqueue
 from cohorte.scheduling.recurrence import sprint_week, to_utc
 from cohorte.storage.cohorts import members_with_people
@@ -72,11 +76,15 @@ async def plan_weekly_digest(session: AsyncSession, now: datetime) -> None:
 async def render_weekly_digest(rc: RenderContext, payload: WeeklyPayload) -> Reply | None:
     """The weekly digest, from the board as it is when it is sent."""
     board = await load_board(rc.session, rc.cohort, rc.now)
-    return Reply(weekly_digest_text(rc.t, board, payload.week))
+    attendance = await load_attendance(rc.session, rc.cohort, rc.now)
+    return Reply(weekly_digest_text(rc.t, board, payload.week, attendance))
 
 
-def weekly_digest_text(t: Translator, board: Board, week: int) -> str:
-    """Blocked and overdue items, and the teams that went quiet."""
+def weekly_digest_text(
+    t: Translator, board: Board, week: int, attendance: AttendanceMatrix | None = None
+) -> str:
+    """Blocked and overdue items, the teams that went quiet, and the teams whose members
+    missed their last two sessions (`AttendanceMatrix.missed_in_a_row`)."""
     cohort = board.cohort
     lines = [t._("*Weekly summary — Week {n}* · {cohort}", n=week, cohort=cohort.name)]
     cells = [cell for team in board.teams for cell in board.team_cells(team)]
@@ -105,5 +113,21 @@ def weekly_digest_text(t: Translator, board: Board, week: int) -> str:
                 teams=", ".join(quiet),
             ),
         ]
+    if attendance is not None:
+        lines += missed_sessions_lines(t, attendance)
     lines += ["", t._("The full dashboard: /tablero")]
     return "\n".join(lines)
+
+
+def missed_sessions_lines(t: Translator, attendance: AttendanceMatrix) -> list[str]:
+    """The teams nobody came from at their last two sessions, with those sessions."""
+    flagged = [(team, attendance.missed_in_a_row(team)) for team in attendance.teams]
+    flagged = [(team, missed) for team, missed in flagged if missed]
+    if not flagged:
+        return []
+    lines = ["", "🚨 " + t._("*Nobody from these teams came to their last two sessions*")]
+    for team, missed in flagged:
+        sessions = ", ".join(session_line_label(t, attendance, o) for o in missed)
+        lines.append(f"• {bold(team.name)}: {sessions}")
+    lines.append(t._("Who came to each session: /asistencia tablero"))
+    return lines

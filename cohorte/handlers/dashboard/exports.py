@@ -1,5 +1,5 @@
-"""CSV exports for coordinators: the current status, the full history, the check-in answers
-(/exportar in the chat, `cohorte export` on the command line)."""
+"""CSV exports for coordinators: the current status, the full history, the check-in answers,
+the attendance (/exportar in the chat, `cohorte export` on the command line)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.occurrences import find_occurrence
+from cohorte.handlers.attendance.board import session_title
+from cohorte.handlers.attendance.matrix import (
+    AttendanceMatrix,
+    load_attendance,
+    mark_label,
+    rsvp_label,
+    session_kind_label,
+    source_label,
+)
 from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
@@ -22,6 +31,7 @@ from cohorte.handlers.status.board import Board, load_board
 from cohorte.handlers.status.rules import local_today
 from cohorte.handlers.status.wording import rdc_tags, status_label
 from cohorte.locales import N_, Translator
+from cohorte.scheduling.recurrence import sprint_week
 from cohorte.storage import cohorts
 from cohorte.storage.checkins import checkin_answers
 from cohorte.storage.models import Cohort
@@ -34,6 +44,7 @@ class ExportKind(StrEnum):
     STATUS = "status"
     HISTORY = "history"
     CHECKINS = "checkins"
+    ATTENDANCE = "attendance"
 
 
 class ExportChoice(NamedTuple):
@@ -49,17 +60,20 @@ EXPORT_KINDS = {
     "checkins": ExportKind.CHECKINS,
     "checkin": ExportKind.CHECKINS,
     "avances": ExportKind.CHECKINS,
+    "asistencia": ExportKind.ATTENDANCE,
+    "attendance": ExportKind.ATTENDANCE,
 }
 # The file names, in Spanish like the command words.
 EXPORT_NAMES = {
     ExportKind.STATUS: "estado",
     ExportKind.HISTORY: "historial",
     ExportKind.CHECKINS: "checkins",
+    ExportKind.ATTENDANCE: "asistencia",
 }
 
 
 class UnknownExportError(CohortError):
-    message = N_("What should I export? Write estado, historial or checkins.")
+    message = N_("What should I export? Write estado, historial, checkins or asistencia.")
 
 
 def export_kind(word: str) -> ExportKind:
@@ -77,10 +91,16 @@ def _local(instant: datetime, zone: str) -> str:
 async def export_csv(
     session: AsyncSession, cohort: Cohort, kind: ExportKind, now: datetime, t: Translator
 ) -> tuple[str, bytes]:
-    """(file name, CSV bytes) of the current status, the full history or the check-in answers.
+    """(file name, CSV bytes) of the current status, the full history, the check-in answers
+    or the attendance.
 
     Dates are the cohort's home time, written so that spreadsheets sort them.
     """
+    day = local_today(now, cohort.home_zone).isoformat()
+    name = f"{EXPORT_NAMES[kind]}-{cohort.id}-{day}.csv"
+    if kind == ExportKind.ATTENDANCE:
+        header, rows = _attendance_table(t, await load_attendance(session, cohort, now))
+        return name, csv_bytes(header, rows)
     board = await load_board(session, cohort, now)
     if kind == ExportKind.STATUS:
         header, rows = _status_table(t, board)
@@ -88,13 +108,40 @@ async def export_csv(
         header, rows = await _history_table(t, board, session)
     else:
         header, rows = await _checkin_table(t, board, session)
-    day = local_today(now, cohort.home_zone).isoformat()
-    return f"{EXPORT_NAMES[kind]}-{cohort.id}-{day}.csv", csv_bytes(header, rows)
+    return name, csv_bytes(header, rows)
 
 
-def _at(t: Translator, board: Board, label: str) -> str:
+def _at(t: Translator, board: Board | AttendanceMatrix, label: str) -> str:
     """A date column's header names the zone: 'Fecha y hora (hora de Bogotá)'."""
     return f"{label} ({t.zone_label(board.cohort.home_zone)})"
+
+
+def _attendance_table(t: Translator, matrix: AttendanceMatrix) -> tuple[list[str], list[list[str]]]:
+    """One row per participant and session that has started and concerned them."""
+    t = t.plain  # the title of a session holds people's words: plain in a cell
+    cohort = matrix.cohort
+    zone = cohort.home_zone
+    header = [t._("Session"), _at(t, matrix, t._("Date and time")), t._("Kind"), t._("Week")]
+    header += [t._("Person"), t._("Team"), t._("RSVP"), t._("Attended"), t._("Minutes")]
+    header += [t._("Source")]
+    rows = []
+    for occurrence in matrix.sessions:
+        day = local_today(occurrence.starts_at, zone)
+        week = sprint_week(cohort.start_date, cohort.weeks, day)
+        head = [session_title(t, matrix, occurrence), _local(occurrence.starts_at, zone)]
+        head += [session_kind_label(t, occurrence.kind), str(week or "")]
+        for participant in matrix.people:
+            mark = matrix.mark(participant, occurrence)
+            if mark is None:
+                continue  # another team's check-in
+            key = (occurrence.ref, participant.member_id)
+            answer, record = matrix.answers.get(key), matrix.records.get(key)
+            row = [*head, participant.name, participant.team.name if participant.team else ""]
+            row += [rsvp_label(t, answer.answer) if answer else "", mark_label(t, mark)]
+            row += [str(record.minutes) if record and record.minutes is not None else ""]
+            row += [source_label(t, record.source) if record else ""]
+            rows.append(row)
+    return header, rows
 
 
 def _status_table(t: Translator, board: Board) -> tuple[list[str], list[list[str]]]:
@@ -170,7 +217,7 @@ def _answers(text: str) -> dict[str, str]:
 
 
 async def export(ctx: Context, args: str) -> list[Reply]:
-    """/exportar [estado|historial|checkins] (coordinators): a CSV file in the chat."""
+    """/exportar [estado|historial|checkins|asistencia] (coordinators): a CSV file in the chat."""
     cohort, _ = ctx.require_coordinator()
     t = ctx.t
     if not args.strip():
@@ -178,6 +225,7 @@ async def export(ctx: Context, args: str) -> list[Reply]:
             Button(t._("Current status"), EXPORT.payload(ExportChoice(ExportKind.STATUS))),
             Button(t._("Full history"), EXPORT.payload(ExportChoice(ExportKind.HISTORY))),
             Button(t._("Check-in answers"), EXPORT.payload(ExportChoice(ExportKind.CHECKINS))),
+            Button(t._("Attendance"), EXPORT.payload(ExportChoice(ExportKind.ATTENDANCE))),
         ]
         return [Reply(t._("What do you want to export?"), button_rows(buttons, per_row=1))]
     return [await _export_reply(ctx, cohort, export_kind(args.strip().split()[0]))]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cohorte.handlers.attendance.board import attendance_summary_lines
+from cohorte.handlers.attendance.matrix import AttendanceMatrix, load_attendance
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Reply
@@ -41,7 +43,8 @@ async def show_status(ctx: Context, args: str) -> list[Reply]:
     if ctx.is_coordinator:
         if not text:
             board = await load_board(ctx.session, cohort, now)
-            return [Reply(cohort_summary(ctx.t, board))]
+            attendance = await load_attendance(ctx.session, cohort, now)
+            return [Reply(cohort_summary(ctx.t, board, attendance))]
         teams = await teams_of(ctx.session, cohort.id or 0)
         try:
             chosen = match_teams(text, teams)
@@ -98,14 +101,18 @@ def last_update_text(t: Translator, board: Board, team: Team) -> str:
     )
 
 
-def cohort_summary(t: Translator, board: Board) -> str:
-    """One line per team, then progress per RDC criterion."""
+def cohort_summary(t: Translator, board: Board, attendance: AttendanceMatrix | None = None) -> str:
+    """One line per team, then progress per RDC criterion; then the attendance per team
+    and at the last session, once a session has started."""
     cohort = board.cohort
     head = bold(cohort.name)
     week = week_text(t, board)
     lines = [f"{head} · {week}" if week else head]
+    seen = attendance_summary_lines(t, attendance) if attendance is not None else []
     if not board.deliverables:
         lines.append(t._("There are no deliverables yet. Add them with /entregable nuevo."))
+        if seen:
+            lines += ["", *seen]
         return "\n".join(lines)
     for team in board.teams:
         cells = board.team_cells(team)
@@ -125,6 +132,8 @@ def cohort_summary(t: Translator, board: Board) -> str:
         ]
         lines.append(f"{bold(team.name)}: " + " · ".join(parts))
     lines += ["", *rdc_progress_lines(t, board)]
+    if seen:
+        lines += ["", *seen]
     lines += ["", legend_text(t), t._("Details: /tablero · /estado TEAM · /exportar")]
     return "\n".join(lines)
 

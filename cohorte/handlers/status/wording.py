@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.dates import format_skeleton
-
 from cohorte.handlers.status.board import Cell
 from cohorte.handlers.status.rules import NOTE_LIMIT, due_date, local_today
 from cohorte.locales import N_, Translator
@@ -50,7 +48,7 @@ def status_tag(t: Translator, status: Status) -> str:
 
 def short_date(t: Translator, day: date) -> str:
     """'22 abr' / 'Apr 22'."""
-    return str(format_skeleton("MMMd", day, locale=t.locale))
+    return t.short_date(day)
 
 
 def rdc_tags(deliverable: Deliverable) -> list[str]:

@@ -174,6 +174,18 @@ async def test_the_png_renders_headless_at_a_size_set_by_the_board(
     assert render_board_png(picture) == data  # deterministic
 
 
+async def test_names_in_the_heat_map_are_drawn_as_typed(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    """Dollar signs would make matplotlib read mathematics (and fail on bad mathematics)."""
+    cohort, teams, _ = await reported_cohort(session, clock)
+    teams["Bogotá"].name = r"$\frac$ Bogotá"
+    await session.commit()
+    picture = board_picture(ES, await load_board(session, cohort, clock.now()))
+
+    assert png_size(render_board_png(picture)) == (1230, 550)
+
+
 async def test_dashboard_in_chat_text_and_picture(
     session: AsyncSession, clock: ManualClock, core: Core
 ) -> None:
@@ -309,7 +321,7 @@ async def test_exports_in_chat(session: AsyncSession, transcript: Transcript) ->
     saved = transcript.chat.files / "historial-1-2025-06-10.csv"
     assert f"historial-1-2025-06-10.csv: 3 filas\n    📎 {saved}" in out
     assert "estado-1-2025-06-10.csv: 17 filas" in out
-    assert "¿Qué exporto? Escribe estado, historial o checkins." in out
+    assert "¿Qué exporto? Escribe estado, historial, checkins o asistencia." in out
     assert "Solo el equipo coordinador puede hacer eso." in out
 
 
