@@ -25,7 +25,7 @@ from cohorte.handlers.core.messages import Messenger
 from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.router import Core, Router
 from cohorte.scheduling.clock import Clock, SystemClock
-from cohorte.scheduling.engine import DeliveryEngine
+from cohorte.scheduling.engine import STOP_SECONDS, DeliveryEngine
 from cohorte.scheduling.roles import AdvisoryLockRole, SendingRole
 from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.db import SessionFactory, create_engine, session_factory
@@ -102,13 +102,16 @@ def assemble(
     clock: Clock,
     public_url: str | None = None,
     role: SendingRole | None = None,
+    stop_seconds: float = STOP_SECONDS,
 ) -> Assembly:
     """The core and the scheduler over one database, with every platform declared."""
     platforms = known_platforms()
     capabilities = build_capabilities(platforms)
     messengers: dict[Platform, Messenger] = {}
     delivery = DeliveryService(sessions, clock, capabilities, messengers, platforms)
-    engine = DeliveryEngine(sessions, clock, delivery.prepare, process_name(), role=role)
+    engine = DeliveryEngine(
+        sessions, clock, delivery.prepare, process_name(), role=role, stop_seconds=stop_seconds
+    )
     ticker = Ticker(sessions, clock, capabilities.planners, engine)
     core = Core(
         sessions,
@@ -179,5 +182,5 @@ async def bootstrap(
     # SQLite means one process (the lock file above); on PostgreSQL the processes
     # elect the one that sends.
     role = None if settings.is_sqlite else AdvisoryLockRole(engine)
-    parts = assemble(sessions, clock, settings.public_url, role)
+    parts = assemble(sessions, clock, settings.public_url, role, settings.stop_seconds)
     return App(settings, engine, sessions, clock, parts.core, parts.ticker, parts.messengers, lock)

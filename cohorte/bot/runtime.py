@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+from collections.abc import Awaitable
 from typing import Protocol
 
 from cohorte.bot.bootstrap import App
@@ -32,6 +33,10 @@ class Adapter(Protocol):
     def messenger(self) -> Messenger: ...
 
     async def start(self) -> None: ...
+
+    async def stop_intake(self) -> None:
+        """Take no new events; what is under way finishes, sending still works."""
+        ...
 
     async def stop(self) -> None: ...
 
@@ -79,7 +84,30 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
         )
         await stop.wait()
     finally:
-        await app.ticker.stop()
-        for adapter in reversed(started):
-            await adapter.stop()
-        await http.stop()
+        await _stop(app, http, started)
+
+
+async def _stop(app: App, http: HttpServer, adapters: list[Adapter]) -> None:
+    """A stop, in the order that loses nothing: no new work (planning, claiming, incoming
+    events), then what is under way finishes (answers to events taken, messages leaving,
+    at most `COHORTE_STOP_SECONDS`), every outcome recorded, then the platforms close."""
+    logger.info(
+        "stopping: no new work; messages already leaving get up to %.0f s",
+        app.ticker.engine.stop_seconds,
+    )
+    app.ticker.begin_stop()
+    for adapter in reversed(adapters):
+        await _quietly(adapter.stop_intake(), "stopping the intake of %s", adapter)
+    await _quietly(http.stop(), "stopping the HTTP server")
+    await app.ticker.stop()
+    for adapter in reversed(adapters):
+        await _quietly(adapter.stop(), "closing %s", adapter)
+    logger.info("stopped: %s", app.ticker.engine.totals)
+
+
+async def _quietly(step: Awaitable[None], what: str, *args: object) -> None:
+    """One step of the stop: a failure is logged, and the stop goes on."""
+    try:
+        await step
+    except Exception:
+        logger.exception(what + " failed", *args)

@@ -59,14 +59,20 @@ CLAIM_BATCH = 100
 LATE_AFTER = timedelta(minutes=5)
 # How often the live loop looks for work another process queued, and checks the role.
 POLL_SECONDS = 2.0
-# How long a stop waits for the messages already leaving.
+# How long a stop waits for the messages already leaving (`COHORTE_STOP_SECONDS`).
 STOP_SECONDS = 10.0
+# How long a stop then waits for their outcomes to be written (the database may be away).
+RECORD_SECONDS = 5.0
 
 _DATABASE_ERRORS = UNAVAILABLE
 
 
 class _DatabaseAway(NotSending):
     """The row could not be marked: the database is unreachable or busy. Try again."""
+
+
+class _Stopping(NotSending):
+    """The process is stopping: a message that has not left yet stays for the next start."""
 
 
 def _who(delivery: Delivery) -> str:
@@ -90,6 +96,7 @@ class DeliveryEngine:
         in_flight: int = IN_FLIGHT,
         claim_batch: int = CLAIM_BATCH,
         poll_seconds: float = POLL_SECONDS,
+        stop_seconds: float = STOP_SECONDS,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -100,6 +107,7 @@ class DeliveryEngine:
         self.in_flight = in_flight
         self.claim_batch = claim_batch
         self.poll_seconds = poll_seconds
+        self.stop_seconds = stop_seconds
         self.totals = DrainReport()
         self._report = DrainReport()
         self._lock = asyncio.Lock()
@@ -117,6 +125,8 @@ class DeliveryEngine:
         self._tracked: dict[int, Delivery] = {}
         self._lanes: dict[str, deque[Outgoing]] = {}
         self._lane_tasks: dict[str, asyncio.Task[None]] = {}
+        # Lanes whose current message passed its gate: a stop lets them finish.
+        self._leaving: set[str] = set()
         self._marks: dict[int, asyncio.Future[None]] = {}
         self._marking: asyncio.Task[None] | None = None
         self._outcomes: list[Outcome] = []
@@ -143,11 +153,24 @@ class DeliveryEngine:
             self._stopping = False
             self._loop_task = asyncio.create_task(self._run(), name="cohorte-delivery")
 
-    async def stop(self, grace: float = STOP_SECONDS) -> None:
-        """Take no new work, let the messages already leaving finish, record every outcome."""
+    def begin_stop(self) -> None:
+        """Take no new work from now on: nothing more is claimed, no message that has not
+        passed its gate leaves (its row goes back to pending), the rest may finish."""
         self._stopping = True
         self._changed.set()
         self._poked.set()
+        self._room.set()
+        for lane, task in list(self._lane_tasks.items()):
+            if lane not in self._leaving:
+                task.cancel()  # waiting for its rate-limit slot: given back as it ends
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Take no new work, let the messages already leaving finish (at most `grace`
+        seconds, `stop_seconds` by default), record every outcome, and settle the rest:
+        a row only claimed goes back to pending, a row whose request left without an
+        answer in time is recorded ambiguous. Nothing is left `claimed` or `sending`."""
+        grace = self.stop_seconds if grace is None else grace
+        self.begin_stop()
         task, self._loop_task = self._loop_task, None
         if task is not None:
             try:
@@ -158,10 +181,46 @@ class DeliveryEngine:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         await self._cancel_lanes()
-        await self._settle_outcomes(grace)
-        await self._give_back(list(self._tracked))
+        await self._settle_outcomes(RECORD_SECONDS)
+        await self._settle_left()
         with contextlib.suppress(*_DATABASE_ERRORS):
             await self.role.release()
+
+    async def _settle_left(self) -> None:
+        """At the end of a stop: every row still held becomes pending (never left) or
+        ambiguous (left, no outcome known), except those whose outcome waits to be written."""
+        waiting = [outcome.id for outcome in self._outcomes]
+        try:
+            async with transaction(self.sessions) as session:
+                given_back, interrupted = await rows.abandon(session, self.name, keep=waiting)
+        except _DATABASE_ERRORS as error:
+            self._database_away(error)
+            logger.error(
+                "could not settle the %d deliveries this process held: the next sender "
+                "settles them (pending again, or ambiguous if they were leaving)",
+                len(self._tracked),
+            )
+            return
+        self._tracked.clear()
+        for delivery in interrupted:
+            self.totals.ambiguous += 1
+            logger.warning(
+                "delivery %s (%s to %s, %s) had no answer when the stop's %.0f s were over: "
+                "recorded as ambiguous, it may have arrived and is not sent again",
+                delivery.id,
+                delivery.kind,
+                _who(delivery),
+                delivery.dedupe_key,
+                self.stop_seconds,
+                extra={"delivery_id": delivery.id},
+            )
+        if given_back or interrupted:
+            logger.info(
+                "stopped sending: %d deliveries back to pending for the next start, "
+                "%d recorded ambiguous",
+                given_back,
+                len(interrupted),
+            )
 
     async def drain(self) -> DrainReport:
         """Send everything due now, wait for every outcome, and say what happened."""
@@ -180,7 +239,7 @@ class DeliveryEngine:
                 with contextlib.suppress(asyncio.CancelledError):
                     await heartbeat
                 await self._settle_outcomes()
-            self.totals.add(report)
+                self.totals.add(report)  # a stop's cancelled drain counts too
             if report:
                 logger.info("deliveries: %s", report)
             return report
@@ -320,7 +379,9 @@ class DeliveryEngine:
         """One chat's messages, one after the other; a retry holds back the rest."""
         try:
             while queue and self._held and not self._stopping:
-                outcome = await self._send(queue[0])
+                outcome = await self._send(lane, queue[0])
+                if outcome is _STOPPED:
+                    break  # given back below
                 if outcome is _AGAIN:
                     await asyncio.sleep(1.0)  # the database is away: same message, later
                     continue
@@ -345,7 +406,7 @@ class DeliveryEngine:
             self._lane_tasks.pop(lane, None)
             self._changed.set()
 
-    async def _send(self, item: Outgoing) -> SendOutcome | object | None:
+    async def _send(self, lane: str, item: Outgoing) -> SendOutcome | object | None:
         delivery = item.delivery
         assert delivery.id is not None and item.send is not None
         now = self.clock.now()
@@ -366,11 +427,16 @@ class DeliveryEngine:
         async def gate() -> None:
             nonlocal opened
             if not opened:
+                if self._stopping:
+                    raise _Stopping()
+                self._leaving.add(lane)
                 await self._mark_sending(delivery.id or 0)
                 opened = True
 
         try:
             outcome = await item.send(gate)
+        except _Stopping:
+            return _STOPPED
         except _DatabaseAway:
             return _AGAIN
         except NotSending:
@@ -386,6 +452,8 @@ class DeliveryEngine:
             else:
                 logger.exception("sending delivery %s failed before it left", delivery.id)
                 outcome = SendOutcome.RETRY
+        finally:
+            self._leaving.discard(lane)
         self._decide(delivery, outcome)
         return outcome
 
@@ -600,3 +668,4 @@ class DeliveryEngine:
 
 
 _AGAIN = object()
+_STOPPED = object()
