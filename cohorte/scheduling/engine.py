@@ -346,6 +346,7 @@ class DeliveryEngine:
                 delivery.kind,
                 _who(delivery),
                 delivery.dedupe_key,
+                extra={"delivery_id": delivery.id},
             )
         for delivery in claimed:
             assert delivery.id is not None
@@ -418,6 +419,7 @@ class DeliveryEngine:
                 _who(delivery),
                 delivery.due_at.isoformat(),
                 delivery.expires_at.isoformat(),
+                extra={"delivery_id": delivery.id},
             )
             self._report.dropped += 1
             self._record(delivery, Outcome(delivery.id, DeliveryState.DROPPED, error="stale"))
@@ -446,11 +448,17 @@ class DeliveryEngine:
         except Exception:
             if opened:
                 logger.exception(
-                    "sending delivery %s failed unexpectedly after it left", delivery.id
+                    "sending delivery %s failed unexpectedly after it left",
+                    delivery.id,
+                    extra={"delivery_id": delivery.id},
                 )
                 outcome = SendOutcome.AMBIGUOUS
             else:
-                logger.exception("sending delivery %s failed before it left", delivery.id)
+                logger.exception(
+                    "sending delivery %s failed before it left",
+                    delivery.id,
+                    extra={"delivery_id": delivery.id},
+                )
                 outcome = SendOutcome.RETRY
         finally:
             self._leaving.discard(lane)
@@ -467,7 +475,12 @@ class DeliveryEngine:
             report.sent += 1
             if late:
                 report.late += 1
-                logger.info("sent late delivery %s (due %s)", delivery.id, delivery.due_at)
+                logger.info(
+                    "sent late delivery %s (due %s)",
+                    delivery.id,
+                    delivery.due_at,
+                    extra={"delivery_id": delivery.id},
+                )
             result = Outcome(delivery.id, DeliveryState.SENT, sent_at=now, late=late)
         elif outcome is SendOutcome.SKIPPED:
             report.dropped += 1
@@ -481,6 +494,7 @@ class DeliveryEngine:
                 delivery.kind,
                 _who(delivery),
                 delivery.dedupe_key,
+                extra={"delivery_id": delivery.id},
             )
             result = Outcome(delivery.id, DeliveryState.AMBIGUOUS, error="no answer")
         elif outcome is SendOutcome.UNREACHABLE or attempts >= MAX_ATTEMPTS:
@@ -491,6 +505,7 @@ class DeliveryEngine:
                 delivery.kind,
                 _who(delivery),
                 outcome,
+                extra={"delivery_id": delivery.id},
             )
             result = Outcome(delivery.id, DeliveryState.FAILED, error=str(outcome))
         else:

@@ -7,6 +7,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from cohorte.scheduling.clock import ManualClock
@@ -47,7 +48,7 @@ async def _rows(sessions: SessionFactory) -> dict[int, Delivery]:
 
 
 async def test_a_stop_finishes_what_left_gives_back_what_waits_and_bounds_the_rest(
-    sessions: SessionFactory,
+    sessions: SessionFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     ids = await _queue(sessions, ["quick", "waiting", "hung"])
     name_of = {row_id: name for name, row_id in ids.items()}
@@ -92,6 +93,9 @@ async def test_a_stop_finishes_what_left_gives_back_what_waits_and_bounds_the_re
     assert not any(r.state in (DeliveryState.CLAIMED, DeliveryState.SENDING) for r in rows.values())
     assert took < 1.0 + 2.0  # the grace, and a little for the records
     assert engine.totals.ambiguous == 1
+    # Its log line names it, as a field too (the JSON log's `delivery_id`).
+    [warning] = [r for r in caplog.records if "had no answer" in r.getMessage()]
+    assert getattr(warning, "delivery_id", None) == ids["hung"]
 
 
 async def test_nothing_is_claimed_after_a_stop_began(sessions: SessionFactory) -> None:
