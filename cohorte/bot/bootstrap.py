@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.config import Settings
@@ -29,6 +29,7 @@ from cohorte.scheduling.engine import STOP_SECONDS, DeliveryEngine
 from cohorte.scheduling.roles import AdvisoryLockRole, SendingRole
 from cohorte.scheduling.ticker import Ticker
 from cohorte.storage.db import SessionFactory, create_engine, session_factory
+from cohorte.storage.locks import hold_in_use
 from cohorte.storage.migrate import upgrade
 from cohorte.storage.models import Platform
 from cohorte.storage.people import prune_inbound
@@ -38,6 +39,10 @@ INBOUND_MEMORY = timedelta(days=7)
 
 class DatabaseBusyError(RuntimeError):
     """Another Cohorte process already uses this SQLite file."""
+
+
+class DatabaseMaintenanceError(RuntimeError):
+    """PostgreSQL: `cohorte db upgrade` or `cohorte db restore` is running on the database."""
 
 
 def build_router() -> Router:
@@ -135,9 +140,14 @@ class App:
     # Filled by the runtime with the messenger of each running platform.
     messengers: dict[Platform, Messenger] = field(default_factory=dict)
     _lock: IO[str] | None = field(default=None, repr=False)
+    # PostgreSQL: the connection holding "in use" (shared) while this process runs.
+    _in_use: AsyncConnection | None = field(default=None, repr=False)
 
     async def close(self) -> None:
         await self.ticker.stop()
+        if self._in_use is not None:
+            await self._in_use.close()
+            self._in_use = None
         await self.engine.dispose()
         if self._lock is not None:
             self._lock.close()
@@ -168,13 +178,21 @@ async def bootstrap(
 ) -> App:
     """Open the database (migrating SQLite automatically) and build the core.
 
-    Raises `DatabaseBusyError` when another process holds the SQLite file.
+    Raises `DatabaseBusyError` when another process holds the SQLite file, and
+    `DatabaseMaintenanceError` while an upgrade or a restore runs on PostgreSQL.
     """
     lock = None
     sqlite_path = settings.sqlite_path
     if sqlite_path is not None:
         lock = lock_sqlite(sqlite_path)
     engine = create_engine(settings.database_url)
+    in_use = None
+    if not settings.is_sqlite:
+        # Every process holds "in use" shared; an upgrade or a restore needs it alone.
+        in_use = await hold_in_use(engine)
+        if in_use is None:
+            await engine.dispose()
+            raise DatabaseMaintenanceError(settings.database_url)
     if migrate if migrate is not None else settings.is_sqlite:
         await upgrade(engine)
     sessions = session_factory(engine)
@@ -183,4 +201,14 @@ async def bootstrap(
     # elect the one that sends.
     role = None if settings.is_sqlite else AdvisoryLockRole(engine)
     parts = assemble(sessions, clock, settings.public_url, role, settings.stop_seconds)
-    return App(settings, engine, sessions, clock, parts.core, parts.ticker, parts.messengers, lock)
+    return App(
+        settings,
+        engine,
+        sessions,
+        clock,
+        parts.core,
+        parts.ticker,
+        parts.messengers,
+        lock,
+        in_use,
+    )

@@ -448,12 +448,6 @@ async def count_by_state(session: AsyncSession, cohort_id: int | None = None) ->
     return {str(state): int(count) for state, count in (await session.exec(statement)).all()}
 
 
-async def try_advisory_lock(connection: AsyncConnection, key: int) -> bool:
-    """PostgreSQL: take a session-level advisory lock if nobody holds it."""
-    result = await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
-    return bool(result.scalar())
-
-
 async def ping(connection: AsyncConnection) -> None:
     """Raises if the connection is gone."""
     await connection.execute(text("SELECT 1"))

@@ -416,6 +416,42 @@ def bot_environment(database_url: str, api_url: str, http_port: int) -> dict[str
     return env
 
 
+def _cli_environment(database_url: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("COHORTE_", "TELEGRAM_", "SLACK_"))
+    }
+    env.update(COHORTE_DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
+    return env
+
+
+async def start_cli(
+    database_url: str,
+    *args: str,
+    output: IO[bytes] | int = subprocess.PIPE,
+    cwd: Path | None = None,
+) -> asyncio.subprocess.Process:
+    """Start `cohorte ARGS` in a process of its own on the database (output and errors
+    together to `output`)."""
+    return await asyncio.create_subprocess_exec(
+        *COHORTE,
+        *args,
+        cwd=cwd,
+        env=_cli_environment(database_url),
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def run_cli(database_url: str, *args: str, cwd: Path | None = None) -> tuple[int, str]:
+    """Run `cohorte ARGS` in a process of its own on the database: (exit code, output)."""
+    process = await start_cli(database_url, *args, cwd=cwd)
+    output, _ = await process.communicate()
+    return int(process.returncode or 0), output.decode("utf-8", errors="replace")
+
+
 class BotProcess:
     """One `cohorte run` instance; each (re)start is a new OS process with its own log."""
 
