@@ -57,11 +57,20 @@ def _connect(path: Path, *, read_only: bool = False) -> Iterator[sqlite3.Connect
 
 
 def _copy(source: Path, target: Path) -> None:
-    """`source` into a new file `target`, in one step of the online backup API."""
+    """`source` into a new file `target`, in one step of the online backup API (one read
+    transaction: a snapshot, while writers go on), as a file complete on its own."""
     with contextlib.suppress(FileNotFoundError):
         target.unlink()
     with _connect(source, read_only=True) as src, _connect(target) as dst:
-        src.backup(dst)  # pages=-1: the whole database under one read lock
+        src.backup(dst)  # pages=-1: the whole database in one step
+    _self_contained(target)
+
+
+def _self_contained(path: Path) -> None:
+    """Out of WAL mode (the bot's): what the `-wal` file beside it holds goes into the
+    file, and the `-wal` and `-shm` files go. The bot switches WAL on again at start."""
+    with _connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=DELETE").fetchone()
 
 
 def inspect_copy(path: Path) -> CopyFacts:
@@ -111,17 +120,17 @@ def backup_sqlite(database: Path, target: Path) -> CopyFacts:
 def restore_sqlite(copy: Path, database: Path, aside: Path) -> CopyFacts:
     """Put a checked `copy` in place of `database`; the replaced file is moved to `aside`.
 
-    The caller makes sure that no process uses `database` (its lock file).
+    The caller makes sure that no Cohorte process uses `database` (its lock file);
+    `sqlite3.OperationalError` if another program still has it open.
     """
     facts = inspect_copy(copy)
     incoming = database.with_name(database.name + ".restaurando")
     try:
         _copy(copy, incoming)
         if database.exists():
-            # Opening it once lets SQLite roll back a journal left by a crash, so that what
-            # is kept aside is a whole database on its own.
-            with _connect(database) as connection:
-                connection.execute("PRAGMA schema_version").fetchone()
+            # What is kept aside must be whole on its own: its WAL (or a journal left by a
+            # crash) goes into the file first, so that nothing stale stays beside the new one.
+            _self_contained(database)
             os.replace(database, aside)
         os.replace(incoming, database)
     finally:

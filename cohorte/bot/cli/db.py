@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -215,6 +216,15 @@ async def _db_restore(settings: Settings, file: Path, wait: float) -> None:
             restore_sqlite(file, database, aside)
     except BadCopy as error:
         raise fail(_problem(error, file)) from error
+    except sqlite3.OperationalError as error:  # another program has the file open
+        raise fail(
+            t._(
+                "Could not restore {database} ({error}): is another program using it? "
+                "Nothing was replaced.",
+                database=str(database),
+                error=str(error),
+            )
+        ) from error
     finally:
         await engine.dispose()
     lines = [
