@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import secrets
 import socket
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.config import Settings
@@ -21,6 +22,7 @@ from cohorte.bot.telegram.traits import TELEGRAM_TRAITS
 from cohorte.handlers import agenda, cohort, dashboard, help, poll, status
 from cohorte.handlers.cohort import greeting
 from cohorte.handlers.core.delivery import Capabilities, DeliveryService
+from cohorte.handlers.core.errors import one_line
 from cohorte.handlers.core.messages import Messenger
 from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.router import Core, Router
@@ -28,11 +30,13 @@ from cohorte.scheduling.clock import Clock, SystemClock
 from cohorte.scheduling.engine import STOP_SECONDS, DeliveryEngine
 from cohorte.scheduling.roles import AdvisoryLockRole, SendingRole
 from cohorte.scheduling.ticker import Ticker
-from cohorte.storage.db import SessionFactory, create_engine, session_factory
-from cohorte.storage.locks import hold_in_use
+from cohorte.storage.db import UNAVAILABLE, SessionFactory, create_engine, session_factory
+from cohorte.storage.locks import InUse
 from cohorte.storage.migrate import upgrade
 from cohorte.storage.models import Platform
 from cohorte.storage.people import prune_inbound
+
+logger = logging.getLogger(__name__)
 
 INBOUND_MEMORY = timedelta(days=7)
 
@@ -140,14 +144,13 @@ class App:
     # Filled by the runtime with the messenger of each running platform.
     messengers: dict[Platform, Messenger] = field(default_factory=dict)
     _lock: IO[str] | None = field(default=None, repr=False)
-    # PostgreSQL: the connection holding "in use" (shared) while this process runs.
-    _in_use: AsyncConnection | None = field(default=None, repr=False)
+    # PostgreSQL: "in use", held shared while this process runs (`cohorte.storage.locks`).
+    in_use: InUse | None = field(default=None, repr=False)
 
     async def close(self) -> None:
         await self.ticker.stop()
-        if self._in_use is not None:
-            await self._in_use.close()
-            self._in_use = None
+        if self.in_use is not None:
+            await self.in_use.release()
         await self.engine.dispose()
         if self._lock is not None:
             self._lock.close()
@@ -189,8 +192,15 @@ async def bootstrap(
     in_use = None
     if not settings.is_sqlite:
         # Every process holds "in use" shared; an upgrade or a restore needs it alone.
-        in_use = await hold_in_use(engine)
-        if in_use is None:
+        in_use = InUse(engine)
+        try:
+            free = await in_use.keep()
+        except UNAVAILABLE as error:
+            # As before: a process may start while the database is away (it answers "try
+            # again" meanwhile); the runtime takes the lock when the database is back.
+            free = True
+            logger.warning("the database cannot be reached at start: %s", one_line(error))
+        if not free:
             await engine.dispose()
             raise DatabaseMaintenanceError(settings.database_url)
     if migrate if migrate is not None else settings.is_sqlite:

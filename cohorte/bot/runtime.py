@@ -16,6 +16,7 @@ from cohorte.bot.http import HttpServer
 from cohorte.bot.telegram import TelegramAdapter
 from cohorte.handlers.core.messages import Messenger
 from cohorte.scheduling.clock import Clock, RehearsalClock
+from cohorte.storage.db import UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
+    keeper: asyncio.Task[None] | None = None
     http = HttpServer(app.settings.http_host, app.settings.http_port)
     add_calendar_feed(http.app, app.sessions, app.clock)
     # Live platforms answer first and send what a handler queued in the background;
@@ -74,6 +76,8 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
             started.append(adapter)
             app.messengers[adapter.messenger.platform] = adapter.messenger
         app.ticker.start()
+        if app.in_use is not None:
+            keeper = asyncio.create_task(_keep_in_use(app), name="cohorte-in-use")
         logger.info(
             "Cohorte running as %s (pid %d): platforms %s; database %s; %s",
             app.ticker.engine.name,
@@ -84,7 +88,34 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
         )
         await stop.wait()
     finally:
+        if keeper is not None:
+            keeper.cancel()
         await _stop(app, http, started)
+
+
+# How often a PostgreSQL process makes sure it still holds "in use" (a lost connection
+# takes the lock with it).
+IN_USE_SECONDS = 10.0
+
+
+async def _keep_in_use(app: App) -> None:
+    """Hold "in use" for as long as the process runs, taking it again after a lost
+    connection, so that an upgrade or a restore never runs under this process."""
+    assert app.in_use is not None
+    refused = False
+    while True:
+        await asyncio.sleep(IN_USE_SECONDS)
+        try:
+            held = await app.in_use.keep()
+        except UNAVAILABLE as error:
+            logger.debug("the database is away; 'in use' is taken again when it is back: %s", error)
+            continue
+        if not held and not refused:
+            logger.error(
+                "the database is being upgraded or restored while this process runs: "
+                "stop it, and start it again when that is done"
+            )
+        refused = not held
 
 
 async def _stop(app: App, http: HttpServer, adapters: list[Adapter]) -> None:

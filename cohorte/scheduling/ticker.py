@@ -75,6 +75,11 @@ class Ticker:
             if await self.engine.has_role():
                 await self.plan()
                 self.engine.poke()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # A stop interrupted planning: it is idempotent, the next start plans again.
+            logger.info("planning interrupted by the stop")
         finally:
             self._planning = None
 

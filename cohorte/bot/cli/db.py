@@ -33,7 +33,7 @@ from cohorte.storage.backups import (
     restore_sqlite,
 )
 from cohorte.storage.db import create_engine
-from cohorte.storage.locks import hold_in_use
+from cohorte.storage.locks import hold_in_use, let_go
 from cohorte.storage.migrate import current_revision, head_revision, known_revisions, upgrade
 
 group = typer.Typer(help="Base de datos: migraciones, copias de seguridad.", no_args_is_help=True)
@@ -113,7 +113,7 @@ async def _alone(
         yield
     finally:
         if isinstance(held, AsyncConnection):
-            await held.close()
+            await let_go(held)
         elif held is not None:
             held.close()
 
