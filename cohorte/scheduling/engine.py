@@ -125,8 +125,9 @@ class DeliveryEngine:
         self._tracked: dict[int, Delivery] = {}
         self._lanes: dict[str, deque[Outgoing]] = {}
         self._lane_tasks: dict[str, asyncio.Task[None]] = {}
-        # Lanes whose current message passed its gate: a stop lets them finish.
-        self._leaving: set[str] = set()
+        # Lanes whose current message waits for its gate (its rate-limit slot): a stop
+        # cancels them. Once through the gate a message is leaving: a stop lets it finish.
+        self._waiting: set[str] = set()
         self._marks: dict[int, asyncio.Future[None]] = {}
         self._marking: asyncio.Task[None] | None = None
         self._outcomes: list[Outcome] = []
@@ -156,13 +157,15 @@ class DeliveryEngine:
     def begin_stop(self) -> None:
         """Take no new work from now on: nothing more is claimed, no message that has not
         passed its gate leaves (its row goes back to pending), the rest may finish."""
+        if self._stopping:
+            return  # once: a second cancel would interrupt a lane giving its rows back
         self._stopping = True
         self._changed.set()
         self._poked.set()
         self._room.set()
-        for lane, task in list(self._lane_tasks.items()):
-            if lane not in self._leaving:
-                task.cancel()  # waiting for its rate-limit slot: given back as it ends
+        for lane in self._waiting:
+            # Waiting for its rate-limit slot: cancelled there, its rows given back.
+            self._lane_tasks[lane].cancel()
 
     async def stop(self, grace: float | None = None) -> None:
         """Take no new work, let the messages already leaving finish (at most `grace`
@@ -429,12 +432,13 @@ class DeliveryEngine:
         async def gate() -> None:
             nonlocal opened
             if not opened:
+                self._waiting.discard(lane)
                 if self._stopping:
                     raise _Stopping()
-                self._leaving.add(lane)
                 await self._mark_sending(delivery.id or 0)
                 opened = True
 
+        self._waiting.add(lane)
         try:
             outcome = await item.send(gate)
         except _Stopping:
@@ -461,7 +465,7 @@ class DeliveryEngine:
                 )
                 outcome = SendOutcome.RETRY
         finally:
-            self._leaving.discard(lane)
+            self._waiting.discard(lane)
         self._decide(delivery, outcome)
         return outcome
 

@@ -107,6 +107,8 @@ class Ticker:
 
     def begin_stop(self) -> None:
         """Plan nothing more and take no new rows; what is leaving may finish (`stop`)."""
+        if self._stopping:
+            return
         self._stopping = True
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
