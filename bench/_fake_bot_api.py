@@ -14,7 +14,9 @@ from a seeded generator so that a run can be repeated:
 * `500` / `502` (not delivered);
 * a *hang*: the message IS delivered (recorded as accepted, counted by the
   rate limits), but the answer is held back for `hang_seconds`, longer than
-  the client's 5 s timeout. The client cannot know whether it arrived.
+  the client's 5 s timeout. The client cannot know whether it arrived;
+* a *slow* answer: delivered, and answered after `slow_seconds` (within the
+  client's timeout): a slow Bot API, for stopping in the middle of sends.
 
 A second, tiny HTTP server in the child hands the recorded calls to the parent:
 
@@ -77,8 +79,10 @@ class FaultRates:
     p500: float = 0.0
     p502: float = 0.0
     phang: float = 0.0
+    pslow: float = 0.0
     retry_after: int = 1  # what an injected 429 asks for, in seconds
     hang_seconds: float = 8.0  # longer than python-telegram-bot's 5 s read timeout
+    slow_seconds: float = 1.5  # shorter than it
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRates:
@@ -90,7 +94,7 @@ class FaultRates:
 
     @property
     def any(self) -> bool:
-        return (self.p429 + self.p500 + self.p502 + self.phang) > 0
+        return (self.p429 + self.p500 + self.p502 + self.phang + self.pslow) > 0
 
 
 # The faults of the brief: 5 % 429 (retry after 1 s), 3 % 500, 3 % 502, 1 % hangs of 8 s.
@@ -101,7 +105,8 @@ DEFAULT_FAULTS = FaultRates(p429=0.05, p500=0.03, p502=0.03, phang=0.01)
 class RecordedCall(ApiCall):
     """An `ApiCall` with what was injected and who sent it."""
 
-    fault: str | None = None  # "429", "500", "502", "hang", or "rate" (the limits said 429)
+    # "429", "500", "502", "hang", "slow", or "rate" (the limits said 429)
+    fault: str | None = None
     port: int = 0
 
 
@@ -142,6 +147,7 @@ class FaultyTelegram(FakeTelegram):
             ("500", self.faults.p500),
             ("502", self.faults.p502),
             ("hang", self.faults.phang),
+            ("slow", self.faults.pslow),
         ):
             if r < p:
                 return name
@@ -174,9 +180,10 @@ class FaultyTelegram(FakeTelegram):
             call.status = int(drawn)
             return _error(call.status, "Internal Server Error" if drawn == "500" else "Bad Gateway")
         answer = await self._answer(method, params, call)
-        if drawn == "hang":  # delivered, but the answer comes after the client gave up
+        if drawn in ("hang", "slow"):  # delivered; the answer comes late, or too late
+            seconds = self.faults.hang_seconds if drawn == "hang" else self.faults.slow_seconds
             with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.sleep(self.faults.hang_seconds)
+                await asyncio.sleep(seconds)
         return answer
 
     async def _answer(self, method: str, params: dict[str, Any], call: ApiCall) -> web.Response:

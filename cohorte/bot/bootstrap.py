@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import secrets
 import socket
@@ -21,24 +22,32 @@ from cohorte.bot.telegram.traits import TELEGRAM_TRAITS
 from cohorte.handlers import agenda, attendance, cohort, dashboard, help, poll, status
 from cohorte.handlers.cohort import greeting
 from cohorte.handlers.core.delivery import Capabilities, DeliveryService
+from cohorte.handlers.core.errors import one_line
 from cohorte.handlers.core.messages import Messenger
 from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.router import Core, Router
 from cohorte.scheduling.clock import Clock, SystemClock
-from cohorte.scheduling.engine import DeliveryEngine
+from cohorte.scheduling.engine import STOP_SECONDS, DeliveryEngine
 from cohorte.scheduling.metrics import Metrics
 from cohorte.scheduling.roles import AdvisoryLockRole, SendingRole
 from cohorte.scheduling.ticker import Ticker
-from cohorte.storage.db import SessionFactory, create_engine, session_factory
+from cohorte.storage.db import UNAVAILABLE, SessionFactory, create_engine, session_factory
+from cohorte.storage.locks import InUse
 from cohorte.storage.migrate import upgrade
 from cohorte.storage.models import Platform
 from cohorte.storage.people import prune_inbound
+
+logger = logging.getLogger(__name__)
 
 INBOUND_MEMORY = timedelta(days=7)
 
 
 class DatabaseBusyError(RuntimeError):
     """Another Cohorte process already uses this SQLite file."""
+
+
+class DatabaseMaintenanceError(RuntimeError):
+    """PostgreSQL: `cohorte db upgrade` or `cohorte db restore` is running on the database."""
 
 
 def build_router() -> Router:
@@ -105,6 +114,7 @@ def assemble(
     clock: Clock,
     public_url: str | None = None,
     role: SendingRole | None = None,
+    stop_seconds: float = STOP_SECONDS,
 ) -> Assembly:
     """The core and the scheduler over one database, with every platform declared."""
     platforms = known_platforms()
@@ -113,7 +123,13 @@ def assemble(
     metrics = Metrics()  # one registry for the process's engine, scheduler, core and adapters
     delivery = DeliveryService(sessions, clock, capabilities, messengers, platforms)
     engine = DeliveryEngine(
-        sessions, clock, delivery.prepare, process_name(), role=role, metrics=metrics
+        sessions,
+        clock,
+        delivery.prepare,
+        process_name(),
+        role=role,
+        metrics=metrics,
+        stop_seconds=stop_seconds,
     )
     ticker = Ticker(sessions, clock, capabilities.planners, engine)
     core = Core(
@@ -139,9 +155,13 @@ class App:
     # Filled by the runtime with the messenger of each running platform.
     messengers: dict[Platform, Messenger] = field(default_factory=dict)
     _lock: IO[str] | None = field(default=None, repr=False)
+    # PostgreSQL: "in use", held shared while this process runs (`cohorte.storage.locks`).
+    in_use: InUse | None = field(default=None, repr=False)
 
     async def close(self) -> None:
         await self.ticker.stop()
+        if self.in_use is not None:
+            await self.in_use.release()
         await self.engine.dispose()
         if self._lock is not None:
             self._lock.close()
@@ -172,13 +192,28 @@ async def bootstrap(
 ) -> App:
     """Open the database (migrating SQLite automatically) and build the core.
 
-    Raises `DatabaseBusyError` when another process holds the SQLite file.
+    Raises `DatabaseBusyError` when another process holds the SQLite file, and
+    `DatabaseMaintenanceError` while an upgrade or a restore runs on PostgreSQL.
     """
     lock = None
     sqlite_path = settings.sqlite_path
     if sqlite_path is not None:
         lock = lock_sqlite(sqlite_path)
     engine = create_engine(settings.database_url)
+    in_use = None
+    if not settings.is_sqlite:
+        # Every process holds "in use" shared; an upgrade or a restore needs it alone.
+        in_use = InUse(engine)
+        try:
+            free = await in_use.keep()
+        except UNAVAILABLE as error:
+            # As before: a process may start while the database is away (it answers "try
+            # again" meanwhile); the runtime takes the lock when the database is back.
+            free = True
+            logger.warning("the database cannot be reached at start: %s", one_line(error))
+        if not free:
+            await engine.dispose()
+            raise DatabaseMaintenanceError(settings.database_url)
     if migrate if migrate is not None else settings.is_sqlite:
         await upgrade(engine)
     sessions = session_factory(engine)
@@ -186,5 +221,15 @@ async def bootstrap(
     # SQLite means one process (the lock file above); on PostgreSQL the processes
     # elect the one that sends.
     role = None if settings.is_sqlite else AdvisoryLockRole(engine)
-    parts = assemble(sessions, clock, settings.public_url, role)
-    return App(settings, engine, sessions, clock, parts.core, parts.ticker, parts.messengers, lock)
+    parts = assemble(sessions, clock, settings.public_url, role, settings.stop_seconds)
+    return App(
+        settings,
+        engine,
+        sessions,
+        clock,
+        parts.core,
+        parts.ticker,
+        parts.messengers,
+        lock,
+        in_use,
+    )

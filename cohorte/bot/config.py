@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,12 +17,16 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./cohorte.db"
     log_level: str = "INFO"
+    # "text": one readable line per record; "json": one JSON object per line.
+    log_format: Literal["text", "json"] = "text"
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     public_url: str | None = None
     # Rehearsal: the cohort clock starts at this moment ('AAAA-MM-DD HH:MM' in the
     # cohort's zone, or ISO 8601 with an offset) and advances in real time.
     clock: str | None = None
+    # A stop (SIGTERM, Ctrl-C) waits this long for the messages already leaving.
+    stop_seconds: float = Field(default=10.0, ge=0, le=300)
 
     telegram_bot_token: SecretStr | None = Field(
         default=None,

@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 # Bodies are read in pieces of this size, so that an oversized one is never held whole.
 _CHUNK = 64 * 1024
+# How long a stop waits for the requests under way before closing their connections.
+SHUTDOWN_SECONDS = 10.0
 # What a client's broken request surfaces as: a parser error, a body that cannot be
 # decoded (bad gzip, bad chunks), the client gone mid-request.
 _CLIENT_FAULTS = (HttpProcessingError, web.RequestPayloadError, ConnectionResetError)
@@ -111,7 +113,14 @@ class HttpServer:
 
     async def start(self) -> None:
         server_log = _ServerLog(logging.getLogger("aiohttp.server"), {})
-        self._runner = web.AppRunner(self.app, access_log=None, logger=server_log)
+        self._runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            logger=server_log,
+            # A stop waits this long for the requests under way (a webhook answered
+            # only once its update is handled).
+            shutdown_timeout=SHUTDOWN_SECONDS,
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         logger.info("HTTP server listening on %s:%s", self.host, self.bound_port)

@@ -60,14 +60,20 @@ CLAIM_BATCH = 100
 LATE_AFTER = timedelta(minutes=5)
 # How often the live loop looks for work another process queued, and checks the role.
 POLL_SECONDS = 2.0
-# How long a stop waits for the messages already leaving.
+# How long a stop waits for the messages already leaving (`COHORTE_STOP_SECONDS`).
 STOP_SECONDS = 10.0
+# How long a stop then waits for their outcomes to be written (the database may be away).
+RECORD_SECONDS = 5.0
 
 _DATABASE_ERRORS = UNAVAILABLE
 
 
 class _DatabaseAway(NotSending):
     """The row could not be marked: the database is unreachable or busy. Try again."""
+
+
+class _Stopping(NotSending):
+    """The process is stopping: a message that has not left yet stays for the next start."""
 
 
 def _who(delivery: Delivery) -> str:
@@ -92,6 +98,7 @@ class DeliveryEngine:
         claim_batch: int = CLAIM_BATCH,
         poll_seconds: float = POLL_SECONDS,
         metrics: Metrics | None = None,
+        stop_seconds: float = STOP_SECONDS,
     ) -> None:
         self.sessions = sessions
         self.metrics = metrics or Metrics()
@@ -103,6 +110,7 @@ class DeliveryEngine:
         self.in_flight = in_flight
         self.claim_batch = claim_batch
         self.poll_seconds = poll_seconds
+        self.stop_seconds = stop_seconds
         self.totals = DrainReport()
         self._report = DrainReport()
         self._lock = asyncio.Lock()
@@ -120,6 +128,9 @@ class DeliveryEngine:
         self._tracked: dict[int, Delivery] = {}
         self._lanes: dict[str, deque[Outgoing]] = {}
         self._lane_tasks: dict[str, asyncio.Task[None]] = {}
+        # Lanes whose current message waits for its gate (its rate-limit slot): a stop
+        # cancels them. Once through the gate a message is leaving: a stop lets it finish.
+        self._waiting: set[str] = set()
         self._marks: dict[int, asyncio.Future[None]] = {}
         self._marking: asyncio.Task[None] | None = None
         self._outcomes: list[Outcome] = []
@@ -151,11 +162,26 @@ class DeliveryEngine:
             self._stopping = False
             self._loop_task = asyncio.create_task(self._run(), name="cohorte-delivery")
 
-    async def stop(self, grace: float = STOP_SECONDS) -> None:
-        """Take no new work, let the messages already leaving finish, record every outcome."""
+    def begin_stop(self) -> None:
+        """Take no new work from now on: nothing more is claimed, no message that has not
+        passed its gate leaves (its row goes back to pending), the rest may finish."""
+        if self._stopping:
+            return  # once: a second cancel would interrupt a lane giving its rows back
         self._stopping = True
         self._changed.set()
         self._poked.set()
+        self._room.set()
+        for lane in self._waiting:
+            # Waiting for its rate-limit slot: cancelled there, its rows given back.
+            self._lane_tasks[lane].cancel()
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Take no new work, let the messages already leaving finish (at most `grace`
+        seconds, `stop_seconds` by default), record every outcome, and settle the rest:
+        a row only claimed goes back to pending, a row whose request left without an
+        answer in time is recorded ambiguous. Nothing is left `claimed` or `sending`."""
+        grace = self.stop_seconds if grace is None else grace
+        self.begin_stop()
         task, self._loop_task = self._loop_task, None
         if task is not None:
             try:
@@ -166,11 +192,47 @@ class DeliveryEngine:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         await self._cancel_lanes()
-        await self._settle_outcomes(grace)
-        await self._give_back(list(self._tracked))
+        await self._settle_outcomes(RECORD_SECONDS)
+        await self._settle_left()
         with contextlib.suppress(*_DATABASE_ERRORS):
             await self.role.release()
         self.metrics.role(self.name, False)
+
+    async def _settle_left(self) -> None:
+        """At the end of a stop: every row still held becomes pending (never left) or
+        ambiguous (left, no outcome known), except those whose outcome waits to be written."""
+        waiting = [outcome.id for outcome in self._outcomes]
+        try:
+            async with transaction(self.sessions) as session:
+                given_back, interrupted = await rows.abandon(session, self.name, keep=waiting)
+        except _DATABASE_ERRORS as error:
+            self._database_away(error)
+            logger.error(
+                "could not settle the %d deliveries this process held: the next sender "
+                "settles them (pending again, or ambiguous if they were leaving)",
+                len(self._tracked),
+            )
+            return
+        self._tracked.clear()
+        for delivery in interrupted:
+            self.totals.ambiguous += 1
+            logger.warning(
+                "delivery %s (%s to %s, %s) had no answer when the stop's %.0f s were over: "
+                "recorded as ambiguous, it may have arrived and is not sent again",
+                delivery.id,
+                delivery.kind,
+                _who(delivery),
+                delivery.dedupe_key,
+                self.stop_seconds,
+                extra={"delivery_id": delivery.id},
+            )
+        if given_back or interrupted:
+            logger.info(
+                "stopped sending: %d deliveries back to pending for the next start, "
+                "%d recorded ambiguous",
+                given_back,
+                len(interrupted),
+            )
 
     async def drain(self) -> DrainReport:
         """Send everything due now, wait for every outcome, and say what happened."""
@@ -189,7 +251,7 @@ class DeliveryEngine:
                 with contextlib.suppress(asyncio.CancelledError):
                     await heartbeat
                 await self._settle_outcomes()
-            self.totals.add(report)
+                self.totals.add(report)  # a stop's cancelled drain counts too
             if report:
                 logger.info("deliveries: %s", report)
             return report
@@ -297,6 +359,7 @@ class DeliveryEngine:
                 delivery.kind,
                 _who(delivery),
                 delivery.dedupe_key,
+                extra={"delivery_id": delivery.id},
             )
         for delivery in claimed:
             assert delivery.id is not None
@@ -331,7 +394,9 @@ class DeliveryEngine:
         """One chat's messages, one after the other; a retry holds back the rest."""
         try:
             while queue and self._held and not self._stopping:
-                outcome = await self._send(queue[0])
+                outcome = await self._send(lane, queue[0])
+                if outcome is _STOPPED:
+                    break  # given back below
                 if outcome is _AGAIN:
                     await asyncio.sleep(1.0)  # the database is away: same message, later
                     continue
@@ -356,7 +421,7 @@ class DeliveryEngine:
             self._lane_tasks.pop(lane, None)
             self._changed.set()
 
-    async def _send(self, item: Outgoing) -> SendOutcome | object | None:
+    async def _send(self, lane: str, item: Outgoing) -> SendOutcome | object | None:
         delivery = item.delivery
         assert delivery.id is not None and item.send is not None
         now = self.clock.now()
@@ -368,6 +433,7 @@ class DeliveryEngine:
                 _who(delivery),
                 delivery.due_at.isoformat(),
                 delivery.expires_at.isoformat(),
+                extra={"delivery_id": delivery.id},
             )
             self._count(item.platform, DeliveryOutcome.DROPPED)
             self._record(delivery, Outcome(delivery.id, DeliveryState.DROPPED, error="stale"))
@@ -378,12 +444,18 @@ class DeliveryEngine:
         async def gate() -> None:
             nonlocal opened, left
             if not opened:
+                self._waiting.discard(lane)
+                if self._stopping:
+                    raise _Stopping()
                 await self._mark_sending(delivery.id or 0)
                 opened = True
                 left = time.monotonic()
 
+        self._waiting.add(lane)
         try:
             outcome = await item.send(gate)
+        except _Stopping:
+            return _STOPPED
         except _DatabaseAway:
             return _AGAIN
         except NotSending:
@@ -394,12 +466,20 @@ class DeliveryEngine:
             self.metrics.error(ErrorKind.SEND)
             if opened:
                 logger.exception(
-                    "sending delivery %s failed unexpectedly after it left", delivery.id
+                    "sending delivery %s failed unexpectedly after it left",
+                    delivery.id,
+                    extra={"delivery_id": delivery.id},
                 )
                 outcome = SendOutcome.AMBIGUOUS
             else:
-                logger.exception("sending delivery %s failed before it left", delivery.id)
+                logger.exception(
+                    "sending delivery %s failed before it left",
+                    delivery.id,
+                    extra={"delivery_id": delivery.id},
+                )
                 outcome = SendOutcome.RETRY
+        finally:
+            self._waiting.discard(lane)
         if opened:
             self.metrics.sent_in(item.platform, time.monotonic() - left)
         self._decide(item, outcome)
@@ -421,7 +501,12 @@ class DeliveryEngine:
             self._count(platform, DeliveryOutcome.SENT)
             if late:
                 report.late += 1
-                logger.info("sent late delivery %s (due %s)", delivery.id, delivery.due_at)
+                logger.info(
+                    "sent late delivery %s (due %s)",
+                    delivery.id,
+                    delivery.due_at,
+                    extra={"delivery_id": delivery.id},
+                )
             result = Outcome(delivery.id, DeliveryState.SENT, sent_at=now, late=late)
         elif outcome is SendOutcome.SKIPPED:
             self._count(platform, DeliveryOutcome.DROPPED)
@@ -435,6 +520,7 @@ class DeliveryEngine:
                 delivery.kind,
                 _who(delivery),
                 delivery.dedupe_key,
+                extra={"delivery_id": delivery.id},
             )
             result = Outcome(delivery.id, DeliveryState.AMBIGUOUS, error="no answer")
         elif outcome is SendOutcome.UNREACHABLE or attempts >= MAX_ATTEMPTS:
@@ -445,6 +531,7 @@ class DeliveryEngine:
                 delivery.kind,
                 _who(delivery),
                 outcome,
+                extra={"delivery_id": delivery.id},
             )
             result = Outcome(delivery.id, DeliveryState.FAILED, error=str(outcome))
         else:
@@ -624,3 +711,4 @@ class DeliveryEngine:
 
 
 _AGAIN = object()
+_STOPPED = object()

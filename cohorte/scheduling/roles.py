@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cohorte.storage import outbox as rows
 from cohorte.storage.db import UNAVAILABLE
+from cohorte.storage.locks import try_advisory_lock
 
 _DATABASE_ERRORS = UNAVAILABLE
 
@@ -86,7 +87,7 @@ class AdvisoryLockRole:
                     self._connection = await connection.execution_options(
                         isolation_level="AUTOCOMMIT"
                     )
-                self._held = await rows.try_advisory_lock(self._connection, self._key)
+                self._held = await try_advisory_lock(self._connection, self._key)
             except _DATABASE_ERRORS:
                 await self._drop_connection()
                 raise

@@ -11,6 +11,8 @@ database again and catches up.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -54,6 +56,8 @@ class Ticker:
         # When the scheduler last ran a tick (the bot's clock), in this process.
         self.last_tick: datetime | None = None
         self._scheduler: AsyncIOScheduler | None = None
+        self._planning: asyncio.Task[object] | None = None  # the live tick under way
+        self._stopping = False
 
     def stalled(self, now: datetime) -> timedelta | None:
         """How long since the last tick, if that is more than `STALL_TICKS` intervals
@@ -86,10 +90,21 @@ class Ticker:
 
     async def _live_tick(self) -> None:
         # Planning is idempotent, but only the sending process needs to do it.
+        if self._stopping:
+            return
         self._ticked()
-        if await self.engine.has_role():
-            await self.plan()
-            self.engine.poke()
+        self._planning = asyncio.current_task()
+        try:
+            if await self.engine.has_role():
+                await self.plan()
+                self.engine.poke()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # A stop interrupted planning: it is idempotent, the next start plans again.
+            logger.info("planning interrupted by the stop")
+        finally:
+            self._planning = None
 
     async def drain_soon(self) -> None:
         """A handler queued messages: the engine sends them now, in the background."""
@@ -114,8 +129,26 @@ class Ticker:
         self._scheduler = scheduler
         self.engine.start()
 
-    async def stop(self) -> None:
+    def begin_stop(self) -> None:
+        """Plan nothing more and take no new rows; what is leaving may finish (`stop`)."""
+        if self._stopping:
+            return
+        self._stopping = True
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        planning = self._planning
+        if planning is not None and planning is not asyncio.current_task():
+            # Planning is idempotent and each planner is one transaction: an interrupted
+            # one is rolled back and done again at the next start.
+            planning.cancel()
+        self.engine.begin_stop()
+
+    async def stop(self) -> None:
+        """Stop planning, let the messages already leaving finish, record every outcome."""
+        self.begin_stop()
+        planning = self._planning
+        if planning is not None and planning is not asyncio.current_task():
+            with contextlib.suppress(asyncio.CancelledError):
+                await planning
         await self.engine.stop()

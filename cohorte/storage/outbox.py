@@ -356,6 +356,31 @@ async def recover(
     return list((await session.exec(interrupted)).scalars().all())
 
 
+async def abandon(
+    session: AsyncSession, worker: str, keep: Sequence[int] = ()
+) -> tuple[int, list[Delivery]]:
+    """A sender that stops settles every row it still holds (but those in `keep`).
+
+    A `claimed` row never left: pending again, for anyone. A `sending` row left
+    without an answer: ambiguous, never resent. Returns how many went back to
+    pending, and the rows that became ambiguous.
+    """
+    mine = and_(col(Delivery.claimed_by) == worker, col(Delivery.id).not_in(list(keep)))
+    given_back = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.state) == DeliveryState.CLAIMED.value, mine)
+        .values(state=DeliveryState.PENDING.value, claimed_by=None, lease_until=None)
+    )
+    interrupted = (
+        update(Delivery)
+        .where(col(Delivery.state) == DeliveryState.SENDING.value, mine)
+        .values(state=DeliveryState.AMBIGUOUS.value, last_error="stopped", lease_until=None)
+        .returning(Delivery)
+    )
+    left = list((await session.exec(interrupted)).scalars().all())
+    return int(given_back.rowcount or 0), left
+
+
 async def next_wake(session: AsyncSession, now: datetime, worker: str) -> datetime | None:
     """The next instant after `now` at which something may become claimable."""
     pending = col(Delivery.state) == DeliveryState.PENDING.value
@@ -473,12 +498,6 @@ async def next_pending(
         statement = statement.where(Delivery.cohort_id == cohort_id)
     statement = statement.order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)
     return list((await session.exec(statement)).all())
-
-
-async def try_advisory_lock(connection: AsyncConnection, key: int) -> bool:
-    """PostgreSQL: take a session-level advisory lock if nobody holds it."""
-    result = await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
-    return bool(result.scalar())
 
 
 async def ping(connection: AsyncConnection) -> None:

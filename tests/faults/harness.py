@@ -416,11 +416,55 @@ def bot_environment(database_url: str, api_url: str, http_port: int) -> dict[str
     return env
 
 
+def _cli_environment(database_url: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("COHORTE_", "TELEGRAM_", "SLACK_"))
+    }
+    env.update(COHORTE_DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
+    return env
+
+
+async def start_cli(
+    database_url: str,
+    *args: str,
+    output: IO[bytes] | int = subprocess.PIPE,
+    cwd: Path | None = None,
+) -> asyncio.subprocess.Process:
+    """Start `cohorte ARGS` in a process of its own on the database (output and errors
+    together to `output`)."""
+    return await asyncio.create_subprocess_exec(
+        *COHORTE,
+        *args,
+        cwd=cwd,
+        env=_cli_environment(database_url),
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def run_cli(database_url: str, *args: str, cwd: Path | None = None) -> tuple[int, str]:
+    """Run `cohorte ARGS` in a process of its own on the database: (exit code, output)."""
+    process = await start_cli(database_url, *args, cwd=cwd)
+    output, _ = await process.communicate()
+    return int(process.returncode or 0), output.decode("utf-8", errors="replace")
+
+
 class BotProcess:
     """One `cohorte run` instance; each (re)start is a new OS process with its own log."""
 
-    def __init__(self, name: str, folder: Path, database_url: str, api_url: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        folder: Path,
+        database_url: str,
+        api_url: str,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.name = name
+        self.env = dict(env or {})  # settings of this test (COHORTE_STOP_SECONDS, ...)
         self.folder = folder / name
         self.folder.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url
@@ -450,7 +494,7 @@ class BotProcess:
         self.process = subprocess.Popen(
             [*COHORTE, "run", "--reloj", reloj.isoformat()],
             cwd=self.folder,
-            env=bot_environment(self.database_url, self.api_url, free_port()),
+            env={**bot_environment(self.database_url, self.api_url, free_port()), **self.env},
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -480,19 +524,28 @@ class BotProcess:
         self.process.wait()
         return killed
 
-    async def stop(self, grace: float = STOP_GRACE) -> None:
-        """SIGTERM, then SIGKILL if it is still there after `grace` seconds."""
+    async def terminate(self, grace: float = STOP_GRACE) -> int | None:
+        """SIGTERM, and wait up to `grace` seconds: the exit code, or None if it was still
+        running then (it is killed: SIGKILL)."""
         process = self.process
+        code: int | None = None
         if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                await asyncio.to_thread(process.wait, grace)
+                code = await asyncio.to_thread(process.wait, grace)
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
                 process.wait()
+        elif process is not None:
+            code = process.returncode
         self._close_log()
+        return code
+
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """SIGTERM, then SIGKILL if it is still there after `grace` seconds."""
+        await self.terminate(grace)
 
     def _close_log(self) -> None:
         if self._log is not None:
@@ -937,8 +990,15 @@ class Rig:
     """The fake Bot API, the seeded database and the bot processes of one test."""
 
     def __init__(
-        self, folder: Path, database: Database, scenario: Scenario, fake: FakeBotApi, label: str
+        self,
+        folder: Path,
+        database: Database,
+        scenario: Scenario,
+        fake: FakeBotApi,
+        label: str,
+        env: dict[str, str] | None = None,
     ) -> None:
+        self.env = dict(env or {})
         self.folder = folder
         self.database = database
         self.scenario = scenario
@@ -952,7 +1012,9 @@ class Rig:
     # -- processes ------------------------------------------------------------------------
 
     def new_bot(self) -> BotProcess:
-        bot = BotProcess(f"bot{len(self.bots) + 1}", self.folder, self.database.url, self.fake.url)
+        bot = BotProcess(
+            f"bot{len(self.bots) + 1}", self.folder, self.database.url, self.fake.url, self.env
+        )
         self.bots.append(bot)
         return bot
 
@@ -1087,12 +1149,14 @@ async def rig(
     label: str,
     faults: FaultRates | None = None,
     seed: int = 20250505,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[Rig]:
-    """Seed the database, start the fake (limits on); stop every process afterwards."""
+    """Seed the database, start the fake (limits on); stop every process afterwards.
+    `env`: settings given to every bot process."""
     scenario = await seed_scenario(database, recipients)
     fake = FakeBotApi(limits=True, faults=faults, seed=seed)
     await fake.start()
-    the_rig = Rig(folder, database, scenario, fake, label)
+    the_rig = Rig(folder, database, scenario, fake, label, env)
     try:
         yield the_rig
     finally:

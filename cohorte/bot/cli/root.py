@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from cohorte.bot.bootstrap import App, DatabaseBusyError, bootstrap
+from cohorte.bot.bootstrap import App, DatabaseBusyError, DatabaseMaintenanceError, bootstrap
 from cohorte.bot.config import Settings
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
@@ -40,5 +40,12 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> App:
                 "Another Cohorte process is already using {path}. SQLite allows only one; "
                 "use PostgreSQL to run several.",
                 path=str(error),
+            )
+        ) from error
+    except DatabaseMaintenanceError as error:
+        raise fail(
+            t._(
+                "The database is being upgraded or restored (cohorte db upgrade or restore): "
+                "start the bot again when that is done."
             )
         ) from error

@@ -184,6 +184,7 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._accepting = True  # False once a stop began: new events are refused
         self.bot_user_id: str | None = None
 
     # -- lifecycle ------------------------------------------------------------------
@@ -227,13 +228,19 @@ class SlackAdapter:
             # slack-sdk keeps trying (and logging why); other platforms need not wait.
             logger.warning("Slack Socket Mode is still connecting; going on meanwhile")
 
-    async def stop(self) -> None:
-        """Disconnect, then let the answers in progress finish (briefly)."""
+    async def stop_intake(self) -> None:
+        """Take no new events: Socket Mode disconnects, the HTTP route answers 503 (Slack
+        retries); answers in progress go on, and messages can still be sent until `stop`."""
+        self._accepting = False
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
+
+    async def stop(self) -> None:
+        """Disconnect, then let the answers in progress finish (briefly)."""
+        await self.stop_intake()
         try:
             await asyncio.wait_for(self.idle(), SHUTDOWN_GRACE)
         except TimeoutError:
@@ -271,6 +278,8 @@ class SlackAdapter:
         last five minutes (whatever the body holds); 400 for a signed body
         that is not UTF-8 or not a payload (`payload=` that is no JSON, `[]`).
         """
+        if not self._accepting:
+            return web.Response(status=503)  # stopping: Slack retries the event later
         raw = await read_body(request, MAX_REQUEST_BYTES, "Slack")
         assert self._signing_key is not None
         problem = self._signing_key.problem(

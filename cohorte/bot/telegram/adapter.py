@@ -87,6 +87,7 @@ class TelegramAdapter:
             f"{settings.public_url.rstrip('/')}{WEBHOOK_PATH}" if settings.public_url else None
         )
         self._secret = webhook_secret(token)
+        self._accepting = True  # False once a stop began: new updates are refused
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -142,17 +143,24 @@ class TelegramAdapter:
             )
             logger.info("Telegram long polling started as @%s", application.bot.username)
 
-    async def stop(self) -> None:
-        """Stop polling, finish the updates in progress, close the HTTP client.
-
-        The webhook stays registered: other processes may still be serving it.
-        """
+    async def stop_intake(self) -> None:
+        """Take no new updates: polling ends, the webhook answers 503 (Telegram delivers
+        again later, to whichever process serves it), the updates already taken finish.
+        Replies and reminders can still be sent until `stop`."""
+        self._accepting = False
         application = self.application
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:
             await application.stop()
-        await application.shutdown()
+
+    async def stop(self) -> None:
+        """Stop polling, finish the updates in progress, close the HTTP client.
+
+        The webhook stays registered: other processes may still be serving it.
+        """
+        await self.stop_intake()
+        await self.application.shutdown()
 
     async def publish_commands(self) -> None:
         """The command menu, in Spanish (default) and English, for private chats and groups."""
@@ -196,7 +204,7 @@ class TelegramAdapter:
         if not hmac.compare_digest(given.encode("utf-8", "replace"), self._secret.encode()):
             logger.warning("Telegram webhook call without the right secret token refused")
             return web.Response(status=403)
-        if not self.application.running:
+        if not (self._accepting and self.application.running):
             return web.Response(status=503)  # Telegram will deliver it again
         raw = await read_body(request, self.max_update_bytes, "Telegram webhook")
         update = read_update(raw, self.application.bot)

@@ -341,7 +341,11 @@ class DeliveryService:
                 except UNAVAILABLE:
                     raise
                 except Exception:
-                    logger.exception("rendering delivery %s failed", delivery.id)
+                    logger.exception(
+                        "rendering delivery %s failed",
+                        delivery.id,
+                        extra={"delivery_id": delivery.id},
+                    )
                     ready.append(Outgoing(delivery, outcome=SendOutcome.UNREACHABLE))
             return ready
 
@@ -351,13 +355,23 @@ class DeliveryService:
         rendering = self.capabilities.renderer_for(delivery.kind)
         cohort = cache.cohorts.get(delivery.cohort_id)
         if rendering is None or cohort is None:
-            logger.error("cannot render delivery %s (kind %r)", delivery.id, delivery.kind)
+            logger.error(
+                "cannot render delivery %s (kind %r)",
+                delivery.id,
+                delivery.kind,
+                extra={"delivery_id": delivery.id},
+            )
             return Outgoing(delivery, outcome=SendOutcome.UNREACHABLE)
         try:
             render = rendering.bind(delivery.data)
         except PayloadError as error:
             # A fact about one stored row, not a bug in the code: one line, no traceback.
-            logger.error("cannot render delivery %s: %s", delivery.id, error)
+            logger.error(
+                "cannot render delivery %s: %s",
+                delivery.id,
+                error,
+                extra={"delivery_id": delivery.id},
+            )
             return Outgoing(delivery, outcome=SendOutcome.UNREACHABLE)
         base = RenderContext(
             session, cohort, cache.reader(cohort).t, self.clock.now(), delivery.ref, cache=cache
@@ -424,7 +438,13 @@ class DeliveryService:
                     continue
                 outgoing.platform = platform.value
                 outcome = await messenger.send(reply, gate)
-                logger.info("delivery %s to %s: %s", delivery.id, reply.to, outcome)
+                logger.info(
+                    "delivery %s to %s: %s",
+                    delivery.id,
+                    reply.to,
+                    outcome,
+                    extra={"delivery_id": delivery.id},
+                )
                 if outcome is not SendOutcome.UNREACHABLE:
                     break
             return outcome

@@ -225,11 +225,18 @@ class Core:
                         # was applied, so running it again from the start is safe.
                         if not contended(error) or attempt == WRITE_ATTEMPTS:
                             raise
-                        logger.info("database busy, retrying %s", _describe(incoming))
+                        logger.info(
+                            "database busy, retrying %s",
+                            _describe(incoming),
+                            extra=_fields(incoming),
+                        )
                         await asyncio.sleep(0.05 * attempt)
                 if applied is None:
                     logger.info(
-                        "ignored redelivered %s event %s", incoming.platform, incoming.event_id
+                        "ignored redelivered %s event %s",
+                        incoming.platform,
+                        incoming.event_id,
+                        extra=_fields(incoming),
                     )
                     elapsed = time.perf_counter() - started
                     self.metrics.event(incoming.platform.value, "redelivered", elapsed)
@@ -249,17 +256,25 @@ class Core:
                     "could not apply %s, the database is busy or away: %s",
                     _describe(incoming),
                     one_line(error),
+                    extra=_fields(incoming),
                 )
                 busy = Reply(t._(self.router.busy_message(incoming.payload)), ephemeral=True)
                 replies = self._unless_unasked(incoming, busy)
             else:
                 self.metrics.error(ErrorKind.HANDLER)
-                logger.exception("failed to handle %s", _describe(incoming))
+                logger.exception(
+                    "failed to handle %s", _describe(incoming), extra=_fields(incoming)
+                )
                 sorry = Reply(t._("Sorry, something went wrong on our side. Please try again."))
                 replies = self._unless_unasked(incoming, sorry)
         self.metrics.event(incoming.platform.value, kind, time.perf_counter() - started)
         if logger.isEnabledFor(logging.INFO):
-            logger.info("handled %s -> %d replies", _describe(incoming), len(replies))
+            logger.info(
+                "handled %s -> %d replies",
+                _describe(incoming),
+                len(replies),
+                extra=_fields(incoming),
+            )
         return replies
 
     @staticmethod
@@ -320,9 +335,14 @@ class Core:
                     "applied %s, but could not read its answer: %s",
                     _describe(ctx.incoming),
                     one_line(error),
+                    extra=_fields(ctx.incoming),
                 )
             else:
-                logger.exception("applied %s, but its answer failed", _describe(ctx.incoming))
+                logger.exception(
+                    "applied %s, but its answer failed",
+                    _describe(ctx.incoming),
+                    extra=_fields(ctx.incoming),
+                )
             replies = [] if answered else [Reply(ctx.t._("Done: it is recorded."), ephemeral=True)]
         return replies
 
@@ -333,7 +353,11 @@ class Core:
         try:
             await self.kick()
         except Exception:
-            logger.exception("waking the sender after %s failed", _describe(ctx.incoming))
+            logger.exception(
+                "waking the sender after %s failed",
+                _describe(ctx.incoming),
+                extra=_fields(ctx.incoming),
+            )
 
     async def _context(self, incoming: Incoming, session: AsyncSession) -> Context:
         group = incoming.chat_id if incoming.chat_kind is ChatKind.GROUP else None
@@ -497,6 +521,14 @@ class Core:
         except (ValueError, IndexError) as error:
             logger.info("rejected button payload %r: %s", payload[:64], error)
             raise StaleButtonError() from error
+
+
+def _fields(incoming: Incoming) -> dict[str, object]:
+    """What a log line about this event carries as fields (the JSON log shows them)."""
+    fields: dict[str, object] = {"platform": str(incoming.platform)}
+    if incoming.event_id:
+        fields["event_id"] = incoming.event_id
+    return fields
 
 
 def _describe(incoming: Incoming) -> str:
