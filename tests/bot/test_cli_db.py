@@ -69,11 +69,12 @@ def test_backup_refuses_to_overwrite(database: Path, tmp_path: Path) -> None:
 
 
 def _damaged(tmp_path: Path, database: Path) -> Path:
-    """A copy of the database with garbage in the middle of its pages."""
+    """A copy of the database with garbage in every page after the first (the schema's):
+    whichever pages the tables happen to use, the copy is damaged."""
     broken = tmp_path / "dañada.db"
     data = bytearray(database.read_bytes())
     page = 4096
-    for offset in range(2 * page, len(data) - page, 3 * page):
+    for offset in range(page, len(data), page):
         data[offset + 100 : offset + 400] = b"\xa5" * 300
     broken.write_bytes(bytes(data))
     return broken
