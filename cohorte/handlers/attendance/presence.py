@@ -1,4 +1,4 @@
-""""Empezamos" at the start of a session, and the "✋ Estoy aquí" press that answers it.
+""" "Empezamos" at the start of a session, and the "✋ Estoy aquí" press that answers it.
 
 Planning: on every scheduler tick, the sessions starting within the next
 `PLAN_AHEAD` (or under way) get one outbox row per member they expect who did

@@ -3,7 +3,7 @@ start, /asistencia for coordinators and participants, "Te extrañamos" the day a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,7 +46,9 @@ async def _record(session: AsyncSession, name: str, ref: str) -> Attendance | No
     return await records.attendance_of(session, ref, member.id or 0)
 
 
-async def _say_no(session: AsyncSession, cohort: Cohort, name: str, ref: str, now: datetime) -> None:
+async def _say_no(
+    session: AsyncSession, cohort: Cohort, name: str, ref: str, now: datetime
+) -> None:
     member = await _member(session, name)
     await records.set_rsvp(session, member.cohort_id, ref, member.id or 0, RsvpAnswer.NO, now)
     await session.commit()
@@ -123,7 +125,10 @@ async def test_the_roster_marks_and_corrections_and_the_follow_up_the_day_after(
     out = await transcript.run(":reloj 2025-05-07 09:59")
     assert "Te extrañamos" not in out
     out = await transcript.run(":reloj 2025-05-07 10:00")
-    assert "bot → @tomas: 💬 Te extrañamos en *Masterclass: Datos abiertos* (martes, 6 de mayo)." in out
+    assert (
+        "bot → @tomas: 💬 Te extrañamos en *Masterclass: Datos abiertos* (martes, 6 de mayo)."
+        in out
+    )
     assert "Si quieres ponerte al día, escríbele al equipo coordinador." in out
     assert "@diego: 💬" not in out  # excused: no follow-up
     assert "@sofia: 💬" not in out and "#sala: 💬" not in out
@@ -149,13 +154,18 @@ async def test_a_follow_up_stops_when_the_absence_is_corrected_to_present(
     await transcript.run(":reloj 2025-05-06 12:01")  # planned, due tomorrow 10:00
     found = (await session.exec(select(Delivery).where(Delivery.kind == "attendance.missed"))).all()
     assert [(d.dedupe_key, d.state) for d in found] == [
-        (f"attendance.missed:e1:p{(await _member(session, 'Tomás')).person_id}", DeliveryState.PENDING)
+        (
+            f"attendance.missed:e1:p{(await _member(session, 'Tomás')).person_id}",
+            DeliveryState.PENDING,
+        )
     ]
     await transcript.run("/asistencia e1\n:b Tomás\n:b Presente")
     out = await transcript.run(":reloj 2025-05-07 10:00")
     assert "Te extrañamos" not in out
     session.expire_all()
-    (row,) = (await session.exec(select(Delivery).where(Delivery.kind == "attendance.missed"))).all()
+    (row,) = (
+        await session.exec(select(Delivery).where(Delivery.kind == "attendance.missed"))
+    ).all()
     assert (row.state, row.last_error) == (DeliveryState.DROPPED, "superseded")
 
 
