@@ -8,7 +8,8 @@ Modules: `roster` holds the shared rules (whom a session expects, which
 session a code names, how a record reads), `presence` the "Empezamos"
 message and its "✋ Estoy aquí" press, `commands` /asistencia (the roster and
 the coordinators' marks, one's own record), `followup` "Te extrañamos en …"
-the day after, `routes` the buttons, `deliveries` the scheduled kinds.
+the day after, `planning` their one planner, `routes` the buttons,
+`deliveries` the scheduled kinds.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from cohorte.handlers.attendance.commands import (
     turn_page,
 )
 from cohorte.handlers.attendance.deliveries import SESSION_MISSED, SESSION_STARTED
-from cohorte.handlers.attendance.followup import plan_missed, render_missed
-from cohorte.handlers.attendance.presence import plan_started, press_here, render_started
+from cohorte.handlers.attendance.followup import render_missed
+from cohorte.handlers.attendance.planning import plan_attendance
+from cohorte.handlers.attendance.presence import press_here, render_started
 from cohorte.handlers.attendance.routes import HERE, MARK, PICK, ROSTER_PAGE
 from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router
@@ -43,7 +45,6 @@ def register(router: Router) -> None:
 
 def register_capabilities(capabilities: Capabilities) -> None:
     """The attendance planners and scheduled messages."""
-    capabilities.planners.append(plan_started)
-    capabilities.planners.append(plan_missed)
+    capabilities.planners.append(plan_attendance)
     capabilities.renderer(SESSION_STARTED, render_started)
     capabilities.renderer(SESSION_MISSED, render_missed, private=True)

@@ -1,7 +1,7 @@
 """After the session: "Te extrañamos en …" to those marked absent, the day after.
 
-Planning: on every scheduler tick, the sessions that ended within the last
-`LOOK_BACK` are read with their records; each member marked absent (not
+Planning (`planning.plan_attendance`, on every scheduler tick): the sessions
+that ended within the last `LOOK_BACK` are read with their records; each member marked absent (not
 excused) gets one private row, keyed by the occurrence and the person, due at
 `FOLLOW_UP_AT` the day after the session (in the session's own zone) — or at
 once when the mark came later — and useless two days after that. The renderer
@@ -19,13 +19,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.agenda.occurrences import occurrence_for, occurrences_of
-from cohorte.handlers.agenda.reminders import active_cohorts
+from cohorte.handlers.agenda.occurrences import occurrence_for
 from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.attendance.deliveries import SESSION_MISSED, MissedPayload
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Reply
-from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.scheduling.outbox import Planned
 from cohorte.scheduling.recurrence import Occurrence, to_utc
 from cohorte.storage import attendance as records
 from cohorte.storage.attendance import AttendanceStatus
@@ -41,18 +40,11 @@ def follow_up_due(occurrence: Occurrence) -> datetime:
     return to_utc(day, FOLLOW_UP_AT, occurrence.zone)
 
 
-async def plan_missed(session: AsyncSession, now: datetime) -> None:
-    """Queue "Te extrañamos" for every absentee of the sessions that ended lately, once."""
-    cohorts = await active_cohorts(session, now)
-    if not cohorts:
-        return
-    found = await occurrences_of(session, cohorts, now - LOOK_BACK - timedelta(days=1), now)
-    ended = {
-        o.ref: (cohort_id, o)
-        for cohort_id, occurrences in found.items()
-        for o in occurrences
-        if o.ends_at <= now
-    }
+async def missed_rows(
+    session: AsyncSession, ended: dict[str, tuple[int, Occurrence]]
+) -> list[Planned]:
+    """The "Te extrañamos" rows of the absentees of these ended sessions (by ref: the
+    cohort id and the occurrence)."""
     planned: list[Planned] = []
     for ref, person_id in await records.absent_people(session, list(ended)):
         cohort_id, occurrence = ended[ref]
@@ -68,7 +60,7 @@ async def plan_missed(session: AsyncSession, now: datetime) -> None:
                 ref=ref,
             )
         )
-    await enqueue(session, planned, now)
+    return planned
 
 
 async def session_materials(rc: RenderContext, occurrence: Occurrence) -> list[str]:

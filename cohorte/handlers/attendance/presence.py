@@ -1,8 +1,9 @@
 """ "Empezamos" at the start of a session, and the "✋ Estoy aquí" press that answers it.
 
-Planning: on every scheduler tick, the sessions starting within the next
-`PLAN_AHEAD` (or under way) get one outbox row per member they expect who did
-not answer "No", due at the start and useless after the end. The key names the
+Planning (`planning.plan_attendance`, on every scheduler tick): the sessions
+starting within the next `PLAN_AHEAD` (or under way) get one outbox row per
+member they expect who did not answer "No", due at the start and useless after
+the end. The key names the
 occurrence, its start instant and the person, so a moved session gets fresh
 rows (the old ones were dropped with its reminders) and a cancelled one none.
 The row goes privately where the platform lets the bot write first, else as a
@@ -19,8 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.agenda.occurrences import find_occurrence, occurrence_for, occurrences_of
-from cohorte.handlers.agenda.reminders import active_cohorts
+from cohorte.handlers.agenda.occurrences import find_occurrence, occurrence_for
 from cohorte.handlers.agenda.renderers import describe, occurrence_title
 from cohorte.handlers.attendance.deliveries import SESSION_STARTED, StartedPayload
 from cohorte.handlers.attendance.roster import (
@@ -36,7 +36,7 @@ from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.errors import CohortError, NotMemberError, StaleButtonError
 from cohorte.handlers.core.messages import Button, Reply
 from cohorte.locales import N_
-from cohorte.scheduling.outbox import Planned, enqueue
+from cohorte.scheduling.outbox import Planned
 from cohorte.scheduling.recurrence import Occurrence, code_ref
 from cohorte.storage import attendance as records
 from cohorte.storage.cohorts import members_of_cohorts, membership
@@ -45,35 +45,31 @@ from cohorte.storage.models import Cohort, Member
 # Sessions starting within this long are planned (and those under way, for a row that
 # a restart or a late join left unplanned).
 PLAN_AHEAD = timedelta(minutes=15)
-# How far back a session under way may have started (the longest session we hold).
-LONGEST_SESSION = timedelta(hours=4)
 
 
-async def plan_started(session: AsyncSession, now: datetime) -> None:
-    """Queue "Empezamos" for the sessions starting soon or under way, once per person."""
-    cohorts = await active_cohorts(session, now)
-    if not cohorts:
-        return
-    found = await occurrences_of(session, cohorts, now - LONGEST_SESSION, now + PLAN_AHEAD)
-    soon = {
-        cohort_id: [o for o in occurrences if now < o.ends_at]
-        for cohort_id, occurrences in found.items()
-    }
+def under_way_or_soon(occurrence: Occurrence, now: datetime) -> bool:
+    """Whether the session's "Empezamos" is planned now: it starts within `PLAN_AHEAD`
+    and has not ended."""
+    return occurrence.starts_at < now + PLAN_AHEAD and now < occurrence.ends_at
+
+
+async def started_rows(session: AsyncSession, soon: dict[int, list[Occurrence]]) -> list[Planned]:
+    """The "Empezamos" rows of these sessions (by cohort id): one per member each expects
+    who did not answer "No"."""
     busy = [cohort_id for cohort_id, occurrences in soon.items() if occurrences]
     if not busy:
-        return
+        return []
     members: dict[int, list[Member]] = {}
     for member in await members_of_cohorts(session, busy):
         members.setdefault(member.cohort_id, []).append(member)
-    refs = [o.ref for cohort_id in busy for o in soon[cohort_id]]
-    said_no = await records.declined(session, refs)
-    planned: list[Planned] = []
-    for cohort_id in busy:
-        for occurrence in soon[cohort_id]:
-            for member in expected(occurrence, members.get(cohort_id, [])):
-                if (occurrence.ref, member.id) not in said_no:
-                    planned.append(started_row(cohort_id, occurrence, member.person_id))
-    await enqueue(session, planned, now)
+    said_no = await records.declined(session, [o.ref for c in busy for o in soon[c]])
+    return [
+        started_row(cohort_id, occurrence, member.person_id)
+        for cohort_id in busy
+        for occurrence in soon[cohort_id]
+        for member in expected(occurrence, members.get(cohort_id, []))
+        if (occurrence.ref, member.id) not in said_no
+    ]
 
 
 def started_row(cohort_id: int, occurrence: Occurrence, person_id: int) -> Planned:
