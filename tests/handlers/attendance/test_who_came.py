@@ -321,3 +321,32 @@ async def test_before_any_session_there_is_nothing_to_show(
     assert "Todavía no ha empezado ninguna sesión: no hay asistencia que mostrar." in out
     out = await transcript.run(":como sofia\n/asistencia")
     assert "Todavía no ha empezado ninguna de tus sesiones" in out
+
+
+async def test_a_long_roster_comes_in_pages_whose_buttons_fit(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    cohort = await _people(session, clock)
+    bogota = (await session.exec(select(Team).where(Team.name == "Bogotá"))).one()
+    for n in range(1, 11):
+        await add_member(
+            session, cohort, f"Persona {n:02}", f"p{n}", Role.PARTICIPANT, bogota, clock.now()
+        )
+    await session.commit()
+    await transcript.run(MASTERCLASS)
+    out = await transcript.run(":reloj 2025-05-06 10:30\n:como coordina\n/asistencia")
+    assert "Presentes 0 · Ausentes 0 · Justificados 0 · Sin registro 13" in out
+    assert "Página 1 de 2." in out
+    assert "[10] Persona 10  [11] Siguiente »" in out
+    assert "Tomás" not in out.split("Página")[0]  # Santiago's team is on page 2
+    buttons = transcript.chat._buttons[transcript.chat._chat_key(False, "coordina")]
+    assert all(len(b.payload.encode()) <= 64 for b in buttons)
+
+    out = await transcript.run(":b Siguiente")
+    assert "Página 2 de 2." in out
+    assert "• Tomás — sin respuesta · sin registro" in out
+    assert "*Bogotá*\n    • Sofía" in out  # the team is named again on its page
+    assert "[1] Sofía  [2] Diego  [3] Tomás  [4] « Anterior" in out
+    out = await transcript.run(":b Tomás\n:b Presente\n:b Volver")
+    assert "Presentes 1 · Ausentes 0 · Justificados 0 · Sin registro 12" in out
+    assert "Página 1 de 2." in out
