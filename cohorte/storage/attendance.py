@@ -206,12 +206,6 @@ async def attendance_of(session: AsyncSession, ref: str, member_id: int) -> Atte
     return (await session.exec(statement)).first()
 
 
-async def rsvp_of(session: AsyncSession, ref: str, member_id: int) -> Rsvp | None:
-    """One member's answer for one session, if any."""
-    statement = select(Rsvp).where(Rsvp.ref == ref, Rsvp.member_id == member_id)
-    return (await session.exec(statement)).first()
-
-
 async def records_of_member(
     session: AsyncSession, member_id: int
 ) -> tuple[dict[str, Rsvp], dict[str, Attendance]]:

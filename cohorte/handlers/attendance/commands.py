@@ -268,7 +268,8 @@ async def own_record(ctx: Context, cohort: Cohort, member: Member, code: str) ->
         sessions = await held_sessions(ctx, cohort, team_id=member.team_id or -1)
     sessions = [o for o in sessions if expects(o, member)][-OWN_SESSIONS:]
     if not sessions:
-        return [Reply(t._("No session of yours has started yet: there is no attendance to show."))]
+        text = t._("No session of yours has started yet: there is no attendance to show.")
+        return [Reply(text, ephemeral=ctx.in_group)]
     answers, marks = await records.records_of_member(ctx.session, member.id)
     lines = [t._("Your attendance ({zone}):", zone=t.zone_label(ctx.zone))]
     for occurrence in sessions:
@@ -281,4 +282,4 @@ async def own_record(ctx: Context, cohort: Cohort, member: Member, code: str) ->
                 answer=rsvp_label(t, answers.get(occurrence.ref)),
             )
         )
-    return [Reply("\n".join(lines))]
+    return [Reply("\n".join(lines), ephemeral=ctx.in_group)]  # one's own, not the group's

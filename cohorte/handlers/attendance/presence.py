@@ -94,16 +94,28 @@ async def render_started(rc: RenderContext, payload: StartedPayload) -> Reply | 
         return None
     if rc.member is None or rc.member.id is None or not expects(occurrence, rc.member):
         return None
-    answer = await records.rsvp_of(rc.session, occurrence.ref, rc.member.id)
-    if answer is not None and answer.answer is records.RsvpAnswer.NO:
-        return None
-    if await records.attendance_of(rc.session, occurrence.ref, rc.member.id) is not None:
-        return None  # already marked (pressed early, or by a coordinator)
+    said_no, recorded = await _answered(rc, occurrence.ref)
+    if rc.member.id in said_no or rc.member.id in recorded:
+        return None  # said "No" since, or already marked (pressed early, or by a coordinator)
     t = rc.t
     text = await describe(rc, occurrence, "🟢 " + t._("We are starting:"))
     text += "\n" + t._("Are you in? Press the button so we know you came.")
     button = Button(t._("✋ I am here"), HERE.payload(SessionCode(code_of(occurrence))))
     return Reply(text, ((button,),))
+
+
+async def _answered(rc: RenderContext, ref: str) -> tuple[set[int], set[int]]:
+    """Member ids that said "No" to the session and those already recorded, read once
+    per batch (the start's messages go out together)."""
+
+    async def read() -> tuple[set[int], set[int]]:
+        cohort_id = rc.cohort.id or 0
+        answers = await records.rsvps(rc.session, cohort_id, ref=ref)
+        marks = await records.attendance(rc.session, cohort_id, ref=ref)
+        said_no = {a.member_id for a in answers if a.answer is records.RsvpAnswer.NO}
+        return said_no, {mark.member_id for mark in marks}
+
+    return await rc.cache.memo(("attendance.answered", rc.cohort.id, ref), read)
 
 
 async def press_here(ctx: Context, fields: SessionCode) -> list[Reply]:
