@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cohorte.handlers.agenda.renderers import occurrence_title, week_label
+from cohorte.handlers.attendance.presence import here_by_command
 from cohorte.handlers.attendance.roster import (
     UnknownSessionError,
     code_of,
@@ -49,6 +50,7 @@ from cohorte.storage.models import Cohort, Member, Person
 PAGE_SIZE = 10  # people per roster page: ten buttons, five rows of two
 OWN_SESSIONS = 30  # a participant's own record lists at most the latest this many sessions
 BOARD_WORDS = ("tablero", "board")
+HERE_WORDS = ("aqui", "here", "estoy aqui", "i am here")
 
 _MARK_LABELS = {
     MarkCode.PRESENT: N_("✋ Present"),
@@ -58,11 +60,14 @@ _MARK_LABELS = {
 
 
 async def attendance_command(ctx: Context, args: str) -> list[Reply]:
-    """/asistencia [CODIGO | tablero]: the roster (coordinators) or one's own record."""
+    """/asistencia [CODIGO | tablero | aqui]: the roster (coordinators) or one's own
+    record; `aqui` is the "✋ Estoy aquí" press, typed."""
     cohort, member = ctx.require_member()
     text = args.strip()
     if fold(text.split(" ", 1)[0]) in BOARD_WORDS:
         return await show_board(ctx, text)
+    if " ".join(fold(text).split()) in HERE_WORDS:
+        return await here_by_command(ctx)
     if not ctx.is_coordinator:
         return await own_record(ctx, cohort, member, text)
     occurrence = await _session_or_latest(ctx, cohort, text)

@@ -20,10 +20,16 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.agenda.occurrences import find_occurrence, occurrence_for
+from cohorte.handlers.agenda.grammar import MAX_DURATION
+from cohorte.handlers.agenda.occurrences import (
+    cohort_occurrences,
+    find_occurrence,
+    occurrence_for,
+)
 from cohorte.handlers.agenda.renderers import describe, occurrence_title
 from cohorte.handlers.attendance.deliveries import SESSION_STARTED, StartedPayload
 from cohorte.handlers.attendance.roster import (
+    OPENS_BEFORE,
     code_of,
     expected,
     expects,
@@ -35,16 +41,20 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.errors import CohortError, NotMemberError, StaleButtonError
 from cohorte.handlers.core.messages import Button, Reply
+from cohorte.handlers.lang.text import first_name
 from cohorte.locales import N_
 from cohorte.scheduling.outbox import Planned
 from cohorte.scheduling.recurrence import Occurrence, code_ref
 from cohorte.storage import attendance as records
 from cohorte.storage.cohorts import members_of_cohorts, membership
-from cohorte.storage.models import Cohort, Member
+from cohorte.storage.models import Cohort, Member, Role
 
 # Sessions starting within this long are planned (and those under way, for a row that
 # a restart or a late join left unplanned).
 PLAN_AHEAD = timedelta(minutes=15)
+PARTICIPANTS_ONLY = N_("Attendance is kept for participants: nothing to record for you.")
+# How far back a session under way may have started (the longest a session lasts).
+LONGEST_SESSION = timedelta(minutes=MAX_DURATION)
 
 
 def under_way_or_soon(occurrence: Occurrence, now: datetime) -> bool:
@@ -99,7 +109,7 @@ async def render_started(rc: RenderContext, payload: StartedPayload) -> Reply | 
         return None  # said "No" since, or already marked (pressed early, or by a coordinator)
     t = rc.t
     text = await describe(rc, occurrence, "🟢 " + t._("We are starting:"))
-    text += "\n" + t._("Are you in? Press the button so we know you came.")
+    text += "\n" + t._("Are you in? Press the button (or write /asistencia aqui) so we know.")
     button = Button(t._("✋ I am here"), HERE.payload(SessionCode(code_of(occurrence))))
     return Reply(text, ((button,),))
 
@@ -120,12 +130,40 @@ async def _answered(rc: RenderContext, ref: str) -> tuple[set[int], set[int]]:
 
 async def press_here(ctx: Context, fields: SessionCode) -> list[Reply]:
     """The "✋ Estoy aquí" button: the sender took part in the session (source self)."""
-    if ctx.person is None or ctx.person.id is None:
-        raise NotMemberError()
     cohort, _ = ctx.require_member()
     occurrence = await find_occurrence(ctx.session, cohort, code_ref(fields.code))
     if occurrence is None:
         raise StaleButtonError()
+    return await record_presence(ctx, cohort, occurrence)
+
+
+async def here_by_command(ctx: Context) -> list[Reply]:
+    """`/asistencia aqui`: the press, typed — for whoever got "Empezamos" as a group
+    mention, which carries no buttons. It counts for the session of theirs whose
+    window is open now (the latest to start, if several are)."""
+    cohort, member = ctx.require_member()
+    if member.role != Role.PARTICIPANT:
+        raise CohortError(PARTICIPANTS_ONLY)
+    now = ctx.clock.now()
+    found = await cohort_occurrences(
+        ctx.session, cohort, now - LONGEST_SESSION, now + OPENS_BEFORE + timedelta(seconds=1)
+    )
+    open_now = [o for o in found if expects(o, member) and window_opens(o) <= now <= o.ends_at]
+    if not open_now:
+        raise CohortError(
+            N_(
+                "No session of yours is under way now: attendance counts from 10 minutes "
+                "before a session until its end."
+            )
+        )
+    return await record_presence(ctx, cohort, open_now[-1])
+
+
+async def record_presence(ctx: Context, cohort: Cohort, occurrence: Occurrence) -> list[Reply]:
+    """Record the sender present at the session (source self), if its window is open;
+    the checks that need no calendar are inside the write."""
+    if ctx.person is None or ctx.person.id is None:
+        raise NotMemberError()
     now = ctx.clock.now()
     if occurrence.cancelled or now < window_opens(occurrence) or now > occurrence.ends_at:
         raise await _outside_window(ctx, occurrence, now)
@@ -140,7 +178,9 @@ async def press_here(ctx: Context, fields: SessionCode) -> list[Reply]:
     async def receipt() -> list[Reply]:
         title = await occurrence_title(ctx.session, ctx.t, occurrence)
         text = "✋ " + ctx.t._(
-            "Thank you, {name}: you are in for {title}.", name=person.display_name, title=title
+            "Thank you, {name}: you are in for {title}.",
+            name=first_name(person.display_name),
+            title=title,
         )
         return [Reply(text, ephemeral=ctx.in_group)]
 
@@ -176,7 +216,7 @@ async def _why_not_recorded(ctx: Context, cohort: Cohort, occurrence: Occurrence
     if not expects(occurrence, member):
         if occurrence.kind == "checkin" and member.team_id != occurrence.team_id:
             return CohortError(N_("This check-in is another team's: nothing to record for you."))
-        return CohortError(N_("Attendance is kept for participants: nothing to record for you."))
+        return CohortError(PARTICIPANTS_ONLY)
     record = await records.attendance_of(ctx.session, occurrence.ref, member.id)
     return CohortError(
         N_("Your attendance is already recorded: {record}. If it is wrong, tell the coordinators."),

@@ -350,3 +350,24 @@ async def test_a_long_roster_comes_in_pages_whose_buttons_fit(
     out = await transcript.run(":b Tomás\n:b Presente\n:b Volver")
     assert "Presentes 1 · Ausentes 0 · Justificados 0 · Sin registro 12" in out
     assert "Página 1 de 2." in out
+
+
+async def test_asistencia_aqui_is_the_press_typed(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _people(session, clock)
+    await transcript.run(MASTERCLASS)
+    out = await transcript.run(":como sofia\n/asistencia aqui")
+    assert (
+        "Ninguna de tus sesiones está en curso ahora: la asistencia cuenta desde 10 minutos "
+        "antes de una sesión hasta su final." in out
+    )
+    out = await transcript.run(":reloj 2025-05-06 09:50\n:grupo\n/asistencia Estoy aquí")
+    assert "✋ Gracias, Sofía: quedó registrada tu asistencia a Masterclass: Datos abiertos." in out
+    record = await _record(session, "Sofía", "e1")
+    assert record is not None and record.source is AttendanceSource.SELF
+    out = await transcript.run(":reloj 2025-05-06 10:00")
+    assert "@sofia: 🟢" not in out  # she is in already
+    assert "(o escribe /asistencia aqui)" in out
+    out = await transcript.run(":como coordina\n/attendance here")
+    assert "La asistencia se lleva para participantes" in out
