@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Integer, UniqueConstraint, bindparam, literal, or_
+from sqlalchemy import select as select_columns
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.db import conflict_insert
+from cohorte.storage.db import conflict_insert, dialect_of
+from cohorte.storage.models import Member, Role
 from cohorte.storage.types import UTCDateTime, enum_type
 
 
@@ -134,3 +138,104 @@ async def attendance(
     if ref is not None:
         statement = statement.where(Attendance.ref == ref)
     return (await session.exec(statement.order_by(col(Attendance.id)))).all()
+
+
+# -- who came: the "✋ Estoy aquí" press, the roster, the follow-up --------------------------
+
+
+async def record_own_presence(
+    session: AsyncSession,
+    cohort_id: int,
+    ref: str,
+    person_id: int,
+    now: datetime,
+    *,
+    team_id: int | None = None,
+) -> int | None:
+    """The "✋ Estoy aquí" press: record the person present (source self), in one statement.
+
+    The checks are inside the write: the person is a participant of the cohort
+    (of the team `team_id`, for a team's check-in), and the record is not one a
+    coordinator or a meeting report made (a press never overrides those; a
+    second press only refreshes its own). Returns the member id, or None when
+    nothing was written. The session's window and state are the caller's to
+    check (they come from the calendar, not from a table).
+    """
+    connection = await session.connection()
+    params = {"cohort": cohort_id, "ref": ref, "person": person_id, "now": now, "team": team_id}
+    result = await connection.execute(_own_presence(dialect_of(session)), params)
+    return result.scalar()
+
+
+@cache
+def _own_presence(dialect: str) -> Any:
+    table = Attendance.__table__.c  # type: ignore[attr-defined]
+    team = bindparam("team", type_=Integer())
+    source = select_columns(
+        col(Member.cohort_id),
+        bindparam("ref", type_=table.ref.type),
+        col(Member.id),
+        literal(AttendanceStatus.PRESENT, table.status.type),
+        literal(AttendanceSource.SELF, table.source.type),
+        bindparam("now", type_=table.recorded_at.type),
+        col(Member.person_id),
+    ).where(
+        col(Member.cohort_id) == bindparam("cohort"),
+        col(Member.person_id) == bindparam("person"),
+        col(Member.role) == Role.PARTICIPANT,
+        or_(team.is_(None), col(Member.team_id) == team),
+    )
+    insert = conflict_insert(dialect, Attendance).from_select(
+        ["cohort_id", "ref", "member_id", "status", "source", "recorded_at", "recorded_by"],
+        source,
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["ref", "member_id"],
+        set_={
+            "status": insert.excluded.status,
+            "recorded_at": insert.excluded.recorded_at,
+            "recorded_by": insert.excluded.recorded_by,
+        },
+        where=table.source == AttendanceSource.SELF,
+    ).returning(table.member_id)
+
+
+async def attendance_of(session: AsyncSession, ref: str, member_id: int) -> Attendance | None:
+    """One member's record for one session, if any."""
+    statement = select(Attendance).where(Attendance.ref == ref, Attendance.member_id == member_id)
+    return (await session.exec(statement)).first()
+
+
+async def records_of_member(
+    session: AsyncSession, member_id: int
+) -> tuple[dict[str, Rsvp], dict[str, Attendance]]:
+    """A member's answers and attendance records, by session reference."""
+    answers = await session.exec(select(Rsvp).where(Rsvp.member_id == member_id))
+    records = await session.exec(select(Attendance).where(Attendance.member_id == member_id))
+    return (
+        {answer.ref: answer for answer in answers.all()},
+        {record.ref: record for record in records.all()},
+    )
+
+
+async def declined(session: AsyncSession, refs: Sequence[str]) -> set[tuple[str, int]]:
+    """(ref, member id) of every "No" among these sessions' answers."""
+    if not refs:
+        return set()
+    statement = select(Rsvp.ref, Rsvp.member_id).where(
+        col(Rsvp.ref).in_(refs), Rsvp.answer == RsvpAnswer.NO
+    )
+    return {(ref, member_id) for ref, member_id in (await session.exec(statement)).all()}
+
+
+async def absent_people(session: AsyncSession, refs: Sequence[str]) -> list[tuple[str, int]]:
+    """(ref, person id) of every member marked absent (not excused) in these sessions."""
+    if not refs:
+        return []
+    statement = (
+        select(Attendance.ref, Member.person_id)
+        .join(Member, col(Member.id) == col(Attendance.member_id))
+        .where(col(Attendance.ref).in_(refs), Attendance.status == AttendanceStatus.ABSENT)
+        .order_by(col(Attendance.id))
+    )
+    return [(ref, person_id) for ref, person_id in (await session.exec(statement)).all()]

@@ -38,6 +38,9 @@ class DeliveryKind(StrEnum):
     CANCELLED = "cancelled"
     ANNOUNCEMENT = "announcement"
     HOLIDAY = "holiday"
+    # attendance
+    SESSION_STARTED = "attendance.started"  # "Empezamos", with "✋ Estoy aquí"
+    SESSION_MISSED = "attendance.missed"  # "Te extrañamos en …", the day after
     # poll
     POLL = "poll"  # the live poll message (group) or a personal ballot (person)
     POLL_NUDGE = "poll_nudge"

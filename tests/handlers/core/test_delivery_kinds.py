@@ -22,6 +22,12 @@ from cohorte.handlers.agenda.deliveries import (
     MovedPayload,
     ReminderPayload,
 )
+from cohorte.handlers.attendance.deliveries import (
+    SESSION_MISSED,
+    SESSION_STARTED,
+    MissedPayload,
+    StartedPayload,
+)
 from cohorte.handlers.cohort.teams import TEAM_CHANGED, TeamChangePayload
 from cohorte.handlers.core.delivery_kinds import (
     DeliveryKind,
@@ -55,6 +61,12 @@ START = datetime(2025, 4, 24, 15, 0, tzinfo=UTC)
 STORED: list[tuple[DeliveryType[Any], str, Payload]] = [
     (TEAM_CHANGED, '{"team": 3, "previous": 1}', TeamChangePayload(3, 1)),
     (TEAM_CHANGED, '{"team": 3}', TeamChangePayload(3)),
+    (
+        SESSION_STARTED,
+        '{"start": "2025-05-06T15:00:00+00:00"}',
+        StartedPayload(datetime(2025, 5, 6, 15, 0, tzinfo=UTC)),
+    ),
+    (SESSION_MISSED, "{}", MissedPayload()),
     (
         REMINDER,
         '{"start": "2025-04-24T15:00:00+00:00", "lead": 1440}',
