@@ -53,13 +53,6 @@ OWN_SESSIONS = 30  # a participant's own record lists at most the latest this ma
 BOARD_WORDS = ("tablero", "board")
 HERE_WORDS = ("aqui", "here", "estoy aqui", "i am here")
 
-_MARK_LABELS = {
-    MarkCode.PRESENT: N_("✋ Present"),
-    MarkCode.ABSENT: N_("✖️ Absent"),
-    MarkCode.EXCUSED: N_("📝 Excused"),
-}
-
-
 async def attendance_command(ctx: Context, args: str) -> list[Reply]:
     """/asistencia [CODIGO | tablero | aqui]: the roster (coordinators) or one's own
     record; `aqui` is the "✋ Estoy aquí" press, typed."""
@@ -208,8 +201,8 @@ def _mark_buttons(
 ) -> tuple[tuple[Button, ...], ...]:
     code = code_of(occurrence)
     marks = tuple(
-        Button(ctx.t._(label), MARK.payload(Mark(member_id, mark, code)))
-        for mark, label in _MARK_LABELS.items()
+        Button(status_label(ctx.t, mark.status), MARK.payload(Mark(member_id, mark, code)))
+        for mark in MarkCode
     )
     back = Button(ctx.t._("« Back to the list"), ROSTER_PAGE.payload(RosterPage(1, code)))
     return (marks, (back,))

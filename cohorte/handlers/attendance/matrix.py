@@ -27,15 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.agenda.occurrences import cohort_occurrences
 from cohorte.handlers.agenda.renderers import kind_label
+from cohorte.handlers.attendance.roster import concerns_team, expects, started_sessions
 from cohorte.locales import N_, Translator
-from cohorte.scheduling.recurrence import Occurrence, to_utc
+from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage.attendance import (
     Attendance,
     AttendanceSource,
@@ -235,7 +235,7 @@ class AttendanceMatrix:
 
     def sessions_of(self, team: Team) -> list[Occurrence]:
         """The sessions that concerned the team: every common one and its own check-ins."""
-        return [o for o in self.sessions if o.kind != "checkin" or o.team_id == team.id]
+        return [o for o in self.sessions if concerns_team(o, team.id)]
 
     def missed(self, team: Team, occurrence: Occurrence) -> bool:
         """No member of the team was present, and not every one of them was excused."""
@@ -306,17 +306,13 @@ def attendance_matrix(
 
 
 def _expects(participant: Participant, occurrence: Occurrence) -> bool:
-    if occurrence.kind != "checkin":
-        return True
-    return participant.team is not None and participant.team.id == occurrence.team_id
+    return expects(occurrence, participant.member)
 
 
 async def load_attendance(session: AsyncSession, cohort: Cohort, now: datetime) -> AttendanceMatrix:
     """The cohort's matrix as it stands at `now` (reads only)."""
     cohort_id = cohort.id or 0
-    # From the week before the sprint (a session moved early) up to now.
-    start = to_utc(cohort.start_date - timedelta(days=7), datetime.min.time(), cohort.home_zone)
-    occurrences = await cohort_occurrences(session, cohort, start, now + timedelta(microseconds=1))
+    occurrences = await started_sessions(session, cohort, now)
     return attendance_matrix(
         cohort,
         now,

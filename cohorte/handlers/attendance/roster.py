@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from cohorte.handlers.agenda.occurrences import cohort_occurrences, find_occurrence
 from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.core.context import Context
@@ -49,11 +51,15 @@ _SOURCE = {
 }
 
 
+def concerns_team(occurrence: Occurrence, team_id: int | None) -> bool:
+    """Whether the session is one for the members of team `team_id` (None: no team): every
+    common session, and a check-in of that team only."""
+    return occurrence.kind != "checkin" or (team_id is not None and team_id == occurrence.team_id)
+
+
 def expects(occurrence: Occurrence, member: Member) -> bool:
     """Whether the session counts `member`: participants; a check-in, its team's only."""
-    if member.role != Role.PARTICIPANT:
-        return False
-    return occurrence.kind != "checkin" or member.team_id == occurrence.team_id
+    return member.role == Role.PARTICIPANT and concerns_team(occurrence, member.team_id)
 
 
 def expected(occurrence: Occurrence, members: Sequence[Member]) -> list[Member]:
@@ -124,10 +130,18 @@ async def named_session(ctx: Context, cohort: Cohort, code: str) -> Occurrence:
 async def held_sessions(ctx: Context, cohort: Cohort, *, team_id: int | None) -> list[Occurrence]:
     """The sessions that have started, earliest first (`team_id`: a participant's view,
     other teams' check-ins left out)."""
+    return await started_sessions(ctx.session, cohort, ctx.clock.now(), team_id=team_id)
+
+
+async def started_sessions(
+    session: AsyncSession, cohort: Cohort, now: datetime, *, team_id: int | None = None
+) -> list[Occurrence]:
+    """The sessions that started by `now`, cancelled ones included, earliest first: from the
+    week before the sprint (a session moved early) on (`team_id`: other teams' check-ins
+    left out)."""
     start = to_utc(cohort.start_date, datetime.min.time(), cohort.home_zone) - timedelta(days=7)
-    now = ctx.clock.now()
     found = await cohort_occurrences(
-        ctx.session, cohort, start, now + timedelta(microseconds=1), team_id=team_id
+        session, cohort, start, now + timedelta(microseconds=1), team_id=team_id
     )
     return [occurrence for occurrence in found if occurrence.starts_at <= now]
 

@@ -93,7 +93,7 @@ async def test_only_sessions_that_have_started_count(
     first = datetime(2025, 4, 22, 14, 59, tzinfo=UTC)  # a minute before the first session
     before = await load_attendance(session, seeded.cohort, first)
     assert before.sessions == [] and before.last_session is None
-    assert "Todavía no empieza ninguna sesión" in plain(attendance_text(ES, before))
+    assert "Todavía no ha empezado ninguna sesión" in plain(attendance_text(ES, before))
     assert attendance_summary_lines(ES, before) == []
     # The pure function needs nothing but rows.
     empty = attendance_matrix(seeded.cohort, clock.now(), [], [], [], [])
@@ -209,7 +209,7 @@ async def test_the_board_on_the_console(session: AsyncSession, transcript: Trans
     saved = transcript.chat.files / "asistencia-2025-05-01.png"
     assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"Asistencia de Sprint de prueba, jueves, 1 de mayo\n    📎 {saved}" in out
-    assert "Escribe /asistencia tablero para ver quién vino a cada sesión." in out
+    assert "No encuentro la sesión “algo”. Usa el código que muestra /proximas" in out
 
 
 async def test_a_session_has_started_by_its_own_wall_clock_across_santiagos_change(

@@ -310,7 +310,7 @@ async def test_stale_forged_and_refused_presses_and_wrong_codes_are_answered_in_
         "Bogotá)): la asistencia se registra desde su inicio." in out
     )
     out = await transcript.run("/asistencia tablero")
-    assert "El tablero de asistencia todavía no está disponible." in out
+    assert "*Asistencia* · Sprint de prueba" in out and "asistencia-2025-05-06.png" in out
 
 
 async def test_before_any_session_there_is_nothing_to_show(
