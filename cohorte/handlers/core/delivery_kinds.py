@@ -39,8 +39,8 @@ class DeliveryKind(StrEnum):
     ANNOUNCEMENT = "announcement"
     HOLIDAY = "holiday"
     RSVP_TALLY = "rsvp.tally"  # a group reminder again, with the confirmed counts now
-    CHECKIN_UNCONFIRMED = "rsvp.checkin_unconfirmed"  # nobody of the team confirmed yet
-    CHECKIN_UNCONFIRMED_COORDINATORS = "rsvp.checkin_unconfirmed_coordinators"
+    CHECKIN_UNCONFIRMED = "rsvp.nudge"  # a check-in nobody of the team confirmed yet
+    CHECKIN_UNCONFIRMED_COORDINATORS = "rsvp.nudge_coordinators"  # ... told to them
     # poll
     POLL = "poll"  # the live poll message (group) or a personal ballot (person)
     POLL_NUDGE = "poll_nudge"
