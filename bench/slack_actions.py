@@ -860,10 +860,11 @@ async def main() -> None:
     print("\n".join(report(label, run, ours, bare, setup)))
     print()
     result = figures("slack_actions", label, run, ours, bare)
-    result["late_at_100"] = ours.overload.late
-    result["ack_p99_ms_at_50"] = number(percentile(ours.open.acks_ms, 99))
-    result["ack_p99_ms_at_100"] = number(percentile(ours.overload.acks_ms, 99))
-    result["rejected"] = sum(p.rejected for p in ours.phases)
+    named = "" if run.kind == "vote" else f"{run.kind}_"  # as `figures` names them
+    result[f"{named}late_at_100"] = ours.overload.late
+    result[f"{named}ack_p99_ms_at_50"] = number(percentile(ours.open.acks_ms, 99))
+    result[f"{named}ack_p99_ms_at_100"] = number(percentile(ours.overload.acks_ms, 99))
+    result[f"{named}rejected"] = sum(p.rejected for p in ours.phases)
     print_figures(result)
 
 

@@ -173,14 +173,16 @@ async def _plan_chunk(
             have = already.get((occurrence.ref, occurrence.starts_at), 0)
             if have < len(lead_times(cohort, occurrence, now)) * audience.size(occurrence):
                 planned += plan_occurrence(cohort, occurrence, audience, now)
-                if occurrence.kind == "checkin":
-                    # Planned with its reminders: "nobody confirmed yet", sent only if so.
-                    if coordinators is None:
-                        coordinators = await coordinators_of(session, busy)
-                    _, team = audience.of_occurrence(occurrence)
-                    planned += checkin_nudge_rows(
-                        cohort.id, occurrence, team, coordinators.get(cohort.id, []), now
-                    )
+            if occurrence.kind == "checkin":
+                # "Nobody confirmed yet" (sent only if so), which may take the place of the
+                # day-before reminder: planned whenever the cohort is, not only with new
+                # reminder rows, so that reminders planned before it existed get it too.
+                if coordinators is None:
+                    coordinators = await coordinators_of(session, busy)
+                _, team = audience.of_occurrence(occurrence)
+                planned += checkin_nudge_rows(
+                    cohort.id, occurrence, team, coordinators.get(cohort.id, []), now
+                )
     return added + await enqueue(session, planned, now), next_session
 
 
