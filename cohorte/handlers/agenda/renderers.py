@@ -25,11 +25,11 @@ from cohorte.handlers.agenda.occurrences import occurrence_for, occurrence_named
 from cohorte.handlers.agenda.rsvp_view import (
     asks_rsvp,
     confirmed_line,
+    nobody_confirmed,
     question,
     replaced_by_nudge,
     rsvp_buttons,
     tally_key,
-    team_confirmed,
 )
 from cohorte.handlers.agenda.weekly import weekly_notes
 from cohorte.handlers.core.delivery import RenderContext, times_by_city
@@ -137,13 +137,13 @@ async def render_reminder(rc: RenderContext, payload: ReminderPayload) -> Reply 
     occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled or occurrence.starts_at != payload.start:
         return None  # moved or cancelled since it was planned
-    if not rc.in_group and replaced_by_nudge(occurrence, payload.lead):
-
-        async def confirmed() -> int:
-            return await team_confirmed(rc.session, rc.cohort, occurrence)
-
-        if await rc.cache.memo(("rsvp-confirmed", occurrence.ref), confirmed) == 0:
-            return None  # "nobody of your team confirmed" goes instead (`rsvp_nudge`)
+    private = not rc.in_group
+    if (
+        private
+        and replaced_by_nudge(occurrence, payload.lead)
+        and await nobody_confirmed(rc, occurrence)
+    ):
+        return None  # "nobody of your team confirmed" goes instead (`rsvp_nudge`)
     due = reminder_due(occurrence, payload.lead)
     said_from = due if rc.now - due <= timedelta(minutes=5) else rc.now
     return await _reminder(rc, occurrence, payload.lead, said_from)
@@ -176,7 +176,7 @@ async def _reminder(
         return Reply(text)
     buttons = (rsvp_buttons(rc.t, occurrence),)
     if rc.in_group:
-        counts = await confirmed_line(rc.session, rc.t, rc.cohort, occurrence)
+        counts = await confirmed_line(rc, occurrence)
         text = "\n".join(part for part in (text, counts) if part)
         return Reply(text, buttons, key=tally_key(occurrence, lead_minutes))
     answer = None

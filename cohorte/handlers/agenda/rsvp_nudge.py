@@ -22,14 +22,13 @@ from cohorte.handlers.agenda.deliveries import (
 )
 from cohorte.handlers.agenda.occurrences import occurrence_for
 from cohorte.handlers.agenda.renderers import describe
-from cohorte.handlers.agenda.rsvp_view import CONFIRM_BY, question, rsvp_buttons, team_confirmed
+from cohorte.handlers.agenda.rsvp_view import CONFIRM_BY, nobody_confirmed, question, rsvp_buttons
 from cohorte.handlers.core.delivery import RenderContext, occasion_rows
 from cohorte.handlers.core.messages import Reply
 from cohorte.scheduling.outbox import Planned
 from cohorte.scheduling.recurrence import Occurrence, ref_code
 from cohorte.storage.attendance import answers_of
 from cohorte.storage.cohorts import team_by_id
-
 
 # The rows are queued this long before they are due at most: every cohort is planned
 # again at least every 10–20 minutes (`reminders.FULL_REPLAN`), so they are always in time.
@@ -89,11 +88,7 @@ async def _unconfirmed(rc: RenderContext, payload: CheckinPayload) -> Occurrence
     ):
         return None
 
-    async def confirmed() -> int:
-        return await team_confirmed(rc.session, rc.cohort, occurrence)
-
-    found = await rc.cache.memo(("rsvp-confirmed", occurrence.ref), confirmed)
-    return occurrence if found == 0 else None
+    return occurrence if await nobody_confirmed(rc, occurrence) else None
 
 
 async def render_checkin_unconfirmed(rc: RenderContext, payload: CheckinPayload) -> Reply | None:

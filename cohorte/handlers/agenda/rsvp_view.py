@@ -12,16 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from cohorte.handlers.agenda.leads import reminder_due
 from cohorte.handlers.agenda.routes import RSVP, RsvpCode, RsvpPress
+from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Button
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.recurrence import MINUTES_PER_DAY, Occurrence, ref_code
 from cohorte.storage.attendance import RsvpAnswer, confirmed_by_team
-from cohorte.storage.cohorts import teams_of
-from cohorte.storage.models import Cohort
 
 # Reminders this close to a session (in minutes) ask who is coming.
 RSVP_LEAD = MINUTES_PER_DAY
@@ -72,16 +69,14 @@ def tally_key(occurrence: Occurrence, lead: int) -> str:
     return f"rem:{occurrence.ref}:{int(occurrence.starts_at.timestamp())}:{lead}"
 
 
-async def confirmed_line(
-    session: AsyncSession, t: Translator, cohort: Cohort, occurrence: Occurrence
-) -> str:
-    """'Confirmados: Bogotá 3/3 · Santiago 1/3' (answered Sí, over the team's members);
-    empty when the cohort has no team with members."""
-    assert cohort.id is not None
-    counts = await confirmed_by_team(session, cohort.id, occurrence.ref)
-    names = {team.id: team.name for team in await teams_of(session, cohort.id)}
+async def confirmed_line(rc: RenderContext, occurrence: Occurrence) -> str:
+    """'Confirmados: Bogotá 3/3 · Santiago 1/3' (answered Sí, over the team's members),
+    for a group reminder; empty when the cohort has no team with members."""
+    assert rc.cohort.id is not None
+    counts = await confirmed_by_team(rc.session, rc.cohort.id, occurrence.ref)
+    names = {team_id: team.name for team_id, team in rc.cache.teams.items()}
     parts = [f"{names.get(team_id, '?')} {yes}/{n}" for team_id, yes, n in counts]
-    return t._("Confirmed: {teams}", teams=" · ".join(parts)) if parts else ""
+    return rc.t._("Confirmed: {teams}", teams=" · ".join(parts)) if parts else ""
 
 
 def latest_group_lead(leads: list[int], occurrence: Occurrence, now: datetime) -> int | None:
@@ -90,11 +85,15 @@ def latest_group_lead(leads: list[int], occurrence: Occurrence, now: datetime) -
     return min(due) if due else None
 
 
-async def team_confirmed(session: AsyncSession, cohort: Cohort, occurrence: Occurrence) -> int:
-    """How many members of a check-in's team answered Sí."""
-    assert cohort.id is not None
-    counts = await confirmed_by_team(session, cohort.id, occurrence.ref)
-    return sum(yes for team_id, yes, _ in counts if team_id == occurrence.team_id)
+async def nobody_confirmed(rc: RenderContext, occurrence: Occurrence) -> bool:
+    """Whether nobody of a check-in's team answered Sí (read once per batch)."""
+
+    async def confirmed() -> int:
+        assert rc.cohort.id is not None
+        counts = await confirmed_by_team(rc.session, rc.cohort.id, occurrence.ref)
+        return sum(yes for team_id, yes, _ in counts if team_id == occurrence.team_id)
+
+    return await rc.cache.memo(("rsvp-confirmed", occurrence.ref), confirmed) == 0
 
 
 def replaced_by_nudge(occurrence: Occurrence, lead: int) -> bool:
