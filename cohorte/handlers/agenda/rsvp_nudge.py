@@ -2,8 +2,9 @@
 the coordinators are told.
 
 The rows are planned with the check-in's reminders (`reminders._plan_chunk`),
-within the hour before they are due (`CONFIRM_BY` before it starts), one per team member and one per
-coordinator, keyed by the occurrence and its start (`<kind>:<ref>:<start>:p<person>`),
+ahead of time like them (each time the cohort is planned: the unique key makes
+that harmless), due `CONFIRM_BY` before it starts, one per team member and one
+per coordinator, keyed by the occurrence and its start (`<kind>:<ref>:<start>:p<person>`),
 so each is sent once. At send time the renderer looks again: once someone of
 the team answered Sí, or the check-in moved, was cancelled or started, nothing
 is sent. With the default leads the team's day-before reminder falls at the same
@@ -30,10 +31,6 @@ from cohorte.scheduling.recurrence import Occurrence, ref_code
 from cohorte.storage.attendance import answers_of
 from cohorte.storage.cohorts import team_by_id
 
-# The rows are queued this long before they are due at most: every cohort is planned
-# again at least every 10–20 minutes (`reminders.FULL_REPLAN`), so they are always in time.
-PLAN_AHEAD = timedelta(hours=1)
-
 
 def checkin_nudge_rows(
     cohort_id: int,
@@ -46,8 +43,6 @@ def checkin_nudge_rows(
     if occurrence.kind != "checkin" or occurrence.cancelled or occurrence.starts_at <= now:
         return []
     due = occurrence.starts_at - timedelta(minutes=CONFIRM_BY)
-    if due - now > PLAN_AHEAD:
-        return []  # not yet: a later pass plans it (few rows queued ahead of time)
     key = f"{occurrence.ref}:{int(occurrence.starts_at.timestamp())}"
     payload = CheckinPayload(occurrence.starts_at)
     start, ref = occurrence.starts_at, occurrence.ref
