@@ -60,7 +60,7 @@ HOLIDAY_WARNING = DeliveryType(DeliveryKind.HOLIDAY, HolidayPayload)
 
 
 @dataclass(frozen=True)
-class CheckinPayload(Payload):
+class CheckinStartPayload(Payload):
     """The check-in's start when the nudge was planned (not sent if it moved since)."""
 
     start: datetime
@@ -69,7 +69,7 @@ class CheckinPayload(Payload):
 # A group reminder rendered again after RSVP presses (the same keyed message, edited).
 RSVP_TALLY = DeliveryType(DeliveryKind.RSVP_TALLY, ReminderPayload)
 # Nobody of the team confirmed the check-in: the team, and the coordinators.
-CHECKIN_UNCONFIRMED = DeliveryType(DeliveryKind.CHECKIN_UNCONFIRMED, CheckinPayload)
+CHECKIN_UNCONFIRMED = DeliveryType(DeliveryKind.CHECKIN_UNCONFIRMED, CheckinStartPayload)
 CHECKIN_UNCONFIRMED_COORDINATORS = DeliveryType(
-    DeliveryKind.CHECKIN_UNCONFIRMED_COORDINATORS, CheckinPayload
+    DeliveryKind.CHECKIN_UNCONFIRMED_COORDINATORS, CheckinStartPayload
 )

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from cohorte.handlers.agenda.deliveries import (
     CHECKIN_UNCONFIRMED,
     CHECKIN_UNCONFIRMED_COORDINATORS,
-    CheckinPayload,
+    CheckinStartPayload,
 )
 from cohorte.handlers.agenda.occurrences import occurrence_for
 from cohorte.handlers.agenda.renderers import describe
@@ -44,7 +44,7 @@ def checkin_nudge_rows(
         return []
     due = occurrence.starts_at - timedelta(minutes=CONFIRM_BY)
     key = f"{occurrence.ref}:{int(occurrence.starts_at.timestamp())}"
-    payload = CheckinPayload(occurrence.starts_at)
+    payload = CheckinStartPayload(occurrence.starts_at)
     start, ref = occurrence.starts_at, occurrence.ref
     team = occasion_rows(
         CHECKIN_UNCONFIRMED,
@@ -71,7 +71,7 @@ def checkin_nudge_rows(
     return team + told
 
 
-async def _unconfirmed(rc: RenderContext, payload: CheckinPayload) -> Occurrence | None:
+async def _unconfirmed(rc: RenderContext, payload: CheckinStartPayload) -> Occurrence | None:
     """The check-in, while it is still on, unchanged and nobody of its team said Sí."""
     occurrence = await occurrence_for(rc)
     if (
@@ -86,7 +86,9 @@ async def _unconfirmed(rc: RenderContext, payload: CheckinPayload) -> Occurrence
     return occurrence if await nobody_confirmed(rc, occurrence) else None
 
 
-async def render_checkin_unconfirmed(rc: RenderContext, payload: CheckinPayload) -> Reply | None:
+async def render_checkin_unconfirmed(
+    rc: RenderContext, payload: CheckinStartPayload
+) -> Reply | None:
     """'👋 Nadie del equipo confirmó todavía …', with the buttons (a team member)."""
     occurrence = await _unconfirmed(rc, payload)
     if occurrence is None or rc.member is None or rc.member.id is None:
@@ -97,7 +99,7 @@ async def render_checkin_unconfirmed(rc: RenderContext, payload: CheckinPayload)
 
 
 async def render_checkin_unconfirmed_coordinators(
-    rc: RenderContext, payload: CheckinPayload
+    rc: RenderContext, payload: CheckinStartPayload
 ) -> Reply | None:
     """'⚠️ Nadie del equipo de Bogotá confirmó …' (a coordinator), with the session's code."""
     occurrence = await _unconfirmed(rc, payload)
