@@ -709,7 +709,9 @@ async def test_reminders_go_privately_or_to_the_group_with_a_mention(
     assert len(reminders) == 4
     private = {c.params["chat_id"]: c.params["text"] for c in reminders if c.params["chat_id"] > 0}
     assert set(private) == {SOFIA["id"], COORDINATOR["id"]}
-    assert private[SOFIA["id"]].endswith("martes, 29 de abril · 10:00 (hora de Bogotá)")
+    assert private[SOFIA["id"]].endswith(
+        "martes, 29 de abril · 10:00 (hora de Bogotá)\n¿Vas a asistir?"
+    )
     in_group = [c.params["text"] for c in reminders if c.params["chat_id"] == GROUP_ID]
     (mention,) = [text for text in in_group if text.startswith("<a ")]
     (for_group,) = [text for text in in_group if text != mention]
