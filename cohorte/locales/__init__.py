@@ -182,7 +182,9 @@ class Translator:
         if days <= 0:
             return self._own(N_("today at {time}"), time=time) if at_time else self._("today")
         if days == 1:
-            return self._own(N_("tomorrow at {time}"), time=time) if at_time else self._("tomorrow")
+            return (
+                self._own(N_("tomorrow at {time}"), time=time) if at_time else self._("tomorrow")
+            )
         if at_time:
             return self._own(N_("on {weekday} at {time}"), weekday=weekday, time=time)
         return self._own(N_("on {weekday}"), weekday=weekday)

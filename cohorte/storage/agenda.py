@@ -209,8 +209,6 @@ async def take_announcement_draft(
         .returning(AnnouncementDraft)
     )
     return (await session.exec(statement)).scalars().first()
-
-
 # -- changes waiting for a coordinator's confirmation (they clash with other sessions) -----
 
 

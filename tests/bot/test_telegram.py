@@ -478,7 +478,9 @@ async def test_user_text_is_escaped_and_bold_becomes_html(
     await feed(telegram, message(chat, tricky, "/zona <i>Atlántida</i> & 🐧"))
 
     welcome, not_found = fake.texts(5002)
-    assert welcome.startswith("¡Te damos la bienvenida a Sprint de prueba, &lt;b&gt;Ana&lt;/b&gt;!")
+    assert welcome.startswith(
+        "¡Te damos la bienvenida a Sprint de prueba, &lt;b&gt;Ana&lt;/b&gt;!"
+    )
     assert not_found.startswith(
         "No encontré una zona horaria para “&lt;i&gt;Atlántida&lt;/i&gt; &amp; 🐧”."
     )

@@ -128,7 +128,9 @@ class TelegramMessenger:
     async def follow_migration(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its cohort link moves to the new id."""
         async with transaction(self.sessions) as session:
-            link = await move_chat(session, Platform.TELEGRAM, str(old_chat_id), str(new_chat_id))
+            link = await move_chat(
+                session, Platform.TELEGRAM, str(old_chat_id), str(new_chat_id)
+            )
         logger.info(
             "Telegram group %s migrated to %s (%s)",
             old_chat_id,

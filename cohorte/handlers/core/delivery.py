@@ -294,7 +294,9 @@ class BatchCache:
             link.id: link for link in await chats_of_cohorts(session, cohort_ids) if link.id
         }
         if person_ids:
-            cache.people = {p.id: p for p in await people_by_id(session, person_ids) if p.id}
+            cache.people = {
+                p.id: p for p in await people_by_id(session, person_ids) if p.id
+            }
             cache.members = {
                 (m.cohort_id, m.person_id): m
                 for m in await memberships_of(session, person_ids)

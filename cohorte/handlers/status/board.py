@@ -95,7 +95,9 @@ async def load_board(
     """
     cohort_id = row_id(cohort.id)
     teams = [
-        team for team in await teams_of(session, cohort_id) if team_id is None or team.id == team_id
+        team
+        for team in await teams_of(session, cohort_id)
+        if team_id is None or team.id == team_id
     ]
     deliverables = list(await deliverables_of(session, cohort_id))
     assignments = await assigned_teams(session, cohort_id)

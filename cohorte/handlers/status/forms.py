@@ -69,7 +69,9 @@ def note_form(
         title=t._("Note on {title}", title=shorten(deliverable.title, 60)),
         submit=SUBMIT_NOTE.payload(OfUpdate(update_id)),
         fields=(
-            FormField("note", question, FieldKind.LONG_TEXT, max_length=NOTE_LIMIT + LINK_LIMIT),
+            FormField(
+                "note", question, FieldKind.LONG_TEXT, max_length=NOTE_LIMIT + LINK_LIMIT
+            ),
         ),
         offer=offer,
     )

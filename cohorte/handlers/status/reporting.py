@@ -349,7 +349,9 @@ async def _record_and_confirm(
         lines.append(t._("What is blocking you? Add a note so the coordination team can help."))
     if where is Where.GROUP:
         if not update.note:
-            lines.append(t._("To add a note: /reportar {code} “your note”", code=deliverable.code))
+            lines.append(
+                t._("To add a note: /reportar {code} “your note”", code=deliverable.code)
+            )
     else:
         if not update.note:
             offer = note_form(t, deliverable, row_id(update.id), offer=True)

@@ -89,7 +89,9 @@ async def test_a_weekly_time_on_a_masterclass_is_asked_first_and_can_skip_those_
         asked
     )
     assert "¿La fijo de todos modos?" in asked
-    assert "[1] ✅ Sí, sin esa sesión  [2] Sí, con todas las sesiones  [3] No, dejarlo así" in asked
+    assert (
+        "[1] ✅ Sí, sin esa sesión  [2] Sí, con todas las sesiones  [3] No, dejarlo así" in asked
+    )
     assert "bot → #sala" not in asked  # nothing was set, nobody was told
     assert await _weekly(sessions) == []
     keep = ANSWER_CLASH.payload(ClashAnswer(await _waiting(sessions), ClashChoice.KEEP))

@@ -103,6 +103,6 @@ async def test_the_form_takes_the_title_as_typed_and_checks_the_link(
         https://meet.example.org/datos
         """
     )
-    assert 'Agregada: Datos “abiertos” y "compartidos", martes, 6 de mayo' in out
+    assert "Agregada: Datos “abiertos” y \"compartidos\", martes, 6 de mayo" in out
     event = (await session.exec(select(Event))).one()
     assert event.meeting_url == "https://meet.example.org/datos"

@@ -61,7 +61,8 @@ async def test_slots_that_clash_are_flagged_and_confirming_one_asks_first(
         "    • la Masterclass “Datos abiertos” del martes, 6 de mayo\n"
         "    La sesión semanal de este día cae en una Masterclass o en el Showtime: "
         "martes, 6 de mayo. Puedes saltarla, o moverla después con /sesion mover CÓDIGO.\n"
-        "    ¿Lo confirmas de todos modos? (O elige otro horario con /encuesta elegir N)." in asked
+        "    ¿Lo confirmas de todos modos? (O elige otro horario con /encuesta elegir N)."
+        in asked
     )
     assert "[1] ✅ Sí, sin esa sesión  [2] Sí, con todas las sesiones" in asked
     assert "bot → #sala" not in asked
@@ -100,7 +101,9 @@ async def test_a_confirmed_poll_replaces_the_weekly_session_from_its_next_occurr
     # Tuesday 22 April: the coordinator sets a weekly time by hand (from Tuesday 29 April).
     await transcript.run(":como coordina\n/sesion semanal mar 10:00\n:reloj +1m")
     async with sessions() as check:
-        planned = (await check.exec(select(Delivery).where(Delivery.ref == "s1:2025-04-29"))).all()
+        planned = (
+            await check.exec(select(Delivery).where(Delivery.ref == "s1:2025-04-29"))
+        ).all()
     assert planned  # its reminders are in the outbox already
 
     opened = await transcript.run(
@@ -176,7 +179,9 @@ async def test_closing_posts_the_results_once_in_the_group(
     await seed_three_zones(session, transcript.chat.clock.now())
     await transcript.run(f":como coordina\n{OPEN}")
     closed = await transcript.run(":reloj 2025-04-26 09:00")
-    to_group = [block for block in closed.split("\n  bot → ")[1:] if block.startswith("#sala: ")]
+    to_group = [
+        block for block in closed.split("\n  bot → ")[1:] if block.startswith("#sala: ")
+    ]
     assert len(to_group) == 2
     stub, results = to_group
     # The live message only loses its buttons; the results come once, after it.

@@ -26,7 +26,8 @@ async def history(session: AsyncSession) -> list[tuple[int, Status, str | None, 
         .execution_options(populate_existing=True)
     )
     return [
-        (u.deliverable_id, u.status, u.note, u.link) for u in (await session.exec(statement)).all()
+        (u.deliverable_id, u.status, u.note, u.link)
+        for u in (await session.exec(statement)).all()
     ]
 
 
@@ -246,7 +247,9 @@ async def test_a_status_button_pressed_in_the_group_records_nothing(
 ) -> None:
     # Buttons sent to the group before this fix name no one: a Santiago member presses a
     # Ciudad de México member's "en curso" (the deliverable is every team's).
-    cohort, teams, deliverables = await seed_with_deliverables(session, transcript.chat.clock.now())
+    cohort, teams, deliverables = await seed_with_deliverables(
+        session, transcript.chat.clock.now()
+    )
     await add_member(
         session, cohort, "Tomás", "tomas", Role.PARTICIPANT, teams["Santiago"], cohort.created_at
     )
@@ -266,7 +269,9 @@ async def test_a_status_button_pressed_in_the_group_records_nothing(
 async def test_buttons_of_somebody_elses_report_refuse_to_act(
     session: AsyncSession, transcript: Transcript, core: Core
 ) -> None:
-    cohort, teams, deliverables = await seed_with_deliverables(session, transcript.chat.clock.now())
+    cohort, teams, deliverables = await seed_with_deliverables(
+        session, transcript.chat.clock.now()
+    )
     await add_member(
         session, cohort, "Laura", "laura", Role.PARTICIPANT, teams["Bogotá"], cohort.created_at
     )
