@@ -229,12 +229,6 @@ def _press_rsvp(dialect: str, kind: str) -> Any:
     ).returning(rsvp.member_id)
 
 
-async def rsvp_of(session: AsyncSession, ref: str, member_id: int) -> Rsvp | None:
-    """One member's answer for one session, if they gave one."""
-    statement = select(Rsvp).where(Rsvp.ref == ref, Rsvp.member_id == member_id)
-    return (await session.exec(statement)).first()
-
-
 async def answers_of(session: AsyncSession, ref: str, member_id: int) -> RsvpAnswer | None:
     """One member's answer for one session (plain column: it may have just been upserted)."""
     statement = select(Rsvp.answer).where(Rsvp.ref == ref, Rsvp.member_id == member_id)
