@@ -4,6 +4,7 @@
     .venv/bin/python bench/slack_actions.py --database postgresql://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/slack_actions.py --presses 2000 --rate 80 --seconds 30
     .venv/bin/python bench/slack_actions.py --overload-rate 150 --overload-seconds 20
+    .venv/bin/python bench/slack_actions.py --kind rsvp       # ¿Vas a asistir? presses
 
 Seeds a cohort of N participants on Slack with a linked channel, opens the
 weekly-session poll with the slash command `/cohorte encuesta nueva ...` sent
@@ -36,6 +37,11 @@ same single call, so the difference is our processing.
 Slack wants a request acknowledged within 3 seconds (or it shows the person
 an error and retries): the open loops also time each request from due to its
 HTTP 200.
+
+With `--kind rsvp` the presses are answers to "¿Vas a asistir?" instead
+(`ra:e1:y|m|n`, on the channel's reminder of a Masterclass two hours ahead),
+the tally checked is the reminder's "Confirmados: …" line, and the JSON
+line's figures are named `rsvp_…` (`rsvp_p99_ms_at_50`).
 
 For every phase the answers are counted: the vote receipt (starts
 "Anotado:"), the overload refusal (starts "No pudimos registrar": the
@@ -98,6 +104,7 @@ from bench._common import (
     Run,
     Side,
     add_run_arguments,
+    add_session_soon,
     answer_kind,
     figures,
     machine,
@@ -109,8 +116,11 @@ from bench._common import (
     print_figures,
     quiet_logging,
     ratio,
+    rsvp_counts_in_database,
+    rsvp_payloads,
     run_of,
     seed,
+    shown_counts,
     tally_in_database,
     tally_row,
     target_lines,
@@ -346,9 +356,11 @@ async def post(client: aiohttp.ClientSession, url: str, press: Press) -> tuple[i
 class CohorteUnderTest:
     """The real Slack adapter (HTTP mode), core and scheduler over a fresh database."""
 
-    def __init__(self, url: str, fake: FakeSlackApi, participants: int) -> None:
+    def __init__(self, url: str, fake: FakeSlackApi, participants: int, kind: str = "vote") -> None:
         self.fake = fake
         self.participants = participants
+        self.kind = kind
+        self.rsvp_ref = ""
         self.engine = create_engine(url)
         self.sessions = session_factory(self.engine)
         self.clock = FlowingClock()
@@ -386,6 +398,13 @@ class CohorteUnderTest:
         since = await self.fake.count()
         await self._open_poll(client)
         self.presses = await self._find_poll_message(people, since)
+        if self.kind == "rsvp":  # a session soon; its channel reminder's buttons are pressed
+            self.rsvp_ref = await add_session_soon(self.sessions, self.clock.now())
+            since = await self.fake.count()
+            await self.ticker.tick()
+            self.presses = await self._find_poll_message(
+                people, since, re.compile("|".join(rsvp_payloads(self.rsvp_ref)))
+            )
 
     async def _open_poll(self, client: aiohttp.ClientSession) -> None:
         body = urllib.parse.urlencode(
@@ -412,8 +431,11 @@ class CohorteUnderTest:
         await self.adapter.idle()
         await self.ticker.tick()  # the poll message is queued; send it before pressing
 
-    async def _find_poll_message(self, people: list[Account], since: int) -> Presses:
-        """The poll message in the channel, found among the fake's calls (waits a while)."""
+    async def _find_poll_message(
+        self, people: list[Account], since: int, pressed: re.Pattern[str] = _VOTE
+    ) -> Presses:
+        """The poll message (or the message whose buttons match `pressed`) in the channel,
+        found among the fake's calls (waits a while)."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             for call in await self.fake.calls(since, "chat.postMessage"):
@@ -426,7 +448,7 @@ class CohorteUnderTest:
                     for block in blocks
                     if block.get("type") == "actions"
                     for element in block.get("elements") or []
-                    if _VOTE.fullmatch(str(element.get("value")))
+                    if pressed.fullmatch(str(element.get("value")))
                 ]
                 if buttons:
                     message = {
@@ -466,9 +488,21 @@ class CohorteUnderTest:
             and c["params"].get("channel") == CHANNEL
             and _TALLY.search(_text(c["params"]))
         ]
-        text = _text(calls[-1]["params"]) if calls else ""
-        shown = [tuple(map(int, m)) for m in _TALLY.findall(text)]
-        stored = await tally_in_database(self.sessions)
+        shown: list[tuple[int, ...]]
+        stored: list[tuple[int, ...]]
+        if self.kind == "rsvp":  # the reminder's "Confirmados: Bogotá 17/17 · …"
+            calls = [
+                c
+                for c in await self.fake.calls(since)
+                if c["method"] == "chat.update" and c["params"].get("channel") == CHANNEL
+            ]
+            text = _text(calls[-1]["params"]) if calls else ""
+            shown = list(shown_counts(text))
+            stored = list(await rsvp_counts_in_database(self.sessions, self.rsvp_ref))
+        else:
+            text = _text(calls[-1]["params"]) if calls else ""
+            shown = [tuple(map(int, m)) for m in _TALLY.findall(text)]
+            stored = list(await tally_in_database(self.sessions))
         phase.tally_matches = bool(calls) and shown == stored
         if not phase.tally_matches:
             logging.warning(
@@ -708,7 +742,7 @@ async def measure(url: str, run: Run) -> tuple[Side, Side, float]:
     client = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=30)
     )
-    cohorte = CohorteUnderTest(url, fake, run.participants)
+    cohorte = CohorteUnderTest(url, fake, run.participants, run.kind)
     bare: BareUnderTest | None = None
     try:
         started = time.monotonic()
@@ -755,7 +789,8 @@ async def measure(url: str, run: Run) -> tuple[Side, Side, float]:
 
 def report(label: str, run: Run, ours: Side, bare: Side, setup: float) -> list[str]:
     lines = [
-        f"### Slack actions benchmark — {label}, {run.participants} participants",
+        f"### Slack actions benchmark ({run.kind} presses) — {label}, "
+        f"{run.participants} participants",
         "",
         f"Machine: {machine()}, slack-bolt {slack_bolt.version.__version__}, slack-sdk "
         f"{slack_sdk.version.__version__}. Cohort seeded and poll opened in {setup:.1f} s.",
@@ -825,10 +860,11 @@ async def main() -> None:
     print("\n".join(report(label, run, ours, bare, setup)))
     print()
     result = figures("slack_actions", label, run, ours, bare)
-    result["late_at_100"] = ours.overload.late
-    result["ack_p99_ms_at_50"] = number(percentile(ours.open.acks_ms, 99))
-    result["ack_p99_ms_at_100"] = number(percentile(ours.overload.acks_ms, 99))
-    result["rejected"] = sum(p.rejected for p in ours.phases)
+    named = "" if run.kind == "vote" else f"{run.kind}_"  # as `figures` names them
+    result[f"{named}late_at_100"] = ours.overload.late
+    result[f"{named}ack_p99_ms_at_50"] = number(percentile(ours.open.acks_ms, 99))
+    result[f"{named}ack_p99_ms_at_100"] = number(percentile(ours.overload.acks_ms, 99))
+    result[f"{named}rejected"] = sum(p.rejected for p in ours.phases)
     print_figures(result)
 
 

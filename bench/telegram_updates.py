@@ -4,6 +4,7 @@
     .venv/bin/python bench/telegram_updates.py --database postgresql://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/telegram_updates.py --updates 2000 --rate 80 --seconds 30
     .venv/bin/python bench/telegram_updates.py --overload-rate 150 --overload-seconds 20
+    .venv/bin/python bench/telegram_updates.py --kind rsvp       # ¿Vas a asistir? presses
 
 Seeds a cohort of N participants with a linked Telegram group, opens the
 weekly-session poll by sending `/encuesta nueva ...` as the coordinator in the
@@ -24,6 +25,11 @@ with a receipt-like toast.
    handled by then are left to finish).
 3. Overload: the same at `--overload-rate` (100/s) for `--overload-seconds`
    (10 s), more than the bot may keep up with.
+
+With `--kind rsvp` the presses are answers to "¿Vas a asistir?" instead
+(`ra:e1:y|m|n`, on the group reminder of a Masterclass two hours ahead), the
+tally checked is the reminder's "Confirmados: …" line, and the JSON line's
+figures are named `rsvp_…` (`rsvp_p99_ms_at_50`).
 
 For every phase the answers are counted: the vote receipt (the toast starts
 "Anotado:"), the overload refusal (toast or message starting "No pudimos
@@ -76,6 +82,7 @@ from bench._common import (
     Run,
     Side,
     add_run_arguments,
+    add_session_soon,
     answer_kind,
     figures,
     machine,
@@ -83,8 +90,11 @@ from bench._common import (
     phase_rows,
     print_figures,
     quiet_logging,
+    rsvp_counts_in_database,
+    rsvp_payloads,
     run_of,
     seed,
+    shown_counts,
     tally_in_database,
     tally_row,
     target_lines,
@@ -293,10 +303,12 @@ def _account(person: dict[str, Any]) -> Account:
 class CohorteUnderTest:
     """The real adapter, core and scheduler over a fresh database, against the fake."""
 
-    def __init__(self, url: str, fake: FakeBotApi, participants: int) -> None:
+    def __init__(self, url: str, fake: FakeBotApi, participants: int, kind: str = "vote") -> None:
         self.url = url
         self.fake = fake
         self.participants = participants
+        self.kind = kind
+        self.rsvp_ref = ""
         self.engine = create_engine(url)
         self.sessions = session_factory(self.engine)
         self.clock = FlowingClock()
@@ -352,6 +364,22 @@ class CohorteUnderTest:
         if poll_message is None:
             raise RuntimeError("the poll message with vote buttons never reached the fake")
         self.presses = Presses(people, poll_message, payloads)
+        if self.kind == "rsvp":
+            await self._add_session(people)
+
+    async def _add_session(self, people: list[dict[str, Any]]) -> None:
+        """A session soon, and its group reminder with the RSVP buttons: what is pressed."""
+        self.rsvp_ref = await add_session_soon(self.sessions, self.clock.now())
+        since = await self.fake.count()
+        await self.ticker.tick()
+        payloads = rsvp_payloads(self.rsvp_ref)
+        for call in await self.fake.calls(since):
+            rows = call["params"].get("reply_markup", {}).get("inline_keyboard", [])
+            data = [button.get("callback_data") for row in rows for button in row]
+            if call["params"].get("chat_id") == GROUP_ID and data == payloads:
+                self.presses = Presses(people, call["result"], payloads)
+                return
+        raise RuntimeError("the group reminder with the RSVP buttons never reached the fake")
 
     async def stop(self) -> None:
         await self.adapter.stop()
@@ -375,8 +403,14 @@ class CohorteUnderTest:
         # edit that would change nothing is refused as "not modified" and skipped).
         edited = [c for c in calls if c["method"] == "editMessageText" and c["status"] == 200]
         text = edited[-1]["params"]["text"] if edited else ""
-        shown = [tuple(map(int, m)) for m in _TALLY.findall(text)]
-        stored = await tally_in_database(self.sessions)
+        shown: list[tuple[int, ...]]
+        stored: list[tuple[int, ...]]
+        if self.kind == "rsvp":  # the group reminder's "Confirmados: Bogotá 17/17 · …"
+            shown = list(shown_counts(text))
+            stored = list(await rsvp_counts_in_database(self.sessions, self.rsvp_ref))
+        else:
+            shown = [tuple(map(int, m)) for m in _TALLY.findall(text)]
+            stored = list(await tally_in_database(self.sessions))
         phase.tally_matches = bool(tried) and bool(edited) and shown == stored
         if not phase.tally_matches:
             logging.warning(
@@ -462,7 +496,7 @@ async def run_open(
 async def measure(url: str, run: Run) -> tuple[Side, Side, float]:
     fake = FakeBotApi()
     await fake.start()
-    cohorte = CohorteUnderTest(url, fake, run.participants)
+    cohorte = CohorteUnderTest(url, fake, run.participants, run.kind)
     bare: BareUnderTest | None = None
     try:
         started = time.monotonic()
@@ -500,7 +534,8 @@ async def measure(url: str, run: Run) -> tuple[Side, Side, float]:
 
 def report(label: str, run: Run, ours: Side, bare: Side, setup: float) -> list[str]:
     lines = [
-        f"### Telegram updates benchmark — {label}, {run.participants} participants",
+        f"### Telegram updates benchmark ({run.kind} presses) — {label}, "
+        f"{run.participants} participants",
         "",
         f"Machine: {machine()}, python-telegram-bot {telegram.__version__}. Cohort seeded and "
         f"poll opened in {setup:.1f} s.",

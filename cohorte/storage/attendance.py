@@ -15,14 +15,25 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Integer, UniqueConstraint, bindparam, literal, or_
+from sqlalchemy import (
+    Column,
+    Integer,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    update,
+)
 from sqlalchemy import select as select_columns
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.storage.db import conflict_insert, dialect_of
-from cohorte.storage.models import Member, Role
-from cohorte.storage.types import UTCDateTime, enum_type
+from cohorte.storage.models import Event, Member, Role
+from cohorte.storage.series import Series
+from cohorte.storage.types import UTCDateTime, enum_type, parse_id
 
 
 class RsvpAnswer(StrEnum):
@@ -239,3 +250,135 @@ async def absent_people(session: AsyncSession, refs: Sequence[str]) -> list[tupl
         .order_by(col(Attendance.id))
     )
     return [(ref, person_id) for ref, person_id in (await session.exec(statement)).all()]
+
+
+# --- the RSVP press: the hot path ---------------------------------------------------------
+
+
+async def press_rsvp(
+    session: AsyncSession,
+    cohort_id: int,
+    ref: str,
+    person_id: int,
+    answer: RsvpAnswer,
+    now: datetime,
+) -> int | None:
+    """Store (or change) a person's answer for one session, in one statement.
+
+    The checks are inside the write: the person is a member of the cohort, and
+    the session's event or series is the cohort's own (for an event: not
+    cancelled, not started yet). A new answer clears an earlier reason. Returns
+    the member id, or None when a check fails (nothing is written then). On
+    PostgreSQL the event or series row is share-locked, so a change to it waits
+    for the answers under way. The caller checks what only the occurrence knows
+    (a series occurrence's start, moved or cancelled).
+    """
+    params: dict[str, object] = {
+        "cohort": cohort_id,
+        "ref": ref,
+        "person": person_id,
+        "answer": answer,
+        "now": now,
+    }
+    # "e12" (an event) or "s3:2025-05-06" (a series occurrence): the caller parsed it.
+    if ref.startswith("e"):
+        statement, params["event"] = _press_rsvp(dialect_of(session), "e"), parse_id(ref[1:])
+    else:
+        series_id = parse_id(ref[1:].partition(":")[0])
+        statement, params["series"] = _press_rsvp(dialect_of(session), "s"), series_id
+    connection = await session.connection()
+    result = await connection.execute(statement, params)
+    return result.scalar()
+
+
+@cache
+def _press_rsvp(dialect: str, kind: str) -> Any:
+    rsvp = Rsvp.__table__.c  # type: ignore[attr-defined]
+    now = bindparam("now", type_=rsvp.answered_at.type)
+    source = select_columns(
+        col(Member.cohort_id),
+        bindparam("ref", type_=rsvp.ref.type),
+        col(Member.id),
+        bindparam("answer", type_=rsvp.answer.type),
+        now,
+    ).where(
+        col(Member.cohort_id) == bindparam("cohort"),
+        col(Member.person_id) == bindparam("person"),
+    )
+    if kind == "e":
+        source = source.join(
+            Event,
+            and_(
+                col(Event.id) == bindparam("event"),
+                col(Event.cohort_id) == col(Member.cohort_id),
+                col(Event.cancelled_at).is_(None),
+                col(Event.starts_at) > now,
+            ),
+        )
+        locked: Any = Event
+    else:
+        source = source.join(
+            Series,
+            and_(
+                col(Series.id) == bindparam("series"),
+                col(Series.cohort_id) == col(Member.cohort_id),
+            ),
+        )
+        locked = Series
+    if dialect == "postgresql":
+        source = source.with_for_update(read=True, of=locked)
+    insert = conflict_insert(dialect, Rsvp).from_select(
+        ["cohort_id", "ref", "member_id", "answer", "answered_at"], source
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["ref", "member_id"],
+        set_={
+            "answer": insert.excluded.answer,
+            "reason": None,
+            "answered_at": insert.excluded.answered_at,
+        },
+    ).returning(rsvp.member_id)
+
+
+async def answers_of(session: AsyncSession, ref: str, member_id: int) -> RsvpAnswer | None:
+    """One member's answer for one session (plain column: it may have just been upserted)."""
+    statement = select(Rsvp.answer).where(Rsvp.ref == ref, Rsvp.member_id == member_id)
+    found = (await session.exec(statement)).first()
+    return RsvpAnswer(found) if found is not None else None
+
+
+async def set_rsvp_reason(session: AsyncSession, ref: str, member_id: int, reason: str) -> bool:
+    """Keep why a member will not come; False unless their answer is "No"."""
+    statement = (
+        update(Rsvp)
+        .where(
+            col(Rsvp.ref) == ref,
+            col(Rsvp.member_id) == member_id,
+            col(Rsvp.answer) == RsvpAnswer.NO,
+        )
+        .values(reason=reason)
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount)
+
+
+async def confirmed_by_team(
+    session: AsyncSession, cohort_id: int, ref: str
+) -> list[tuple[int, int, int]]:
+    """(team id, members who answered Sí, members) for every team of the cohort with
+    members, in one query; teams in the order they were added."""
+    yes = and_(
+        col(Rsvp.member_id) == col(Member.id),
+        col(Rsvp.ref) == ref,
+        col(Rsvp.answer) == RsvpAnswer.YES,
+    )
+    statement = (
+        select_columns(col(Member.team_id), func.count(col(Rsvp.id)), func.count(col(Member.id)))
+        .select_from(Member)
+        .outerjoin(Rsvp, yes)
+        .where(col(Member.cohort_id) == cohort_id, col(Member.team_id).is_not(None))
+        .group_by(col(Member.team_id))
+        .order_by(col(Member.team_id))
+    )
+    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    return [(team_id, confirmed, members) for team_id, confirmed, members in rows]

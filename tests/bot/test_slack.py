@@ -16,7 +16,7 @@ import time
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,6 +55,7 @@ from cohorte.handlers.core.router import Core, Router
 from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.clock import ManualClock
 from cohorte.scheduling.outbox import SendOutcome
+from cohorte.storage.attendance import Rsvp, RsvpAnswer
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
     ChatLink,
@@ -1409,3 +1410,60 @@ async def test_private_answers_are_not_held_to_the_channel_pace(start_slack: Sla
     for _ in range(3):
         await poster.post("C1", message)
     assert len(slack.sleeps.seconds) == 2  # one message a second in the channel
+
+
+async def test_who_is_coming_is_answered_with_buttons_a_modal_and_refreshes_the_channel(
+    http_slack: Slack, session: AsyncSession, clock: ManualClock, assembly: Assembly
+) -> None:
+    await seed(session, clock)
+    session.add(ChatLink(cohort_id=1, platform=Platform.SLACK, chat_id=CHANNEL))
+    await session.commit()
+    fake = http_slack.fake
+    await http_slack.command(COORDINA, "sesion semanal mar 10:00", channel=CHANNEL)
+    clock.set(datetime(2025, 4, 28, 15, 0, tzinfo=UTC))  # 10:00 in Bogotá, a day before
+    await assembly.ticker.tick()
+
+    def reminder_in(channel: str) -> ApiCall:
+        (found,) = [
+            c
+            for c in fake.calls_to("chat.postMessage")
+            if c.params["channel"] == channel and "Recordatorio" in c.text
+        ]
+        return found
+
+    in_channel = reminder_in(CHANNEL)
+    assert "Confirmados: Bogotá 0/1" in in_channel.text
+    assert [b["value"] for b in in_channel.buttons] == [
+        "ra:s1/2025-04-29:y",
+        "ra:s1/2025-04-29:m",
+        "ra:s1/2025-04-29:n",
+    ]
+    assert "¿Vas a asistir?" in reminder_in("DSOFIA").text
+
+    await http_slack.press(SOFIA, "✅ Sí", channel="DSOFIA")
+    assert "✅ Anotado: vas a asistir a *Sesión semanal*" in fake.posted_text()
+    clock.advance(timedelta(seconds=30))
+    await assembly.ticker.tick()
+    (update,) = fake.calls_to("chat.update")
+    assert update.params["channel"] == CHANNEL
+    assert reminder_in(CHANNEL) is in_channel  # edited in place, not posted again
+    assert "Confirmados: Bogotá 1/1" in update.text
+
+    # "No", then why, in a modal (its one field limited to 200 characters).
+    await http_slack.press(SOFIA, "❌ No", channel="DSOFIA")
+    assert "❌ Anotado: no vas a asistir" in fake.posted_text()
+    await http_slack.press(SOFIA, "Contar por qué", channel="DSOFIA")
+    view = fake.calls_to("views.open")[-1].json("view")
+    assert view["blocks"][0]["element"]["max_length"] == 200
+    too_long = await http_slack.interaction(submission_payload(SOFIA, view, {"reason": "x" * 201}))
+    assert too_long["response_action"] == "errors"
+    await http_slack.interaction(submission_payload(SOFIA, view, {"reason": "Viaje *urgente*"}))
+    assert "Gracias, lo anoté: “Viaje" in fake.posted_text()
+    rows = (await session.exec(select(Rsvp.answer, Rsvp.reason))).all()
+    assert [tuple(row) for row in rows] == [(RsvpAnswer.NO, "Viaje *urgente*")]
+
+    clock.set(datetime(2025, 4, 29, 15, 0, tzinfo=UTC))  # it started
+    await http_slack.press(SOFIA, "🤔 Tal vez", channel=CHANNEL)
+    (_, answer) = fake.responses[-1]
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"].startswith("La sesión ya empezó")

@@ -65,6 +65,7 @@ from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.clock import ManualClock
 from cohorte.scheduling.metrics import Metrics
 from cohorte.scheduling.outbox import SendOutcome
+from cohorte.storage.attendance import Rsvp, RsvpAnswer
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.models import (
     ChatLink,
@@ -715,7 +716,9 @@ async def test_reminders_go_privately_or_to_the_group_with_a_mention(
     assert len(reminders) == 4
     private = {c.params["chat_id"]: c.params["text"] for c in reminders if c.params["chat_id"] > 0}
     assert set(private) == {SOFIA["id"], COORDINATOR["id"]}
-    assert private[SOFIA["id"]].endswith("martes, 29 de abril · 10:00 (hora de Bogotá)")
+    assert private[SOFIA["id"]].endswith(
+        "martes, 29 de abril · 10:00 (hora de Bogotá)\n¿Vas a asistir?"
+    )
     in_group = [c.params["text"] for c in reminders if c.params["chat_id"] == GROUP_ID]
     (mention,) = [text for text in in_group if text.startswith("<a ")]
     (for_group,) = [text for text in in_group if text != mention]
@@ -1360,3 +1363,69 @@ async def test_the_limiters_waits_are_counted_for_the_metrics() -> None:
     # The 429 asked for 3 s; its pause, then the window, made three later calls wait.
     assert sample("count", "retry_after") == 1 and sample("sum", "retry_after") == 3
     assert sample("count", "pace") == 3 and sample("sum", "pace") == pytest.approx(5)
+
+
+async def test_who_is_coming_is_answered_with_buttons_and_refreshes_the_group_reminder(
+    fake: FakeTelegram,
+    telegram: TelegramAdapter,
+    cohort: Cohort,
+    sessions: SessionFactory,
+    clock: ManualClock,
+    assembly: Assembly,
+) -> None:
+    await link_group(sessions, GROUP_ID)
+    await feed(telegram, message(group_chat(GROUP_ID), COORDINATOR, "/sesion semanal mar 10:00"))
+    clock.set(datetime(2025, 4, 28, 15, 0, tzinfo=UTC))  # Monday 10:00 in Bogotá: 24 h before
+    await assembly.ticker.tick()
+
+    (in_group,) = [
+        c
+        for c in fake.calls_to("sendMessage", chat_id=GROUP_ID)
+        if "Recordatorio" in c.params["text"]
+    ]
+    assert "Confirmados: Bogotá 0/1" in in_group.params["text"]
+    assert list(buttons_of(in_group.params).items()) == [
+        ("✅ Sí", "ra:s1/2025-04-29:y"),
+        ("🤔 Tal vez", "ra:s1/2025-04-29:m"),
+        ("❌ No", "ra:s1/2025-04-29:n"),
+    ]
+    private = fake.calls_to("sendMessage", chat_id=SOFIA["id"])[-1]
+    assert private.params["text"].endswith("¿Vas a asistir?")
+
+    await feed(telegram, button_press(SOFIA, private.result, "ra:s1/2025-04-29:y"))
+    assert fake.texts(SOFIA["id"])[-1].startswith(
+        "✅ Anotado: vas a asistir a <b>Sesión semanal</b>, martes, 29 de abril · 10:00"
+    )
+    assert fake.calls_to("editMessageText") == []  # refreshed in batches
+    clock.advance(timedelta(seconds=30))
+    await assembly.ticker.tick()
+    (edit,) = fake.calls_to("editMessageText")
+    assert edit.params["chat_id"] == GROUP_ID
+    assert edit.params["message_id"] == in_group.result["message_id"]
+    assert "Confirmados: Bogotá 1/1" in edit.params["text"]
+    assert edit.params["text"].startswith("⏰ Recordatorio (mañana): <b>Sesión semanal</b>")
+
+    # "No" with a reason, asked as a guided question in the private chat.
+    await feed(telegram, button_press(SOFIA, private.result, "ra:s1/2025-04-29:n"))
+    receipt = fake.calls_to("sendMessage", chat_id=SOFIA["id"])[-1]
+    assert list(buttons_of(receipt.params).values()) == ["rq:s1/2025-04-29"]
+    await feed(telegram, button_press(SOFIA, receipt.result, "rq:s1/2025-04-29"))
+    assert "¿por qué no vas a asistir?" in fake.texts(SOFIA["id"])[-1]
+    await feed(telegram, message(private_chat(SOFIA), SOFIA, "Viaje <de trabajo> & más"))
+    assert fake.texts(SOFIA["id"])[-1] == (
+        "Gracias, lo anoté: “Viaje &lt;de trabajo&gt; &amp; más”."
+    )
+
+    # Stale (the session started) and forged presses get a clear answer, nothing else.
+    clock.set(datetime(2025, 4, 29, 15, 0, tzinfo=UTC))
+    for data in ("ra:s1/2025-04-29:y", "ra:s1/2025-04-29:q", "ra:s99/2025-04-29:y"):
+        await feed(telegram, button_press(SOFIA, private.result, data))
+    answers = [c.params.get("text", "") for c in fake.calls_to("answerCallbackQuery")[-3:]]
+    texts = fake.texts(SOFIA["id"])[-3:]
+    said = " | ".join(answers + texts)
+    assert "La sesión ya empezó" in said
+    assert "Ese botón ya no es válido" in said
+    assert "No encuentro esa sesión" in said
+    async with sessions() as session:
+        (row,) = (await session.exec(select(Rsvp))).all()
+    assert (row.answer, row.reason) == (RsvpAnswer.NO, "Viaje <de trabajo> & más")

@@ -105,7 +105,7 @@ class SlackHome:
             logger.warning("App Home for %s cut to %d blocks", user_id, MAX_HOME_BLOCKS)
             blocks = blocks[: MAX_HOME_BLOCKS - 1]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": hint}]})
-        return {"type": "home", "blocks": blocks}
+        return {"type": "home", "blocks": _unique_ids(blocks)}
 
     async def where_you_stand(self, visitor: HomeVisitor) -> list[Block]:
         """Cohort, team, role and time zone (with the local time now)."""
@@ -158,3 +158,17 @@ class SlackHome:
             for message in self.renderer.messages(reply):
                 blocks += message.blocks
         return blocks
+
+
+def _unique_ids(blocks: list[Block]) -> list[Block]:
+    """The view's blocks with their ids made unique across it: each section renders its
+    buttons as a message of its own (`row0.0`, `cohorte.0.1`), and Slack refuses a view
+    that repeats a block or action id. The block's position is added to both."""
+    for n, block in enumerate(blocks):
+        if block.get("type") != "actions":
+            continue
+        block["block_id"] = f"{block.get('block_id', 'row')}.{n}"
+        for element in block.get("elements") or []:
+            if "action_id" in element:
+                element["action_id"] = f"{element['action_id']}.{n}"
+    return blocks

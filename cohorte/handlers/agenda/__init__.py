@@ -11,7 +11,9 @@ are the use cases, `routes` and `forms` their buttons and forms,
 which overlap, `pending` keeps a clashing change until its coordinator
 answers, `weekly` says what a new weekly time changed, `reminders` and
 `public_holidays` plan scheduled messages, `renderers` write them for each
-reader, `ics` exports the calendar.
+reader, `ics` exports the calendar. Who is coming: `rsvp` (the answer to "¿Vas a
+asistir?" and why not), `rsvp_view` (its buttons and the counts per team),
+`rsvp_nudge` (a check-in nobody confirmed).
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ from cohorte.handlers.agenda.commands import (
 )
 from cohorte.handlers.agenda.deliveries import (
     ANNOUNCEMENT,
+    CHECKIN_UNCONFIRMED,
+    CHECKIN_UNCONFIRMED_COORDINATORS,
     HOLIDAY_WARNING,
     REMINDER,
+    RSVP_TALLY,
     SESSION_CANCELLED,
     SESSION_MOVED,
 )
@@ -38,6 +43,7 @@ from cohorte.handlers.agenda.renderers import (
     render_holiday,
     render_moved,
     render_reminder,
+    render_tally,
 )
 from cohorte.handlers.agenda.routes import (
     ANSWER_ANNOUNCEMENT,
@@ -47,6 +53,14 @@ from cohorte.handlers.agenda.routes import (
     CANCEL,
     MOVE,
     NEW_SESSION,
+    RSVP,
+    RSVP_ASK_REASON,
+    RSVP_REASON,
+)
+from cohorte.handlers.agenda.rsvp import ask_reason, press_rsvp, submit_reason
+from cohorte.handlers.agenda.rsvp_nudge import (
+    render_checkin_unconfirmed,
+    render_checkin_unconfirmed_coordinators,
 )
 from cohorte.handlers.agenda.sessions import (
     answer_clash,
@@ -101,6 +115,9 @@ def register(router: Router) -> None:
     router.button(CANCEL, confirm_cancel)
     router.button(ANSWER_ANNOUNCEMENT, answer_announcement)
     router.button(ANSWER_CLASH, answer_clash)
+    router.button(RSVP, press_rsvp)
+    router.button(RSVP_ASK_REASON, ask_reason)
+    router.button(RSVP_REASON, submit_reason)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:
@@ -111,3 +128,8 @@ def register_capabilities(capabilities: Capabilities) -> None:
     capabilities.renderer(SESSION_CANCELLED, render_cancelled)
     capabilities.renderer(ANNOUNCEMENT, render_announcement)
     capabilities.renderer(HOLIDAY_WARNING, render_holiday, private=True)
+    capabilities.renderer(RSVP_TALLY, render_tally)
+    capabilities.renderer(CHECKIN_UNCONFIRMED, render_checkin_unconfirmed)
+    capabilities.renderer(
+        CHECKIN_UNCONFIRMED_COORDINATORS, render_checkin_unconfirmed_coordinators, private=True
+    )

@@ -28,6 +28,7 @@ from cohorte.handlers.agenda.routes import (
     WhenToSend,
     session_code,
 )
+from cohorte.handlers.agenda.rsvp_view import question, rsvp_buttons
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
@@ -39,6 +40,7 @@ from cohorte.locales import N_
 from cohorte.locales.markup import bold
 from cohorte.scheduling.recurrence import ref_code, sprint_end
 from cohorte.storage import agenda as calendar_rows
+from cohorte.storage.attendance import answers_of
 from cohorte.storage.cohorts import teams_of
 from cohorte.storage.models import AnnouncementDraft, Cohort, Member
 from cohorte.storage.series import Series, SeriesKind
@@ -84,6 +86,7 @@ async def upcoming(ctx: Context, args: str) -> list[Reply]:
         lines.append(
             t._("I show the first {limit}: /proximas shows at most {limit}.", limit=MAX_UPCOMING)
         )
+    rows: tuple[tuple[Button, ...], ...] = ()
     if ctx.is_coordinator:
         first = session_code(found[0])
         buttons = [
@@ -92,7 +95,14 @@ async def upcoming(ctx: Context, args: str) -> list[Reply]:
         ]
         lines.append("")
         lines.append(t._("To change one: /sesion mover CODE DATE TIME or /sesion cancelar CODE."))
-    return [Reply("\n".join(lines), button_rows(buttons))]
+        rows = button_rows(buttons)
+    # "¿Vas a asistir?" for the next one (the next ones are asked in their reminders).
+    nearest = found[0]
+    answer = await answers_of(ctx.session, nearest.ref, member.id) if member.id else None
+    when = t.day_and_time(nearest.starts_at, ctx.zone)
+    lines += ["", t._("The next one: {when}.", when=when) + " " + question(t, answer)]
+    rows = (rsvp_buttons(t, nearest), *rows)
+    return [Reply("\n".join(lines), rows)]
 
 
 def _upcoming_count(args: str) -> int:

@@ -57,3 +57,19 @@ SESSION_MOVED = DeliveryType(DeliveryKind.MOVED, MovedPayload)
 SESSION_CANCELLED = DeliveryType(DeliveryKind.CANCELLED, CancelledPayload)
 ANNOUNCEMENT = DeliveryType(DeliveryKind.ANNOUNCEMENT, AnnouncementPayload)
 HOLIDAY_WARNING = DeliveryType(DeliveryKind.HOLIDAY, HolidayPayload)
+
+
+@dataclass(frozen=True)
+class CheckinStartPayload(Payload):
+    """The check-in's start when the nudge was planned (not sent if it moved since)."""
+
+    start: datetime
+
+
+# A group reminder rendered again after RSVP presses (the same keyed message, edited).
+RSVP_TALLY = DeliveryType(DeliveryKind.RSVP_TALLY, ReminderPayload)
+# Nobody of the team confirmed the check-in: the team, and the coordinators.
+CHECKIN_UNCONFIRMED = DeliveryType(DeliveryKind.CHECKIN_UNCONFIRMED, CheckinStartPayload)
+CHECKIN_UNCONFIRMED_COORDINATORS = DeliveryType(
+    DeliveryKind.CHECKIN_UNCONFIRMED_COORDINATORS, CheckinStartPayload
+)

@@ -25,10 +25,16 @@ from cohorte.handlers.agenda.public_holidays import (
     HOLIDAY_LOOKAHEAD,
     plan_holiday_warnings,
 )
+from cohorte.handlers.agenda.rsvp_nudge import checkin_nudge_rows
 from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.scheduling.recurrence import Occurrence, sprint_end
 from cohorte.storage import planning
-from cohorte.storage.cohorts import chats_of_cohorts, list_cohorts, members_of_cohorts
+from cohorte.storage.cohorts import (
+    chats_of_cohorts,
+    coordinators_of,
+    list_cohorts,
+    members_of_cohorts,
+)
 from cohorte.storage.models import Cohort
 from cohorte.storage.outbox import reminder_counts
 
@@ -159,6 +165,7 @@ async def _plan_chunk(
     audiences = await audiences_of(session, busy)
     already = await reminder_counts(session, [o.ref for c in busy for o in found[c]])
     planned: list[Planned] = []
+    coordinators: dict[int, list[int]] | None = None
     for cohort in cohorts:
         assert cohort.id is not None
         for occurrence in found.get(cohort.id, []):
@@ -166,6 +173,16 @@ async def _plan_chunk(
             have = already.get((occurrence.ref, occurrence.starts_at), 0)
             if have < len(lead_times(cohort, occurrence, now)) * audience.size(occurrence):
                 planned += plan_occurrence(cohort, occurrence, audience, now)
+            if occurrence.kind == "checkin":
+                # "Nobody confirmed yet" (sent only if so), which may take the place of the
+                # day-before reminder: planned whenever the cohort is, not only with new
+                # reminder rows, so that reminders planned before it existed get it too.
+                if coordinators is None:
+                    coordinators = await coordinators_of(session, busy)
+                _, team = audience.of_occurrence(occurrence)
+                planned += checkin_nudge_rows(
+                    cohort.id, occurrence, team, coordinators.get(cohort.id, []), now
+                )
     return added + await enqueue(session, planned, now), next_session
 
 

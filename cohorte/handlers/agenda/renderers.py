@@ -22,6 +22,15 @@ from cohorte.handlers.agenda.deliveries import (
 )
 from cohorte.handlers.agenda.leads import reminder_due
 from cohorte.handlers.agenda.occurrences import occurrence_for, occurrence_named
+from cohorte.handlers.agenda.rsvp_view import (
+    asks_rsvp,
+    confirmed_line,
+    nobody_confirmed,
+    question,
+    replaced_by_nudge,
+    rsvp_buttons,
+    tally_key,
+)
 from cohorte.handlers.agenda.weekly import weekly_notes
 from cohorte.handlers.core.delivery import RenderContext, times_by_city
 from cohorte.handlers.core.messages import Reply
@@ -37,6 +46,7 @@ from cohorte.scheduling.recurrence import (
     to_utc,
 )
 from cohorte.storage import agenda as calendar_rows
+from cohorte.storage.attendance import answers_of
 from cohorte.storage.cohorts import team_by_id
 from cohorte.storage.models import Cohort
 from cohorte.storage.series import Series
@@ -122,18 +132,57 @@ async def render_reminder(rc: RenderContext, payload: ReminderPayload) -> Reply 
     takes do not show; one sent late (caught up after downtime) says how long is
     left from now ("en 23 horas y media"). A person reads the day and time in their
     own zone ("mañana a las 10:00"); a group the day in the cohort's, the time per
-    city following.
+    city following. Reminders of a day or less ask "¿Vas a asistir?" (`rsvp_view`).
     """
     occurrence = await occurrence_for(rc)
     if occurrence is None or occurrence.cancelled or occurrence.starts_at != payload.start:
         return None  # moved or cancelled since it was planned
+    private = not rc.in_group
+    if (
+        private
+        and replaced_by_nudge(occurrence, payload.lead)
+        and await nobody_confirmed(rc, occurrence)
+    ):
+        return None  # "nobody of your team confirmed" goes instead (`rsvp_nudge`)
     due = reminder_due(occurrence, payload.lead)
     said_from = due if rc.now - due <= timedelta(minutes=5) else rc.now
+    return await _reminder(rc, occurrence, payload.lead, said_from)
+
+
+async def render_tally(rc: RenderContext, payload: ReminderPayload) -> Reply | None:
+    """The group reminder again, with today's confirmed counts: it edits the one posted
+    (a keyed message), saying its lead as it did then."""
+    occurrence = await occurrence_for(rc)
+    if (
+        not rc.in_group
+        or occurrence is None
+        or occurrence.cancelled
+        or occurrence.starts_at != payload.start
+        or rc.now >= occurrence.starts_at
+    ):
+        return None
+    return await _reminder(rc, occurrence, payload.lead, reminder_due(occurrence, payload.lead))
+
+
+async def _reminder(
+    rc: RenderContext, occurrence: Occurrence, lead_minutes: int, said_from: datetime
+) -> Reply:
     lead = rc.t.until(
         occurrence.starts_at, said_from, rc.zone or rc.cohort.home_zone, at_time=rc.zone is not None
     )
     headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead)
-    return Reply(await describe(rc, occurrence, headline))
+    text = await describe(rc, occurrence, headline)
+    if not asks_rsvp(lead_minutes):
+        return Reply(text)
+    buttons = (rsvp_buttons(rc.t, occurrence),)
+    if rc.in_group:
+        counts = await confirmed_line(rc, occurrence)
+        text = "\n".join(part for part in (text, counts) if part)
+        return Reply(text, buttons, key=tally_key(occurrence, lead_minutes))
+    answer = None
+    if rc.member is not None and rc.member.id is not None:
+        answer = await answers_of(rc.session, occurrence.ref, rc.member.id)
+    return Reply(text + "\n" + question(rc.t, answer), buttons)
 
 
 async def render_moved(rc: RenderContext, payload: MovedPayload) -> Reply | None:

@@ -1,7 +1,7 @@
 """The agenda's buttons and form submissions, each declared once with its fields.
 
 The payload texts are those of the buttons already sitting in chats
-(`sm:e12`, `scx:s3/2025-05-06`, `an:7:l`, `scl:7:k`): they must keep working.
+(`sm:e12`, `scx:s3/2025-05-06`, `an:7:l`, `scl:7:k`, `ra:s3/2025-05-06:y`): they must keep working.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from cohorte.handlers.agenda.clashes import ClashChoice
 from cohorte.handlers.core.buttons import ButtonRoute, NoFields
+from cohorte.locales import N_
 from cohorte.scheduling.recurrence import Occurrence, ref_code
 
 
@@ -32,6 +33,8 @@ class DraftAnswer(NamedTuple):
 
     draft: int
     when: WhenToSend
+
+
 class ClashAnswer(NamedTuple):
     """An answer to "this clashes with other sessions: go ahead?": the waiting change (a
     `PendingChange` id; what to do is read from that row) and the answer."""
@@ -52,3 +55,25 @@ ANSWER_CLASH = ButtonRoute("scl", ClashAnswer)  # "Yes, anyway" / "No, leave it"
 def session_code(occurrence: Occurrence) -> SessionCode:
     """The button fields that name `occurrence`."""
     return SessionCode(ref_code(occurrence.ref))
+
+
+class RsvpCode(StrEnum):
+    """An answer to "¿Vas a asistir?" as its button carries it."""
+
+    YES = "y"
+    MAYBE = "m"
+    NO = "n"
+
+
+class RsvpPress(NamedTuple):
+    """An RSVP button: the session's code ('s3/2025-05-06', 'e12') and the answer."""
+
+    code: str
+    answer: RsvpCode
+
+
+RSVP_BUSY = N_("We could not record your answer. Please try again in a few seconds.")
+# ✅ Sí · 🤔 Tal vez · ❌ No under a reminder or /proximas (`ra:s3/2025-05-06:y`).
+RSVP = ButtonRoute("ra", RsvpPress, busy=RSVP_BUSY)
+RSVP_ASK_REASON = ButtonRoute("rq", SessionCode)  # "Contar por qué" after a "No"
+RSVP_REASON = ButtonRoute("rqf", SessionCode)  # the reason form's submission

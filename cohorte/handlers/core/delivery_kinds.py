@@ -41,6 +41,9 @@ class DeliveryKind(StrEnum):
     # attendance
     SESSION_STARTED = "attendance.started"  # "Empezamos", with "✋ Estoy aquí"
     SESSION_MISSED = "attendance.missed"  # "Te extrañamos en …", the day after
+    RSVP_TALLY = "rsvp.tally"  # a group reminder again, with the confirmed counts now
+    CHECKIN_UNCONFIRMED = "rsvp.nudge"  # a check-in nobody of the team confirmed yet
+    CHECKIN_UNCONFIRMED_COORDINATORS = "rsvp.nudge_coordinators"  # ... told to them
     # poll
     POLL = "poll"  # the live poll message (group) or a personal ballot (person)
     POLL_NUDGE = "poll_nudge"

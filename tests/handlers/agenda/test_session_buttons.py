@@ -51,7 +51,7 @@ def test_payloads_are_the_ones_stored_buttons_carry() -> None:
     assert MOVE.parse(["e12"]) == SessionCode("e12")
 
 
-async def test_the_next_sessions_offer_move_and_cancel_buttons(
+async def test_the_next_sessions_ask_who_is_coming_and_offer_move_and_cancel_buttons(
     session: AsyncSession, transcript: Transcript
 ) -> None:
     await seed_cohort(session, transcript.chat.clock.now())
@@ -69,7 +69,7 @@ async def test_the_next_sessions_offer_move_and_cancel_buttons(
         )
     )
     payloads = [button.payload for reply in replies for row in reply.buttons for button in row]
-    assert payloads == ["sm:e1", "sc:e1"]
+    assert payloads == ["ra:e1:y", "ra:e1:m", "ra:e1:n", "sm:e1", "sc:e1"]
 
 
 async def test_a_stored_cancel_button_still_cancels_and_a_forged_one_is_stale(

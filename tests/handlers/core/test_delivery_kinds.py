@@ -12,12 +12,16 @@ import pytest
 from cohorte.bot.bootstrap import build_capabilities, known_platforms
 from cohorte.handlers.agenda.deliveries import (
     ANNOUNCEMENT,
+    CHECKIN_UNCONFIRMED,
+    CHECKIN_UNCONFIRMED_COORDINATORS,
     HOLIDAY_WARNING,
     REMINDER,
+    RSVP_TALLY,
     SESSION_CANCELLED,
     SESSION_MOVED,
     AnnouncementPayload,
     CancelledPayload,
+    CheckinStartPayload,
     HolidayPayload,
     MovedPayload,
     ReminderPayload,
@@ -85,6 +89,21 @@ STORED: list[tuple[DeliveryType[Any], str, Payload]] = [
         HOLIDAY_WARNING,
         '{"day": "2025-05-01", "country": "CO", "name": "Día del Trabajo"}',
         HolidayPayload(date(2025, 5, 1), "CO", "Día del Trabajo"),
+    ),
+    (
+        RSVP_TALLY,
+        '{"start": "2025-04-24T15:00:00+00:00", "lead": 60}',
+        ReminderPayload(START, 60),
+    ),
+    (
+        CHECKIN_UNCONFIRMED,
+        '{"start": "2025-04-24T15:00:00+00:00"}',
+        CheckinStartPayload(START),
+    ),
+    (
+        CHECKIN_UNCONFIRMED_COORDINATORS,
+        '{"start": "2025-04-24T15:00:00+00:00"}',
+        CheckinStartPayload(START),
     ),
     (POLL_MESSAGE, '{"poll": 1}', PollPayload(1)),
     (POLL_NUDGE, '{"poll": 1}', PollPayload(1)),
