@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.occurrences import cohort_occurrences, find_occurrence
 from cohorte.handlers.agenda.renderers import occurrence_title
+from cohorte.handlers.agenda.rsvp_view import ANSWER_LABELS
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.locales import N_, Translator
@@ -33,11 +34,6 @@ from cohorte.storage.models import Cohort, Member, Role
 OPENS_BEFORE = timedelta(minutes=10)
 MAX_CODE_SHOWN = 40  # characters of a mistyped code repeated in the answer
 
-_RSVP = {
-    RsvpAnswer.YES: N_("✅ Yes"),
-    RsvpAnswer.MAYBE: N_("🤔 Maybe"),
-    RsvpAnswer.NO: N_("❌ No"),
-}
 _STATUS = {
     AttendanceStatus.PRESENT: N_("✋ Present"),
     AttendanceStatus.ABSENT: N_("✖️ Absent"),
@@ -76,7 +72,7 @@ def rsvp_label(t: Translator, answer: Rsvp | None) -> str:
     """'✅ Sí', '❌ No («viaje»)', 'sin respuesta'."""
     if answer is None:
         return t._("no answer")
-    label = t._(_RSVP[answer.answer])
+    label = t._(ANSWER_LABELS[answer.answer])
     if answer.answer is RsvpAnswer.NO and answer.reason:
         label += " " + t._("(“{reason}”)", reason=answer.reason)
     return label
