@@ -134,3 +134,17 @@ async def test_a_file_bigger_than_slack_said_is_not_kept(
     assert api.calls_to("chat.postMessage")[-1].text.startswith(
         "El archivo es demasiado grande. Leo informes de hasta 1024 kB."
     )
+
+
+async def test_the_token_never_goes_to_slacks_file_host_in_the_clear() -> None:
+    from cohorte.bot.slack.inbound import FILES_HOST, download_shared_file
+    from cohorte.handlers.core.messages import AttachmentMissing
+
+    file = {
+        "id": "F0HTTP",
+        "name": "informe.csv",
+        "size": 10,
+        "url_private_download": f"http://{FILES_HOST}/files-pri/T1-F0HTTP/informe.csv",
+    }
+    found = await download_shared_file(file, "xoxb-secret", frozenset({FILES_HOST}))
+    assert found.data is None and found.missing is AttachmentMissing.UNAVAILABLE
