@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -101,7 +103,10 @@ async def test_people_say_who_is_coming_and_the_group_sees_it_per_team(
     out = await transcript.run(":reloj 2025-04-29 09:00")
     assert "Confirmados: Bogotá 2/2 · Ciudad de México 0/1 · Santiago 1/1" in out
     assert "bot → #sala: ⏰ Recordatorio (en 1 hora)" in out
-    out = await transcript.run(":reloj 2025-04-29 10:00\n:como sofia\n:b 3")
+    # At the start; Sofía presses the hour-before reminder's button before the tick that
+    # brings her "Empezamos" (whose one button would then be the last message's).
+    transcript.chat.clock.set(datetime(2025, 4, 29, 15, 0, tzinfo=UTC))  # 10:00 in Bogotá
+    out = await transcript.run(":como sofia\n:b 3")
     assert (
         "bot → @sofia: La sesión ya empezó: solo se puede responder o cambiar la respuesta "
         "antes de que empiece." in out
