@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -61,6 +64,22 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
+_SQLITE_TEMPLATE: list[Path] = []  # one migrated SQLite file per run, copied for each test
+
+
+async def _migrated_sqlite(path: Path) -> None:
+    """A fully migrated SQLite database at `path`: a copy of one migrated once per run
+    (migrating for each of a thousand tests cost minutes)."""
+    if not _SQLITE_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="cohorte-template-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        await _migrate(f"sqlite+aiosqlite:///{folder / 'cohorte.db'}")
+        # Every connection is closed: the write-ahead log is folded into the file.
+        assert not (folder / "cohorte.db-wal").exists()
+        _SQLITE_TEMPLATE.append(folder / "cohorte.db")
+    shutil.copyfile(_SQLITE_TEMPLATE[0], path)
+
+
 @pytest.fixture(scope="session")
 def migrated_postgres() -> Iterator[str | None]:
     """One migrated PostgreSQL database for the whole run (tables emptied per test)."""
@@ -82,9 +101,8 @@ def migrated_postgres() -> Iterator[str | None]:
 async def database_url(migrated_postgres: str | None, tmp_path: Path) -> AsyncIterator[str]:
     """URL of an empty, fully migrated database for this test."""
     if migrated_postgres is None:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'cohorte.db'}"
-        await _migrate(url)
-        yield url
+        await _migrated_sqlite(tmp_path / "cohorte.db")
+        yield f"sqlite+aiosqlite:///{tmp_path / 'cohorte.db'}"
         return
     engine = create_engine(migrated_postgres)
     try:
