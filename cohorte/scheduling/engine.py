@@ -119,6 +119,9 @@ class DeliveryEngine:
         self._takeover = False
         self._stopping = False
         self._retry_at: datetime | None = None  # the earliest retry recorded meanwhile
+        # Lanes held back by a retry, until when: rows of theirs claimed before the retry
+        # was recorded (and rendered meanwhile) go back to pending instead of overtaking it.
+        self._held_lanes: dict[str, datetime] = {}
         self._poked = asyncio.Event()
         # Set when the drain should look again (a poke, a lane ended, the role lost) ...
         self._changed = asyncio.Event()
@@ -380,15 +383,30 @@ class DeliveryEngine:
             logger.exception("preparing %d deliveries failed; they are tried again later", len(ids))
             await self._give_back(ids, later=timedelta(minutes=1))
             return
+        later: list[int] = []
         for item in ready:
             if item.send is None:
                 self._decide(item, item.outcome or SendOutcome.UNREACHABLE)
                 continue
             lane = item.delivery.lane or _who(item.delivery)
+            if self._held_back(lane) and item.delivery.id is not None:
+                later.append(item.delivery.id)  # claimed before its lane's retry: after it
+                continue
             queue = self._lanes.setdefault(lane, deque())
             queue.append(item)
             if lane not in self._lane_tasks:
                 self._lane_tasks[lane] = asyncio.create_task(self._run_lane(lane, queue))
+        await self._give_back(later)
+
+    def _held_back(self, lane: str) -> bool:
+        """Whether a retry of an earlier message of `lane` is still waiting for its time."""
+        until = self._held_lanes.get(lane)
+        if until is None:
+            return False
+        if until > self.clock.now():
+            return True
+        del self._held_lanes[lane]
+        return False
 
     async def _run_lane(self, lane: str, queue: deque[Outgoing]) -> None:
         """One chat's messages, one after the other; a retry holds back the rest."""
@@ -541,6 +559,9 @@ class DeliveryEngine:
                 retry_at = min(retry_at, delivery.expires_at)
             result = Outcome(delivery.id, DeliveryState.PENDING, error="retry", not_before=retry_at)
             self._retry_at = min(retry_at, self._retry_at or retry_at)
+            if len(self._held_lanes) > 10_000:
+                self._held_lanes = {k: v for k, v in self._held_lanes.items() if v > now}
+            self._held_lanes[delivery.lane or _who(delivery)] = retry_at
         self._record(delivery, result)
 
     # -- the small commits ----------------------------------------------------------------

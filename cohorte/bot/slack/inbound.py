@@ -252,9 +252,9 @@ async def download_shared_file(
     if problem is not None or size is None:
         return Attachment(name, size, None, problem or AttachmentMissing.TOO_LARGE)
     url = _url(file.get("url_private_download")) or _url(file.get("url_private"))
-    where = urlsplit(url) if url is not None else None
+    where = urlsplit(url or "")
     if (
-        where is None
+        url is None
         or where.hostname not in allowed_hosts
         # The token never travels in the clear to Slack (plain http only to a test's fake).
         or (where.hostname == FILES_HOST and where.scheme != "https")
