@@ -57,6 +57,13 @@ class Cohort(SQLModel, table=True):
     plan_version: int = Field(default=0)
     planned_version: int = Field(default=-1)
     replan_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    # Which sessions ask for feedback and what, as JSON (`{"kinds": [...], "question": ...}`);
+    # empty means the defaults (after each Masterclass and the Showtime).
+    feedback_settings: str = Field(default="{}", sa_type=Text)
+    # The end of the cohort: when its closing message was planned (after the last
+    # session; reminders, nudges and digests stop), and when it was archived.
+    ended_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    archived_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
 class Team(SQLModel, table=True):

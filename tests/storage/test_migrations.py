@@ -324,3 +324,61 @@ async def test_imported_reports_come_to_a_populated_database(engine: AsyncEngine
         await connection.execute(text("DELETE FROM attendanceimport WHERE id = 1"))
         rows = (await connection.execute(text("SELECT count(*) FROM importrow"))).scalar()
     assert rows == 0
+
+
+async def test_materials_and_feedback_come_to_a_populated_database(engine: AsyncEngine) -> None:
+    """0008 adds materials, feedback and the end of a cohort: existing cohorts keep the
+    default feedback settings and are neither ended nor archived; one answer per member
+    and session, and a member's answers go with the member."""
+    from datetime import UTC, datetime
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from cohorte.storage.migrate import upgrade
+
+    now = datetime(2025, 5, 6, 17, 0, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0007"))
+    try:
+        await _populate_0001(engine)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO member (id, cohort_id, person_id, role, dm_reminders, joined_at)"
+                    " VALUES (4, 1, 7, 'participant', true, :now)"
+                ),
+                {"now": now},
+            )
+    finally:
+        await upgrade(engine)
+    insert = text(
+        "INSERT INTO feedback (cohort_id, ref, member_id, score, comment, highlighted,"
+        " answered_at) VALUES (1, 'e1', 4, :score, NULL, false, :now)"
+    )
+    async with engine.begin() as connection:
+        cohort = (
+            await connection.execute(
+                text("SELECT feedback_settings, ended_at, archived_at FROM cohort")
+            )
+        ).one()
+        assert tuple(cohort) == ("{}", None, None)
+        await connection.execute(insert, {"score": 4, "now": now})
+        await connection.execute(
+            text(
+                "INSERT INTO material (cohort_id, ref, kind, url, title, added_by, added_at)"
+                " VALUES (1, 'e1', 'recording', 'https://example.org/r', 'Grabación', 7, :now)"
+            ),
+            {"now": now},
+        )
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(insert, {"score": 2, "now": now})
+    async with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            await connection.execute(text("PRAGMA foreign_keys = ON"))
+        await connection.execute(text("DELETE FROM member WHERE id = 4"))
+        answers = (await connection.execute(text("SELECT count(*) FROM feedback"))).scalar()
+        materials = (await connection.execute(text("SELECT count(*) FROM material"))).scalar()
+    assert (answers, materials) == (0, 1)
