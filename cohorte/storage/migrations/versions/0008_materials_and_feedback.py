@@ -78,9 +78,7 @@ def upgrade() -> None:
         sa.Column("score", sa.Integer(), nullable=False),
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("highlighted", sa.Boolean(), nullable=False),
-        sa.Column(
-            "answered_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("answered_at", cohorte.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
