@@ -1,8 +1,8 @@
 """Fixtures of the fault-injection tests: throw-away databases, the `faults` marker.
 
-    .venv/bin/python -m pytest -m faults tests/faults -v -s          # SQLite only
+    .venv/bin/python -m pytest -m faults tests/faults -v -s          # SQLite
     COHORTE_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python -m pytest -m faults tests/faults -v -s       # and PostgreSQL
+        .venv/bin/python -m pytest -m faults tests/faults -v -s       # PostgreSQL
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ import pytest
 from tests.faults.harness import Database, postgres_database, sqlite_database
 
 PG_SKIP = "this fault-injection test needs PostgreSQL: set COHORTE_TEST_DATABASE_URL"
+# With COHORTE_TEST_DATABASE_URL set the suite runs on PostgreSQL, fault tests included;
+# their SQLite variants are the default run's (CI runs both), not run twice.
+SQLITE_SKIP = "the SQLite variant runs without COHORTE_TEST_DATABASE_URL (the default run)"
 # Our own folder, not pytest's tmp_path: another pytest session of the same user (the
 # other engineer's) prunes old `pytest-of-<user>/pytest-N` folders, maybe under our feet.
 WORK_ROOT = Path(tempfile.gettempdir()) / "cohorte-faults"
@@ -63,8 +66,14 @@ def postgres_server() -> str:
     return url
 
 
+def _skip_sqlite_when_postgres_is_set() -> None:
+    if os.environ.get("COHORTE_TEST_DATABASE_URL"):
+        pytest.skip(SQLITE_SKIP)
+
+
 @pytest.fixture
 async def sqlite_db(workdir: Path) -> AsyncIterator[Database]:
+    _skip_sqlite_when_postgres_is_set()
     async with sqlite_database(workdir) as database:
         yield database
 
@@ -77,8 +86,9 @@ async def postgres_db(postgres_server: str) -> AsyncIterator[Database]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def any_db(request: pytest.FixtureRequest, workdir: Path) -> AsyncIterator[Database]:
-    """Each test that takes it runs on SQLite, and on PostgreSQL when one is configured."""
+    """Each test that takes it runs on SQLite by default, on PostgreSQL when one is set."""
     if request.param == "sqlite":
+        _skip_sqlite_when_postgres_is_set()
         async with sqlite_database(workdir) as database:
             yield database
         return
