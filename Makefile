@@ -21,9 +21,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/cohorte run
 
-## Install the test extras and run the whole suite (PostgreSQL too when COHORTE_TEST_DATABASE_URL is set)
+## Install the test extras and run the whole suite (on PostgreSQL when COHORTE_TEST_DATABASE_URL is set):
+## everything but the fault-injection tests on several workers, then those alone, one at a time
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not faults"
+	$(BIN)/python -m pytest -m faults tests/faults
 
 ## Static checks: ruff, mypy (strict) and the import contracts (layers, no platform library in the core)
 lint: $(VENV)/.installed-test
