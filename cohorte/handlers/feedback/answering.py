@@ -17,7 +17,7 @@ from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError, NotMemberError, StaleButtonError
 from cohorte.handlers.core.messages import Button, FieldKind, Form, FormField, Reply
-from cohorte.handlers.feedback.asking import closes_at
+from cohorte.handlers.feedback.asking import closes_at, score_buttons
 from cohorte.handlers.feedback.routes import ASK_COMMENT, COMMENT, ScorePress, SessionCode
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.recurrence import Occurrence, code_ref, parse_ref, ref_code
@@ -85,12 +85,12 @@ async def press_score(ctx: Context, press: ScorePress) -> list[Reply]:
         title = await occurrence_title(ctx.session, t, occurrence)
         last_day = t.date(closes_at(occurrence).astimezone(ZoneInfo(zone)).date())
         lines = ["⭐ " + t._("Thank you: {score} of 5 for *{title}*.", score=score, title=title)]
-        lines.append(t._("You can change it until {day}.", day=last_day))
-        buttons: tuple[tuple[Button, ...], ...] = ()
+        lines.append(t._("You can change it until {day}: choose another number.", day=last_day))
+        buttons = score_buttons(occurrence)
         if not in_group:
             lines.append(t._("If you like, leave a comment for the coordination (optional)."))
             ask = ASK_COMMENT.payload(SessionCode(ref_code(occurrence.ref)))
-            buttons = ((Button(t._("💬 Leave a comment"), ask),),)
+            buttons += ((Button(t._("💬 Leave a comment"), ask),),)
         return [Reply("\n".join(lines), buttons, ephemeral=True)]
 
     return ctx.after_commit(receipt)
