@@ -106,9 +106,7 @@ async def test_without_attendance_who_did_not_say_no_is_asked_and_nudged_once(
     cohort = await _people(session, clock)
     await transcript.run(MASTERCLASS)
     diego = await _member(session, "Diego")
-    await records.set_rsvp(
-        session, cohort.id or 0, "e1", diego.id or 0, RsvpAnswer.NO, clock.now()
-    )
+    await records.set_rsvp(session, cohort.id or 0, "e1", diego.id or 0, RsvpAnswer.NO, clock.now())
     await session.commit()
 
     out = await transcript.run(":reloj 2025-05-06 11:10")
