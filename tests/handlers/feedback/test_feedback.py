@@ -169,9 +169,12 @@ async def test_what_the_coordination_team_reads(
 ) -> None:
     cohort_id = await _answered_cohort(session, transcript.chat.clock)
 
-    out = await transcript.run(":como sofia\n/opiniones")
+    out = await transcript.run(":como sofia\n/opiniones\n/ayuda")
     assert "Solo el equipo coordinador puede hacer eso." in out
-    assert "Muy larga" not in out
+    assert "Muy larga" not in out and "/opiniones —" not in out
+    out = await transcript.run(":como coordina\n/ayuda")
+    assert "/opiniones — qué dijeron los participantes de cada sesión" in out
+    assert out.index("Para el equipo coordinador:") < out.index("/opiniones —")
 
     out = await transcript.run(":como coordina\n/opiniones")
     assert "📝 *Opiniones sobre las sesiones* · Sprint de prueba" in out
