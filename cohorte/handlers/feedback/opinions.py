@@ -142,6 +142,8 @@ async def opinions(ctx: Context, args: str) -> list[Reply]:
     """/opiniones [CODIGO] (coordinators): per session, how many answered, the average, the
     distribution and the comments; `/opiniones destacar N` marks a comment for the report."""
     cohort, _ = ctx.require_coordinator()
+    if ctx.in_group:  # names and comments are for the coordination team only
+        raise CohortError(N_("I show the feedback privately: write me /opiniones there."))
     words = args.split()
     if words and fold(words[0]) in HIGHLIGHT_WORDS:
         if len(words) != 2:

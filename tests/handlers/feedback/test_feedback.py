@@ -172,7 +172,10 @@ async def test_what_the_coordination_team_reads(
     out = await transcript.run(":como sofia\n/opiniones\n/ayuda")
     assert "Solo el equipo coordinador puede hacer eso." in out
     assert "Muy larga" not in out and "/opiniones —" not in out
-    out = await transcript.run(":como coordina\n/ayuda")
+    out = await transcript.run(":como coordina\n:grupo\n/opiniones\n:privado")
+    assert "Las opiniones se muestran en privado: escríbeme /opiniones allí." in out
+    assert "Muy larga" not in out
+    out = await transcript.run("/ayuda")
     assert "/opiniones — qué dijeron los participantes de cada sesión" in out
     assert out.index("Para el equipo coordinador:") < out.index("/opiniones —")
 
