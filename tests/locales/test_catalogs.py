@@ -96,6 +96,7 @@ def test_dates_read_naturally_in_both_languages() -> None:
 # number that governs them. A new plural needs its line here, read by a person.
 PLURAL_SAMPLES = dict(title="T", when="W", name="Ana", team="Lima", teams="Lima, Quito")
 PLURAL_SAMPLES |= dict(cohort="C", total=4, done=1, tag="RDC7", id=1, path="P", dates="D", date="F")
+PLURAL_SAMPLES |= dict(average="4,5")
 PLURALS: dict[str, tuple[str, str, str, str]] = {
     "Present: {n} person.": (
         "Presentes: 1 persona.",
@@ -186,6 +187,18 @@ PLURALS: dict[str, tuple[str, str, str, str]] = {
         "1 of 4 done.",
     ),
     "{name}: {n} row": ("Ana: 1 fila", "Ana: 4 filas", "Ana: 1 row", "Ana: 4 rows"),
+    "{n} answer · average {average} of 5": (
+        "1 respuesta · promedio 4,5 de 5",
+        "4 respuestas · promedio 4,5 de 5",
+        "1 answer · average 4,5 of 5",
+        "4 answers · average 4,5 of 5",
+    ),
+    "Feedback on the sessions of cohort {id} ({n} row), saved in {path}.": (
+        "Opiniones sobre las sesiones de la cohorte 1 (1 fila), guardadas en P.",
+        "Opiniones sobre las sesiones de la cohorte 1 (4 filas), guardadas en P.",
+        "Feedback on the sessions of cohort 1 (1 row), saved in P.",
+        "Feedback on the sessions of cohort 1 (4 rows), saved in P.",
+    ),
     "{n} deliverable:": ("1 entregable:", "4 entregables:", "1 deliverable:", "4 deliverables:"),
     # The check-in digest: who answered governs noun and verb, out of the team's 4.
     "{n} member out of {total} answered the questions.": (

@@ -1,5 +1,5 @@
-"""`cohorte export`: the deliverable status, its history, the check-in answers and the
-attendance, as CSV
+"""`cohorte export`: the deliverable status, its history, the check-in answers, the
+attendance and the feedback on the sessions, as CSV
 (UTF-8 with a byte-order mark); beside them `cohorte dashboard` (the heat map as PNG) and
 `cohorte calendar` (the sprint as an .ics file, whole or as one person sees it)."""
 
@@ -27,7 +27,8 @@ group = typer.Typer(help="Exportaciones en CSV (UTF-8 con BOM).", no_args_is_hel
 
 
 def register(app: typer.Typer) -> None:
-    """`export status`, `history`, `checkins` and `attendance`; `dashboard` and `calendar`."""
+    """`export status`, `history`, `checkins`, `attendance` and `feedback`; `dashboard` and
+    `calendar`."""
     app.command("dashboard")(dashboard)
     app.command("calendar")(calendar)
     app.add_typer(group, name="export")
@@ -75,6 +76,14 @@ def _saved_export(kind: ExportKind, cohort_id: int, rows: int, file: Path) -> st
             id=cohort_id,
             path=str(file),
         )
+    if kind == ExportKind.FEEDBACK:
+        return t.ngettext(
+            "Feedback on the sessions of cohort {id} ({n} row), saved in {path}.",
+            "Feedback on the sessions of cohort {id} ({n} rows), saved in {path}.",
+            rows,
+            id=cohort_id,
+            path=str(file),
+        )
     if kind == ExportKind.ATTENDANCE:
         return t.ngettext(
             "Attendance of cohort {id} ({n} row), saved in {path}.",
@@ -99,6 +108,10 @@ _export_command(
     ExportKind.ATTENDANCE,
     "Asistencia: una fila por participante y sesión ya empezada (respuesta, asistencia, "
     "minutos, fuente).",
+)
+_export_command(
+    ExportKind.FEEDBACK,
+    "Opiniones sobre las sesiones: una fila por respuesta (puntaje, comentario, destacado).",
 )
 
 

@@ -44,6 +44,9 @@ class DeliveryKind(StrEnum):
     RSVP_TALLY = "rsvp.tally"  # a group reminder again, with the confirmed counts now
     CHECKIN_UNCONFIRMED = "rsvp.nudge"  # a check-in nobody of the team confirmed yet
     CHECKIN_UNCONFIRMED_COORDINATORS = "rsvp.nudge_coordinators"  # ... told to them
+    # feedback
+    FEEDBACK_ASK = "feedback.ask"  # "¿Qué tan útil fue? 1 a 5" after a session
+    FEEDBACK_NUDGE = "feedback.nudge"  # the one reminder, a day later, if unanswered
     # poll
     POLL = "poll"  # the live poll message (group) or a personal ballot (person)
     POLL_NUDGE = "poll_nudge"

@@ -14,6 +14,7 @@ from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, Payload
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.dashboard.summary import item_line
+from cohorte.handlers.feedback.opinions import new_comment_lines
 from cohorte.handlers.status.board import Board, load_board
 from cohorte.handlers.status.planning import active_cohorts, silent_since
 from cohorte.handlers.status.rules import local_today
@@ -77,14 +78,20 @@ async def render_weekly_digest(rc: RenderContext, payload: WeeklyPayload) -> Rep
     """The weekly digest, from the board as it is when it is sent."""
     board = await load_board(rc.session, rc.cohort, rc.now)
     attendance = await load_attendance(rc.session, rc.cohort, rc.now)
-    return Reply(weekly_digest_text(rc.t, board, payload.week, attendance))
+    comments = await new_comment_lines(rc.session, rc.t, rc.cohort, rc.now - timedelta(days=7))
+    return Reply(weekly_digest_text(rc.t, board, payload.week, attendance, comments))
 
 
 def weekly_digest_text(
-    t: Translator, board: Board, week: int, attendance: AttendanceMatrix | None = None
+    t: Translator,
+    board: Board,
+    week: int,
+    attendance: AttendanceMatrix | None = None,
+    comments: list[str] | None = None,
 ) -> str:
-    """Blocked and overdue items, the teams that went quiet, and the teams whose members
-    missed their last two sessions (`AttendanceMatrix.missed_in_a_row`)."""
+    """Blocked and overdue items, the teams that went quiet, the teams whose members
+    missed their last two sessions (`AttendanceMatrix.missed_in_a_row`) and the week's new
+    comments on the sessions (`feedback.opinions.new_comment_lines`)."""
     cohort = board.cohort
     lines = [t._("*Weekly summary — Week {n}* · {cohort}", n=week, cohort=cohort.name)]
     cells = [cell for team in board.teams for cell in board.team_cells(team)]
@@ -115,6 +122,7 @@ def weekly_digest_text(
         ]
     if attendance is not None:
         lines += missed_sessions_lines(t, attendance)
+    lines += comments or []
     lines += ["", t._("The full dashboard: /tablero")]
     return "\n".join(lines)
 

@@ -1,5 +1,6 @@
 """CSV exports for coordinators: the current status, the full history, the check-in answers,
-the attendance (/exportar in the chat, `cohorte export` on the command line)."""
+the attendance, the feedback on the sessions (/exportar in the chat, `cohorte export` on the
+command line)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Button, File, Reply, button_rows
 from cohorte.handlers.core.spreadsheets import csv_bytes
+from cohorte.handlers.feedback.opinions import feedback_table
 from cohorte.handlers.lang.text import fold
 from cohorte.handlers.status.board import Board, load_board
 from cohorte.handlers.status.rules import local_today
@@ -45,6 +47,7 @@ class ExportKind(StrEnum):
     HISTORY = "history"
     CHECKINS = "checkins"
     ATTENDANCE = "attendance"
+    FEEDBACK = "feedback"
 
 
 class ExportChoice(NamedTuple):
@@ -62,6 +65,8 @@ EXPORT_KINDS = {
     "avances": ExportKind.CHECKINS,
     "asistencia": ExportKind.ATTENDANCE,
     "attendance": ExportKind.ATTENDANCE,
+    "opiniones": ExportKind.FEEDBACK,
+    "feedback": ExportKind.FEEDBACK,
 }
 # The file names, in Spanish like the command words.
 EXPORT_NAMES = {
@@ -69,11 +74,14 @@ EXPORT_NAMES = {
     ExportKind.HISTORY: "historial",
     ExportKind.CHECKINS: "checkins",
     ExportKind.ATTENDANCE: "asistencia",
+    ExportKind.FEEDBACK: "opiniones",
 }
 
 
 class UnknownExportError(CohortError):
-    message = N_("What should I export? Write estado, historial, checkins or asistencia.")
+    message = N_(
+        "What should I export? Write estado, historial, checkins, asistencia or opiniones."
+    )
 
 
 def export_kind(word: str) -> ExportKind:
@@ -91,8 +99,8 @@ def _local(instant: datetime, zone: str) -> str:
 async def export_csv(
     session: AsyncSession, cohort: Cohort, kind: ExportKind, now: datetime, t: Translator
 ) -> tuple[str, bytes]:
-    """(file name, CSV bytes) of the current status, the full history, the check-in answers
-    or the attendance.
+    """(file name, CSV bytes) of the current status, the full history, the check-in answers,
+    the attendance or the feedback.
 
     Dates are the cohort's home time, written so that spreadsheets sort them.
     """
@@ -101,6 +109,9 @@ async def export_csv(
     if kind == ExportKind.ATTENDANCE:
         header, rows = _attendance_table(t, await load_attendance(session, cohort, now))
         return name, csv_bytes(header, rows)
+    if kind == ExportKind.FEEDBACK:
+        header, feedback_rows = await feedback_table(session, cohort, t)
+        return name, csv_bytes(header, feedback_rows)
     board = await load_board(session, cohort, now)
     if kind == ExportKind.STATUS:
         header, rows = _status_table(t, board)
@@ -217,7 +228,8 @@ def _answers(text: str) -> dict[str, str]:
 
 
 async def export(ctx: Context, args: str) -> list[Reply]:
-    """/exportar [estado|historial|checkins|asistencia] (coordinators): a CSV file in the chat."""
+    """/exportar [estado|historial|checkins|asistencia|opiniones] (coordinators): a CSV file
+    in the chat."""
     cohort, _ = ctx.require_coordinator()
     t = ctx.t
     if not args.strip():
@@ -226,6 +238,7 @@ async def export(ctx: Context, args: str) -> list[Reply]:
             Button(t._("Full history"), EXPORT.payload(ExportChoice(ExportKind.HISTORY))),
             Button(t._("Check-in answers"), EXPORT.payload(ExportChoice(ExportKind.CHECKINS))),
             Button(t._("Attendance"), EXPORT.payload(ExportChoice(ExportKind.ATTENDANCE))),
+            Button(t._("Feedback"), EXPORT.payload(ExportChoice(ExportKind.FEEDBACK))),
         ]
         return [Reply(t._("What do you want to export?"), button_rows(buttons, per_row=1))]
     return [await _export_reply(ctx, cohort, export_kind(args.strip().split()[0]))]

@@ -40,6 +40,7 @@ from cohorte.handlers.core.delivery_kinds import (
     PayloadError,
 )
 from cohorte.handlers.dashboard.digest import WEEKLY_DIGEST, WeeklyPayload
+from cohorte.handlers.feedback.deliveries import FEEDBACK_ASK, FEEDBACK_NUDGE, FeedbackPayload
 from cohorte.handlers.poll.announcements import (
     POLL_ALL_VOTED,
     POLL_CLOSED,
@@ -105,6 +106,8 @@ STORED: list[tuple[DeliveryType[Any], str, Payload]] = [
         '{"start": "2025-04-24T15:00:00+00:00"}',
         CheckinStartPayload(START),
     ),
+    (FEEDBACK_ASK, '{"start": "2025-04-24T15:00:00+00:00"}', FeedbackPayload(START)),
+    (FEEDBACK_NUDGE, '{"start": "2025-04-24T15:00:00+00:00"}', FeedbackPayload(START)),
     (POLL_MESSAGE, '{"poll": 1}', PollPayload(1)),
     (POLL_NUDGE, '{"poll": 1}', PollPayload(1)),
     (POLL_ALL_VOTED, '{"poll": 1}', PollPayload(1)),

@@ -173,7 +173,7 @@ async def test_attendance_export_in_chat(session: AsyncSession, transcript: Tran
     saved = transcript.chat.files / "asistencia-1-2025-05-01.csv"
     assert f"asistencia-1-2025-05-01.csv: 17 filas\n    📎 {saved}" in out
     assert read_csv(saved.read_bytes())[0][0] == "Sesión"
-    assert "¿Qué exporto? Escribe estado, historial, checkins o asistencia." in out
+    assert "¿Qué exporto? Escribe estado, historial, checkins, asistencia u opiniones." in out
 
 
 @pytest.fixture

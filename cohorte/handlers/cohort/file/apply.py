@@ -20,6 +20,7 @@ from cohorte.handlers.cohort.file.messages import (
 from cohorte.handlers.cohort.file.spec import CohortSpec, MemberSpec, SeriesSpec
 from cohorte.storage import agenda, cohorts, deliverables
 from cohorte.storage.deliverables import Deliverable, set_assignment
+from cohorte.storage.feedback import FeedbackSettings, settings_json
 from cohorte.storage.models import ChatLink, Cohort, Event, Identity, Member, Person, Team
 from cohorte.storage.people import accounts_with_people, add_accounts, add_people
 from cohorte.storage.series import Series, SeriesChange
@@ -52,6 +53,9 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
         checkin_questions=json.dumps(list(spec.checkin_questions), ensure_ascii=False),
         nudge_after_days=spec.nudge_after_days,
         reminder_leads=json.dumps({kind: list(minutes) for kind, minutes in spec.reminder_leads}),
+        feedback_settings=settings_json(
+            FeedbackSettings(spec.feedback_kinds, spec.feedback_question)
+        ),
         created_at=now,
     )
     cohort_id = await cohorts.add_cohort(session, cohort)

@@ -30,6 +30,7 @@ from cohorte.handlers.cohort.file.spec import (
 from cohorte.scheduling.recurrence import series_dates
 from cohorte.storage import agenda, cohorts, people
 from cohorte.storage.deliverables import assigned_teams, deliverables_of
+from cohorte.storage.feedback import feedback_settings
 from cohorte.storage.models import Cohort, EventKind, Platform, Role, Team
 from cohorte.storage.series import SeriesChange, SeriesKind
 
@@ -80,6 +81,8 @@ async def spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
         checkin_questions=_stored_questions(cohort),
         nudge_after_days=cohort.nudge_after_days,
         reminder_leads=_stored_leads(cohort),
+        feedback_kinds=feedback_settings(cohort.feedback_settings).kinds,
+        feedback_question=feedback_settings(cohort.feedback_settings).question,
         series=explicit_series(
             await _running_series(session, cohort_id, team_names),
             team_specs,

@@ -45,6 +45,9 @@ BAD_URL = N_("{field} must be a web address starting with https://, not {value}.
 UNKNOWN_PLATFORM = N_("{field}: unknown platform {value}. Use console, slack or telegram.")
 UNKNOWN_ROLE = N_("{field}: unknown role {value}. Use participant or coordinator.")
 UNKNOWN_EVENT_KIND = N_("{field}: unknown event kind {value}. Use masterclass or showtime.")
+UNKNOWN_FEEDBACK_KIND = N_(
+    "{field}: unknown session kind {value}. Use masterclass, showtime or session."
+)
 BAD_WEEKDAY = N_("{field}: {value} is not a day of the week, such as jueves.")
 BAD_TIME = N_("{field}: {value} is not a 24-hour time of day, such as 10:00.")
 BAD_TELEGRAM_ID = N_("{field}: {value} is not a Telegram user id (digits only).")

@@ -35,6 +35,7 @@ from cohorte.handlers.cohort.file.messages import (
     TOO_DEEP,
     TOO_MANY,
     UNKNOWN_EVENT_KIND,
+    UNKNOWN_FEEDBACK_KIND,
     UNKNOWN_PLATFORM,
     UNKNOWN_RDC,
     UNKNOWN_ROLE,
@@ -64,6 +65,7 @@ from cohorte.handlers.lang.names import name_key
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import DEFAULT_LANGUAGE
 from cohorte.scheduling.recurrence import MINUTES_PER_DAY
+from cohorte.storage.feedback import DEFAULT_FEEDBACK_KINDS, FEEDBACK_KINDS
 from cohorte.storage.models import EventKind, Platform, Role
 
 # A real cohort file is a few kilobytes; anything this big is a wrong file.
@@ -99,7 +101,9 @@ _COHORT_KEYS = (
     "checkin_questions",
     "nudge_after_days",
     "reminder_leads",
+    "feedback",
 )
+_FEEDBACK_KEYS = ("kinds", "question")
 _CHAT_KEYS = ("platform", "chat_id", "title")
 _TEAM_KEYS = ("name", "city", "country", "zone", "checkin")
 _CHECKIN_KEYS = ("weekday", "time")
@@ -210,6 +214,7 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         maximum=MAX_NUDGE_AFTER_DAYS,
     )
     reminder_leads = _read_reminder_leads(cohort.table("reminder_leads", tuple(DEFAULT_LEADS)))
+    feedback_kinds, feedback_question = _read_feedback(cohort.table("feedback", _FEEDBACK_KEYS))
     series = read_series(
         root.blocks("series", SERIES_KEYS),
         teams,
@@ -233,7 +238,26 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         nudge_after_days=nudge_after_days,
         reminder_leads=reminder_leads,
         series=explicit_series(series, teams, start_date, weeks, meeting_url),
+        feedback_kinds=feedback_kinds,
+        feedback_question=feedback_question,
     )
+
+
+def _read_feedback(table: Table | None) -> tuple[tuple[str, ...], str]:
+    """`feedback = { kinds = ["masterclass", "showtime"], question = "…" }`: which sessions
+    ask for feedback (`kinds = []`: none) and the question; absent keys are the defaults."""
+    if table is None:
+        return DEFAULT_FEEDBACK_KINDS, ""
+    kinds: tuple[str, ...] = DEFAULT_FEEDBACK_KINDS
+    if "kinds" in table.data:
+        given = table.strings("kinds", limit=None)
+        for kind in given:
+            if kind not in FEEDBACK_KINDS:
+                raise CohortFileError(
+                    UNKNOWN_FEEDBACK_KIND, field=table.path_of("kinds"), value=shown(kind)
+                )
+        kinds = tuple(kind for kind in FEEDBACK_KINDS if kind in given)
+    return kinds, table.optional_text("question", limit=_QUESTION_CHARS) or ""
 
 
 def _invite_code(cohort: Table) -> str:

@@ -10,7 +10,19 @@ import tomli_w
 
 from cohorte.handlers.cohort.file.spec import DEFAULT_NUDGE_AFTER_DAYS, CohortSpec, SeriesSpec
 from cohorte.handlers.lang.dates import weekday_name
+from cohorte.storage.feedback import DEFAULT_FEEDBACK_KINDS
 from cohorte.storage.series import SeriesKind
+
+
+def _feedback(spec: CohortSpec) -> dict[str, object] | None:
+    """`feedback = { kinds = […], question = "…" }`, only with what differs from the
+    defaults (`kinds = []`: no session asks)."""
+    value: dict[str, object] = {}
+    if spec.feedback_kinds != DEFAULT_FEEDBACK_KINDS:
+        value["kinds"] = list(spec.feedback_kinds)
+    if spec.feedback_question:
+        value["question"] = spec.feedback_question
+    return value or None
 
 
 def render_cohort_file(spec: CohortSpec) -> str:
@@ -36,6 +48,7 @@ def render_cohort_file(spec: CohortSpec) -> str:
                 else spec.nudge_after_days,
                 "reminder_leads": {kind: list(minutes) for kind, minutes in spec.reminder_leads}
                 or None,
+                "feedback": _feedback(spec),
             },
         ),
     ]

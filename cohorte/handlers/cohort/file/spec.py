@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from cohorte.handlers.agenda.leads import DEFAULT_LEADS
 from cohorte.scheduling.recurrence import on_or_after, sprint_end
+from cohorte.storage.feedback import DEFAULT_FEEDBACK_KINDS
 from cohorte.storage.models import EventKind, Platform, Role
 from cohorte.storage.series import SeriesKind
 
@@ -170,6 +171,10 @@ class CohortSpec:
     reminder_leads: tuple[tuple[str, tuple[int, ...]], ...] = ()
     # Series the teams' check-in slots do not already imply (see `explicit_series`).
     series: tuple[SeriesSpec, ...] = ()
+    # Which kinds of sessions ask for feedback (in `FEEDBACK_KINDS`' order), and the
+    # question; empty means the catalog's, in each reader's language.
+    feedback_kinds: tuple[str, ...] = DEFAULT_FEEDBACK_KINDS
+    feedback_question: str = ""
 
     @property
     def end_date(self) -> date:
