@@ -176,7 +176,9 @@ def plan_edition(
     kept = tuple(number for number, event in enumerate(source.events) if not event.cancelled)
     spec = replace(
         programme,
-        name=(name or f"{source.name} — {start.isoformat()}")[:NAME_CHARS],
+        name=(" ".join((name or "").split()) or f"{source.name} — {start.isoformat()}")[
+            :NAME_CHARS
+        ],
         start_date=start,
         teams=programme.teams if with_teams else (),
         members=source.members if with_people else (),

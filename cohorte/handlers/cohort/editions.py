@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,7 +36,7 @@ from cohorte.scheduling.recurrence import event_ref, parse_ref, series_ref
 from cohorte.storage import agenda, cohorts, polls
 from cohorte.storage.deliverables import deliverables_of
 from cohorte.storage.materials import Material, MaterialKind, add_materials, materials_of
-from cohorte.storage.models import Cohort
+from cohorte.storage.models import Cohort, Member
 from cohorte.storage.series import Series
 
 # Invite codes the bot makes: no 0/O or 1/I, which people mix up when they type them.
@@ -107,12 +107,18 @@ async def new_edition(
     plan = plan_edition(
         spec, start, code, name=name, with_teams=with_teams, with_people=with_people
     )
-    cohort = await import_cohort(session, plan.spec, now)
+    # A cohort's own people are its members' people, accounts or not: their memberships
+    # are copied as they are; a file's people are found by their accounts (the import).
+    cohort = await import_cohort(
+        session, plan.spec if old is None else replace(plan.spec, members=()), now
+    )
     notices = list(plan.notices)
     if with_teams:
         await ensure_checkin_series(session, cohort, now)
     materials = 0
     if old is not None:
+        if with_people:
+            await _copy_memberships(session, old, cohort, now)
         cohort.feedback_settings = old.feedback_settings
         materials, left_out = await _copy_materials(session, old, cohort, plan, with_people)
         if left_out:
@@ -131,6 +137,29 @@ async def new_edition(
         deliverables=len(plan.spec.deliverables),
         materials=materials,
         notices=tuple(notices),
+    )
+
+
+async def _copy_memberships(
+    session: AsyncSession, old: Cohort, cohort: Cohort, now: datetime
+) -> None:
+    """The same people in the new cohort, with their roles, preferences and teams (by
+    name); nothing of what they did in the old one."""
+    teams = {team.name: team.id for team in await cohorts.teams_of(session, _pk(cohort.id))}
+    old_teams = {team.id: team.name for team in await cohorts.teams_of(session, _pk(old.id))}
+    await cohorts.add_members(
+        session,
+        [
+            Member(
+                cohort_id=_pk(cohort.id),
+                person_id=member.person_id,
+                team_id=teams.get(old_teams.get(member.team_id, "")),
+                role=member.role,
+                dm_reminders=member.dm_reminders,
+                joined_at=now,
+            )
+            for member, _ in await cohorts.members_as_added(session, _pk(old.id))
+        ],
     )
 
 

@@ -50,7 +50,7 @@ from cohorte.scheduling.recurrence import event_ref, series_ref
 from cohorte.storage import agenda, cohorts, polls
 from cohorte.storage.deliverables import deliverables_of
 from cohorte.storage.materials import Material, MaterialKind, materials_of
-from cohorte.storage.models import Cohort, EventKind, Member, Platform, Role, Team
+from cohorte.storage.models import Cohort, EventKind, Member, Person, Platform, Role, Team
 from cohorte.storage.series import SeriesKind
 from tests.conftest import Transcript
 from tests.factories import add_member
@@ -86,6 +86,8 @@ def programme() -> CohortSpec:
         members=(
             MemberSpec("Coordinación", role=Role.COORDINATOR, console="coordina"),
             MemberSpec("Sofía", team="Santiago", console="sofia"),
+            # Known by no account: a new edition still keeps the same person.
+            MemberSpec("Ana", team="Bogotá", email="ana@bogota.gov.co"),
         ),
         events=(
             EventSpec(EventKind.MASTERCLASS, "Datos abiertos", wall("2025-10-21T10:00")),
@@ -343,20 +345,27 @@ async def test_teams_and_people_come_only_when_asked(session: AsyncSession) -> N
         old.id,
         NEW_START + timedelta(weeks=52),
         NOW,
-        name="Sprint 2027",
+        name="  Sprint   2027 ",
         with_teams=True,
         with_people=True,
     )
     await session.commit()
     assert full.cohort.name == "Sprint 2027"
-    assert (full.teams, full.members) == (2, 2)
+    assert (full.teams, full.members) == (2, 3)
     old_people = await cohorts.members_with_people(session, old.id)
     new_people = await cohorts.members_with_people(session, full.cohort_id)
-    team = await _team(session, full.cohort_id, "Santiago")
-    assert sorted((p.id, m.role, m.team_id is not None) for m, p in new_people) == sorted(
-        (p.id, m.role, m.team_id is not None) for m, p in old_people
-    )
-    assert {m.team_id for m, p in new_people if m.role == Role.PARTICIPANT} == {team.id}
+    names = {
+        team.id: (team.cohort_id, team.name)
+        for cohort_id in (old.id, full.cohort_id)
+        for team in await cohorts.teams_of(session, cohort_id)
+    }
+
+    def places(rows: list[tuple[Member, Person]]) -> list[tuple[object, ...]]:
+        return sorted((p.id, m.role, names.get(m.team_id, (0, None))[1]) for m, p in rows)
+
+    # The same people (none duplicated, also one known by no account), roles and teams.
+    assert places(new_people) == places(old_people)
+    assert {names[m.team_id][0] for m, _ in new_people if m.team_id} == {full.cohort_id}
     # Memberships only: nothing of the run (calendar tokens, joins) is carried.
     new_members = (
         await session.exec(select(Member).where(Member.cohort_id == full.cohort_id))
