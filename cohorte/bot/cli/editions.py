@@ -118,13 +118,7 @@ def summary(edition: Edition) -> str:
             name=cohort.name,
             code=cohort.invite_code,
         ),
-        t._(
-            "Programme of “{source}”, {weeks} weeks later: starts {date}, {n} weeks.",
-            source=edition.source_name,
-            weeks=edition.shift_weeks,
-            date=t.date(cohort.start_date, year=True),
-            n=cohort.weeks,
-        ),
+        _moved(edition, t.date(cohort.start_date, year=True), cohort.weeks),
         "  "
         + " · ".join(
             (
@@ -149,6 +143,27 @@ def summary(edition: Edition) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def _moved(edition: Edition, start: str, weeks: int) -> str:
+    """'Programme of “…”, 20 weeks later: starts …' (or earlier)."""
+    if edition.shift_weeks < 0:
+        return t.ngettext(
+            "Programme of “{source}”, {n} week earlier: starts {date}, {weeks} weeks.",
+            "Programme of “{source}”, {n} weeks earlier: starts {date}, {weeks} weeks.",
+            -edition.shift_weeks,
+            source=edition.source_name,
+            date=start,
+            weeks=weeks,
+        )
+    return t.ngettext(
+        "Programme of “{source}”, {n} week later: starts {date}, {weeks} weeks.",
+        "Programme of “{source}”, {n} weeks later: starts {date}, {weeks} weeks.",
+        edition.shift_weeks,
+        source=edition.source_name,
+        date=start,
+        weeks=weeks,
+    )
 
 
 def cohort_template(
