@@ -101,6 +101,7 @@ def programme() -> CohortSpec:
         series=(
             SeriesSpec(
                 kind=SeriesKind.SESSION,
+                title="Sesión de trabajo",  # the cohort's session_name, as a file gives it
                 weekday=2,
                 local_time=time(16, 0),
                 zone=SANTIAGO,
@@ -312,7 +313,7 @@ async def test_new_edition_is_the_old_programme_shifted_across_a_dst_change(
     await transcript.run(":como nueva")
     now = await transcript.run("/proximas 10")
     assert "Proveedores" in then and "martes, 14 de abril · 10:00" in now
-    assert "Sesión semanal" in then and "Sesión de acompañamiento" in then
+    assert "Sesión de trabajo" in then and "Sesión de acompañamiento" in then
     assert now.replace("nueva", "sofia") == _shift_dates(then)
 
     # And the same calendar file, in the same zones, 20 weeks later.
@@ -328,6 +329,17 @@ async def test_new_edition_is_the_old_programme_shifted_across_a_dst_change(
     assert len(shifted) == 7  # 5 events, the weekly session, the team's check-ins
     # The previous run's called-off session (week 2) is its own: the new one has them all.
     assert b"EXDATE" in old_ics and b"EXDATE" not in new_ics
+
+    # The same through a template file: `cohort template`, then `cohort new --from` it.
+    template = parse_cohort_file((await programme_template(session, old.id)).encode())
+    again = await new_edition(session, template, NEW_START, NOW, with_teams=True)
+    team = await _team(session, again.cohort_id, "Santiago")
+    await add_member(session, again.cohort, "Otra", "otra", Role.PARTICIPANT, team, NOW)
+    await session.commit()
+    await transcript.run(":como otra")
+    assert (await transcript.run("/proximas 10")).replace("otra", "nueva") == now
+    again_ics = await build_ics(session, again.cohort, t, moment + SHIFT, team.id)
+    assert _calendar(again_ics, timedelta()) == _calendar(new_ics, timedelta())
 
 
 async def test_teams_and_people_come_only_when_asked(session: AsyncSession) -> None:
