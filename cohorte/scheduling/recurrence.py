@@ -27,6 +27,17 @@ def to_utc(day: date, at: time, zone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+def wall_clock_problem(day: date, at: time, zone: str) -> str | None:
+    """What is odd about a wall-clock time on a day in a zone: "gap" when the clocks skip
+    it (they go forward over it), "fold" when it happens twice (they go back), else None.
+    `to_utc` says which instant such a time becomes."""
+    local = datetime.combine(day, at, tzinfo=ZoneInfo(zone))
+    if local.replace(fold=0).utcoffset() == local.replace(fold=1).utcoffset():
+        return None
+    there_and_back = local.replace(fold=0).astimezone(UTC).astimezone(local.tzinfo)
+    return "gap" if there_and_back.replace(tzinfo=None) != local.replace(tzinfo=None) else "fold"
+
+
 def sprint_week(start_date: date, weeks: int, day: date) -> int | None:
     """1-based sprint week of a local date, or None outside the sprint."""
     if day < start_date:

@@ -48,3 +48,9 @@ async def materials_of(session: AsyncSession, cohort_id: int) -> Sequence[Materi
     """Every material of a cohort, in the order they were added."""
     statement = select(Material).where(Material.cohort_id == cohort_id)
     return (await session.exec(statement.order_by(col(Material.id)))).all()
+
+
+async def add_materials(session: AsyncSession, materials: Sequence[Material]) -> None:
+    """Add materials (a new edition's copies of the programme's); flushed, not committed."""
+    session.add_all(materials)
+    await session.flush()

@@ -17,6 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.storage.db import conflict_insert
 from cohorte.storage.types import UTCDateTime, enum_type
 
+# The purpose of the meeting-time poll of the weekly session (the handlers' `PURPOSE`).
+WEEKLY_SESSION = "weekly_session"
+
 
 class PollState(StrEnum):
     OPEN = "open"
@@ -38,7 +41,7 @@ class Poll(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: int = Field(foreign_key="cohort.id", index=True, ondelete="CASCADE")
-    purpose: str = Field(default="weekly_session", max_length=32)
+    purpose: str = Field(default=WEEKLY_SESSION, max_length=32)
     title: str = Field(max_length=200)
     state: PollState = Field(default=PollState.OPEN, sa_type=enum_type(PollState))
     open_marker: int | None = Field(default=1)

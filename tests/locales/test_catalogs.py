@@ -97,6 +97,7 @@ def test_dates_read_naturally_in_both_languages() -> None:
 PLURAL_SAMPLES = dict(title="T", when="W", name="Ana", team="Lima", teams="Lima, Quito")
 PLURAL_SAMPLES |= dict(cohort="C", total=4, done=1, tag="RDC7", id=1, path="P", dates="D", date="F")
 PLURAL_SAMPLES |= dict(average="4,5")
+PLURAL_SAMPLES |= dict(source="S", weeks=12)
 PLURALS: dict[str, tuple[str, str, str, str]] = {
     "Present: {n} person.": (
         "Presentes: 1 persona.",
@@ -314,6 +315,18 @@ PLURALS: dict[str, tuple[str, str, str, str]] = {
         "✅ Sí, sin esas 4 sesiones",
         "✅ Yes, without that session",
         "✅ Yes, without those 4 sessions",
+    ),
+    "Programme of “{source}”, {n} week later: starts {date}, {weeks} weeks.": (
+        "Programa de «S», 1 semana después: empieza el F, 12 semanas.",
+        "Programa de «S», 4 semanas después: empieza el F, 12 semanas.",
+        "Programme of “S”, 1 week later: starts F, 12 weeks.",
+        "Programme of “S”, 4 weeks later: starts F, 12 weeks.",
+    ),
+    "Programme of “{source}”, {n} week earlier: starts {date}, {weeks} weeks.": (
+        "Programa de «S», 1 semana antes: empieza el F, 12 semanas.",
+        "Programa de «S», 4 semanas antes: empieza el F, 12 semanas.",
+        "Programme of “S”, 1 week earlier: starts F, 12 weeks.",
+        "Programme of “S”, 4 weeks earlier: starts F, 12 weeks.",
     ),
 }
 

@@ -15,6 +15,7 @@ from cohorte.scheduling.recurrence import (
     sprint_end,
     sprint_week,
     to_utc,
+    wall_clock_problem,
 )
 
 
@@ -176,3 +177,11 @@ def test_reminders_of_a_santiago_series_are_planned_at_its_local_time() -> None:
         datetime(2025, 4, 5, 13, 0, tzinfo=UTC),  # Saturday 10:00 in Santiago
         datetime(2025, 4, 6, 13, 0, tzinfo=UTC),  # one hour before
     ]
+
+
+def test_wall_clock_times_the_clocks_skip_or_repeat() -> None:
+    # Chile: 00:00 -> 01:00 on 6 September 2026; 24:00 -> 23:00 on 4 April 2026.
+    assert wall_clock_problem(date(2026, 9, 6), time(0, 30), "America/Santiago") == "gap"
+    assert wall_clock_problem(date(2026, 4, 4), time(23, 30), "America/Santiago") == "fold"
+    assert wall_clock_problem(date(2026, 4, 5), time(10, 0), "America/Santiago") is None
+    assert wall_clock_problem(date(2026, 9, 6), time(0, 30), "America/Bogota") is None

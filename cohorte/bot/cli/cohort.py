@@ -13,6 +13,7 @@ from rich.text import Text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import App
+from cohorte.bot.cli import editions
 from cohorte.bot.cli.root import fail, load_settings, open_app, t
 from cohorte.bot.config import Settings
 from cohorte.handlers.cohort.file.apply import import_cohort
@@ -28,7 +29,9 @@ group = typer.Typer(help="Definiciones de cohortes en TOML.", no_args_is_help=Tr
 
 
 def register(app: typer.Typer) -> None:
-    """`cohort import`, `cohort export` and `cohort show`."""
+    """`cohort import`, `cohort export`, `cohort show`, and a programme's editions
+    (`cohort new`, `cohort template`)."""
+    editions.register(group)
     app.add_typer(group, name="cohort")
 
 

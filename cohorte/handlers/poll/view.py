@@ -15,9 +15,9 @@ from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage import polls, voting
 from cohorte.storage.cohorts import cohort_by_id, members_with_people, teams_of
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
-from cohorte.storage.polls import Choice, Poll, PollSlot, PollState
+from cohorte.storage.polls import WEEKLY_SESSION, Choice, Poll, PollSlot, PollState
 
-PURPOSE = "weekly_session"
+PURPOSE = WEEKLY_SESSION
 
 
 class PollClosedError(CohortError):

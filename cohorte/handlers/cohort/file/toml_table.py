@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Collection, Mapping
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from functools import cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
@@ -41,6 +41,7 @@ from cohorte.handlers.cohort.file.messages import (
 )
 from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday
 from cohorte.locales import LANGUAGES
+from cohorte.scheduling.recurrence import wall_clock_problem
 from cohorte.storage.models import EventKind, Platform, Role
 from cohorte.storage.series import SeriesKind
 
@@ -345,5 +346,4 @@ class Table:
 
 def _exists(local: datetime, zone: ZoneInfo) -> bool:
     """False for wall-clock times skipped when the clocks go forward."""
-    there_and_back = local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-    return there_and_back.replace(tzinfo=None) == local
+    return wall_clock_problem(local.date(), local.time(), zone.key) != "gap"
