@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cohorte.bot.cli.root import fail, load_settings, open_app, t
+from cohorte.bot.cli.root import fail, load_settings, moment, open_app, t
 from cohorte.bot.config import Settings
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.readers import reader_of
@@ -24,13 +24,21 @@ def register(app: typer.Typer) -> None:
 def report(
     cohort_id: Annotated[int, typer.Argument(help="Número de la cohorte.")],
     file: Annotated[Path, typer.Argument(help="Archivo PDF de salida.")],
+    clock: Annotated[
+        str | None,
+        typer.Option(
+            "--reloj",
+            help="El informe en ese momento, 'AAAA-MM-DD HH:MM' (hora de la cohorte) o ISO "
+            "8601. Por omisión, ahora.",
+        ),
+    ] = None,
 ) -> None:
     """El informe de la cohorte en PDF (participación, avance, opiniones), el mismo que envía
     /informe, en el idioma de la cohorte."""
-    asyncio.run(_report(load_settings(), cohort_id, file))
+    asyncio.run(_report(load_settings(), cohort_id, file, clock))
 
 
-async def _report(settings: Settings, cohort_id: int, file: Path) -> None:
+async def _report(settings: Settings, cohort_id: int, file: Path, clock: str | None) -> None:
     app_ = await open_app(settings)
     try:
         async with app_.sessions() as session:
@@ -38,9 +46,8 @@ async def _report(settings: Settings, cohort_id: int, file: Path) -> None:
             if cohort is None:
                 raise fail(t._("There is no cohort number {id}.", id=cohort_id))
             # The cohort as the reader: its language, its home zone for the date.
-            data = await build_report(
-                session, cohort_id, reader_of(cohort=cohort), app_.clock.now()
-            )
+            now = moment(clock, cohort.home_zone) if clock else app_.clock.now()
+            data = await build_report(session, cohort_id, reader_of(cohort=cohort), now)
     except CohortError as error:
         raise fail(error.render(t)) from error
     finally:

@@ -16,7 +16,7 @@ from cohorte.locales import N_
 def register(router: Router) -> None:
     """/informe."""
     router.command(
-        ("informe", "report"),
+        ("informe", "cohort_report"),
         show_report,
         N_("the cohort report, a PDF for funders: participation, progress, feedback"),
         coordinator_only=True,

@@ -2,9 +2,10 @@
 
 With what every picture shares (`core.pictures`: the headless Agg canvas, the
 Okabe-Ito palette, label wrapping), at print resolution, handed to the layout as
-pixels (no PNG in between: encoding and decoding one cost more than drawing it). The width is the report's
-text width; the height grows with the number of bars. Colour never carries the
-meaning alone: every bar has its value written beside it, every line its legend.
+pixels (no PNG in between: encoding and decoding one cost more than drawing it).
+The width is the report's text width; the height grows with the number of bars.
+Colour never carries the meaning alone: every bar has its value written beside it,
+every line its legend.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from cohorte.handlers.report.document import Bars, Chart, Lines, StackedBars
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from PIL.Image import Image
     from matplotlib.figure import Figure
+    from PIL.Image import Image
 
 PRINT_DPI = 180
 WIDTH_IN = 6.6
