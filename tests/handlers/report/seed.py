@@ -90,6 +90,8 @@ async def reported_cohort(session: AsyncSession, clock: ManualClock) -> Reported
     )
     session.add(poll)
     await session.flush()
+    poll.open_marker = None  # the column's default filled it in: a closed poll has none
+    await session.flush()
     assert poll.id is not None
     slots = [
         PollSlot(poll_id=poll.id, position=1, weekday=1, local_time=time(10, 0)),

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.attendance.matrix import load_attendance
 from cohorte.handlers.core.readers import reader_of
+from cohorte.handlers.poll.view import PURPOSE
 from cohorte.handlers.report.build import build_report
 from cohorte.handlers.report.content import load_calendar, mask_emails, report_document
 from cohorte.handlers.report.document import Text
@@ -17,6 +18,7 @@ from cohorte.handlers.status.rules import blocked_spells, completed_at
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.feedback import feedback_of
 from cohorte.storage.models import Cohort, Person
+from cohorte.storage.polls import Poll, PollState, polls_of
 from cohorte.storage.series import Series, SeriesKind
 from cohorte.storage.status import Status, StatusUpdate, status_history
 from tests.factories import seed_cohort
@@ -221,3 +223,24 @@ async def test_the_rules_the_report_reads(session: AsyncSession, clock: ManualCl
         created_at=datetime(2025, 4, 26, tzinfo=UTC),
     )
     assert blocked_spells([first, again, history[5]]) == blocked_spells([first, history[5]])
+
+
+async def test_the_polls_of_a_cohort_leave_out_cancelled_ones(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    seeded = await reported_cohort(session, clock)
+    cancelled = Poll(
+        cohort_id=seeded.cohort_id,
+        title="Cancelada",
+        state=PollState.CANCELLED,
+        zone="America/Bogota",
+        created_at=clock.now(),
+    )
+    session.add(cancelled)
+    await session.flush()
+    cancelled.open_marker = None
+    await session.commit()
+
+    found = await polls_of(session, seeded.cohort_id, PURPOSE)
+
+    assert [poll.title for poll in found] == ["Horario de la sesión semanal"]
