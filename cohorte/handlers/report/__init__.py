@@ -1,9 +1,11 @@
 """The cohort report: a PDF for funders, from the database at any moment of the sprint.
 
-`content` says what it holds (the cohort, participation, progress, feedback), read
-through the rules each capability owns; `document` is that content as plain data;
-`charts` draws its charts; `pdf` lays it out; `build` is `/informe`, `build_report`
-(also for `cohorte report` and the end of a cohort) and the file's name.
+`content` says what it holds, read through the rules each capability owns: the cohort
+(with `calendar`: sessions held, planned, cancelled), then `participation`, `progress`
+and `feedback`, each a section, with the numbers written one way (`numbers`, also the
+rule that masks e-mail addresses); `document` is that content as plain data; `charts`
+draws its charts; `pdf` lays it out; `build` is `/informe`, `build_report` (also for
+`cohorte report` and the end of a cohort) and the file's name.
 """
 
 from __future__ import annotations

@@ -12,8 +12,10 @@ from cohorte.handlers.attendance.matrix import load_attendance
 from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.poll.view import PURPOSE
 from cohorte.handlers.report.build import build_report
-from cohorte.handlers.report.content import load_calendar, mask_emails, report_document
+from cohorte.handlers.report.calendar import load_calendar
+from cohorte.handlers.report.content import report_document
 from cohorte.handlers.report.document import Text
+from cohorte.handlers.report.numbers import mask_emails
 from cohorte.handlers.status.rules import blocked_spells, completed_at
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.feedback import feedback_of
