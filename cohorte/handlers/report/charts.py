@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 PRINT_DPI = 180
 WIDTH_IN = 6.6
-BAR_IN = 0.34  # height per bar
+BAR_IN = 0.34  # height per bar, up to MAX_HEIGHT_IN for the whole chart
+MAX_HEIGHT_IN = 8.0  # a chart always fits on a page
 FRAME_IN = 1.0  # title and axis
 LINES_HEIGHT_IN = 3.0
 INK = "#333333"
@@ -33,7 +34,8 @@ def chart_size(chart: Chart) -> tuple[float, float]:
     if isinstance(chart, Lines):
         return WIDTH_IN, LINES_HEIGHT_IN
     bars = max(len(chart.labels), 1)
-    return WIDTH_IN, FRAME_IN + BAR_IN * bars + (0.4 if isinstance(chart, StackedBars) else 0)
+    height = FRAME_IN + BAR_IN * bars + (0.4 if isinstance(chart, StackedBars) else 0)
+    return WIDTH_IN, min(height, MAX_HEIGHT_IN)
 
 
 def render_chart(chart: Chart) -> Image:

@@ -29,6 +29,7 @@ class Table:
     widths: tuple[float, ...]  # fractions of the text width, one per column
     numeric: frozenset[int] = frozenset()  # columns aligned right
     total: bool = False  # the last row sums up the others (set in bold)
+    compact: bool = False  # many narrow columns: smaller type
 
 
 @dataclass(frozen=True)

@@ -131,14 +131,18 @@ def _attendance_tables(
             note=True,
         )
     )
+    # The sessions of the whole cohort: a check-in per team would make a bar per team.
+    common = [o for o in taken if o.kind != "checkin"]
+    if not common:
+        return
     labels = tuple(
         f"{t.short_date(local_today(o.starts_at, zone))} · {session_title(t, matrix, o)}"
-        for o in taken
+        for o in common
     )
-    rates = [matrix.session_rate(o) for o in taken]
+    rates = [matrix.session_rate(o) for o in common]
     document.add(
         Bars(
-            title=t._("Attendance per session (sessions with attendance taken)"),
+            title=t._("Attendance per session (whole-cohort sessions with attendance taken)"),
             labels=labels,
             values=tuple(float(r.percent) if r.percent is not None else None for r in rates),
             value_labels=tuple(percent_text(r) for r in rates),

@@ -118,6 +118,7 @@ def _styles() -> dict[str, Any]:
         ),
         "h1": ParagraphStyle(
             "h1",
+            keepWithNext=1,
             parent=base,
             fontName=BOLD,
             fontSize=15,
@@ -128,6 +129,7 @@ def _styles() -> dict[str, Any]:
         ),
         "h2": ParagraphStyle(
             "h2",
+            keepWithNext=1,
             parent=base,
             fontName=BOLD,
             fontSize=11,
@@ -243,23 +245,26 @@ def _table(block: Table, text_width: float, styles: dict[str, Any]) -> Any:
     from reportlab.platypus import Paragraph, TableStyle
     from reportlab.platypus import Table as PdfTable
 
-    right = ParagraphStyle("right", parent=styles["cell"], alignment=TA_RIGHT)
-    right_head = ParagraphStyle("right_head", parent=styles["head"], alignment=TA_RIGHT)
-    bold_cell = ParagraphStyle("bold", parent=styles["cell"], fontName=BOLD)
+    size = {"fontSize": 7, "leading": 8.5} if block.compact else {}
+    plain = ParagraphStyle("plain", parent=styles["cell"], **size)
+    head = ParagraphStyle("head_cell", parent=styles["head"], **size)
+    right = ParagraphStyle("right", parent=plain, alignment=TA_RIGHT)
+    right_head = ParagraphStyle("right_head", parent=head, alignment=TA_RIGHT)
+    bold_cell = ParagraphStyle("bold", parent=plain, fontName=BOLD)
     bold_right = ParagraphStyle("bold_right", parent=right, fontName=BOLD)
 
-    def cell(text: str, column: int, *, head: bool = False, strong: bool = False) -> Any:
+    def cell(text: str, column: int, *, header: bool = False, strong: bool = False) -> Any:
         numeric = column in block.numeric
-        if head:
-            style = right_head if numeric else styles["head"]
+        if header:
+            style = right_head if numeric else head
         elif strong:
             style = bold_right if numeric else bold_cell
         else:
-            style = right if numeric else styles["cell"]
+            style = right if numeric else plain
         return Paragraph(_safe(text), style)
 
     last = len(block.rows)
-    data = [[cell(text, i, head=True) for i, text in enumerate(block.header)]]
+    data = [[cell(text, i, header=True) for i, text in enumerate(block.header)]]
     for number, row in enumerate(block.rows, start=1):
         strong = block.total and number == last
         data.append([cell(text, i, strong=strong) for i, text in enumerate(row)])

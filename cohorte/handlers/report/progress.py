@@ -25,6 +25,8 @@ from cohorte.handlers.status.rules import STATUS_ORDER, blocked_spells, complete
 from cohorte.handlers.status.wording import RDC_CRITERIA, rdc_tags, status_label
 from cohorte.locales import Translator
 from cohorte.scheduling.recurrence import sprint_week
+from cohorte.storage.deliverables import Deliverable
+from cohorte.storage.models import Team
 from cohorte.storage.status import Status, StatusUpdate, status_history
 
 
@@ -45,39 +47,68 @@ async def progress_section(
 
     _progress_per_team(t, document, board)
     _rdc_table(t, document, board)
+    _deliverables_by_team(t, document, board, done_at, week_of)
+    _completions_by_week(t, document, board, done_at, week_of)
+    _blocked_items(t, document, board, history)
+
+
+def _deliverables_by_team(
+    t: Translator,
+    document: ReportDocument,
+    board: Board,
+    done_at: dict[tuple[int, int], datetime],
+    week_of: Callable[[datetime], int | None],
+) -> None:
+    """The deliverables (code, title, criteria, due), then each one's status per team: the
+    teams as columns, or as rows when they outnumber the deliverables (columns stay wide
+    enough for a word)."""
+    zone = board.cohort.home_zone
     document.add(Heading(t._("Deliverables by team"), 2))
-    header = (t._("Deliverable"), t._("RDC"), t._("Due"), *(team.name for team in board.teams))
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for deliverable in board.deliverables:
-        cells = []
-        for team in board.teams:
-            cell = board.cell(team, deliverable)
-            if cell is None:
-                cells.append("—")
-                continue
-            text = status_label(t, cell.status)
-            when = done_at.get((deliverable.id or 0, team.id or 0))
-            if cell.status is Status.DONE and when is not None:
-                week = week_of(when)
-                text += (
-                    f" · {t._('wk {n}', n=week)}"
-                    if week
-                    else f" · {t.short_date(local_today(when, zone))}"
-                )
-            elif cell.overdue:
-                text += " · " + t._("overdue")
-            cells.append(text)
         due = ""
         if deliverable.due_week is not None:
             due = t._("wk {n}", n=deliverable.due_week)
         elif deliverable.due_date is not None:
             due = t.short_date(deliverable.due_date)
-        title = f"{deliverable.code} · {deliverable.title}"
+        title = deliverable.title
         if deliverable.optional:
             title += f" ({t._('optional')})"
-        rows.append((title, " ".join(rdc_tags(deliverable)) or "—", due or "—", *cells))
-    team_share = 0.62 / len(board.teams)
-    document.add(Table(header, tuple(rows), (0.2, 0.08, 0.1, *([team_share] * len(board.teams)))))
+        rows.append((deliverable.code, title, " ".join(rdc_tags(deliverable)) or "—", due or "—"))
+    document.add(
+        Table(
+            (t._("Code"), t._("Deliverable"), t._("RDC criteria"), t._("Due")),
+            tuple(rows),
+            (0.18, 0.52, 0.16, 0.14),
+        )
+    )
+
+    def status_text(team: Team, deliverable: Deliverable) -> str:
+        cell = board.cell(team, deliverable)
+        if cell is None:
+            return "—"
+        text = status_label(t, cell.status)
+        when = done_at.get((deliverable.id or 0, team.id or 0))
+        if cell.status is Status.DONE and when is not None:
+            week = week_of(when)
+            text += " · " + (
+                t._("wk {n}", n=week) if week else t.short_date(local_today(when, zone))
+            )
+        elif cell.overdue:
+            text += " · " + t._("overdue")
+        return text
+
+    teams, deliverables = board.teams, board.deliverables
+    if len(teams) <= len(deliverables):
+        header = (t._("Deliverable"), *(team.name for team in teams))
+        matrix = tuple((d.code, *(status_text(team, d) for team in teams)) for d in deliverables)
+        columns = len(teams)
+    else:
+        header = (t._("Team"), *(d.code for d in deliverables))
+        matrix = tuple((team.name, *(status_text(team, d) for d in deliverables)) for team in teams)
+        columns = len(deliverables)
+    share = 0.82 / columns
+    document.add(Table(header, matrix, (0.18, *([share] * columns)), compact=True))
     document.add(
         Text(
             t._(
@@ -87,8 +118,6 @@ async def progress_section(
             note=True,
         )
     )
-    _completions_by_week(t, document, board, done_at, week_of)
-    _blocked_items(t, document, board, history)
 
 
 def _progress_per_team(t: Translator, document: ReportDocument, board: Board) -> None:
@@ -166,7 +195,7 @@ def _rdc_table(t: Translator, document: ReportDocument, board: Board) -> None:
         Table(
             (t._("Criterion"), t._("Deliverable"), t._("Teams done"), t._("Share")),
             tuple(rows),
-            (0.34, 0.38, 0.14, 0.14),
+            (0.3, 0.36, 0.2, 0.14),
             numeric=frozenset({2, 3}),
         )
     )
