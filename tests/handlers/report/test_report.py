@@ -14,7 +14,7 @@ from cohorte.handlers.poll.view import PURPOSE
 from cohorte.handlers.report.build import build_report
 from cohorte.handlers.report.calendar import load_calendar
 from cohorte.handlers.report.content import report_document
-from cohorte.handlers.report.document import Text
+from cohorte.handlers.report.document import Table, Text
 from cohorte.handlers.report.numbers import mask_emails
 from cohorte.handlers.status.rules import blocked_spells, completed_at
 from cohorte.scheduling.clock import ManualClock
@@ -34,6 +34,7 @@ from tests.handlers.report.seed import (
     Reported,
     reported_cohort,
 )
+from tests.handlers.status.test_status import templates
 
 
 async def _report(session: AsyncSession, cohort: Cohort, now: datetime) -> bytes:
@@ -246,3 +247,20 @@ async def test_the_polls_of_a_cohort_leave_out_cancelled_ones(
     found = await polls_of(session, seeded.cohort_id, PURPOSE)
 
     assert [poll.title for poll in found] == ["Horario de la sesión semanal"]
+
+
+async def test_more_teams_than_deliverables_puts_the_teams_in_rows(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    cohort = await seed_cohort(session, clock.now())
+    for deliverable in templates(cohort.id or 0, clock.now())[:2]:
+        session.add(deliverable)
+    await session.commit()
+
+    document = await report_document(session, cohort, reader_of(cohort=cohort), clock.now())
+
+    tables = [block for block in document.blocks if isinstance(block, Table)]
+    (matrix,) = [table for table in tables if table.compact]
+    assert matrix.header == ("Equipo", "mapeo", "proveedores")
+    assert [row[0] for row in matrix.rows] == ["Bogotá", "Ciudad de México", "Santiago"]
+    assert matrix.rows[0][1:] == ("sin iniciar", "sin iniciar")
