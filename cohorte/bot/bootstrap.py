@@ -19,7 +19,17 @@ from cohorte.bot.config import Settings
 from cohorte.bot.console import CONSOLE_TRAITS
 from cohorte.bot.slack.traits import SLACK_TRAITS
 from cohorte.bot.telegram.traits import TELEGRAM_TRAITS
-from cohorte.handlers import agenda, attendance, cohort, dashboard, feedback, help, poll, status
+from cohorte.handlers import (
+    agenda,
+    attendance,
+    cohort,
+    dashboard,
+    feedback,
+    help,
+    poll,
+    report,
+    status,
+)
 from cohorte.handlers.cohort import greeting
 from cohorte.handlers.core.delivery import Capabilities, DeliveryService
 from cohorte.handlers.core.errors import one_line
@@ -60,6 +70,7 @@ def build_router() -> Router:
     attendance.register(router)
     feedback.register(router)
     dashboard.register(router)
+    report.register(router)
     help.register(router)
     poll.register(router)
     return router

@@ -122,6 +122,20 @@ async def latest_poll_of(session: AsyncSession, cohort_id: int, purpose: str) ->
     return (await session.exec(statement)).first()
 
 
+async def polls_of(session: AsyncSession, cohort_id: int, purpose: str) -> Sequence[Poll]:
+    """The cohort's polls for `purpose` that were not cancelled, oldest first."""
+    statement = (
+        select(Poll)
+        .where(
+            Poll.cohort_id == cohort_id,
+            Poll.purpose == purpose,
+            Poll.state != PollState.CANCELLED,
+        )
+        .order_by(col(Poll.created_at), col(Poll.id))
+    )
+    return (await session.exec(statement)).all()
+
+
 async def open_polls(session: AsyncSession) -> Sequence[Poll]:
     """Every open poll of every cohort, oldest first (the planner's round)."""
     statement = select(Poll).where(Poll.state == PollState.OPEN).order_by(col(Poll.id))

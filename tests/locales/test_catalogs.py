@@ -175,6 +175,7 @@ PLURALS: dict[str, tuple[str, str, str, str]] = {
         "No updates for 1 day or more: Lima, Quito",
         "No updates for 4 days or more: Lima, Quito",
     ),
+    "{n} day": ("1 día", "4 días", "1 day", "4 days"),
     "in {n} day": ("en 1 día", "en 4 días", "in 1 day", "in 4 days"),
     "in {n} hour": ("en 1 hora", "en 4 horas", "in 1 hour", "in 4 hours"),
     "in {n} minute": ("en 1 minuto", "en 4 minutos", "in 1 minute", "in 4 minutes"),

@@ -72,8 +72,7 @@ async def _deliveries(
             counts = await outbox.count_by_state(session, cohort_id)
             found = await outbox.deliveries_in(session, states, cohort_id, limit)
             cohorts = {
-                c.id: c
-                for c in await cohorts_by_id(session, sorted({d.cohort_id for d in found}))
+                c.id: c for c in await cohorts_by_id(session, sorted({d.cohort_id for d in found}))
             }
             people = {
                 p.id: p
@@ -82,8 +81,7 @@ async def _deliveries(
                 )
             }
             links = {
-                link.id: link
-                for link in await chats_of_cohorts(session, [c for c in cohorts if c])
+                link.id: link for link in await chats_of_cohorts(session, [c for c in cohorts if c])
             }
     finally:
         await engine.dispose()

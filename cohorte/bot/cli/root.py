@@ -3,12 +3,14 @@ translator, the settings, failing with a message, opening the bot's parts."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 
 from cohorte.bot.bootstrap import App, DatabaseBusyError, DatabaseMaintenanceError, bootstrap
 from cohorte.bot.config import Settings
 from cohorte.locales import Translator
-from cohorte.scheduling.clock import Clock
+from cohorte.scheduling.clock import Clock, SystemClock, parse_instant
 
 app = typer.Typer(
     help="Cohorte: el bot que acompaña el sprint de 12 semanas de tu cohorte.",
@@ -28,6 +30,19 @@ def fail(message: str) -> typer.Exit:
     """Print `message` on stderr; the exit (code 1) for the caller to raise."""
     typer.echo(message, err=True)
     return typer.Exit(code=1)
+
+
+def moment(text: str | None, zone: str) -> datetime:
+    """The moment a `--reloj` option names ('AAAA-MM-DD HH:MM' in `zone`, or ISO 8601), or
+    now without one; a clear failure for anything else."""
+    if text is None:
+        return SystemClock().now()
+    try:
+        return parse_instant(text, zone)
+    except ValueError:
+        raise fail(
+            t._("Write the clock as 'AAAA-MM-DD HH:MM' (cohort time), e.g. 2025-05-05 09:00.")
+        ) from None
 
 
 async def open_app(settings: Settings, clock: Clock | None = None) -> App:

@@ -7,16 +7,14 @@ and per cohort what `/estado-bot` says in chat (`handlers.dashboard.botstatus`).
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from cohorte.bot.cli.root import fail, load_settings, t
+from cohorte.bot.cli.root import fail, load_settings, moment, t
 from cohorte.bot.config import Settings
 from cohorte.handlers.core.errors import one_line
 from cohorte.handlers.dashboard.botstatus import load_bot_status, platform_name, status_lines
-from cohorte.scheduling.clock import SystemClock, parse_instant
 from cohorte.storage.cohorts import list_cohorts
 from cohorte.storage.db import create_engine, session_factory
 from cohorte.storage.migrate import current_revision, head_revision
@@ -58,7 +56,7 @@ async def _status(settings: Settings, clock_text: str | None) -> list[str]:
             async with session_factory(engine)() as session:
                 cohorts = list(await list_cohorts(session))
                 zones = {cohort.home_zone for cohort in cohorts}
-                now = _moment(clock_text, zones.pop() if len(zones) == 1 else "UTC")
+                now = moment(clock_text, zones.pop() if len(zones) == 1 else "UTC")
                 found = [
                     (cohort, await load_bot_status(session, cohort.id or 0, now))
                     for cohort in cohorts
@@ -95,14 +93,3 @@ async def _status(settings: Settings, clock_text: str | None) -> list[str]:
         lines += ["", t._("Cohort {id} · {name}", id=cohort.id, name=cohort.name)]
         lines += [f"  {line}" for line in status_lines(t, facts, now, cohort.home_zone)]
     return lines
-
-
-def _moment(text: str | None, zone: str) -> datetime:
-    if text is None:
-        return SystemClock().now()
-    try:
-        return parse_instant(text, zone)
-    except ValueError:
-        raise fail(
-            t._("Write the clock as 'AAAA-MM-DD HH:MM' (cohort time), e.g. 2025-05-05 09:00.")
-        ) from None

@@ -1,8 +1,11 @@
-"""The rules of deliverable status, as pure functions: due days, open work, limits, timing."""
+"""The rules of deliverable status, as pure functions: due days, open work, limits, timing,
+and what a history tells (how long items stayed blocked, when they were completed)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -11,7 +14,7 @@ from cohorte.locales import N_, Translator
 from cohorte.scheduling.recurrence import to_utc
 from cohorte.storage.deliverables import Deliverable
 from cohorte.storage.models import Cohort
-from cohorte.storage.status import Status
+from cohorte.storage.status import Status, StatusUpdate
 
 STATUS_ORDER = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED, Status.DONE)
 
@@ -122,3 +125,57 @@ def working_moment(instant: datetime, zone: str) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return to_utc(day, WORK_NUDGE, zone)
+
+
+@dataclass(frozen=True)
+class BlockedSpell:
+    """A time a team's deliverable stayed blocked: from the update that blocked it to the
+    first one that did not (`ended` None: still blocked)."""
+
+    deliverable_id: int
+    team_id: int
+    started: datetime
+    ended: datetime | None
+    note: str | None  # the note that came with the block
+
+    def duration(self, now: datetime) -> timedelta:
+        """How long it stayed blocked (until `now` when it still is)."""
+        return (self.ended or now) - self.started
+
+
+def blocked_spells(history: Sequence[StatusUpdate]) -> list[BlockedSpell]:
+    """Every spell of `blocked` in a status history (oldest first), in the order they began.
+
+    A spell begins with an update that sets `blocked` on a pair (deliverable, team) that
+    was not blocked, and ends with that pair's next update to another status; a note that
+    keeps it blocked does not start a new one.
+    """
+    open_spells: dict[tuple[int, int], StatusUpdate] = {}
+    spells = []
+    for update in history:
+        pair = (update.deliverable_id, update.team_id)
+        began = open_spells.get(pair)
+        if update.status is Status.BLOCKED:
+            open_spells.setdefault(pair, update)
+        elif began is not None:
+            del open_spells[pair]
+            spells.append(_spell(began, update.created_at))
+    spells += [_spell(began, None) for began in open_spells.values()]
+    return sorted(spells, key=lambda spell: (spell.started, spell.deliverable_id, spell.team_id))
+
+
+def _spell(began: StatusUpdate, ended: datetime | None) -> BlockedSpell:
+    return BlockedSpell(began.deliverable_id, began.team_id, began.created_at, ended, began.note)
+
+
+def completed_at(history: Sequence[StatusUpdate]) -> dict[tuple[int, int], datetime]:
+    """When each (deliverable id, team id) now done was completed: its last change to done
+    (a later note that keeps it done does not move it). Pairs not done are left out."""
+    found: dict[tuple[int, int], datetime] = {}
+    for update in history:
+        pair = (update.deliverable_id, update.team_id)
+        if update.status is not Status.DONE:
+            found.pop(pair, None)
+        elif pair not in found:
+            found[pair] = update.created_at
+    return found
