@@ -8,6 +8,9 @@ and parses it back when the button is pressed, so the two can never disagree:
     router.button(VOTE, press_vote)          # press_vote(ctx, Vote(...))
 
 Payloads are compact (`v:12:3:y`): Telegram allows 64 bytes of callback data.
+A route whose button names a row of one cohort says how to find that cohort
+(`cohort=`), so that a press acts on the row's cohort, never on another one the
+presser happens to be using.
 A field is an `int` (a row id, checked with `parse_id`), a `str` (one segment,
 no colon) or a `StrEnum` (its value). Text from a press is input from outside:
 whatever does not parse is a stale or forged button (`ValueError`).
@@ -15,10 +18,12 @@ whatever does not parse is a stale or forged button (`ValueError`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, NamedTuple, TypeVar, cast, get_type_hints
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.storage.types import parse_id
 
@@ -55,6 +60,10 @@ class ButtonRoute(Generic[F]):
     prefix: str
     fields: type[F]
     busy: str | None = None  # what a press is told when the database cannot take it in time
+    # The cohort of the row the button names (its poll, session, deliverable...): for
+    # someone in several cohorts the press acts on that cohort, whichever one they are
+    # using in private (`Context.enter_cohort`). None: the cohort in context.
+    cohort: Callable[[AsyncSession, F], Awaitable[int | None]] | None = None
     _readers: tuple[Callable[[str], object], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -73,11 +74,15 @@ def reader_of(
 
 
 async def account_reader(
-    session: AsyncSession, platform: Platform, external_id: str, platform_zone: str | None = None
+    session: AsyncSession,
+    platform: Platform,
+    external_id: str,
+    today: date,
+    platform_zone: str | None = None,
 ) -> Reader:
-    """The reader behind a platform account: the person and the cohort they joined last
-    (everything None for a stranger)."""
-    found = await sender(session, platform, external_id, None)
+    """The reader behind a platform account: the person and the cohort of their private
+    chats (`people.sender`; everything None for a stranger)."""
+    found = await sender(session, platform, external_id, None, today)
     return reader_of(
         found.person, found.member, found.team, found.cohort, platform_zone=platform_zone
     )
