@@ -165,6 +165,8 @@ class AnnouncementDraft(SQLModel, table=True):
     # The day and time read inside the sprint; None when it cannot be scheduled.
     due_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
     created_at: datetime = Field(sa_column=_instant())
+
+
 class PendingAction(StrEnum):
     """What a coordinator asked for that still waits for their confirmation."""
 

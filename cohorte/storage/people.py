@@ -273,9 +273,7 @@ _SENDER_IN_CHAT = _sender_statement(
     cohort_of_member=False,
 )
 # Elsewhere: the membership chosen last, else an active one, else the one joined last.
-_SENDER_LATEST = _sender_statement(
-    col(Member.id) == _private_membership(), cohort_of_member=True
-)
+_SENDER_LATEST = _sender_statement(col(Member.id) == _private_membership(), cohort_of_member=True)
 
 
 async def choose_cohort(session: AsyncSession, member: Member, now: datetime) -> None:

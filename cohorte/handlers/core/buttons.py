@@ -25,6 +25,8 @@ from typing import Any, Generic, NamedTuple, TypeVar, cast, get_type_hints
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.scheduling.recurrence import code_ref, parse_ref
+from cohorte.storage.cohorts import cohort_of
 from cohorte.storage.types import parse_id
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit
@@ -92,6 +94,39 @@ class ButtonRoute(Generic[F]):
             raise ValueError(f"{self.prefix}: expected {len(self._readers)} fields, got {parts!r}")
         values = [read(part) for read, part in zip(self._readers, parts, strict=True)]
         return cast(F, cast(Any, self.fields)(*values))
+
+
+CohortOf = Callable[[AsyncSession, Any], Awaitable[int | None]]
+
+
+def of_row(kind: str, name: str) -> CohortOf:
+    """A route's `cohort=`: the cohort of the row whose id is the field `name`, a row of
+    `kind` (`storage.cohorts.cohort_of`: "poll", "deliverable", "draft", ...)."""
+
+    async def find(session: AsyncSession, fields: Any) -> int | None:
+        return await cohort_of(session, kind, int(getattr(fields, name)))
+
+    return find
+
+
+def of_session(name: str = "code") -> CohortOf:
+    """A route's `cohort=`: the cohort of the session whose code ('e12', 's3/2025-05-06')
+    is the field `name`; a code that does not parse is a forged button (ValueError)."""
+
+    async def find(session: AsyncSession, fields: Any) -> int | None:
+        kind, number, _day = parse_ref(code_ref(str(getattr(fields, name))))
+        return await cohort_of(session, "event" if kind == "e" else "series", number)
+
+    return find
+
+
+def of_field(name: str) -> CohortOf:
+    """A route's `cohort=`: the cohort whose id the button carries in the field `name`."""
+
+    async def find(_session: AsyncSession, fields: Any) -> int | None:
+        return int(getattr(fields, name))
+
+    return find
 
 
 def split_payload(payload: str) -> tuple[str, list[str]]:

@@ -105,9 +105,7 @@ class Router:
         any_cohort: bool = False,
     ) -> None:
         """Answer the command `names` (the first one Spanish, as users see it) with `handler`."""
-        command = Command(
-            names, handler, summary, coordinator_only, hidden, keeps_form, any_cohort
-        )
+        command = Command(names, handler, summary, coordinator_only, hidden, keeps_form, any_cohort)
         for name in names:
             if fold(name) in self._by_name:
                 raise ValueError(f"command {name!r} registered twice")
