@@ -277,7 +277,17 @@ _SENDER_LATEST = _sender_statement(col(Member.id) == _private_membership(), coho
 
 
 async def choose_cohort(session: AsyncSession, member: Member, now: datetime) -> None:
-    """The person chooses this membership's cohort for their private chats."""
+    """The person chooses this membership's cohort for their private chats (their other
+    memberships are no longer chosen: one choice at a time, whatever the clock says)."""
+    await session.exec(
+        update(Member)
+        .where(
+            col(Member.person_id) == member.person_id,
+            col(Member.id) != member.id,
+            col(Member.chosen_at).is_not(None),
+        )
+        .values(chosen_at=None)
+    )
     member.chosen_at = now
     session.add(member)
     await session.flush()

@@ -92,3 +92,12 @@ async def member_reader(session: AsyncSession, member: Member) -> Reader:
     """The reader of one membership: its person, cohort and team."""
     person, cohort, team = await places_of_member(session, member)
     return reader_of(person, member, team, cohort)
+
+
+def with_cohort_name(t: Translator, cohort: Cohort, text: str) -> str:
+    """`text` headed by the cohort's name, for a reader who belongs to several active
+    cohorts (unless it names the cohort already): answers, reminders and digests."""
+    if not text or cohort.name in text:
+        return text
+    heading = t._("[{cohort}]", cohort=cohort.name)
+    return f"{heading}\n{text}"

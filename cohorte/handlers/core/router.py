@@ -25,7 +25,7 @@ from cohorte.handlers.core.context import Context, Recent
 from cohorte.handlers.core.errors import CohortError, InputTooLongError, StaleButtonError, one_line
 from cohorte.handlers.core.messages import ChatEvent, ChatKind, Direct, Here, Incoming, Reply
 from cohorte.handlers.core.platforms import Platforms, PlatformTraits, reaches_account_privately
-from cohorte.handlers.core.readers import reader_of
+from cohorte.handlers.core.readers import reader_of, with_cohort_name
 from cohorte.handlers.lang import zones
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
@@ -528,7 +528,9 @@ class Core:
     async def _ask_cohort(self, ctx: Context) -> list[Reply]:
         """Which cohort? (someone in several active ones, in private, who never chose)"""
         ask = self.router.find_cohort_question()
-        return await ask(ctx) if ask is not None else []
+        replies = await ask(ctx) if ask is not None else []
+        ctx.cohort = None  # the question is about no one cohort: it is not headed by one
+        return replies
 
     async def _receive_file(self, ctx: Context) -> list[Reply]:
         """A file sent to the bot: its handler, with the caption; a form left half-way is
@@ -562,17 +564,16 @@ class Core:
 
 def named_cohort(ctx: Context, replies: list[Reply]) -> list[Reply]:
     """The replies, each private one headed by the cohort's name when the sender has
-    several active cohorts (unless it names the cohort already): nobody has to guess
-    which cohort an answer is about."""
+    several active cohorts (`readers.with_cohort_name`): nobody has to guess which
+    cohort an answer is about."""
     cohort = ctx.cohort
     if not ctx.ambiguous or cohort is None or ctx.person is None:
         return replies
     named: list[Reply] = []
-    head = ctx.t._("[{cohort}]", cohort=cohort.name)
     for reply in replies:
         private = isinstance(reply.to, Direct) or (isinstance(reply.to, Here) and not ctx.in_group)
-        if private and reply.text and cohort.name not in reply.text:
-            reply = replace(reply, text=f"{head}\n{reply.text}")
+        if private:
+            reply = replace(reply, text=with_cohort_name(ctx.t, cohort, reply.text))
         named.append(reply)
     return named
 
