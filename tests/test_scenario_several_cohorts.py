@@ -178,11 +178,9 @@ async def test_joining_a_second_cohort_with_its_code_keeps_the_first(
     assert "Listo: ahora eres parte del equipo Lima." in out
     assert "1. *Sprint de prueba* — en curso, participante" in out
     assert "2. *Segunda edición* — en curso, participante (en uso en privado)" in out
-    people = {p.display_name: p for p in (await session.exec(select(Person))).all()}
     session.expire_all()
-    members = (
-        await session.exec(select(Member).where(Member.person_id == people["Mateo"].id))
-    ).all()
+    mateo = (await session.exec(select(Person).where(Person.display_name == "Mateo"))).one()
+    members = (await session.exec(select(Member).where(Member.person_id == mateo.id))).all()
     teams = {t.id: t.name for t in (await session.exec(select(Team))).all()}
     assert {(m.cohort_id, teams.get(m.team_id or 0)) for m in members} == {
         (ids["first"], "Bogotá"),
