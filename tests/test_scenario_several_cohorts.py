@@ -5,8 +5,6 @@ on that cohort whichever one they are using; reminders name their cohort."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,74 +15,14 @@ from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.attendance import Rsvp
 from cohorte.storage.models import (
-    ChatLink,
-    Cohort,
-    Event,
-    EventKind,
     Member,
     Person,
     Platform,
-    Role,
     Team,
 )
 from cohorte.storage.polls import Vote
 from tests.conftest import Transcript
-from tests.factories import seed_cohort
-
-
-async def _two_cohorts(session: AsyncSession, now: datetime) -> dict[str, int]:
-    """Sprint de prueba (room 'sala') and Segunda edición (room 'sala2'), both running;
-    Sofía is a participant and 'coordina' the coordinator of both."""
-    first = await seed_cohort(session, now)
-    second = Cohort(
-        name="Segunda edición",
-        home_zone="America/Lima",
-        locale="es",
-        start_date=date(2025, 4, 14),
-        weeks=12,
-        invite_code="SEGUNDA25",
-        created_at=now,
-    )
-    session.add(second)
-    await session.flush()
-    assert first.id is not None and second.id is not None
-    lima = Team(
-        cohort_id=second.id, name="Lima", city="Lima", country_code="PE", zone="America/Lima"
-    )
-    session.add(lima)
-    session.add(ChatLink(cohort_id=second.id, platform=Platform.CONSOLE, chat_id="sala2"))
-    await session.flush()
-    people = {p.display_name: p for p in (await session.exec(select(Person))).all()}
-    sofia, coordina = people["Sofía"], people["Coordinación"]
-    assert sofia.id is not None and coordina.id is not None
-    session.add(
-        Member(
-            cohort_id=second.id,
-            person_id=sofia.id,
-            team_id=lima.id,
-            role=Role.PARTICIPANT,
-            joined_at=now,
-        )
-    )
-    session.add(
-        Member(cohort_id=second.id, person_id=coordina.id, role=Role.COORDINATOR, joined_at=now)
-    )
-    data = Event(
-        cohort_id=first.id,
-        kind=EventKind.MASTERCLASS,
-        title="Masterclass de datos",
-        starts_at=datetime(2025, 4, 24, 15, 0, tzinfo=UTC),
-    )
-    suppliers = Event(
-        cohort_id=second.id,
-        kind=EventKind.MASTERCLASS,
-        title="Masterclass de proveedores",
-        starts_at=datetime(2025, 4, 25, 15, 0, tzinfo=UTC),
-    )
-    session.add_all([data, suppliers])
-    await session.commit()
-    assert data.id is not None and suppliers.id is not None
-    return {"first": first.id, "second": second.id, "suppliers": suppliers.id}
+from tests.factories import seed_two_cohorts
 
 
 async def _member_of(session: AsyncSession, member_id: int) -> int:
@@ -97,7 +35,7 @@ async def _member_of(session: AsyncSession, member_id: int) -> int:
 async def test_a_person_in_two_running_cohorts_in_private_and_in_both_groups(
     session: AsyncSession, transcript: Transcript, clock: ManualClock, core: Core
 ) -> None:
-    ids = await _two_cohorts(session, clock.now())
+    ids = await seed_two_cohorts(session, clock.now())
 
     # In private, the first command that is about one cohort: which one? Asked once.
     out = await transcript.run(":como sofia\n/proximas")
@@ -168,7 +106,7 @@ async def test_a_person_in_two_running_cohorts_in_private_and_in_both_groups(
 async def test_joining_a_second_cohort_with_its_code_keeps_the_first(
     session: AsyncSession, transcript: Transcript, clock: ManualClock
 ) -> None:
-    ids = await _two_cohorts(session, clock.now())
+    ids = await seed_two_cohorts(session, clock.now())
     out = await transcript.run(":como mateo\n/unirme PRUEBA25\n:b Bogotá")
     assert "¡Te damos la bienvenida a Sprint de prueba" in out
     out = await transcript.run("/unirme SEGUNDA25")
