@@ -324,7 +324,8 @@ async def place_in_cohort(
     statement = (
         select(Cohort, Member, Team)
         .outerjoin(
-            Member, and_(col(Member.cohort_id) == col(Cohort.id), Member.person_id == person_id)
+            Member,
+            and_(col(Member.cohort_id) == col(Cohort.id), col(Member.person_id) == person_id),
         )
         .outerjoin(Team, col(Team.id) == col(Member.team_id))
         .where(Cohort.id == cohort_id)

@@ -251,7 +251,7 @@ def _private_membership() -> Any:
     last (a correlated subquery)."""
     member, cohort = aliased(Member), aliased(Cohort)
     return (
-        select_many(member.id)
+        select_many(col(member.id))
         .join(cohort, col(cohort.id) == col(member.cohort_id))
         .where(col(member.person_id) == col(Person.id))
         .order_by(

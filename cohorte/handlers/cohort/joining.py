@@ -21,8 +21,8 @@ from cohorte.handlers.lang.text import first_name
 from cohorte.locales import N_
 from cohorte.storage import cohorts
 from cohorte.storage.cohorts import is_active
-from cohorte.storage.people import choose_cohort
 from cohorte.storage.models import Cohort, Member, Role, Team
+from cohorte.storage.people import choose_cohort
 
 NO_SUCH_INVITE_CODE = N_(
     "There is no cohort with the invite code {code}. Check it with the coordination team."

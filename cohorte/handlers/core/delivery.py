@@ -35,8 +35,8 @@ from cohorte.storage.cohorts import (
     chats_of,
     chats_of_cohorts,
     cohorts_by_id,
-    members_with_people,
     is_active,
+    members_with_people,
     memberships_of,
     teams_of,
     teams_of_cohorts,
@@ -302,9 +302,7 @@ class BatchCache:
             link.id: link for link in await chats_of_cohorts(session, cohort_ids) if link.id
         }
         if person_ids:
-            cache.people = {
-                p.id: p for p in await people_by_id(session, person_ids) if p.id
-            }
+            cache.people = {p.id: p for p in await people_by_id(session, person_ids) if p.id}
             memberships = await memberships_of(session, person_ids)
             cache.members = {
                 (m.cohort_id, m.person_id): m for m in memberships if m.cohort_id in cache.cohorts
