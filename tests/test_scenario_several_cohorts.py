@@ -15,6 +15,7 @@ from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.attendance import Rsvp
 from cohorte.storage.models import (
+    Event,
     Member,
     Person,
     Platform,
@@ -124,3 +125,28 @@ async def test_joining_a_second_cohort_with_its_code_keeps_the_first(
         (ids["first"], "Bogotá"),
         (ids["second"], "Lima"),
     }
+
+
+async def test_a_form_begun_in_one_cohorts_group_is_submitted_there(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    """The coordinator of both uses the first cohort in private; a new session asked for
+    in the second one's group goes on privately and is added to the second one."""
+    ids = await seed_two_cohorts(session, clock.now())
+    await transcript.run(":como coordina\n/cohorte usar 1")
+    out = await transcript.run(
+        """
+        :grupo sala2
+        /sesion
+        :privado
+        :b Masterclass
+        Compras abiertas
+        6 de mayo 10:00
+        :b Saltar
+        """
+    )
+    assert "Te escribí en privado para seguir con el formulario." in out
+    assert "Agregada: Compras abiertas" in out
+    session.expire_all()
+    added = (await session.exec(select(Event).where(Event.title == "Compras abiertas"))).one()
+    assert added.cohort_id == ids["second"]
