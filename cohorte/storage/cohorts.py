@@ -8,11 +8,145 @@ functions never commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Date, and_, bindparam
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.models import ChatLink, Cohort, Member, Person, Platform, Role, Team
+from cohorte.storage.attendance_imports import AttendanceImport, ImportRow
+from cohorte.storage.deliverables import Deliverable
+from cohorte.storage.models import (
+    AnnouncementDraft,
+    ChatLink,
+    Cohort,
+    Event,
+    Member,
+    PendingChange,
+    Person,
+    Platform,
+    Role,
+    Team,
+)
+from cohorte.storage.polls import Poll
+from cohorte.storage.series import Series
+from cohorte.storage.status import StatusDraft, StatusUpdate
+
+# --- the state of a cohort: the one rule --------------------------------------------------
+
+
+class CohortState(StrEnum):
+    """Where a cohort is in its life."""
+
+    UPCOMING = "upcoming"  # its first week has not begun
+    RUNNING = "running"  # today is within its weeks
+    ENDED = "ended"  # past its last week, or its closing message was planned (`ended_at`)
+    ARCHIVED = "archived"  # put away by the operator (`archived_at`)
+
+
+def cohort_end(cohort: Cohort) -> date:
+    """The first day after the cohort's weeks."""
+    return cohort.start_date + timedelta(weeks=cohort.weeks)
+
+
+def cohort_state(cohort: Cohort, today: date) -> CohortState:
+    """The cohort's state on `today` (a day in the cohort's home zone: `cohort_today`).
+
+    Archived wins over ended; a cohort is ended from the day after its last week, or
+    earlier if its end was recorded; upcoming before its start date; else running.
+    `active_cohort` is the same rule (upcoming or running) as a SQL condition.
+    """
+    if cohort.archived_at is not None:
+        return CohortState.ARCHIVED
+    if cohort.ended_at is not None or today >= cohort_end(cohort):
+        return CohortState.ENDED
+    if today < cohort.start_date:
+        return CohortState.UPCOMING
+    return CohortState.RUNNING
+
+
+def cohort_today(cohort: Cohort, now: datetime) -> date:
+    """Today's date in the cohort's home zone."""
+    return now.astimezone(ZoneInfo(cohort.home_zone)).date()
+
+
+def is_active(cohort: Cohort, now: datetime) -> bool:
+    """Whether the cohort is upcoming or running (not ended, not archived) at `now`."""
+    return cohort_state(cohort, cohort_today(cohort, now)) in (
+        CohortState.UPCOMING,
+        CohortState.RUNNING,
+    )
+
+
+class _EndDate(FunctionElement[date]):
+    """The first day after a cohort's weeks, in SQL (`cohort_end`)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(_EndDate)
+def _end_date(element: _EndDate, compiler: SQLCompiler, **kw: Any) -> str:
+    start, weeks = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({start} + 7 * {weeks})"  # PostgreSQL: date + integer days
+
+
+@compiles(_EndDate, "sqlite")
+def _end_date_sqlite(element: _EndDate, compiler: SQLCompiler, **kw: Any) -> str:
+    start, weeks = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({start}, '+' || (7 * {weeks}) || ' days')"
+
+
+def active_cohort(cohort: Any = Cohort, today: Any = None) -> ColumnElement[bool]:
+    """`cohort_state` is upcoming or running, as a condition on `cohort` (the table or an
+    alias of it). `today` is a bound parameter named "today" unless given; it is a UTC
+    date, so a cohort may count as active for the hours its home zone lags behind."""
+    day = bindparam("today", type_=Date()) if today is None else today
+    return and_(
+        col(cohort.archived_at).is_(None),
+        col(cohort.ended_at).is_(None),
+        _EndDate(col(cohort.start_date), col(cohort.weeks)) > day,
+    )
+
+
+# --- which cohort a row belongs to (a button names the row; its cohort applies) -------------
+
+_OWNED: dict[str, Any] = {
+    "poll": Poll,
+    "event": Event,
+    "series": Series,
+    "draft": AnnouncementDraft,
+    "change": PendingChange,
+    "deliverable": Deliverable,
+    "update": StatusUpdate,
+    "status_draft": StatusDraft,
+    "member": Member,
+    "import": AttendanceImport,
+}
+
+
+async def cohort_of(session: AsyncSession, kind: str, row_id: int) -> int | None:
+    """The id of the cohort that the row `row_id` of `kind` (a key of the table above:
+    "poll", "event", "series", "deliverable", ...) belongs to; None if there is none."""
+    if kind == "import_row":
+        statement: Any = (
+            select(AttendanceImport.cohort_id)
+            .join(ImportRow, col(ImportRow.import_id) == col(AttendanceImport.id))
+            .where(ImportRow.id == row_id)
+        )
+    else:
+        table = _OWNED[kind]
+        statement = select(table.cohort_id).where(table.id == row_id)
+    found = (await session.exec(statement)).first()
+    return int(found) if found is not None else None
+
 
 # --- cohorts ------------------------------------------------------------------------------
 
@@ -168,6 +302,36 @@ async def member_by_calendar_token(session: AsyncSession, token: str) -> Member 
     """The member whose calendar feed has this secret token."""
     statement = select(Member).where(Member.calendar_token == token)
     return (await session.exec(statement)).first()
+
+
+async def cohorts_of_person(
+    session: AsyncSession, person_id: int
+) -> Sequence[tuple[Cohort, Member]]:
+    """Every cohort the person belongs to, with their membership, in the order they joined."""
+    statement = (
+        select(Cohort, Member)
+        .join(Member, col(Member.cohort_id) == col(Cohort.id))
+        .where(Member.person_id == person_id)
+        .order_by(col(Member.joined_at), col(Member.id))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def place_in_cohort(
+    session: AsyncSession, cohort_id: int, person_id: int
+) -> tuple[Cohort | None, Member | None, Team | None]:
+    """A cohort, the person's membership in it (if any) and their team, in one query."""
+    statement = (
+        select(Cohort, Member, Team)
+        .outerjoin(
+            Member,
+            and_(col(Member.cohort_id) == col(Cohort.id), col(Member.person_id) == person_id),
+        )
+        .outerjoin(Team, col(Team.id) == col(Member.team_id))
+        .where(Cohort.id == cohort_id)
+    )
+    row = (await session.exec(statement)).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 async def places_of_member(

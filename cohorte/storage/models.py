@@ -120,6 +120,10 @@ class Member(SQLModel, table=True):
     # Secret part of this member's calendar subscription URL (created on first request).
     calendar_token: str | None = Field(default=None, max_length=64, unique=True)
     joined_at: datetime = Field(sa_column=_instant())
+    # When the person last chose this cohort for their private chats (`/cohorte usar`,
+    # or the buttons the bot shows someone in several active cohorts); the latest
+    # choice wins. A group chat's own cohort always applies in that group.
+    chosen_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
 class ChatLink(SQLModel, table=True):
@@ -161,6 +165,8 @@ class AnnouncementDraft(SQLModel, table=True):
     # The day and time read inside the sprint; None when it cannot be scheduled.
     due_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
     created_at: datetime = Field(sa_column=_instant())
+
+
 class PendingAction(StrEnum):
     """What a coordinator asked for that still waits for their confirmation."""
 

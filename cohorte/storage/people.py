@@ -6,16 +6,17 @@ were posted. The tables are in `storage.models`; these functions never commit.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, or_, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, update
 from sqlalchemy import select as select_many
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.storage.cohorts import cohort_for_chat
+from cohorte.storage.cohorts import active_cohort, cohort_for_chat
 from cohorte.storage.db import conflict_insert, dialect_of
 from cohorte.storage.models import (
     ChatLink,
@@ -156,18 +157,33 @@ class Sender(NamedTuple):
     cohort: Cohort | None
     member: Member | None
     team: Team | None
+    # How many cohorts the person belongs to, and how many of them are active (upcoming
+    # or running: `cohorts.active_cohort`).
+    cohorts: int = 0
+    active: int = 0
+
+    @property
+    def chosen(self) -> bool:
+        """Whether the cohort is the one the person chose for their private chats."""
+        return self.member is not None and self.member.chosen_at is not None
 
 
 async def sender(
-    session: AsyncSession, platform: Platform, external_id: str, group_chat: str | None
+    session: AsyncSession,
+    platform: Platform,
+    external_id: str,
+    group_chat: str | None,
+    today: date,
 ) -> Sender:
     """The sender of a message, in one query where possible.
 
     In a group chat linked to a cohort: that cohort, and the sender's membership
-    in it (if any). Elsewhere (a private chat, a group not linked): the cohort
-    the sender joined last.
+    in it (if any). Elsewhere (a private chat, a group not linked): the cohort the
+    sender chose last (`Member.chosen_at`), else an active one (upcoming or running
+    on `today`, a UTC date), else the one they joined last. The counts of their
+    cohorts and active cohorts come with it, so the caller knows when to ask.
     """
-    params: dict[str, object] = {"platform": platform, "sender": external_id}
+    params: dict[str, object] = {"platform": platform, "sender": external_id, "today": today}
     if group_chat is not None:
         found = await _sender_row(session, _SENDER_IN_CHAT, {**params, "chat": group_chat})
         if found is not None and found.cohort is not None:
@@ -186,10 +202,28 @@ async def _sender_row(
     return Sender(*row) if row is not None else None
 
 
+def _counts() -> tuple[Any, Any]:
+    """The number of the sender's cohorts, and of their active ones (scalar subqueries)."""
+    member, cohort = aliased(Member), aliased(Cohort)
+    mine = col(member.person_id) == col(Person.id)
+    every = select_many(func.count()).select_from(member).where(mine)
+    active = (
+        select_many(func.count())
+        .select_from(member)
+        .join(cohort, col(cohort.id) == col(member.cohort_id))
+        .where(mine, active_cohort(cohort))
+    )
+    return (
+        every.correlate(Person).scalar_subquery(),
+        active.correlate(Person).scalar_subquery(),
+    )
+
+
 def _sender_statement(membership: Any, cohort_of_member: bool) -> Any:
-    """Identity, person, cohort, member and team of a sender, joined on `membership`."""
-    # sqlmodel's `select` stops at four entities: SQLAlchemy's own select takes five.
-    statement = select_many(Identity, Person, Cohort, Member, Team).join(
+    """Identity, person, cohort, member and team of a sender, joined on `membership`,
+    with the counts of their cohorts."""
+    # sqlmodel's `select` stops at four entities: SQLAlchemy's own select takes more.
+    statement = select_many(Identity, Person, Cohort, Member, Team, *_counts()).join(
         Person, col(Person.id) == col(Identity.person_id)
     )
     if cohort_of_member:
@@ -212,24 +246,51 @@ def _sender_statement(membership: Any, cohort_of_member: bool) -> Any:
     )
 
 
+def _private_membership() -> Any:
+    """The membership a private message is about: chosen last, else active, else joined
+    last (a correlated subquery)."""
+    member, cohort = aliased(Member), aliased(Cohort)
+    return (
+        select_many(col(member.id))
+        .join(cohort, col(cohort.id) == col(member.cohort_id))
+        .where(col(member.person_id) == col(Person.id))
+        .order_by(
+            case((col(member.chosen_at).is_(None), 1), else_=0),
+            col(member.chosen_at).desc(),
+            case((active_cohort(cohort), 0), else_=1),
+            col(member.joined_at).desc(),
+            col(member.id).desc(),
+        )
+        .limit(1)
+        .correlate(Person)
+        .scalar_subquery()
+    )
+
+
 # In a linked group: the chat's cohort and the sender's membership in it.
 _SENDER_IN_CHAT = _sender_statement(
     and_(col(Member.cohort_id) == col(Cohort.id), col(Member.person_id) == col(Person.id)),
     cohort_of_member=False,
 )
-# Elsewhere: the membership the person joined last, and its cohort.
-_SENDER_LATEST = _sender_statement(
-    col(Member.id)
-    == (
-        select(Member.id)
-        .where(col(Member.person_id) == col(Person.id))
-        .order_by(col(Member.joined_at).desc(), col(Member.id).desc())
-        .limit(1)
-        .correlate(Person)
-        .scalar_subquery()
-    ),
-    cohort_of_member=True,
-)
+# Elsewhere: the membership chosen last, else an active one, else the one joined last.
+_SENDER_LATEST = _sender_statement(col(Member.id) == _private_membership(), cohort_of_member=True)
+
+
+async def choose_cohort(session: AsyncSession, member: Member, now: datetime) -> None:
+    """The person chooses this membership's cohort for their private chats (their other
+    memberships are no longer chosen: one choice at a time, whatever the clock says)."""
+    await session.exec(
+        update(Member)
+        .where(
+            col(Member.person_id) == member.person_id,
+            col(Member.id) != member.id,
+            col(Member.chosen_at).is_not(None),
+        )
+        .values(chosen_at=None)
+    )
+    member.chosen_at = now
+    session.add(member)
+    await session.flush()
 
 
 # --- platform events already handled, keyed messages --------------------------------------

@@ -382,3 +382,55 @@ async def test_materials_and_feedback_come_to_a_populated_database(engine: Async
         answers = (await connection.execute(text("SELECT count(*) FROM feedback"))).scalar()
         materials = (await connection.execute(text("SELECT count(*) FROM material"))).scalar()
     assert (answers, materials) == (0, 1)
+
+
+async def test_the_chosen_cohort_comes_to_a_populated_database(engine: AsyncEngine) -> None:
+    """0009 adds the cohort a person chose for their private chats: existing memberships
+    keep everything and were never chosen; the sender query reads them right after."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import text
+
+    from cohorte.storage.db import session_factory
+    from cohorte.storage.migrate import upgrade
+    from cohorte.storage.models import Platform
+    from cohorte.storage.people import sender
+
+    now = datetime(2025, 4, 22, 14, 0, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0008"))
+    try:
+        await _populate_0001(engine)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO cohort (id, name, home_zone, locale, start_date, weeks,"
+                    " invite_code, reminder_leads, checkin_questions, nudge_after_days,"
+                    " created_at, feedback_settings) VALUES (2, 'D', 'America/Lima', 'es',"
+                    " '2025-04-14', 12, 'X2', '{}', '[]', 10, :now, '{}')"
+                ),
+                {"now": now},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO identity (person_id, platform, external_id, dm_open)"
+                    " VALUES (7, 'console', 'p', false)"
+                )
+            )
+            for member, cohort in ((4, 1), (5, 2)):
+                await connection.execute(
+                    text(
+                        "INSERT INTO member (id, cohort_id, person_id, role, dm_reminders,"
+                        " joined_at) VALUES (:id, :cohort, 7, 'participant', true, :now)"
+                    ),
+                    {"id": member, "cohort": cohort, "now": now},
+                )
+    finally:
+        await upgrade(engine)
+    async with engine.begin() as connection:
+        rows = (await connection.execute(text("SELECT id, chosen_at FROM member"))).all()
+    assert sorted(tuple(row) for row in rows) == [(4, None), (5, None)]
+    async with session_factory(engine)() as session:
+        found = await sender(session, Platform.CONSOLE, "p", None, date(2025, 4, 22))
+    assert (found.cohorts, found.active, found.chosen) == (2, 2, False)
+    assert found.member is not None and found.member.id == 5  # both active: joined last

@@ -554,7 +554,9 @@ class SlackAdapter:
             return
         if not private and not origin.invite_hint_sent:
             origin.invite_hint_sent = True
-            t = (await slack_reader(self.core.sessions, origin.user_id)).t
+            t = (
+                await slack_reader(self.core.sessions, origin.user_id, self.core.clock.now().date())
+            ).t
             note = t._(
                 "I am not a member of this channel, so I cannot post reminders here. "
                 "Invite me with /invite @Cohorte."
@@ -571,7 +573,7 @@ class SlackAdapter:
         False when neither is possible (the reply's text is then posted as usual).
         """
         assert reply.form is not None
-        t = (await slack_reader(self.core.sessions, origin.user_id)).t
+        t = (await slack_reader(self.core.sessions, origin.user_id, self.core.clock.now().date())).t
         intro = self.renderer.text(reply.text)
         if origin.trigger_id is not None:
             form_origin = FormOrigin(

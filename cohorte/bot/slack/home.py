@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from cohorte.bot.slack.inbound import SlackUser
@@ -29,11 +29,12 @@ MAX_HOME_BLOCKS = 100
 
 
 async def slack_reader(
-    sessions: SessionFactory, user_id: str, slack_zone: str | None = None
+    sessions: SessionFactory, user_id: str, today: date, slack_zone: str | None = None
 ) -> Reader:
-    """The person behind a Slack user id as a reader, with their latest cohort (read only)."""
+    """The person behind a Slack user id as a reader, with the cohort of their private
+    chats (read only)."""
     async with sessions() as session:  # a read: no write turn
-        return await account_reader(session, Platform.SLACK, user_id, slack_zone)
+        return await account_reader(session, Platform.SLACK, user_id, today, slack_zone)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ class SlackHome:
         self.sections.insert(index, section)
 
     async def view(self, user_id: str, user: SlackUser, channel_id: str) -> dict[str, Any]:
-        reader = await slack_reader(self.core.sessions, user_id, user.zone)
+        reader = await slack_reader(
+            self.core.sessions, user_id, self.core.clock.now().date(), user.zone
+        )
         visitor = HomeVisitor(user_id, user, channel_id, reader, self.core.clock.now())
         t = reader.t
         blocks: list[Block] = [{"type": "header", "text": plain("Cohorte")}]

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from cohorte.handlers.agenda.clashes import ClashChoice
-from cohorte.handlers.core.buttons import ButtonRoute, NoFields
+from cohorte.handlers.core.buttons import ButtonRoute, NoFields, of_row, of_session
 from cohorte.locales import N_
 from cohorte.scheduling.recurrence import Occurrence, ref_code
 
@@ -44,12 +44,20 @@ class ClashAnswer(NamedTuple):
 
 
 NEW_SESSION = ButtonRoute("sn", NoFields)  # the new-session form's submission
-ASK_MOVE = ButtonRoute("sm", SessionCode)  # "Move the next one": opens the move form
-MOVE = ButtonRoute("smv", SessionCode)  # the move form's submission
-ASK_CANCEL = ButtonRoute("sc", SessionCode)  # "Cancel the next one": asks to confirm
-CANCEL = ButtonRoute("scx", SessionCode)  # "Yes, cancel it"
-ANSWER_ANNOUNCEMENT = ButtonRoute("an", DraftAnswer)  # "Schedule it" / "Send it now as it is"
-ANSWER_CLASH = ButtonRoute("scl", ClashAnswer)  # "Yes, anyway" / "No, leave it" to a clash
+ASK_MOVE = ButtonRoute(
+    "sm", SessionCode, cohort=of_session()
+)  # "Move the next one": opens the move form
+MOVE = ButtonRoute("smv", SessionCode, cohort=of_session())  # the move form's submission
+ASK_CANCEL = ButtonRoute(
+    "sc", SessionCode, cohort=of_session()
+)  # "Cancel the next one": asks to confirm
+CANCEL = ButtonRoute("scx", SessionCode, cohort=of_session())  # "Yes, cancel it"
+ANSWER_ANNOUNCEMENT = ButtonRoute(
+    "an", DraftAnswer, cohort=of_row("draft", "draft")
+)  # "Schedule it" / "Send it now as it is"
+ANSWER_CLASH = ButtonRoute(
+    "scl", ClashAnswer, cohort=of_row("change", "change")
+)  # "Yes, anyway" / "No, leave it" to a clash
 
 
 def session_code(occurrence: Occurrence) -> SessionCode:
@@ -74,6 +82,8 @@ class RsvpPress(NamedTuple):
 
 RSVP_BUSY = N_("We could not record your answer. Please try again in a few seconds.")
 # ✅ Sí · 🤔 Tal vez · ❌ No under a reminder or /proximas (`ra:s3/2025-05-06:y`).
-RSVP = ButtonRoute("ra", RsvpPress, busy=RSVP_BUSY)
-RSVP_ASK_REASON = ButtonRoute("rq", SessionCode)  # "Contar por qué" after a "No"
-RSVP_REASON = ButtonRoute("rqf", SessionCode)  # the reason form's submission
+RSVP = ButtonRoute("ra", RsvpPress, busy=RSVP_BUSY, cohort=of_session())
+RSVP_ASK_REASON = ButtonRoute(
+    "rq", SessionCode, cohort=of_session()
+)  # "Contar por qué" after a "No"
+RSVP_REASON = ButtonRoute("rqf", SessionCode, cohort=of_session())  # the reason form's submission

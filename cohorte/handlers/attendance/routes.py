@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
-from cohorte.handlers.core.buttons import ButtonRoute
+from cohorte.handlers.core.buttons import ButtonRoute, of_session
 from cohorte.locales import N_
 from cohorte.storage.attendance import AttendanceStatus
 
@@ -62,7 +62,9 @@ class Mark(NamedTuple):
 
 HERE_BUSY = N_("I could not record your attendance right now. Press the button again in a moment.")
 
-HERE = ButtonRoute("ah", SessionCode, busy=HERE_BUSY)  # "✋ Estoy aquí"
-ROSTER_PAGE = ButtonRoute("arp", RosterPage)  # another page of the roster
-PICK = ButtonRoute("apk", PickMember)  # a person of the roster: asks for the state
-MARK = ButtonRoute("am", Mark)  # present / absent / excused, by a coordinator
+HERE = ButtonRoute("ah", SessionCode, busy=HERE_BUSY, cohort=of_session())  # "✋ Estoy aquí"
+ROSTER_PAGE = ButtonRoute("arp", RosterPage, cohort=of_session())  # another page of the roster
+PICK = ButtonRoute(
+    "apk", PickMember, cohort=of_session()
+)  # a person of the roster: asks for the state
+MARK = ButtonRoute("am", Mark, cohort=of_session())  # present / absent / excused, by a coordinator

@@ -4,6 +4,14 @@ and exports."""
 
 from __future__ import annotations
 
+from cohorte.handlers.cohort.choosing import (
+    USE,
+    ask_cohort,
+    cohort_command,
+    list_cohorts,
+    press_use,
+    use_cohort,
+)
 from cohorte.handlers.cohort.joining import TEAM, join, link_group, pick_team
 from cohorte.handlers.cohort.members import list_members
 from cohorte.handlers.cohort.preferences import (
@@ -28,14 +36,35 @@ from cohorte.locales import N_
 
 def register(router: Router) -> None:
     """The cohort's commands and buttons."""
-    router.command(("unirme", "join"), join, N_("join your cohort with its invite code"))
-    router.command(("zona", "zone"), choose_zone, N_("choose your time zone"))
-    router.command(("idioma", "language"), choose_language, N_("choose your language"))
+    router.command(
+        ("unirme", "join"), join, N_("join your cohort with its invite code"), any_cohort=True
+    )
+    router.command(("zona", "zone"), choose_zone, N_("choose your time zone"), any_cohort=True)
+    router.command(
+        ("idioma", "language"), choose_language, N_("choose your language"), any_cohort=True
+    )
     router.command(
         ("perfil", "profile"),
         show_profile,
         N_("your profile; /perfil correo nombre@ejemplo.org sets your e-mail"),
+        any_cohort=True,
     )
+    router.command(
+        ("cohortes", "cohorts"),
+        list_cohorts,
+        N_("your cohorts, their state and your role in each"),
+        any_cohort=True,
+    )
+    router.command(
+        ("cohorte", "cohort"),
+        cohort_command,
+        N_("which of your cohorts our private chat is about: /cohorte usar NOMBRE"),
+        any_cohort=True,
+    )
+    # Slack's `/cohorte usar NOMBRE` arrives as /usar NOMBRE.
+    router.command(("usar", "use"), use_cohort, "", hidden=True, any_cohort=True)
+    router.cohort_question(ask_cohort)
+    router.button(USE, press_use)
     router.command(
         ("miembros", "members"),
         list_members,

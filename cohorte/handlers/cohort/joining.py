@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from cohorte.handlers.cohort.preferences import ensure_person, zone_line
 from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
@@ -18,7 +20,9 @@ from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.lang.text import first_name
 from cohorte.locales import N_
 from cohorte.storage import cohorts
+from cohorte.storage.cohorts import is_active
 from cohorte.storage.models import Cohort, Member, Role, Team
+from cohorte.storage.people import choose_cohort
 
 NO_SUCH_INVITE_CODE = N_(
     "There is no cohort with the invite code {code}. Check it with the coordination team."
@@ -30,7 +34,11 @@ class TeamChoice(NamedTuple):
     team: int
 
 
-TEAM = ButtonRoute("tm", TeamChoice)
+async def _cohort_of_choice(_session: AsyncSession, choice: TeamChoice) -> int:
+    return choice.cohort
+
+
+TEAM = ButtonRoute("tm", TeamChoice, cohort=_cohort_of_choice)
 
 
 def _team_buttons(cohort: Cohort, teams: list[Team]) -> tuple[tuple[Button, ...], ...]:
@@ -62,23 +70,37 @@ async def join(ctx: Context, args: str) -> list[Reply]:
             text += "\n" + t._("Which team are you on?")
             return [Reply(text, _team_buttons(cohort, teams))]
         return [Reply(text)]
-    await cohorts.add_members(
-        ctx.session,
-        [
-            Member(
-                cohort_id=cohort.id,
-                person_id=person.id,
-                role=Role.PARTICIPANT,
-                joined_at=ctx.clock.now(),
-            )
-        ],
+    member = Member(
+        cohort_id=cohort.id, person_id=person.id, role=Role.PARTICIPANT, joined_at=ctx.clock.now()
     )
+    await cohorts.add_members(ctx.session, [member])
+    # The new membership is the cohort in context from here on (its team buttons, its
+    # language), whichever cohort the person was using before.
+    ctx.cohort, ctx.member, ctx.team = cohort, member, None
     name = first_name(person.display_name)
     text = t._("Welcome to {cohort}, {name}!", cohort=cohort.name, name=name)
+    if await _now_in_several(ctx, person.id):
+        # Joining names the cohort: our private chat is about it now, and they are told.
+        await choose_cohort(ctx.session, member, ctx.clock.now())
+        ctx.chosen = True
+        text += "\n" + t._(
+            "You are now in several cohorts: in our private chat I will answer about "
+            "{cohort} until you choose another one with /cohorte usar (/cohortes lists them).",
+            cohort=cohort.name,
+        )
     if not teams:
         return [Reply(text)]
     text += "\n" + t._("Which team are you on?")
     return [Reply(text, _team_buttons(cohort, teams))]
+
+
+async def _now_in_several(ctx: Context, person_id: int) -> bool:
+    """Whether the person belongs to more than one active cohort (upcoming or running)."""
+    now = ctx.clock.now()
+    mine = await cohorts.cohorts_of_person(ctx.session, person_id)
+    ctx.active_cohorts = sum(1 for cohort, _ in mine if is_active(cohort, now))
+    ctx.cohorts = len(mine)
+    return ctx.active_cohorts > 1
 
 
 async def pick_team(ctx: Context, choice: TeamChoice) -> list[Reply]:

@@ -11,9 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.handlers.core.errors import NotCoordinatorError, NotMemberError
 from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
 from cohorte.handlers.core.platforms import Platforms
-from cohorte.handlers.core.readers import reader_zone
+from cohorte.handlers.core.readers import reader_of, reader_zone
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
+from cohorte.storage.cohorts import place_in_cohort
 from cohorte.storage.models import Cohort, Member, Person, Role, Team
 
 
@@ -64,6 +65,11 @@ class Context:
     deferred: list[AfterCommit] = field(default_factory=list)
     # What each platform can do (who can be written to privately, ...).
     platforms: Platforms = field(default_factory=Platforms)
+    # How many cohorts the sender belongs to, how many are active (upcoming or running),
+    # and whether the cohort in context is the one they chose for private chats.
+    cohorts: int = 0
+    active_cohorts: int = 0
+    chosen: bool = False
 
     def after_commit(self, work: AfterCommit) -> list[Reply]:
         """Run `work` once the transaction has committed; its replies are added to the
@@ -85,6 +91,36 @@ class Context:
     def zone(self) -> str:
         """The sender's zone as a reader (`readers.reader_zone`), as the handler left them."""
         return reader_zone(self.person, self.team, self.cohort, self.incoming.sender_zone)
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether a private answer could be about more than one of the sender's cohorts
+        (they have several active ones): replies then name the cohort."""
+        return self.active_cohorts > 1
+
+    @property
+    def needs_cohort_choice(self) -> bool:
+        """Whether the sender must first say which cohort a private command is about:
+        several active cohorts and no choice made (a group's cohort needs none)."""
+        return not self.in_group and self.ambiguous and not self.chosen
+
+    async def enter_cohort(self, cohort_id: int) -> None:
+        """Answer about the cohort `cohort_id` (the cohort of the row a button names):
+        the sender's membership and team there, and the language and zone they read in.
+        Someone who is not its member stays without a membership (handlers refuse them)."""
+        if self.cohort is not None and self.cohort.id == cohort_id:
+            return
+        person_id = self.person.id if self.person is not None else None
+        if person_id is None:
+            return
+        cohort, member, team = await place_in_cohort(self.session, cohort_id, person_id)
+        if cohort is None:
+            return
+        self.cohort, self.member, self.team = cohort, member, team
+        self.chosen = True  # the button names it: no question
+        self.t = reader_of(
+            self.person, member, team, cohort, platform_zone=self.incoming.sender_zone
+        ).t
 
     def require_member(self) -> tuple[Cohort, Member]:
         """The sender's cohort and membership; `NotMemberError` if they have none."""

@@ -25,7 +25,7 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, P, PayloadError
 from cohorte.handlers.core.messages import Direct, Group, Messenger, Reply
 from cohorte.handlers.core.platforms import Platforms
-from cohorte.handlers.core.readers import Reader, reader_of
+from cohorte.handlers.core.readers import Reader, reader_of, with_cohort_name
 from cohorte.locales import Translator
 from cohorte.locales.markup import literal
 from cohorte.scheduling.clock import Clock
@@ -35,6 +35,7 @@ from cohorte.storage.cohorts import (
     chats_of,
     chats_of_cohorts,
     cohorts_by_id,
+    is_active,
     members_with_people,
     memberships_of,
     teams_of,
@@ -251,6 +252,8 @@ class BatchCache:
     people: dict[int, Person] = field(default_factory=dict)
     members: dict[tuple[int, int], Member] = field(default_factory=dict)
     identities: dict[int, list[Identity]] = field(default_factory=dict)
+    # Every cohort each person of the batch belongs to (not only the batch's cohorts).
+    cohorts_of: dict[int, list[Cohort]] = field(default_factory=dict)
     memos: dict[Hashable, object] = field(default_factory=dict)
     _translators: dict[str | None, Translator] = field(default_factory=dict)
 
@@ -268,6 +271,11 @@ class BatchCache:
         member = self.members.get((cohort.id, person.id))
         team = self.teams.get(member.team_id) if member and member.team_id else None
         return reader_of(person, member, team, cohort, translator=self.translator)
+
+    def in_several(self, person_id: int, now: datetime) -> bool:
+        """Whether the person belongs to more than one active cohort (upcoming or
+        running): then what they read names its cohort."""
+        return sum(1 for c in self.cohorts_of.get(person_id, ()) if is_active(c, now)) > 1
 
     def links_of(self, cohort_id: int) -> list[ChatLink]:
         """A cohort's group chats in this batch, oldest link first."""
@@ -294,14 +302,18 @@ class BatchCache:
             link.id: link for link in await chats_of_cohorts(session, cohort_ids) if link.id
         }
         if person_ids:
-            cache.people = {
-                p.id: p for p in await people_by_id(session, person_ids) if p.id
-            }
+            cache.people = {p.id: p for p in await people_by_id(session, person_ids) if p.id}
+            memberships = await memberships_of(session, person_ids)
             cache.members = {
-                (m.cohort_id, m.person_id): m
-                for m in await memberships_of(session, person_ids)
-                if m.cohort_id in cache.cohorts
+                (m.cohort_id, m.person_id): m for m in memberships if m.cohort_id in cache.cohorts
             }
+            others = sorted({m.cohort_id for m in memberships} - set(cache.cohorts))
+            every = dict(cache.cohorts)
+            if others:  # people in several cohorts: their other ones, to name the cohort
+                every.update({c.id: c for c in await cohorts_by_id(session, others) if c.id})
+            for m in memberships:
+                if m.cohort_id in every:
+                    cache.cohorts_of.setdefault(m.person_id, []).append(every[m.cohort_id])
             for identity in await identities_of_people(session, person_ids):
                 cache.identities.setdefault(identity.person_id, []).append(identity)
         return cache
@@ -399,6 +411,8 @@ class DeliveryService:
         reply = await render(ctx)
         if reply is None:
             return Outgoing(delivery, outcome=SendOutcome.SKIPPED)
+        if cache.in_several(person.id, base.now):
+            reply = replace(reply, text=with_cohort_name(reader.t, cohort, reply.text))
         identities = cache.identities.get(person.id, [])
         # Direct messages first, on platforms that are running and can reach the person;
         # each next route is tried only if the previous one surely cannot reach them.

@@ -67,6 +67,9 @@ def form_from_json(text: str) -> Form:
     )
 
 
+_COHORT = "cohort"  # the stored form's key for the cohort it is about
+
+
 async def _pending_form(ctx: Context) -> FormSession | None:
     incoming = ctx.incoming
     return await form_sessions.form_session_of(
@@ -76,12 +79,17 @@ async def _pending_form(ctx: Context) -> FormSession | None:
 
 async def _store(ctx: Context, form: Form, lifetime: timedelta) -> None:
     incoming = ctx.incoming
+    stored = json.loads(form_to_json(form))
+    if ctx.cohort is not None and ctx.cohort.id is not None:
+        # The cohort the form is about: a form begun in one cohort's group and answered
+        # in private (where another cohort may be in use) is submitted to this one.
+        stored[_COHORT] = ctx.cohort.id
     await form_sessions.start_form_session(
         ctx.session,
         incoming.platform,
         incoming.chat_id,
         incoming.sender_id,
-        form_to_json(form),
+        json.dumps(stored, ensure_ascii=False),
         ctx.clock.now() + lifetime,
     )
 
@@ -179,6 +187,9 @@ async def answer_guided_form(ctx: Context, answer: str, *, is_choice: bool) -> I
         pending.expires_at = ctx.clock.now() + FORM_LIFETIME
         return None
     await form_sessions.end_form_session(ctx.session, pending)
+    cohort_id = json.loads(pending.form).get(_COHORT)
+    if isinstance(cohort_id, int) and ctx.cohorts > 1:
+        await ctx.enter_cohort(cohort_id)
     return replace(ctx.incoming, text="", payload=form.submit, form_values=answers)
 
 

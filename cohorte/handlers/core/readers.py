@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -73,11 +74,15 @@ def reader_of(
 
 
 async def account_reader(
-    session: AsyncSession, platform: Platform, external_id: str, platform_zone: str | None = None
+    session: AsyncSession,
+    platform: Platform,
+    external_id: str,
+    today: date,
+    platform_zone: str | None = None,
 ) -> Reader:
-    """The reader behind a platform account: the person and the cohort they joined last
-    (everything None for a stranger)."""
-    found = await sender(session, platform, external_id, None)
+    """The reader behind a platform account: the person and the cohort of their private
+    chats (`people.sender`; everything None for a stranger)."""
+    found = await sender(session, platform, external_id, None, today)
     return reader_of(
         found.person, found.member, found.team, found.cohort, platform_zone=platform_zone
     )
@@ -87,3 +92,12 @@ async def member_reader(session: AsyncSession, member: Member) -> Reader:
     """The reader of one membership: its person, cohort and team."""
     person, cohort, team = await places_of_member(session, member)
     return reader_of(person, member, team, cohort)
+
+
+def with_cohort_name(t: Translator, cohort: Cohort, text: str) -> str:
+    """`text` headed by the cohort's name, for a reader who belongs to several active
+    cohorts (unless it names the cohort already): answers, reminders and digests."""
+    if not text or cohort.name in text:
+        return text
+    heading = t._("[{cohort}]", cohort=cohort.name)
+    return f"{heading}\n{text}"

@@ -25,7 +25,7 @@ from cohorte.handlers.core.context import Context, Recent
 from cohorte.handlers.core.errors import CohortError, InputTooLongError, StaleButtonError, one_line
 from cohorte.handlers.core.messages import ChatEvent, ChatKind, Direct, Here, Incoming, Reply
 from cohorte.handlers.core.platforms import Platforms, PlatformTraits, reaches_account_privately
-from cohorte.handlers.core.readers import reader_of
+from cohorte.handlers.core.readers import reader_of, with_cohort_name
 from cohorte.handlers.lang import zones
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
@@ -71,6 +71,9 @@ class Command:
     # Runs with the sender's guided form still open (/cancelar closes it itself); any
     # other command closes it first, saying so.
     keeps_form: bool = False
+    # Works before someone in several active cohorts has said which one a private
+    # chat is about (/ayuda, /cohortes, /unirme, /zona...): about no one cohort.
+    any_cohort: bool = False
 
     @property
     def name(self) -> str:
@@ -88,6 +91,7 @@ class Router:
         self._busy: dict[str, str] = {}
         self._events: dict[ChatEvent, EventHandler] = {}
         self._attachments: CommandHandler | None = None
+        self._cohort_question: EventHandler | None = None
 
     def command(
         self,
@@ -98,9 +102,10 @@ class Router:
         coordinator_only: bool = False,
         hidden: bool = False,
         keeps_form: bool = False,
+        any_cohort: bool = False,
     ) -> None:
         """Answer the command `names` (the first one Spanish, as users see it) with `handler`."""
-        command = Command(names, handler, summary, coordinator_only, hidden, keeps_form)
+        command = Command(names, handler, summary, coordinator_only, hidden, keeps_form, any_cohort)
         for name in names:
             if fold(name) in self._by_name:
                 raise ValueError(f"command {name!r} registered twice")
@@ -113,7 +118,13 @@ class Router:
             raise ValueError(f"button prefix {route.prefix!r} registered twice")
 
         async def press(ctx: Context, parts: list[str]) -> list[Reply]:
-            return await handler(ctx, route.parse(parts))
+            fields = route.parse(parts)
+            if route.cohort is not None and ctx.cohorts > 1:
+                # Someone in several cohorts: the row's cohort, not the one in context.
+                cohort_id = await route.cohort(ctx.session, fields)
+                if cohort_id is not None:
+                    await ctx.enter_cohort(cohort_id)
+            return await handler(ctx, fields)
 
         self._buttons[route.prefix] = press
         if route.busy is not None:
@@ -131,6 +142,17 @@ class Router:
         if self._attachments is not None:
             raise ValueError("attachment handler registered twice")
         self._attachments = handler
+
+    def cohort_question(self, handler: EventHandler) -> None:
+        """Ask with `handler(ctx)` which cohort a private chat is about, when the sender
+        has several active cohorts and has not chosen one (one handler)."""
+        if self._cohort_question is not None:
+            raise ValueError("cohort question registered twice")
+        self._cohort_question = handler
+
+    def find_cohort_question(self) -> EventHandler | None:
+        """The handler that asks which cohort a private chat is about, if registered."""
+        return self._cohort_question
 
     def find_attachment(self) -> CommandHandler | None:
         """The handler of files sent to the bot, if one is registered."""
@@ -244,6 +266,7 @@ class Core:
                 ctx, replies = applied
                 t = ctx.t
                 replies += await self._after_commit(ctx, answered=bool(replies))
+                replies = named_cohort(ctx, replies)
             # With the session closed: waking the sender may need the write turn, and a
             # task must never wait for the turn while it holds a pooled connection.
             await self._wake_sender(ctx)
@@ -361,7 +384,9 @@ class Core:
 
     async def _context(self, incoming: Incoming, session: AsyncSession) -> Context:
         group = incoming.chat_id if incoming.chat_kind is ChatKind.GROUP else None
-        found = await sender(session, incoming.platform, incoming.sender_id, group)
+        found = await sender(
+            session, incoming.platform, incoming.sender_id, group, self.clock.now().date()
+        )
         identity, person = found.identity, found.person
         # Facts the unit of work writes back (only when they change: most messages stay
         # read-only).
@@ -388,6 +413,9 @@ class Core:
             public_url=self.public_url,
             recent=self.recent,
             platforms=self.platforms,
+            cohorts=found.cohorts,
+            active_cohorts=found.active,
+            chosen=found.chosen,
         )
 
     async def _dispatch(self, ctx: Context) -> list[Reply]:
@@ -471,6 +499,8 @@ class Core:
         if len(incoming.text) > MAX_TEXT_LENGTH:
             raise InputTooLongError(length=len(incoming.text), limit=MAX_TEXT_LENGTH)
         if incoming.attachment is not None:
+            if ctx.needs_cohort_choice:
+                return await self._ask_cohort(ctx)
             return await self._receive_file(ctx)
         parsed = split_command(incoming.text)
         if parsed is None and await forms.has_guided_form(ctx):
@@ -486,12 +516,21 @@ class Core:
                 N_("I don't know the command /{name}. Type /ayuda to see what I can do."),
                 name=name[:40],
             )
+        if ctx.needs_cohort_choice and not command.any_cohort:
+            return await self._ask_cohort(ctx)
         if command.coordinator_only:
             ctx.require_coordinator()
         # The sender moved on: a form left half-way is closed, and they are told.
         left = None if command.keeps_form else await forms.leave_guided_form(ctx)
         replies = await command.handler(ctx, args)
         return replies if left is None else [Reply(left, ephemeral=True), *replies]
+
+    async def _ask_cohort(self, ctx: Context) -> list[Reply]:
+        """Which cohort? (someone in several active ones, in private, who never chose)"""
+        ask = self.router.find_cohort_question()
+        replies = await ask(ctx) if ask is not None else []
+        ctx.cohort = None  # the question is about no one cohort: it is not headed by one
+        return replies
 
     async def _receive_file(self, ctx: Context) -> list[Reply]:
         """A file sent to the bot: its handler, with the caption; a form left half-way is
@@ -521,6 +560,22 @@ class Core:
         except (ValueError, IndexError) as error:
             logger.info("rejected button payload %r: %s", payload[:64], error)
             raise StaleButtonError() from error
+
+
+def named_cohort(ctx: Context, replies: list[Reply]) -> list[Reply]:
+    """The replies, each private one headed by the cohort's name when the sender has
+    several active cohorts (`readers.with_cohort_name`): nobody has to guess which
+    cohort an answer is about."""
+    cohort = ctx.cohort
+    if not ctx.ambiguous or cohort is None or ctx.person is None:
+        return replies
+    named: list[Reply] = []
+    for reply in replies:
+        private = isinstance(reply.to, Direct) or (isinstance(reply.to, Here) and not ctx.in_group)
+        if private:
+            reply = replace(reply, text=with_cohort_name(ctx.t, cohort, reply.text))
+        named.append(reply)
+    return named
 
 
 def _fields(incoming: Incoming) -> dict[str, object]:

@@ -12,11 +12,24 @@ from cohorte.locales import N_
 def register(router: Router) -> None:
     """The help commands: /ayuda, /start and /cancelar."""
     router.command(
-        ("ayuda", "help"), lambda ctx, _args: show_help(ctx, router), N_("what I can do for you")
+        ("ayuda", "help"),
+        lambda ctx, _args: show_help(ctx, router),
+        N_("what I can do for you"),
+        any_cohort=True,
     )
-    router.command(("start", "inicio"), lambda ctx, args: start(ctx, args, router), "", hidden=True)
     router.command(
-        ("cancelar", "cancel"), cancel, N_("stop the form you are filling in"), keeps_form=True
+        ("start", "inicio"),
+        lambda ctx, args: start(ctx, args, router),
+        "",
+        hidden=True,
+        any_cohort=True,
+    )
+    router.command(
+        ("cancelar", "cancel"),
+        cancel,
+        N_("stop the form you are filling in"),
+        keeps_form=True,
+        any_cohort=True,
     )
 
 
@@ -24,7 +37,14 @@ async def show_help(ctx: Context, router: Router) -> list[Reply]:
     """The commands the reader may use; coordinators also see theirs."""
     t = ctx.t
     lines = []
-    if ctx.cohort is not None and ctx.member is not None:
+    if ctx.needs_cohort_choice:
+        lines.append(
+            t._(
+                "You are in several cohorts: /cohortes lists them, and /cohorte usar NOMBRE "
+                "says which one our private chat is about."
+            )
+        )
+    elif ctx.cohort is not None and ctx.member is not None:
         lines.append(t._("You are in the cohort *{cohort}*.", cohort=ctx.cohort.name))
     else:
         lines.append(

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from cohorte.handlers.agenda.clashes import ClashChoice
-from cohorte.handlers.core.buttons import ButtonRoute
+from cohorte.handlers.core.buttons import ButtonRoute, of_field, of_row
 from cohorte.locales import N_
 from cohorte.storage.polls import Choice
 
@@ -64,14 +64,14 @@ class CohortButton(NamedTuple):
     cohort: int
 
 
-VOTE = ButtonRoute("v", Vote, busy=VOTE_BUSY)
+VOTE = ButtonRoute("v", Vote, busy=VOTE_BUSY, cohort=of_row("poll", "poll"))
 # 'See it in my time zone' under the group message: the presser's own ballot.
-BALLOT = ButtonRoute("pb", PollButton)
+BALLOT = ButtonRoute("pb", PollButton, cohort=of_row("poll", "poll"))
 # A coordinator's 'Confirm' / 'Choose' under the result.
-CHOOSE = ButtonRoute("pc", SlotButton)
+CHOOSE = ButtonRoute("pc", SlotButton, cohort=of_row("poll", "poll"))
 # 'Yes, without those sessions' / 'Yes, anyway' when the slot to confirm clashes.
-CONFIRM_CLASHING = ButtonRoute("pcc", ClashingSlot)
+CONFIRM_CLASHING = ButtonRoute("pcc", ClashingSlot, cohort=of_row("poll", "poll"))
 # The guided form's submit id: the answers come back with it.
-POLL_FORM = ButtonRoute("pf", CohortButton)
+POLL_FORM = ButtonRoute("pf", CohortButton, cohort=of_field("cohort"))
 # 'Try again' after a form answer that could not be read.
-NEW_FORM = ButtonRoute("pn", CohortButton)
+NEW_FORM = ButtonRoute("pn", CohortButton, cohort=of_field("cohort"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cohorte.handlers.core.buttons import ButtonRoute, NoFields
+from cohorte.handlers.core.buttons import ButtonRoute, NoFields, of_row, of_session
 from cohorte.handlers.status.rules import StatusCode
 from cohorte.scheduling.recurrence import code_ref, ref_code
 
@@ -50,12 +50,12 @@ class OfCheckin(NamedTuple):
 
 
 REPORT = ButtonRoute("stl", NoFields)  # "Report progress" / "Another deliverable"
-PICK_DELIVERABLE = ButtonRoute("std", OfDeliverable)
-PICK_STATUS = ButtonRoute("sts", StatusChoice)
-RESOLVE_DRAFT = ButtonRoute("sta", DraftChoice)
-ASK_NOTE = ButtonRoute("stn", OfUpdate)
-SUBMIT_NOTE = ButtonRoute("stnf", OfUpdate)  # the note form
+PICK_DELIVERABLE = ButtonRoute("std", OfDeliverable, cohort=of_row("deliverable", "deliverable"))
+PICK_STATUS = ButtonRoute("sts", StatusChoice, cohort=of_row("deliverable", "deliverable"))
+RESOLVE_DRAFT = ButtonRoute("sta", DraftChoice, cohort=of_row("status_draft", "draft"))
+ASK_NOTE = ButtonRoute("stn", OfUpdate, cohort=of_row("update", "update"))
+SUBMIT_NOTE = ButtonRoute("stnf", OfUpdate, cohort=of_row("update", "update"))  # the note form
 SUBMIT_REPORT = ButtonRoute("stf", NoFields)  # the report form
-OPEN_CHECKIN = ButtonRoute("stc", OfCheckin)
-SUBMIT_CHECKIN = ButtonRoute("stcf", OfCheckin)  # the check-in form
-CONFIRM_DELETE = ButtonRoute("stb", OfDeliverable)
+OPEN_CHECKIN = ButtonRoute("stc", OfCheckin, cohort=of_session())
+SUBMIT_CHECKIN = ButtonRoute("stcf", OfCheckin, cohort=of_session())  # the check-in form
+CONFIRM_DELETE = ButtonRoute("stb", OfDeliverable, cohort=of_row("deliverable", "deliverable"))

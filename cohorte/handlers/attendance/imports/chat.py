@@ -30,7 +30,7 @@ from cohorte.handlers.attendance.imports.importing import (
 )
 from cohorte.handlers.attendance.imports.matching import MAX_CANDIDATES, Candidate
 from cohorte.handlers.attendance.imports.report import MAX_REPORT_BYTES
-from cohorte.handlers.core.buttons import ButtonRoute
+from cohorte.handlers.core.buttons import ButtonRoute, of_row
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
 from cohorte.handlers.core.messages import AttachmentMissing, Button, Reply, button_rows
@@ -72,9 +72,9 @@ class RowOnly(NamedTuple):
     row: int
 
 
-SESSION = ButtonRoute("ais", SessionChoice, busy=BUSY)
-PICK = ButtonRoute("aip", RowChoice, busy=BUSY)
-NOT_OURS = ButtonRoute("aix", RowOnly, busy=BUSY)
+SESSION = ButtonRoute("ais", SessionChoice, busy=BUSY, cohort=of_row("import", "kept"))
+PICK = ButtonRoute("aip", RowChoice, busy=BUSY, cohort=of_row("import_row", "row"))
+NOT_OURS = ButtonRoute("aix", RowOnly, busy=BUSY, cohort=of_row("import_row", "row"))
 
 
 # -- a file arrives -----------------------------------------------------------------------------

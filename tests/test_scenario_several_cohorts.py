@@ -1,0 +1,152 @@
+"""A person in two running cohorts, as they live it on the console: in each group the
+group's cohort applies; in private the bot asks once which cohort they mean, remembers
+it, `/cohorte usar` changes it and `/cohortes` lists them; a button of one cohort acts
+on that cohort whichever one they are using; reminders name their cohort."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.agenda.routes import RSVP, RsvpCode, RsvpPress
+from cohorte.handlers.core.messages import ChatKind, Incoming
+from cohorte.handlers.core.router import Core
+from cohorte.locales.markup import plain
+from cohorte.scheduling.clock import ManualClock
+from cohorte.storage.attendance import Rsvp
+from cohorte.storage.models import (
+    Event,
+    Member,
+    Person,
+    Platform,
+    Team,
+)
+from cohorte.storage.polls import Vote
+from tests.conftest import Transcript
+from tests.factories import seed_two_cohorts
+
+
+async def _member_of(session: AsyncSession, member_id: int) -> int:
+    session.expire_all()
+    member = await session.get(Member, member_id)
+    assert member is not None
+    return member.cohort_id
+
+
+async def test_a_person_in_two_running_cohorts_in_private_and_in_both_groups(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock, core: Core
+) -> None:
+    ids = await seed_two_cohorts(session, clock.now())
+
+    # In private, the first command that is about one cohort: which one? Asked once.
+    out = await transcript.run(":como sofia\n/proximas")
+    assert "Estás en varias cohortes. ¿Sobre cuál me escribes aquí?" in out
+    assert "[1] Sprint de prueba" in out and "[2] Segunda edición" in out
+    assert "Masterclass" not in out
+    out = await transcript.run(":b 2")
+    assert "Listo: en nuestro chat privado ahora trabajas con *Segunda edición*." in out
+    out = await transcript.run("/proximas")
+    assert "¿Sobre cuál" not in out
+    assert "[Segunda edición]" in out  # two running cohorts: the answer names its cohort
+    assert "Masterclass de proveedores" in out and "Masterclass de datos" not in out
+
+    out = await transcript.run("/cohortes")
+    assert "Tus cohortes:" in out
+    assert "1. *Sprint de prueba* — en curso, participante" in out
+    assert "2. *Segunda edición* — en curso, participante (en uso en privado)" in out
+
+    out = await transcript.run("/cohorte usar sprint\n/proximas")
+    assert "ahora trabajas con *Sprint de prueba*" in out
+    assert "Masterclass de datos" in out and "Masterclass de proveedores" not in out
+
+    # In each group, the group's cohort: no question, no heading.
+    out = await transcript.run(":grupo sala2\n/proximas")
+    assert "Masterclass de proveedores" in out and "Masterclass de datos" not in out
+    assert "[Segunda edición]" not in out and "¿Sobre cuál" not in out
+    out = await transcript.run(":grupo sala\n/proximas")
+    assert "Masterclass de datos" in out and "Masterclass de proveedores" not in out
+
+    # The coordinator opens a poll in the second cohort's group; Sofía's private ballot
+    # names that cohort, and her vote (while she uses the first one) counts there.
+    out = await transcript.run(
+        ':como coordina\n:grupo sala2\n/encuesta nueva "Sesión semanal" mar 10:00, mié 16:00'
+        " cierre viernes 18:00"
+    )
+    assert "bot → @sofia: [Segunda edición]\n    ¡Se abrió la encuesta" in out
+    out = await transcript.run(":como sofia\n:privado\n:b 1")
+    assert "[Segunda edición]" in out
+    votes = (await session.exec(select(Vote))).all()
+    assert len(votes) == 1 and await _member_of(session, votes[0].member_id) == ids["second"]
+
+    # An RSVP button of the second cohort's Masterclass, pressed while using the first.
+    press = RSVP.payload(RsvpPress(f"e{ids['suppliers']}", RsvpCode.YES))
+    replies = await core.handle(
+        Incoming(
+            platform=Platform.CONSOLE,
+            sender_id="sofia",
+            sender_name="Sofia",
+            chat_id="sofia",
+            chat_kind=ChatKind.PRIVATE,
+            payload=press,
+        )
+    )
+    receipt = plain(replies[0].text)
+    assert receipt.startswith("[Segunda edición]\n✅ Anotado: vas a asistir a *Masterclass")
+    assert "Masterclass de proveedores" in receipt
+    rsvps = (await session.exec(select(Rsvp))).all()
+    assert len(rsvps) == 1 and await _member_of(session, rsvps[0].member_id) == ids["second"]
+
+    # Reminders of both cohorts reach her privately, each named; the groups' are not.
+    out = await transcript.run(":reloj 2025-04-23 15:05")
+    assert "bot → @sofia: [Sprint de prueba]\n    ⏰ Recordatorio" in out
+    assert "bot → #sala: ⏰ Recordatorio" in out
+    out = await transcript.run(":reloj 2025-04-24 15:05")
+    assert "bot → @sofia: [Segunda edición]\n    ⏰ Recordatorio" in out
+
+
+async def test_joining_a_second_cohort_with_its_code_keeps_the_first(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    ids = await seed_two_cohorts(session, clock.now())
+    out = await transcript.run(":como mateo\n/unirme PRUEBA25\n:b Bogotá")
+    assert "¡Te damos la bienvenida a Sprint de prueba" in out
+    out = await transcript.run("/unirme SEGUNDA25")
+    assert "Segunda edición" in out
+    assert "hasta que elijas otra con /cohorte usar" in out
+    out = await transcript.run(":b Lima\n/cohortes")
+    assert "Listo: ahora eres parte del equipo Lima." in out
+    assert "1. *Sprint de prueba* — en curso, participante" in out
+    assert "2. *Segunda edición* — en curso, participante (en uso en privado)" in out
+    session.expire_all()
+    mateo = (await session.exec(select(Person).where(Person.display_name == "Mateo"))).one()
+    members = (await session.exec(select(Member).where(Member.person_id == mateo.id))).all()
+    teams = {t.id: t.name for t in (await session.exec(select(Team))).all()}
+    assert {(m.cohort_id, teams.get(m.team_id or 0)) for m in members} == {
+        (ids["first"], "Bogotá"),
+        (ids["second"], "Lima"),
+    }
+
+
+async def test_a_form_begun_in_one_cohorts_group_is_submitted_there(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    """The coordinator of both uses the first cohort in private; a new session asked for
+    in the second one's group goes on privately and is added to the second one."""
+    ids = await seed_two_cohorts(session, clock.now())
+    await transcript.run(":como coordina\n/cohorte usar 1")
+    out = await transcript.run(
+        """
+        :grupo sala2
+        /sesion
+        :privado
+        :b Masterclass
+        Compras abiertas
+        6 de mayo 10:00
+        :b Saltar
+        """
+    )
+    assert "Te escribí en privado para seguir con el formulario." in out
+    assert "Agregada: Compras abiertas" in out
+    session.expire_all()
+    added = (await session.exec(select(Event).where(Event.title == "Compras abiertas"))).one()
+    assert added.cohort_id == ids["second"]
