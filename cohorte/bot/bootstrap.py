@@ -19,7 +19,7 @@ from cohorte.bot.config import Settings
 from cohorte.bot.console import CONSOLE_TRAITS
 from cohorte.bot.slack.traits import SLACK_TRAITS
 from cohorte.bot.telegram.traits import TELEGRAM_TRAITS
-from cohorte.handlers import agenda, attendance, cohort, dashboard, help, poll, status
+from cohorte.handlers import agenda, attendance, cohort, dashboard, help, materials, poll, status
 from cohorte.handlers.cohort import greeting
 from cohorte.handlers.core.delivery import Capabilities, DeliveryService
 from cohorte.handlers.core.errors import one_line
@@ -58,6 +58,7 @@ def build_router() -> Router:
     agenda.register(router)
     status.register(router)
     attendance.register(router)
+    materials.register(router)
     dashboard.register(router)
     help.register(router)
     poll.register(router)
@@ -84,6 +85,7 @@ def build_capabilities(platforms: Platforms) -> Capabilities:
     poll.register_capabilities(capabilities, platforms)
     status.register_capabilities(capabilities)
     attendance.register_capabilities(capabilities)
+    materials.register_capabilities(capabilities)
     dashboard.register_capabilities(capabilities)
     return capabilities
 

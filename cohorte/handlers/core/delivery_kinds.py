@@ -44,6 +44,8 @@ class DeliveryKind(StrEnum):
     RSVP_TALLY = "rsvp.tally"  # a group reminder again, with the confirmed counts now
     CHECKIN_UNCONFIRMED = "rsvp.nudge"  # a check-in nobody of the team confirmed yet
     CHECKIN_UNCONFIRMED_COORDINATORS = "rsvp.nudge_coordinators"  # ... told to them
+    # materials
+    MATERIAL_ADDED = "materials.added"  # a link attached after its session started
     # poll
     POLL = "poll"  # the live poll message (group) or a personal ballot (person)
     POLL_NUDGE = "poll_nudge"
