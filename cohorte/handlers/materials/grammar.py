@@ -58,8 +58,8 @@ class MaterialLine:
 
 
 def read_url(text: str) -> str:
-    """A web address as typed, checked: http or https, a host, no spaces, at most
-    `URL_LIMIT` characters; a clear refusal otherwise."""
+    """A web address as typed, checked: http or https, a host with a dot in its name, no
+    spaces, at most `URL_LIMIT` characters; a clear refusal otherwise."""
     url = text.strip().strip("<>")
     if len(url) > URL_LIMIT:
         raise CohortError(
@@ -74,7 +74,7 @@ def read_url(text: str) -> str:
     if (
         parts is None
         or parts.scheme.lower() not in ("http", "https")
-        or not parts.hostname
+        or "." not in (parts.hostname or "")
         or any(character.isspace() for character in url)
     ):
         raise CohortError(
@@ -133,8 +133,15 @@ def read_material_line(text: str) -> MaterialLine:
                 ),
                 word=word[:CODE_SHOWN],
             )
+    after = others[at + 1 :]
     if title is None:
-        title = " ".join(others[at + 1 :])  # no quotes: the words after the address
+        title = " ".join(after)  # no quotes: the words after the address
+    elif after:
+        raise CohortError(
+            N_("I do not understand “{words}” after the address. Example: {example}"),
+            words=" ".join(after)[:CODE_SHOWN],
+            example=EXAMPLE,
+        )
     return MaterialLine(code, read_url(others[at]), read_title(title), kind)
 
 
