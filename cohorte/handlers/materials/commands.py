@@ -136,11 +136,11 @@ async def find_target(ctx: Context, cohort: Cohort, code: str) -> Target:
 
 
 async def target_name(ctx: Context, target: Target) -> str:
-    """'Masterclass: Datos abiertos', 'the deliverable Mapeo de procesos'."""
+    """'Masterclass: Datos abiertos', 'Entregable: Mapeo de procesos'."""
     if target.occurrence is not None:
         return await occurrence_title(ctx.session, ctx.t, target.occurrence)
     assert target.deliverable is not None
-    return ctx.t._("the deliverable {title}", title=target.deliverable.title)
+    return ctx.t._("Deliverable: {title}", title=target.deliverable.title)
 
 
 def inferred_kind(ctx: Context, target: Target) -> MaterialKind:

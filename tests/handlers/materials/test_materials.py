@@ -60,7 +60,7 @@ async def test_coordinators_attach_list_and_remove_materials(
     assert "📊 Presentación: Diapositivas *clave* — https://example.org/slides" in out
     assert "Saldrá con los recordatorios de la sesión y aparece en /materiales." in out
     out = await transcript.run('/material mapeo https://example.org/guia "Guía del mapeo"')
-    assert "Agregado a el entregable Mapeo de procesos (n.º 2):" in out
+    assert "Agregado a Entregable: Mapeo de procesos (n.º 2):" in out
     assert "📄 Plantilla: Guía del mapeo — https://example.org/guia" in out  # inferred
     (slides, guide) = await _materials(session)
     assert (slides.kind, slides.ref, slides.title) == (
