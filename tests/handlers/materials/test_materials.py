@@ -189,3 +189,25 @@ async def test_absentees_find_the_materials_in_te_extranamos(
         "    • 🎥 Grabación: Grabación de la Masterclass — https://videos.example.org/e1\n"
         "    Si quieres ponerte al día" in missed
     )
+
+
+async def test_the_guided_form_and_the_list_in_english(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _cohort(session, clock)
+    await transcript.run(MASTERCLASS)
+
+    out = await transcript.run("/material")
+    assert "Agreguemos un material." in out
+    assert "Nuevo material — responde unas preguntas; /cancelar para dejarlo." in out
+    out = await transcript.run("E1")
+    assert "(2/4) ¿Qué es?" in out and "[1] Grabación" in out and "Saltar" in out
+    out = await transcript.run(":b Lectura\nhttps://example.org/lectura\nLectura previa")
+    assert "📎 Agregado a Masterclass: Datos abiertos (n.º 1):" in out
+    assert "📖 Lectura: Lectura previa — https://example.org/lectura" in out
+
+    out = await transcript.run(":como sofia\n/idioma en\n/materials")
+    assert "📚 Materials of *Sprint de prueba*" in out
+    assert "*Week 3*" in out and "*Week 6*" in out
+    assert "📖 Reading: Lectura previa — https://example.org/lectura" in out
+    assert "• Deliverable *Mapeo de procesos* (mapeo)" in out
