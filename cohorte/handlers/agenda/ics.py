@@ -25,7 +25,7 @@ from cohorte.handlers.core.readers import member_reader, reader_of
 from cohorte.handlers.lang.names import match_names
 from cohorte.locales import N_, Translator
 from cohorte.locales.markup import plain
-from cohorte.scheduling.recurrence import Occurrence, event_ref, series_ref, to_utc
+from cohorte.scheduling.recurrence import Occurrence, event_ref, parse_ref, series_ref, to_utc
 from cohorte.storage import agenda as calendar_rows
 from cohorte.storage.cohorts import members_with_people, team_by_id
 from cohorte.storage.materials import Material, materials_of
@@ -179,13 +179,13 @@ async def _add_series(
         if not change.cancelled and change.new_start is not None
     }
     skipped = {change.original_date for change in changes if change.cancelled}
-    for ref in notes.refs:
-        kind, _, day = ref.partition(":")
-        if kind == f"s{series.id}" and day:
-            original_date = date.fromisoformat(day)
-            inside = series.first_date <= original_date <= series.last_date
-            if inside and original_date not in skipped:
-                starts.setdefault(original_date, None)
+    for number, day in notes.series_days:
+        if (
+            number == series.id
+            and day not in skipped
+            and series.first_date <= day <= series.last_date
+        ):
+            starts.setdefault(day, None)
     for original_date in sorted(starts):
         original = datetime.combine(original_date, series.local_time, tzinfo=zone)
         new_start = starts[original_date]
@@ -202,7 +202,15 @@ class _MaterialNotes:
     def __init__(self, t: Translator, attached: dict[str, list[Material]]) -> None:
         self.t = t
         self.attached = attached
-        self.refs = sorted(attached)
+        # The series occurrences that have materials: (series id, original date).
+        self.series_days: list[tuple[int, date]] = []
+        for ref in sorted(attached):
+            try:
+                kind, number, day = parse_ref(ref)
+            except ValueError:
+                continue
+            if kind == "s" and day is not None:
+                self.series_days.append((number, day))
 
     def description(self, text: str | None, ref: str) -> str | None:
         """The session's own description, then 'Materiales:' and a line per link."""

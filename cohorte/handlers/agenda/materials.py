@@ -39,11 +39,13 @@ def kind_label(t: Translator, kind: MaterialKind) -> str:
 
 def material_line(t: Translator, material: Material) -> str:
     """'🎥 Grabación: Datos abiertos en Bogotá — https://…' (title and address as typed)."""
-    return f"{KIND_ICONS[material.kind]} " + t._(
-        "{kind}: {title} — {url}",
-        kind=kind_label(t, material.kind),
-        title=material.title,
-        url=material.url,
+    return link_line(t, material.kind, material.title, material.url)
+
+
+def link_line(t: Translator, kind: MaterialKind, title: str, url: str) -> str:
+    """A link as a material of `kind` reads (a deliverable's own template too)."""
+    return f"{KIND_ICONS[kind]} " + t._(
+        "{kind}: {title} — {url}", kind=kind_label(t, kind), title=title, url=url
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from cohorte.handlers.agenda.materials import material_line
+from cohorte.handlers.agenda.materials import link_line, material_line
 from cohorte.handlers.agenda.occurrences import find_occurrence
 from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.core.context import Context
@@ -80,16 +80,7 @@ async def list_materials(ctx: Context, _args: str) -> list[Reply]:
         if deliverable.template_url:
             # The template the deliverable itself names, shown as a template material.
             entry.lines.append(
-                material_line(
-                    t,
-                    Material(
-                        cohort_id=cohort.id,
-                        kind=MaterialKind.TEMPLATE,
-                        url=deliverable.template_url,
-                        title=deliverable.title,
-                        added_at=deliverable.created_at,
-                    ),
-                )
+                link_line(t, MaterialKind.TEMPLATE, deliverable.title, deliverable.template_url)
             )
         entry.lines += [shown(material) for material in attached]
         weeks.setdefault(week, []).append(entry)
