@@ -26,6 +26,7 @@ from cohorte.handlers import (
     dashboard,
     feedback,
     help,
+    materials,
     poll,
     report,
     status,
@@ -69,6 +70,7 @@ def build_router() -> Router:
     status.register(router)
     attendance.register(router)
     feedback.register(router)
+    materials.register(router)
     dashboard.register(router)
     report.register(router)
     help.register(router)
@@ -97,6 +99,7 @@ def build_capabilities(platforms: Platforms) -> Capabilities:
     status.register_capabilities(capabilities)
     attendance.register_capabilities(capabilities)
     feedback.register_capabilities(capabilities)
+    materials.register_capabilities(capabilities)
     dashboard.register_capabilities(capabilities)
     return capabilities
 

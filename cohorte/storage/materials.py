@@ -50,7 +50,63 @@ async def materials_of(session: AsyncSession, cohort_id: int) -> Sequence[Materi
     return (await session.exec(statement.order_by(col(Material.id)))).all()
 
 
-async def add_materials(session: AsyncSession, materials: Sequence[Material]) -> None:
-    """Add materials (a new edition's copies of the programme's); flushed, not committed."""
-    session.add_all(materials)
+async def add_material(session: AsyncSession, material: Material) -> Material:
+    """Store a new material; it has its id on return."""
+    session.add(material)
     await session.flush()
+    return material
+
+
+async def add_materials(session: AsyncSession, materials: Sequence[Material]) -> None:
+    """Store new materials, in the order given; they have their ids on return."""
+    for material in materials:
+        session.add(material)
+        await session.flush()  # one by one: the ids keep the order given
+
+
+async def material_by_id(session: AsyncSession, material_id: int) -> Material | None:
+    """One material by its id, whatever its cohort (callers check it)."""
+    return await session.get(Material, material_id)
+
+
+async def delete_material(session: AsyncSession, material: Material) -> None:
+    """Remove one material."""
+    await session.delete(material)
+    await session.flush()
+
+
+async def materials_of_refs(
+    session: AsyncSession, cohort_id: int, refs: Sequence[str]
+) -> dict[str, list[Material]]:
+    """The materials of these sessions (occurrence references), by reference, each list in
+    the order they were added; a session without any is left out."""
+    if not refs:
+        return {}
+    statement = select(Material).where(
+        Material.cohort_id == cohort_id, col(Material.ref).in_(list(set(refs)))
+    )
+    found: dict[str, list[Material]] = {}
+    for material in (await session.exec(statement.order_by(col(Material.id)))).all():
+        assert material.ref is not None
+        found.setdefault(material.ref, []).append(material)
+    return found
+
+
+async def same_material(
+    session: AsyncSession,
+    cohort_id: int,
+    *,
+    ref: str | None,
+    deliverable_id: int | None,
+    url: str,
+) -> Material | None:
+    """The material of that session or deliverable with that address, if one is attached."""
+    statement = select(Material).where(
+        Material.cohort_id == cohort_id,
+        Material.ref == ref if ref is not None else col(Material.ref).is_(None),
+        Material.deliverable_id == deliverable_id
+        if deliverable_id is not None
+        else col(Material.deliverable_id).is_(None),
+        Material.url == url,
+    )
+    return (await session.exec(statement.limit(1))).first()

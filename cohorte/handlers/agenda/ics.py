@@ -10,13 +10,14 @@ Its texts are plain: the marks chat text puts around people's words are dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as IcsEvent
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.agenda.materials import material_lines
 from cohorte.handlers.agenda.occurrences import ensure_checkin_series
 from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.core.errors import CohortError
@@ -24,9 +25,10 @@ from cohorte.handlers.core.readers import member_reader, reader_of
 from cohorte.handlers.lang.names import match_names
 from cohorte.locales import N_, Translator
 from cohorte.locales.markup import plain
-from cohorte.scheduling.recurrence import Occurrence, event_ref, to_utc
+from cohorte.scheduling.recurrence import Occurrence, event_ref, parse_ref, series_ref, to_utc
 from cohorte.storage import agenda as calendar_rows
 from cohorte.storage.cohorts import members_with_people, team_by_id
+from cohorte.storage.materials import Material, materials_of
 from cohorte.storage.models import Cohort, Member, Person, Role
 from cohorte.storage.series import Series, SeriesKind
 
@@ -91,12 +93,17 @@ async def build_ics(
     calendar.add("prodid", "-//Cohorte//cohorte//ES")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", cohort.name)
+    attached: dict[str, list[Material]] = {}
+    for material in await materials_of(session, cohort.id):
+        if material.ref is not None:
+            attached.setdefault(material.ref, []).append(material)
+    notes = _MaterialNotes(t, attached)
     for series in await calendar_rows.series_of_cohorts(session, [cohort.id]):
         if series.kind == SeriesKind.CHECKIN and team_id is not None and series.team_id != team_id:
             continue
         if series.last_date < series.first_date:
             continue  # replaced before it began
-        await _add_series(session, calendar, cohort, series, t, now)
+        await _add_series(session, calendar, cohort, series, t, now, notes)
     for event in await calendar_rows.events_of_cohort(session, cohort.id):
         assert event.id is not None
         occurrence = Occurrence(
@@ -112,7 +119,7 @@ async def build_ics(
             event.starts_at.astimezone(ZoneInfo(cohort.home_zone)),
             timedelta(minutes=event.duration_minutes),
             event.meeting_url or cohort.meeting_url,
-            event.description,
+            notes.description(event.description, event_ref(event.id)),
             now,
         )
         if event.cancelled_at is not None:
@@ -135,6 +142,7 @@ async def _add_series(
     series: Series,
     t: Translator,
     now: datetime,
+    notes: _MaterialNotes,
 ) -> None:
     assert series.id is not None
     zone = ZoneInfo(series.zone)
@@ -163,15 +171,55 @@ async def _add_series(
         if change.cancelled:
             master.add("exdate", original)
     calendar.add_component(master)
-    for change in changes:
-        if change.cancelled or change.new_start is None:
-            continue
-        original = datetime.combine(change.original_date, series.local_time, tzinfo=zone)
-        moved = _vevent(
-            uid, title, change.new_start.astimezone(zone), duration, series.meeting_url, None, now
-        )
+    # An occurrence moved, or with materials of its own, is a VEVENT of its own that
+    # overrides the series' (RECURRENCE-ID): calendar apps show its time and its links.
+    starts: dict[date, datetime | None] = {
+        change.original_date: change.new_start
+        for change in changes
+        if not change.cancelled and change.new_start is not None
+    }
+    skipped = {change.original_date for change in changes if change.cancelled}
+    for number, day in notes.series_days:
+        if (
+            number == series.id
+            and day not in skipped
+            and series.first_date <= day <= series.last_date
+        ):
+            starts.setdefault(day, None)
+    for original_date in sorted(starts):
+        original = datetime.combine(original_date, series.local_time, tzinfo=zone)
+        new_start = starts[original_date]
+        start = new_start.astimezone(zone) if new_start is not None else original
+        description = notes.description(None, series_ref(series.id, original_date))
+        moved = _vevent(uid, title, start, duration, series.meeting_url, description, now)
         moved.add("recurrence-id", original)
         calendar.add_component(moved)
+
+
+class _MaterialNotes:
+    """The materials of the calendar's sessions, as the lines of their descriptions."""
+
+    def __init__(self, t: Translator, attached: dict[str, list[Material]]) -> None:
+        self.t = t
+        self.attached = attached
+        # The series occurrences that have materials: (series id, original date).
+        self.series_days: list[tuple[int, date]] = []
+        for ref in sorted(attached):
+            try:
+                kind, number, day = parse_ref(ref)
+            except ValueError:
+                continue
+            if kind == "s" and day is not None:
+                self.series_days.append((number, day))
+
+    def description(self, text: str | None, ref: str) -> str | None:
+        """The session's own description, then 'Materiales:' and a line per link."""
+        lines = material_lines(self.t, self.attached.get(ref, []))
+        if not lines:
+            return text
+        parts = [text] if text else []
+        parts.append("\n".join([self.t._("Materials:"), *lines]))
+        return "\n\n".join(parts)
 
 
 def _vevent(

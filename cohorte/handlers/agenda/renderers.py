@@ -21,6 +21,7 @@ from cohorte.handlers.agenda.deliveries import (
     ReminderPayload,
 )
 from cohorte.handlers.agenda.leads import reminder_due
+from cohorte.handlers.agenda.materials import session_material_lines, with_materials
 from cohorte.handlers.agenda.occurrences import occurrence_for, occurrence_named
 from cohorte.handlers.agenda.rsvp_view import (
     asks_rsvp,
@@ -172,6 +173,8 @@ async def _reminder(
     )
     headline = "⏰ " + rc.t._("Reminder ({when}):", when=lead)
     text = await describe(rc, occurrence, headline)
+    # What coordinators attached before the session (`/material`), read at send time.
+    text = with_materials(rc.t, text, await session_material_lines(rc, occurrence.ref))
     if not asks_rsvp(lead_minutes):
         return Reply(text)
     buttons = (rsvp_buttons(rc.t, occurrence),)

@@ -8,8 +8,8 @@ once when the mark came later — and useless two days after that. The renderer
 reads the record again at send time: a coordinator who corrected it to present
 or excused meanwhile stops the message.
 
-The session's materials (a later issue) join the message through
-`session_materials`, which lists nothing yet.
+The session's materials (`/material`) join the message through
+`session_materials`, read at send time.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.agenda.materials import session_material_lines
 from cohorte.handlers.agenda.occurrences import occurrence_for
 from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.attendance.deliveries import SESSION_MISSED, MissedPayload
@@ -64,9 +65,8 @@ async def missed_rows(
 
 
 async def session_materials(rc: RenderContext, occurrence: Occurrence) -> list[str]:
-    """The lines that point to the session's materials, once coordinators can add them
-    (the materials issue); none yet."""
-    return []
+    """The lines that point to the session's materials (the recording, the slides …)."""
+    return await session_material_lines(rc, occurrence.ref)
 
 
 async def render_missed(rc: RenderContext, payload: MissedPayload) -> Reply | None:

@@ -17,8 +17,9 @@ from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cohorte.handlers.agenda.public_holidays import holiday_name
-from cohorte.handlers.cohort.file.spec import CohortSpec, SeriesSpec, slot_series
+from cohorte.handlers.cohort.file.spec import CohortSpec, MaterialSpec, SeriesSpec, slot_series
 from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.lang.names import name_key
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.recurrence import (
     series_dates,
@@ -27,6 +28,7 @@ from cohorte.scheduling.recurrence import (
     to_utc,
     wall_clock_problem,
 )
+from cohorte.storage.materials import MaterialKind
 from cohorte.storage.series import SeriesKind
 
 NAME_CHARS = 200  # the column limit of a cohort's name
@@ -37,6 +39,7 @@ START_NOT_MONDAY = N_(
 PEOPLE_NEED_TEAMS = N_(
     "To copy the people, copy the teams too (--with-teams): every participant belongs to a team."
 )
+MATERIALS_LEFT_OUT = N_("Materials left out because their session is not in the new edition: {n}.")
 HOLIDAY = N_(
     "{what} on {date} (Week {week}) falls on a public holiday in {country} "
     "for the {team} team: {holiday}."
@@ -118,15 +121,10 @@ class Sitting:
 
 @dataclass(frozen=True)
 class EditionPlan:
-    """The new edition's spec and what needs a human.
-
-    `kept_events[i]` is the position, in the source spec, of the new spec's event `i`
-    (cancelled events are left out), so that what is attached to an event follows it.
-    """
+    """The new edition's spec and what needs a human."""
 
     spec: CohortSpec
     shift: timedelta
-    kept_events: tuple[int, ...]
     notices: tuple[Notice, ...]
 
     @property
@@ -141,13 +139,23 @@ class EditionPlan:
 def programme_of(spec: CohortSpec, invite_code: str) -> CohortSpec:
     """The programme alone: no people, no group chats, no cancelled events, no single
     sessions moved or called off; `invite_code` stands in for the cohort's own."""
+    events = tuple(event for event in spec.events if not event.cancelled)
+    titles = {name_key(event.title) for event in events}
     return replace(
         spec,
         invite_code=invite_code,
         chats=(),
         members=(),
-        events=tuple(event for event in spec.events if not event.cancelled),
+        events=events,
         series=tuple(replace(series, changes=()) for series in spec.series),
+        # The programme's materials: templates, slides, readings, links — not the run's
+        # recordings, nor what was attached to a session called off.
+        materials=tuple(
+            material
+            for material in spec.materials
+            if material.kind is not MaterialKind.RECORDING
+            and (material.event is None or name_key(material.event) in titles)
+        ),
     )
 
 
@@ -173,7 +181,6 @@ def plan_edition(
     source_monday = source.start_date - timedelta(days=source.start_date.weekday())
     shift = start - source_monday
     programme = programme_of(source, invite_code)
-    kept = tuple(number for number, event in enumerate(source.events) if not event.cancelled)
     spec = replace(
         programme,
         name=(" ".join((name or "").split()) or f"{source.name} — {start.isoformat()}")[
@@ -196,8 +203,26 @@ def plan_edition(
             )
             for deliverable in programme.deliverables
         ),
+        materials=tuple(
+            _shifted_material(material, shift)
+            for material in programme.materials
+            if with_teams or material.team is None
+        ),
     )
-    return EditionPlan(spec, shift, kept, notices(spec, source))
+    found = notices(spec, source)
+    left_out = sum(m.kind is not MaterialKind.RECORDING for m in source.materials) - len(
+        spec.materials
+    )
+    if left_out:
+        found = (*found, Notice(MATERIALS_LEFT_OUT, {"n": left_out}))
+    return EditionPlan(spec, shift, found)
+
+
+def _shifted_material(material: MaterialSpec, shift: timedelta) -> MaterialSpec:
+    """A material of a series' session follows that session to its new date."""
+    if material.session is None:
+        return material
+    return replace(material, session=material.session + shift)
 
 
 def _shifted(series: SeriesSpec, shift: timedelta) -> SeriesSpec:

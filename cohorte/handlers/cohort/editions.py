@@ -2,9 +2,9 @@
 
 `new_edition` makes a cohort from another cohort (by id) or from a cohort file's spec
 on a new start date; the dates come from `edition_plan` (pure), the writing from the
-cohort file's `import_cohort`, and this module adds what a file does not carry: the
-programme's materials (every kind but recordings, re-keyed to the new sessions and
-deliverables), the feedback settings, and — when the source has no weekly session —
+cohort file's `import_cohort` (so the programme's materials and feedback settings come
+as the file carries them), and this module adds what a file does not carry: the
+memberships of the source's own people, and — when the source has no weekly session —
 its last meeting-time poll, left open for the new cohort. `programme_template` writes a
 cohort's programme as a cohort file, through the cohort file's own export.
 """
@@ -12,14 +12,13 @@ cohort's programme as a cohort file, through the cohort file's own export.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.occurrences import ensure_checkin_series
-from cohorte.handlers.cohort.edition_plan import EditionPlan, Notice, plan_edition, programme_of
+from cohorte.handlers.cohort.edition_plan import Notice, plan_edition, programme_of
 from cohorte.handlers.cohort.file.apply import import_cohort
 from cohorte.handlers.cohort.file.export import spec_of
 from cohorte.handlers.cohort.file.messages import (
@@ -32,12 +31,8 @@ from cohorte.handlers.cohort.file.read import INVITE_CODE
 from cohorte.handlers.cohort.file.render import render_cohort_file
 from cohorte.handlers.cohort.file.spec import CohortSpec
 from cohorte.locales import N_
-from cohorte.scheduling.recurrence import event_ref, parse_ref, series_ref
 from cohorte.storage import agenda, cohorts, polls
-from cohorte.storage.deliverables import deliverables_of
-from cohorte.storage.materials import Material, MaterialKind, add_materials, materials_of
 from cohorte.storage.models import Cohort, Member
-from cohorte.storage.series import Series
 
 # Invite codes the bot makes: no 0/O or 1/I, which people mix up when they type them.
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -52,7 +47,6 @@ NO_WEEKLY_SESSION = N_(
     "The programme has no weekly session and no poll to copy: a coordinator opens one "
     "with /encuesta nueva."
 )
-MATERIALS_LEFT_OUT = N_("Materials left out because their session is not in the new edition: {n}.")
 
 
 @dataclass(frozen=True)
@@ -115,14 +109,8 @@ async def new_edition(
     notices = list(plan.notices)
     if with_teams:
         await ensure_checkin_series(session, cohort, now)
-    materials = 0
-    if old is not None:
-        if with_people:
-            await _copy_memberships(session, old, cohort, now)
-        cohort.feedback_settings = old.feedback_settings
-        materials, left_out = await _copy_materials(session, old, cohort, plan, with_people)
-        if left_out:
-            notices.append(Notice(MATERIALS_LEFT_OUT, {"n": left_out}))
+    if old is not None and with_people:
+        await _copy_memberships(session, old, cohort, now)
     if not plan.has_weekly_session:
         notices.append(await _leave_poll(session, old, cohort, now))
     await session.flush()
@@ -135,7 +123,7 @@ async def new_edition(
         teams=len(plan.spec.teams),
         members=len(plan.spec.members),
         deliverables=len(plan.spec.deliverables),
-        materials=materials,
+        materials=len(plan.spec.materials),
         notices=tuple(notices),
     )
 
@@ -219,112 +207,6 @@ async def _leave_poll(
     assert poll_id is not None  # a cohort made just now has no open poll
     await polls.add_slots(session, poll_id, [(slot.weekday, slot.local_time) for slot in slots])
     return Notice(POLL_LEFT_OPEN, {"title": last.title, "n": len(slots)})
-
-
-async def _copy_materials(
-    session: AsyncSession, old: Cohort, cohort: Cohort, plan: EditionPlan, with_people: bool
-) -> tuple[int, int]:
-    """Copy the programme's materials (not recordings); (copied, left out)."""
-    events = await _event_ids(session, old, cohort, plan)
-    series = await _series_ids(session, old, cohort, plan.shift)
-    deliverables = await _deliverable_ids(session, old, cohort)
-    copies: list[Material] = []
-    left_out = 0
-    for material in await materials_of(session, _pk(old.id)):
-        if material.kind == MaterialKind.RECORDING:
-            continue
-        ref, deliverable_id = material.ref, material.deliverable_id
-        if deliverable_id is not None:
-            deliverable_id = deliverables.get(deliverable_id)
-            if deliverable_id is None:
-                left_out += 1
-                continue
-        if ref is not None:
-            ref = _new_ref(ref, events, series, plan.shift)
-            if ref is None:
-                left_out += 1
-                continue
-        copies.append(
-            Material(
-                cohort_id=_pk(cohort.id),
-                ref=ref,
-                deliverable_id=deliverable_id,
-                kind=material.kind,
-                url=material.url,
-                title=material.title,
-                added_by=material.added_by if with_people else None,
-                added_at=material.added_at,
-            )
-        )
-    await add_materials(session, copies)
-    return len(copies), left_out
-
-
-def _new_ref(
-    ref: str, events: Mapping[int, int], series: Mapping[int, int], shift: timedelta
-) -> str | None:
-    """The new edition's reference for an old occurrence reference, if it has that session."""
-    try:
-        kind, number, day = parse_ref(ref)
-    except ValueError:
-        return None
-    if kind == "e":
-        new_event = events.get(number)
-        return None if new_event is None else event_ref(new_event)
-    new_series = series.get(number)
-    if new_series is None or day is None:
-        return None
-    return series_ref(new_series, day + shift)
-
-
-async def _event_ids(
-    session: AsyncSession, old: Cohort, cohort: Cohort, plan: EditionPlan
-) -> dict[int, int]:
-    """Old event id -> new event id, through the order the export and the import keep."""
-    old_events = await agenda.events_of_cohort(session, _pk(old.id))
-    new_events = await agenda.events_of_cohort(session, _pk(cohort.id))
-    return {
-        _pk(old_events[source].id): _pk(new.id)
-        for source, new in zip(plan.kept_events, new_events, strict=True)
-    }
-
-
-async def _series_ids(
-    session: AsyncSession, old: Cohort, cohort: Cohort, shift: timedelta
-) -> dict[int, int]:
-    """Old running series id -> the new series that has the same sessions, shifted."""
-    new_keys: dict[tuple[object, ...], int] = {}
-    for series in await agenda.running_series(session, _pk(cohort.id)):
-        new_keys[await _series_key(session, series, timedelta())] = _pk(series.id)
-    found = {}
-    for series in await agenda.running_series(session, _pk(old.id)):
-        new_id = new_keys.get(await _series_key(session, series, shift))
-        if new_id is not None:
-            found[_pk(series.id)] = new_id
-    return found
-
-
-async def _series_key(
-    session: AsyncSession, series: Series, shift: timedelta
-) -> tuple[object, ...]:
-    team = None if series.team_id is None else await cohorts.team_by_id(session, series.team_id)
-    when: tuple[int, time, str, int] = (
-        series.weekday,
-        series.local_time,
-        series.zone,
-        series.interval_weeks,
-    )
-    return (series.kind, team.name if team else None, *when, series.first_date + shift)
-
-
-async def _deliverable_ids(session: AsyncSession, old: Cohort, cohort: Cohort) -> dict[int, int]:
-    """Old deliverable id -> the new one with the same code."""
-    new = {item.code: _pk(item.id) for item in await deliverables_of(session, _pk(cohort.id))}
-    return {
-        _pk(item.id): new[item.code]
-        for item in await deliverables_of(session, _pk(old.id))
-        if item.code in new
-    }
 
 
 def _pk(value: int | None) -> int:

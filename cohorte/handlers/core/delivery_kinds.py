@@ -47,6 +47,8 @@ class DeliveryKind(StrEnum):
     # feedback
     FEEDBACK_ASK = "feedback.ask"  # "¿Qué tan útil fue? 1 a 5" after a session
     FEEDBACK_NUDGE = "feedback.nudge"  # the one reminder, a day later, if unanswered
+    # materials
+    MATERIAL_ADDED = "materials.added"  # a link attached after its session started
     # poll
     POLL = "poll"  # the live poll message (group) or a personal ballot (person)
     POLL_NUDGE = "poll_nudge"

@@ -144,7 +144,6 @@ def test_the_plan_keeps_weeks_weekdays_and_local_times_and_drops_the_run() -> No
         "Compras",
         "Showtime",
     ]
-    assert plan.kept_events == (0, 2, 3, 4)
     assert spec.events[1].start == wall("2026-04-14T10:00")
     (series,) = spec.series
     assert (series.first_date, series.last_date, series.changes) == (

@@ -41,6 +41,7 @@ from cohorte.handlers.core.delivery_kinds import (
 )
 from cohorte.handlers.dashboard.digest import WEEKLY_DIGEST, WeeklyPayload
 from cohorte.handlers.feedback.deliveries import FEEDBACK_ASK, FEEDBACK_NUDGE, FeedbackPayload
+from cohorte.handlers.materials.sharing import MATERIAL_ADDED, MaterialPayload
 from cohorte.handlers.poll.announcements import (
     POLL_ALL_VOTED,
     POLL_CLOSED,
@@ -108,6 +109,7 @@ STORED: list[tuple[DeliveryType[Any], str, Payload]] = [
     ),
     (FEEDBACK_ASK, '{"start": "2025-04-24T15:00:00+00:00"}', FeedbackPayload(START)),
     (FEEDBACK_NUDGE, '{"start": "2025-04-24T15:00:00+00:00"}', FeedbackPayload(START)),
+    (MATERIAL_ADDED, '{"material": 5}', MaterialPayload(5)),
     (POLL_MESSAGE, '{"poll": 1}', PollPayload(1)),
     (POLL_NUDGE, '{"poll": 1}', PollPayload(1)),
     (POLL_ALL_VOTED, '{"poll": 1}', PollPayload(1)),

@@ -1,15 +1,16 @@
 """Writing a checked cohort file into the database: a new cohort with its teams, chats,
-people and accounts, members, calendar and deliverables."""
+people and accounts, members, calendar, deliverables and materials."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.agenda.occurrences import ensure_checkin_series
 from cohorte.handlers.cohort.file.messages import (
     CHAT_TAKEN,
     IDENTITY_CONFLICT,
@@ -18,12 +19,15 @@ from cohorte.handlers.cohort.file.messages import (
     CohortFileError,
 )
 from cohorte.handlers.cohort.file.spec import CohortSpec, MemberSpec, SeriesSpec
+from cohorte.handlers.lang.names import name_key
+from cohorte.scheduling.recurrence import event_ref, series_dates, series_ref
 from cohorte.storage import agenda, cohorts, deliverables
 from cohorte.storage.deliverables import Deliverable, set_assignment
 from cohorte.storage.feedback import FeedbackSettings, settings_json
+from cohorte.storage.materials import Material, add_materials
 from cohorte.storage.models import ChatLink, Cohort, Event, Identity, Member, Person, Team
 from cohorte.storage.people import accounts_with_people, add_accounts, add_people
-from cohorte.storage.series import Series, SeriesChange
+from cohorte.storage.series import Series, SeriesChange, SeriesKind
 
 
 async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) -> Cohort:
@@ -126,7 +130,62 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
     )
     await _add_series(session, cohort_id, spec.series, teams, now)
     await _add_deliverables(session, cohort_id, spec, teams, now)
+    await _add_materials(session, cohort, spec, teams, now)
     return cohort
+
+
+async def _add_materials(
+    session: AsyncSession,
+    cohort: Cohort,
+    spec: CohortSpec,
+    teams: Mapping[str, Team],
+    now: datetime,
+) -> None:
+    """Each material attached to what the file names (`file.materials` checked it exists);
+    a team's check-in series its slot implies is made first when a material needs it."""
+    if not spec.materials:
+        return
+    cohort_id = _pk(cohort.id)
+    if any(material.team for material in spec.materials):
+        await ensure_checkin_series(session, cohort, now)
+    codes = {d.code: _pk(d.id) for d in await deliverables.deliverables_of(session, cohort_id)}
+    events = {
+        name_key(e.title): _pk(e.id) for e in await agenda.events_of_cohort(session, cohort_id)
+    }
+    all_series = await agenda.running_series(session, cohort_id)
+    rows = []
+    for material in spec.materials:
+        ref = None
+        if material.event is not None:
+            ref = event_ref(events[name_key(material.event)])
+        elif material.session is not None:
+            team_id = _pk(teams[material.team].id) if material.team else None
+            ref = _session_ref(all_series, team_id, material.session)
+            if ref is None:
+                continue  # `read_materials` checked the date: a series has it
+        rows.append(
+            Material(
+                cohort_id=cohort_id,
+                ref=ref,
+                deliverable_id=codes[material.deliverable] if material.deliverable else None,
+                kind=material.kind,
+                url=material.url,
+                title=material.title,
+                added_at=now,
+            )
+        )
+    await add_materials(session, rows)
+
+
+def _session_ref(all_series: Sequence[Series], team_id: int | None, day: date) -> str | None:
+    """The reference of the session a series of the team (None: the weekly session) has on
+    `day`."""
+    kind = SeriesKind.CHECKIN if team_id is not None else SeriesKind.SESSION
+    for series in all_series:
+        dates = series_dates(series.first_date, series.last_date, series.interval_weeks)
+        if series.team_id == team_id and series.kind == kind and day in set(dates):
+            return series_ref(_pk(series.id), day)
+    return None
 
 
 def _people(spec: CohortSpec, known: Mapping[int, Person], now: datetime) -> list[Person]:

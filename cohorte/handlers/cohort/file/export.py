@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +21,7 @@ from cohorte.handlers.cohort.file.spec import (
     CohortSpec,
     DeliverableSpec,
     EventSpec,
+    MaterialSpec,
     MemberSpec,
     SeriesChangeSpec,
     SeriesSpec,
@@ -27,10 +29,11 @@ from cohorte.handlers.cohort.file.spec import (
     custom_leads,
     explicit_series,
 )
-from cohorte.scheduling.recurrence import series_dates
+from cohorte.scheduling.recurrence import parse_ref, series_dates
 from cohorte.storage import agenda, cohorts, people
 from cohorte.storage.deliverables import assigned_teams, deliverables_of
 from cohorte.storage.feedback import feedback_settings
+from cohorte.storage.materials import materials_of
 from cohorte.storage.models import Cohort, EventKind, Platform, Role, Team
 from cohorte.storage.series import SeriesChange, SeriesKind
 
@@ -90,7 +93,35 @@ async def spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
             cohort.weeks,
             cohort.meeting_url,
         ),
+        materials=await _material_specs(session, cohort_id, team_names),
     )
+
+
+async def _material_specs(
+    session: AsyncSession, cohort_id: int, team_names: Mapping[int | None, str]
+) -> tuple[MaterialSpec, ...]:
+    """The materials, each named by what a file calls its owner; a material of a session of
+    an ended series (history, like the series) is left out."""
+    codes = {_pk(d.id): d.code for d in await deliverables_of(session, cohort_id)}
+    events = {_pk(e.id): e.title for e in await agenda.events_of_cohort(session, cohort_id)}
+    running = {_pk(s.id): s for s in await agenda.running_series(session, cohort_id)}
+    specs = []
+    for material in await materials_of(session, cohort_id):
+        base = MaterialSpec(title=material.title, url=material.url, kind=material.kind)
+        if material.deliverable_id is not None:
+            if material.deliverable_id in codes:
+                specs.append(replace(base, deliverable=codes[material.deliverable_id]))
+            continue
+        try:
+            kind, number, day = parse_ref(material.ref or "")
+        except ValueError:
+            continue
+        if kind == "e" and number in events:
+            specs.append(replace(base, event=events[number]))
+        elif kind == "s" and number in running and day is not None:
+            team = team_names.get(running[number].team_id)
+            specs.append(replace(base, session=day, team=team))
+    return tuple(specs)
 
 
 def _team_specs(teams: Sequence[Team]) -> tuple[TeamSpec, ...]:

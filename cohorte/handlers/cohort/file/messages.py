@@ -92,6 +92,17 @@ NOT_AN_OCCURRENCE = N_(
 DUPLICATE_CHANGE = N_("{field}: {value} is already changed in {other}.")
 CHANGE_TWICE = N_("{field}: give cancelled = true or a new start, not both.")
 CHANGE_EMPTY = N_("{field}: give cancelled = true or a new start.")
+UNKNOWN_MATERIAL_KIND = N_(
+    "{field}: unknown kind of material {value}. Use recording, slides, reading, template or link."
+)
+MATERIAL_OWNER = N_(
+    "{field}: say what the material belongs to: one of deliverable, event or session."
+)
+UNKNOWN_DELIVERABLE = N_("{field}: there is no deliverable with the code {value} in the file.")
+UNKNOWN_EVENT = N_("{field}: there is no event called {value} in the file.")
+SEVERAL_EVENTS = N_("{field}: several events are called {value}; give them different titles.")
+NO_SESSION_ON = N_("{field}: no session of the file falls on {value}.")
+MATERIAL_TEAM = N_("{field}: team goes with session (a team's check-in), not alone.")
 
 
 class CohortFileError(CohortError):

@@ -14,6 +14,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from cohorte.handlers.agenda.leads import DEFAULT_LEADS
+from cohorte.handlers.cohort.file.materials import MATERIAL_KEYS, read_materials
 from cohorte.handlers.cohort.file.messages import (
     BAD_CODE,
     BAD_EMAIL,
@@ -88,7 +89,16 @@ _EXTERNAL_ID_CHARS = 64
 _CODE_CHARS = 32
 _QUESTION_CHARS = 300
 
-_TOP_KEYS = ("cohort", "chats", "teams", "members", "events", "series", "deliverables")
+_TOP_KEYS = (
+    "cohort",
+    "chats",
+    "teams",
+    "members",
+    "events",
+    "series",
+    "deliverables",
+    "materials",
+)
 _COHORT_KEYS = (
     "name",
     "home_zone",
@@ -220,6 +230,16 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         teams,
         SeriesDefaults(home_zone, locale, start_date, weeks, meeting_url, session_name),
     )
+    materials = read_materials(
+        root.blocks("materials", MATERIAL_KEYS),
+        deliverables=deliverables,
+        events=events,
+        series=series,
+        teams=teams,
+        start_date=start_date,
+        weeks=weeks,
+        meeting_url=meeting_url,
+    )
     return CohortSpec(
         name=name,
         home_zone=home_zone,
@@ -240,6 +260,7 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         series=explicit_series(series, teams, start_date, weeks, meeting_url),
         feedback_kinds=feedback_kinds,
         feedback_question=feedback_question,
+        materials=materials,
     )
 
 

@@ -11,6 +11,7 @@ import tomli_w
 from cohorte.handlers.cohort.file.spec import DEFAULT_NUDGE_AFTER_DAYS, CohortSpec, SeriesSpec
 from cohorte.handlers.lang.dates import weekday_name
 from cohorte.storage.feedback import DEFAULT_FEEDBACK_KINDS
+from cohorte.storage.materials import MaterialKind
 from cohorte.storage.series import SeriesKind
 
 
@@ -27,7 +28,7 @@ def _feedback(spec: CohortSpec) -> dict[str, object] | None:
 
 def render_cohort_file(spec: CohortSpec) -> str:
     """A `CohortSpec` as cohort-file TOML, one `[[block]]` per chat, team, member, event,
-    series and deliverable."""
+    series, deliverable and material."""
     sections = [
         "# Cohort file for `cohorte cohort import`; "
         "the format is explained in examples/sprint-2025.toml.\n",
@@ -127,6 +128,21 @@ def render_cohort_file(spec: CohortSpec) -> str:
                     "due_date": deliverable.due_date,
                     "optional": deliverable.optional or None,
                     "teams": list(deliverable.teams) or None,
+                },
+            )
+        )
+    for material in spec.materials:
+        sections.append(
+            _block(
+                "[[materials]]",
+                {
+                    "title": material.title,
+                    "url": material.url,
+                    "kind": None if material.kind is MaterialKind.LINK else material.kind.value,
+                    "deliverable": material.deliverable,
+                    "event": material.event,
+                    "session": material.session,
+                    "team": material.team,
                 },
             )
         )

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from cohorte.handlers.agenda.leads import DEFAULT_LEADS
 from cohorte.scheduling.recurrence import on_or_after, sprint_end
 from cohorte.storage.feedback import DEFAULT_FEEDBACK_KINDS
+from cohorte.storage.materials import MaterialKind
 from cohorte.storage.models import EventKind, Platform, Role
 from cohorte.storage.series import SeriesKind
 
@@ -146,6 +147,21 @@ class DeliverableSpec:
 
 
 @dataclass(frozen=True)
+class MaterialSpec:
+    """A link attached to one thing of the file: a deliverable (its code), an event (its
+    title) or a session of a series (the date it falls on; with `team`, that team's
+    check-in)."""
+
+    title: str
+    url: str
+    kind: MaterialKind = MaterialKind.LINK
+    deliverable: str | None = None
+    event: str | None = None
+    session: date | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
 class CohortSpec:
     """Everything a cohort file says, checked and normalised."""
 
@@ -175,6 +191,8 @@ class CohortSpec:
     # question; empty means the catalog's, in each reader's language.
     feedback_kinds: tuple[str, ...] = DEFAULT_FEEDBACK_KINDS
     feedback_question: str = ""
+    # In the order they were added.
+    materials: tuple[MaterialSpec, ...] = ()
 
     @property
     def end_date(self) -> date:

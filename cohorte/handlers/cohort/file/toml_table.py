@@ -42,6 +42,7 @@ from cohorte.handlers.cohort.file.messages import (
 from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday
 from cohorte.locales import LANGUAGES
 from cohorte.scheduling.recurrence import wall_clock_problem
+from cohorte.storage.materials import MaterialKind
 from cohorte.storage.models import EventKind, Platform, Role
 from cohorte.storage.series import SeriesKind
 
@@ -72,7 +73,7 @@ def as_toml(value: object) -> str:
     return shown(value)
 
 
-_Choice = TypeVar("_Choice", Platform, Role, EventKind, SeriesKind)
+_Choice = TypeVar("_Choice", Platform, Role, EventKind, SeriesKind, MaterialKind)
 
 
 @cache

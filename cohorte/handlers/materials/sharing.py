@@ -1,0 +1,85 @@
+"""A material attached after its session started: sent once to whom the session's
+reminders go (the cohort's group chats and the members who want private reminders; a
+check-in, its team), rendered at send time.
+
+One outbox row per destination, keyed by the session and the address (`materials.added:
+<ref>:<digest>:c<chat>`), so adding the same link twice, or a planner running again,
+sends nothing more. A material removed before its row leaves is not sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from cohorte.handlers.agenda.materials import material_line
+from cohorte.handlers.agenda.occurrences import occurrence_named
+from cohorte.handlers.agenda.reminders import audiences_of
+from cohorte.handlers.agenda.renderers import occurrence_title, week_label
+from cohorte.handlers.core.context import Context
+from cohorte.handlers.core.delivery import RenderContext, announce
+from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, Payload
+from cohorte.handlers.core.messages import Reply
+from cohorte.locales.markup import bold
+from cohorte.scheduling.recurrence import Occurrence
+from cohorte.storage.materials import Material, material_by_id
+from cohorte.storage.models import Cohort
+
+KEEPS_FOR = timedelta(days=2)  # news of a material not sent by then is not worth sending
+
+
+@dataclass(frozen=True)
+class MaterialPayload(Payload):
+    """The material (its id) to tell about."""
+
+    material: int
+
+
+MATERIAL_ADDED = DeliveryType(DeliveryKind.MATERIAL_ADDED, MaterialPayload)
+
+
+def share_key(occurrence: Occurrence, url: str) -> str:
+    """The occasion of one link of one session: its reference and a digest of the address."""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return f"{occurrence.ref}:{digest}"
+
+
+async def share_material(
+    ctx: Context, cohort: Cohort, occurrence: Occurrence, material: Material
+) -> int:
+    """Queue the news of `material` for the session's audience; how many rows are new."""
+    assert cohort.id is not None and material.id is not None
+    audience = (await audiences_of(ctx.session, [cohort.id]))[cohort.id]
+    chats, people = audience.of_occurrence(occurrence)
+    return await announce(
+        ctx,
+        MATERIAL_ADDED,
+        share_key(occurrence, material.url),
+        payload=MaterialPayload(material.id),
+        ref=occurrence.ref,
+        people=people,
+        to_chats=bool(chats),
+        expires_at=ctx.clock.now() + KEEPS_FOR,
+    )
+
+
+async def render_material(rc: RenderContext, payload: MaterialPayload) -> Reply | None:
+    """'📎 Nuevo material de *Masterclass: Datos abiertos* (martes, 6 de mayo) · Semana 3'
+    and the link; nothing if it was removed or the session cancelled since."""
+    material = await material_by_id(rc.session, payload.material)
+    if material is None or material.cohort_id != rc.cohort.id or material.ref is None:
+        return None
+    occurrence = await occurrence_named(rc, material.ref)
+    if occurrence is None or occurrence.cancelled:
+        return None
+    t = rc.t
+    zone = rc.zone or rc.cohort.home_zone
+    day = t.date(occurrence.starts_at.astimezone(ZoneInfo(zone)).date())
+    title = await occurrence_title(rc.session, t, occurrence)
+    week = week_label(t, rc.cohort, occurrence)
+    headline = "📎 " + t._("New material from") + f" {bold(title)} ({day})"
+    if week:
+        headline += f" · {week}"
+    return Reply("\n".join([headline, material_line(t, material)]))
