@@ -83,6 +83,14 @@ def _saved_export(kind: ExportKind, cohort_id: int, rows: int, file: Path) -> st
             id=cohort_id,
             path=str(file),
         )
+    if kind == ExportKind.APPLICATIONS:
+        return t.ngettext(
+            "Applications to cohort {id} ({n} row), saved in {path}.",
+            "Applications to cohort {id} ({n} rows), saved in {path}.",
+            rows,
+            id=cohort_id,
+            path=str(file),
+        )
     return t.ngettext(
         "Check-in answers of cohort {id} ({n} row), saved in {path}.",
         "Check-in answers of cohort {id} ({n} rows), saved in {path}.",
@@ -99,6 +107,10 @@ _export_command(
     ExportKind.ATTENDANCE,
     "Asistencia: una fila por participante y sesión ya empezada (respuesta, asistencia, "
     "minutos, fuente).",
+)
+_export_command(
+    ExportKind.APPLICATIONS,
+    "Inscripciones: una fila por solicitud (ciudad, área, cargo, reto, estado, decisión).",
 )
 
 

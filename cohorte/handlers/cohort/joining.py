@@ -16,9 +16,9 @@ from cohorte.handlers.core.errors import (
 from cohorte.handlers.core.messages import Button, Reply, button_rows
 from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.lang.text import first_name
-from cohorte.locales import N_
+from cohorte.locales import N_, Translator
 from cohorte.storage import cohorts
-from cohorte.storage.models import Cohort, Member, Role, Team
+from cohorte.storage.models import Cohort, Member, Person, Role, Team
 
 NO_SUCH_INVITE_CODE = N_(
     "There is no cohort with the invite code {code}. Check it with the coordination team."
@@ -38,6 +38,13 @@ def _team_buttons(cohort: Cohort, teams: list[Team]) -> tuple[tuple[Button, ...]
     return button_rows(
         [Button(team.name, TEAM.payload(TeamChoice(cohort_id, team.id or 0))) for team in teams]
     )
+
+
+def welcome_line(t: Translator, cohort: Cohort, person: Person) -> str:
+    """'Welcome to {cohort}, {name}!': a new member's first words (joining with the invite
+    code, or accepted after applying)."""
+    name = first_name(person.display_name)
+    return t._("Welcome to {cohort}, {name}!", cohort=cohort.name, name=name)
 
 
 async def join(ctx: Context, args: str) -> list[Reply]:
@@ -73,8 +80,7 @@ async def join(ctx: Context, args: str) -> list[Reply]:
             )
         ],
     )
-    name = first_name(person.display_name)
-    text = t._("Welcome to {cohort}, {name}!", cohort=cohort.name, name=name)
+    text = welcome_line(t, cohort, person)
     if not teams:
         return [Reply(text)]
     text += "\n" + t._("Which team are you on?")

@@ -38,7 +38,7 @@ def register(router: Router) -> None:
     router.command(
         ("exportar", "export"),
         export,
-        N_("CSV files: /exportar estado, historial, checkins or asistencia"),
+        N_("CSV files: /exportar estado, historial, checkins, asistencia or inscripciones"),
         coordinator_only=True,
     )
     router.command(

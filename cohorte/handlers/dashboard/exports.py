@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.occurrences import find_occurrence
 from cohorte.handlers.attendance.board import session_title
+from cohorte.handlers.cohort.registration import applications_table
 from cohorte.handlers.attendance.matrix import (
     AttendanceMatrix,
     load_attendance,
@@ -45,6 +46,7 @@ class ExportKind(StrEnum):
     HISTORY = "history"
     CHECKINS = "checkins"
     ATTENDANCE = "attendance"
+    APPLICATIONS = "applications"
 
 
 class ExportChoice(NamedTuple):
@@ -62,6 +64,8 @@ EXPORT_KINDS = {
     "avances": ExportKind.CHECKINS,
     "asistencia": ExportKind.ATTENDANCE,
     "attendance": ExportKind.ATTENDANCE,
+    "inscripciones": ExportKind.APPLICATIONS,
+    "applications": ExportKind.APPLICATIONS,
 }
 # The file names, in Spanish like the command words.
 EXPORT_NAMES = {
@@ -69,11 +73,14 @@ EXPORT_NAMES = {
     ExportKind.HISTORY: "historial",
     ExportKind.CHECKINS: "checkins",
     ExportKind.ATTENDANCE: "asistencia",
+    ExportKind.APPLICATIONS: "inscripciones",
 }
 
 
 class UnknownExportError(CohortError):
-    message = N_("What should I export? Write estado, historial, checkins or asistencia.")
+    message = N_(
+        "What should I export? Write estado, historial, checkins, asistencia or inscripciones."
+    )
 
 
 def export_kind(word: str) -> ExportKind:
@@ -100,6 +107,9 @@ async def export_csv(
     name = f"{EXPORT_NAMES[kind]}-{cohort.id}-{day}.csv"
     if kind == ExportKind.ATTENDANCE:
         header, rows = _attendance_table(t, await load_attendance(session, cohort, now))
+        return name, csv_bytes(header, rows)
+    if kind == ExportKind.APPLICATIONS:
+        header, rows = await applications_table(session, cohort, t.plain)
         return name, csv_bytes(header, rows)
     board = await load_board(session, cohort, now)
     if kind == ExportKind.STATUS:
@@ -217,7 +227,8 @@ def _answers(text: str) -> dict[str, str]:
 
 
 async def export(ctx: Context, args: str) -> list[Reply]:
-    """/exportar [estado|historial|checkins|asistencia] (coordinators): a CSV file in the chat."""
+    """/exportar [estado|historial|checkins|asistencia|inscripciones] (coordinators): a CSV
+    file in the chat."""
     cohort, _ = ctx.require_coordinator()
     t = ctx.t
     if not args.strip():
@@ -226,6 +237,7 @@ async def export(ctx: Context, args: str) -> list[Reply]:
             Button(t._("Full history"), EXPORT.payload(ExportChoice(ExportKind.HISTORY))),
             Button(t._("Check-in answers"), EXPORT.payload(ExportChoice(ExportKind.CHECKINS))),
             Button(t._("Attendance"), EXPORT.payload(ExportChoice(ExportKind.ATTENDANCE))),
+            Button(t._("Applications"), EXPORT.payload(ExportChoice(ExportKind.APPLICATIONS))),
         ]
         return [Reply(t._("What do you want to export?"), button_rows(buttons, per_row=1))]
     return [await _export_reply(ctx, cohort, export_kind(args.strip().split()[0]))]

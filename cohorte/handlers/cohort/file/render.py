@@ -4,13 +4,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import tomli_w
 
 from cohorte.handlers.cohort.file.spec import DEFAULT_NUDGE_AFTER_DAYS, CohortSpec, SeriesSpec
 from cohorte.handlers.lang.dates import weekday_name
 from cohorte.storage.series import SeriesKind
+
+
+def _deadline(deadline: datetime | None, home_zone: str) -> date | datetime | None:
+    """The deadline as a person writes it: a day (until its end) in the home zone, or
+    the local date and time there."""
+    if deadline is None:
+        return None
+    local = deadline.astimezone(ZoneInfo(home_zone)).replace(tzinfo=None)
+    if local.time() == time():
+        return local.date() - timedelta(days=1)
+    return local
 
 
 def render_cohort_file(spec: CohortSpec) -> str:
@@ -39,6 +51,20 @@ def render_cohort_file(spec: CohortSpec) -> str:
             },
         ),
     ]
+    if spec.registration is not None:
+        registration = spec.registration
+        sections.append(
+            _block(
+                "[cohort.registration]",
+                {
+                    "open": registration.open,
+                    "code": registration.code,
+                    "deadline": _deadline(registration.deadline, spec.home_zone),
+                    "places": registration.places,
+                    "places_per_team": registration.places_per_team,
+                },
+            )
+        )
     for chat in spec.chats:
         sections.append(
             _block(

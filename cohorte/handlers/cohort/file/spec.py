@@ -145,6 +145,18 @@ class DeliverableSpec:
 
 
 @dataclass(frozen=True)
+class RegistrationSpec:
+    """Registration for the edition (`[cohort.registration]`): open or not, its code, the
+    deadline (an aware instant), the places per cohort and per city team (None: no limit)."""
+
+    code: str
+    open: bool = True
+    deadline: datetime | None = None
+    places: int | None = None
+    places_per_team: int | None = None
+
+
+@dataclass(frozen=True)
 class CohortSpec:
     """Everything a cohort file says, checked and normalised."""
 
@@ -170,6 +182,7 @@ class CohortSpec:
     reminder_leads: tuple[tuple[str, tuple[int, ...]], ...] = ()
     # Series the teams' check-in slots do not already imply (see `explicit_series`).
     series: tuple[SeriesSpec, ...] = ()
+    registration: RegistrationSpec | None = None
 
     @property
     def end_date(self) -> date:

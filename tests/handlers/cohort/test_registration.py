@@ -1,0 +1,121 @@
+"""Registration for an edition in the console, in Spanish: apply, decide, the waiting list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cohorte.handlers.core.messages import ChatKind, Incoming
+from cohorte.handlers.core.router import Core
+from cohorte.locales.markup import plain
+from cohorte.storage.applications import Application, ApplicationState
+from cohorte.storage.models import Cohort, Platform
+from tests.conftest import Transcript
+from tests.factories import seed_cohort
+
+CODE = "INSCRIBE26"
+
+
+async def open_registration(
+    session: AsyncSession, now: datetime, *, places: int | None = 3, per_team: int | None = None
+) -> Cohort:
+    """The test cohort (Sofía already on the Bogotá team), open for applications until the
+    end of Thursday 24 April in Bogotá."""
+    cohort = await seed_cohort(session, now)
+    cohort.registration_open = True
+    cohort.registration_code = CODE
+    cohort.registration_deadline = datetime(2025, 4, 25, 5, 0, tzinfo=UTC)
+    cohort.registration_places = places
+    cohort.registration_places_per_team = per_team
+    await session.commit()
+    return cohort
+
+
+def press(sender: str, payload: str) -> Incoming:
+    return Incoming(
+        platform=Platform.CONSOLE,
+        sender_id=sender,
+        sender_name=sender.capitalize(),
+        chat_id=sender,
+        chat_kind=ChatKind.PRIVATE,
+        payload=payload,
+    )
+
+
+def applying(who: str, city: str) -> str:
+    return f"""
+        :como {who}
+        /inscribirme {CODE.lower()}
+        {city}
+        Secretaría de Hacienda
+        Analista de compras
+        Publicar los datos de contratación de la ciudad
+        """
+
+
+async def application_ids(session: AsyncSession) -> dict[int, ApplicationState]:
+    statement = select(Application).order_by(col(Application.id))
+    rows = (await session.exec(statement.execution_options(populate_existing=True))).all()
+    return {row.id or 0: row.state for row in rows}
+
+
+async def test_apply_wait_and_move_up_when_a_place_frees(
+    session: AsyncSession, transcript: Transcript, core: Core
+) -> None:
+    await open_registration(session, transcript.chat.clock.now())
+
+    ana = await transcript.run(applying("ana", "bogota"))
+    assert "Inscripción a Sprint de prueba" in ana
+    assert "La inscripción no garantiza la participación" in ana
+    assert "Las inscripciones cierran el jueves, 24 de abril · 23:59" in ana
+    assert "(1/4) ¿En qué ciudad trabajas?" in ana
+    assert "Gracias, Ana: recibimos tu inscripción a Sprint de prueba." in ana
+    assert "Ciudad: Bogotá · Área: Secretaría de Hacienda · Cargo: Analista de compras" in ana
+    await transcript.run(applying("bruno", "Medellín") + applying("carla", "Bogotá"))
+    again = await transcript.run(applying("carla", "Bogotá, Colombia"))
+    assert "Ya te inscribiste: si envías el formulario otra vez, actualizo tu inscripción." in again
+    assert "Listo: actualicé tu inscripción a Sprint de prueba." in again
+
+    listed = await transcript.run(":como coordina\n/inscripciones")
+    assert "*Inscripciones a Sprint de prueba*" in listed
+    assert f"Las inscripciones están abiertas con el código {CODE}." in listed
+    assert "Cupos: 1 de 3 ocupados." in listed
+    assert "Pendientes: 3 · En lista de espera: 0 · Aceptadas: 0" in listed
+    assert "*Ana* — Bogotá · Secretaría de Hacienda · Analista de compras (pendiente)" in listed
+    assert "[1] ✅ Aceptar  [2] ❌ Rechazar  [3] ⏳ Lista de espera" in listed
+
+    ids = list(await application_ids(session))
+    (accepted,) = await core.handle(press("coordina", f"rga:{ids[0]}"))
+    assert plain(accepted.text) == "Listo: aceptamos a Ana en el equipo Bogotá; se lo avisé."
+    await core.handle(press("coordina", f"rga:{ids[1]}"))
+    (full,) = await core.handle(press("coordina", f"rga:{ids[2]}"))
+    assert "No queda ningún cupo en Sprint de prueba: 3 de 3 ocupados." in plain(full.text)
+    (waiting,) = await core.handle(press("coordina", f"rgw:{ids[2]}"))
+    assert "número 1 en la lista de espera" in plain(waiting.text)
+    (freed,) = await core.handle(press("coordina", f"rgd:{ids[0]}"))
+    assert "Carla pasó de la lista de espera al equipo Bogotá" in plain(freed.text)
+
+    await transcript.run(":reloj +1m")
+    told = "\n".join(transcript.lines)
+    assert told.count("bot → @ana: ¡Te damos la bienvenida a Sprint de prueba, Ana!") == 1
+    assert told.count("bot → @ana: Gracias por inscribirte a Sprint de prueba. Esta vez no") == 1
+    assert told.count("bot → @bruno: ¡Te damos la bienvenida a Sprint de prueba") == 1
+    assert "Estás en el equipo Medellín." in told
+    assert told.count("bot → @carla: ¡Buena noticia: se liberó un cupo") == 1
+    assert await application_ids(session) == {
+        ids[0]: ApplicationState.DECLINED,
+        ids[1]: ApplicationState.ACCEPTED,
+        ids[2]: ApplicationState.ACCEPTED,
+    }
+    assert "bot → @carla" not in await transcript.run(":reloj +1h")  # told once
+
+
+async def test_after_the_deadline_a_kind_refusal(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    await open_registration(session, transcript.chat.clock.now())
+    late = await transcript.run(":reloj 2025-04-25 08:00\n:como dani\n/inscribirme INSCRIBE26")
+    assert "Lo sentimos: las inscripciones para Sprint de prueba cerraron el" in late
+    assert "¿En qué ciudad" not in late
