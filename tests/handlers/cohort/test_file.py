@@ -960,7 +960,7 @@ def test_every_message_is_extracted_for_the_catalogs() -> None:
         for name, value in vars(cf).items()
         if name.isupper() and isinstance(value, str) and value.endswith((".", "?", "}"))
     }
-    assert len(messages) == 59
+    assert len(messages) == 61
     assert messages | {CohortFileError.message} <= extracted
 
 

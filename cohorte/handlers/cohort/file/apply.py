@@ -234,7 +234,6 @@ async def _check_free(session: AsyncSession, spec: CohortSpec) -> None:
     if taken is not None:
         raise CohortFileError(
             INVITE_CODE_TAKEN,
-    REGISTRATION_CODE_TAKEN,
             field="cohort.invite_code",
             value=spec.invite_code,
             cohort=taken.name,
