@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 from sqlmodel import col, select
@@ -11,7 +13,7 @@ from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
 from cohorte.locales.markup import plain
 from cohorte.storage.applications import Application, ApplicationState
-from cohorte.storage.models import Cohort, Platform
+from cohorte.storage.models import Cohort, Person, Platform
 from tests.conftest import Transcript
 from tests.factories import seed_cohort
 
@@ -119,3 +121,45 @@ async def test_after_the_deadline_a_kind_refusal(
     late = await transcript.run(":reloj 2025-04-25 08:00\n:como dani\n/inscribirme INSCRIBE26")
     assert "Lo sentimos: las inscripciones para Sprint de prueba cerraron el" in late
     assert "¿En qué ciudad" not in late
+
+
+async def test_the_applications_csv_neutralises_formulas_and_keeps_markup(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    cohort = await open_registration(session, transcript.chat.clock.now())
+    now = transcript.chat.clock.now()
+    person = Person(display_name='=HYPERLINK("http://x.example","*Ana* _Gómez_")', created_at=now)
+    session.add(person)
+    await session.flush()
+    assert cohort.id is not None and person.id is not None
+    session.add(
+        Application(
+            cohort_id=cohort.id,
+            person_id=person.id,
+            city="Bogotá",
+            department="-Hacienda",
+            role="@compras",
+            challenge="+1 proveedores *nuevos*",
+            created_at=now,
+        )
+    )
+    await session.commit()
+
+    out = await transcript.run(":como coordina\n/exportar inscripciones")
+
+    saved = transcript.chat.files / f"inscripciones-{cohort.id}-2025-04-22.csv"
+    assert f"inscripciones-{cohort.id}-2025-04-22.csv: 1 fila" in out
+    rows = list(csv.reader(io.StringIO(saved.read_bytes().decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Fecha de inscripción (hora de Bogotá)", "Persona", "Ciudad"]
+    assert rows[1] == [
+        "2025-04-22 09:00",
+        "'=HYPERLINK(\"http://x.example\",\"*Ana* _Gómez_\")",
+        "Bogotá",
+        "'-Hacienda",
+        "'@compras",
+        "'+1 proveedores *nuevos*",
+        "pendiente",
+        "",
+        "",
+        "",
+    ]

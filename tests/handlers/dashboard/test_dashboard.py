@@ -321,7 +321,7 @@ async def test_exports_in_chat(session: AsyncSession, transcript: Transcript) ->
     saved = transcript.chat.files / "historial-1-2025-06-10.csv"
     assert f"historial-1-2025-06-10.csv: 3 filas\n    📎 {saved}" in out
     assert "estado-1-2025-06-10.csv: 17 filas" in out
-    assert "¿Qué exporto? Escribe estado, historial, checkins o asistencia." in out
+    assert "¿Qué exporto? Escribe estado, historial, checkins, asistencia o inscripciones." in out
     assert "Solo el equipo coordinador puede hacer eso." in out
 
 
