@@ -69,9 +69,7 @@ class Cohort(SQLModel, table=True):
     # and the places (participants) per cohort and per city team; None means no limit.
     registration_open: bool = Field(default=False)
     registration_code: str | None = Field(default=None, max_length=32, unique=True, index=True)
-    registration_deadline: datetime | None = Field(
-        default=None, sa_column=_instant(nullable=True)
-    )
+    registration_deadline: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
     registration_places: int | None = None
     registration_places_per_team: int | None = None
 
@@ -171,6 +169,8 @@ class AnnouncementDraft(SQLModel, table=True):
     # The day and time read inside the sprint; None when it cannot be scheduled.
     due_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
     created_at: datetime = Field(sa_column=_instant())
+
+
 class PendingAction(StrEnum):
     """What a coordinator asked for that still waits for their confirmation."""
 

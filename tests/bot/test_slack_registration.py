@@ -60,7 +60,9 @@ async def test_a_modal_then_the_buttons_and_one_welcome(
     assert "en el equipo Santiago; se lo avisé." in fake.posted_text()
 
     await assembly.ticker.tick()
-    to_lucia = [c.text for c in fake.calls_to("chat.postMessage") if c.params["channel"] == "DLUCIA"]
+    to_lucia = [
+        c.text for c in fake.calls_to("chat.postMessage") if c.params["channel"] == "DLUCIA"
+    ]
     assert len([text for text in to_lucia if "lista de espera" in text]) == 1
     welcome = [text for text in to_lucia if "bienvenida" in text]
     assert len(welcome) == 1

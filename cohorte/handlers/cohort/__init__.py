@@ -4,6 +4,7 @@ the member list and team changes (`teams`); registration for an edition
 
 from __future__ import annotations
 
+from cohorte.handlers.cohort import registration
 from cohorte.handlers.cohort.joining import TEAM, join, link_group, pick_team
 from cohorte.handlers.cohort.members import list_members
 from cohorte.handlers.cohort.preferences import (
@@ -20,7 +21,6 @@ from cohorte.handlers.cohort.preferences import (
     pick_zone,
     show_profile,
 )
-from cohorte.handlers.cohort import registration
 from cohorte.handlers.cohort.teams import TEAM_CHANGED, change_team, render_team_change
 from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router

@@ -13,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.occurrences import find_occurrence
 from cohorte.handlers.attendance.board import session_title
-from cohorte.handlers.cohort.registration import applications_table
 from cohorte.handlers.attendance.matrix import (
     AttendanceMatrix,
     load_attendance,
@@ -22,6 +21,7 @@ from cohorte.handlers.attendance.matrix import (
     session_kind_label,
     source_label,
 )
+from cohorte.handlers.cohort.registration import applications_table
 from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError

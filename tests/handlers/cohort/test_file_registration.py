@@ -16,7 +16,7 @@ from cohorte.handlers.cohort.file.read import parse_cohort_file
 from cohorte.handlers.cohort.file.spec import RegistrationSpec
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.db import SessionFactory
-from tests.handlers.cohort.test_file import EXAMPLE, minimal_document
+from tests.handlers.cohort.test_file import EXAMPLE, minimal_document, wall
 
 
 def with_registration(**registration: Any) -> bytes:
@@ -46,7 +46,7 @@ def test_a_deadline_day_lasts_until_its_end_in_the_home_zone() -> None:
 
 def test_a_deadline_with_a_time_is_local_or_an_instant() -> None:
     local = parse_cohort_file(
-        with_registration(code="INSCRIBE-25", deadline=datetime(2025, 3, 20, 18, 0))
+        with_registration(code="INSCRIBE-25", deadline=wall("2025-03-20T18:00"))
     )
     instant = parse_cohort_file(
         with_registration(
@@ -69,7 +69,7 @@ def test_odd_registration_settings_are_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "deadline", [date(2025, 3, 20), datetime(2025, 3, 20, 18, 30)], ids=["day", "time"]
+    "deadline", [date(2025, 3, 20), wall("2025-03-20T18:30")], ids=["day", "time"]
 )
 async def test_registration_settings_round_trip(
     session: AsyncSession, sessions: SessionFactory, clock: ManualClock, deadline: object
@@ -100,7 +100,9 @@ async def test_a_registration_code_of_another_cohort_is_refused(
     document["cohort"]["invite_code"] = "OTRO-25"
     document["cohort"]["registration"] = {"code": "ins-25"}
     with pytest.raises(CohortFileError) as caught:
-        await import_cohort(session, parse_cohort_file(tomli_w.dumps(document).encode()), clock.now())
+        await import_cohort(
+            session, parse_cohort_file(tomli_w.dumps(document).encode()), clock.now()
+        )
     assert caught.value.params["field"] == "cohort.registration.code"
 
 

@@ -153,7 +153,7 @@ async def test_the_applications_csv_neutralises_formulas_and_keeps_markup(
     assert rows[0][:3] == ["Fecha de inscripción (hora de Bogotá)", "Persona", "Ciudad"]
     assert rows[1] == [
         "2025-04-22 09:00",
-        "'=HYPERLINK(\"http://x.example\",\"*Ana* _Gómez_\")",
+        '\'=HYPERLINK("http://x.example","*Ana* _Gómez_")',
         "Bogotá",
         "'-Hacienda",
         "'@compras",

@@ -59,7 +59,9 @@ async def test_two_coordinators_at_once_never_overfill(
 ) -> None:
     # Two places: Sofía holds one; two coordinators accept two applicants at the same time.
     cohort = await open_registration(session, clock.now(), places=2)
-    await add_member(session, cohort, "Otra coordinación", "coordina2", Role.COORDINATOR, None, clock.now())
+    await add_member(
+        session, cohort, "Otra coordinación", "coordina2", Role.COORDINATOR, None, clock.now()
+    )
     await session.commit()
     first, second = await _applicants(session, cohort, clock.now(), ["Lima", "Quito"])
     assert cohort.id is not None
@@ -103,9 +105,7 @@ async def test_a_full_city_team_waits_while_another_city_moves_up(
     # Lima's place freed: Bogotá (first on the list) cannot take it, Quito (second) does.
     assert "Persona 2 pasó de la lista de espera al equipo Quito" in plain(declined.text)
     async with sessions() as fresh:
-        states = dict(
-            (await fresh.exec(select(Application.id, Application.state))).all()
-        )
+        states = dict((await fresh.exec(select(Application.id, Application.state))).all())
     assert states == {
         bogota: ApplicationState.WAITLISTED,
         lima: ApplicationState.DECLINED,

@@ -169,7 +169,10 @@ async def test_attendance_export_in_chat(session: AsyncSession, transcript: Tran
         """
     )
 
-    assert "[3] Respuestas previas a las sesiones de acompañamiento  [4] Asistencia  [5] Inscripciones" in out
+    assert (
+        "[3] Respuestas previas a las sesiones de acompañamiento  [4] Asistencia  [5] Inscripciones"
+        in out
+    )
     saved = transcript.chat.files / "asistencia-1-2025-05-01.csv"
     assert f"asistencia-1-2025-05-01.csv: 17 filas\n    📎 {saved}" in out
     assert read_csv(saved.read_bytes())[0][0] == "Sesión"

@@ -11,8 +11,8 @@ import re
 import tomllib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cohorte.handlers.agenda.leads import DEFAULT_LEADS
 from cohorte.handlers.cohort.file.messages import (
@@ -30,8 +30,8 @@ from cohorte.handlers.cohort.file.messages import (
     EVENT_OUTSIDE_SPRINT,
     FILE_TOO_LARGE,
     INVALID_TOML,
-    NOT_MONDAY,
     NOT_DATETIME,
+    NOT_MONDAY,
     NOT_UTF8,
     REGISTRATION_CODE_IS_INVITE,
     TEAM_REQUIRED,

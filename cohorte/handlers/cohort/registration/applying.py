@@ -123,7 +123,10 @@ async def _refuse_twice(ctx: Context, cohort: Cohort) -> Application | None:
     if await cohorts.membership(ctx.session, cohort.id, person.id) is not None:
         raise CohortError(N_("You are already part of {cohort}."), cohort=cohort.name)
     earlier = await application_of(ctx.session, cohort.id, person.id)
-    if earlier is not None and earlier.state in (ApplicationState.DECLINED, ApplicationState.ACCEPTED):
+    if earlier is not None and earlier.state in (
+        ApplicationState.DECLINED,
+        ApplicationState.ACCEPTED,
+    ):
         raise CohortError(
             N_(
                 "Your application to {cohort} was already reviewed, and the coordination team "
@@ -224,8 +227,12 @@ async def submit_application(ctx: Context, of: OfCohort) -> list[Reply]:
         first = t._("Done: I updated your application to {cohort}.", cohort=cohort.name)
     lines = [
         first,
-        t._("City: {city} · Department: {department} · Role: {role}", city=city,
-            department=department, role=role),
+        t._(
+            "City: {city} · Department: {department} · Role: {role}",
+            city=city,
+            department=department,
+            role=role,
+        ),
         t._("Challenge: “{challenge}”", challenge=challenge),
         t._(NO_GUARANTEE),
         t._("The coordination team will tell you its decision here."),

@@ -146,9 +146,7 @@ async def fill_free_places(
     assert cohort.id is not None and ctx.person is not None
     await lock_places(ctx.session, cohort.id)
     moved: list[tuple[Person, Team]] = []
-    waiting = await applications_with_people(
-        ctx.session, cohort.id, [ApplicationState.WAITLISTED]
-    )
+    waiting = await applications_with_people(ctx.session, cohort.id, [ApplicationState.WAITLISTED])
     for application, person in waiting:
         if application.id == besides:
             continue
@@ -265,8 +263,6 @@ async def waitlist(ctx: Context, press: OfApplication) -> list[Reply]:
     waiting = await applications_with_people(ctx.session, cohort.id, [ApplicationState.WAITLISTED])
     number = 1 + [a.id for a, _ in waiting].index(application.id)
     lines = [
-        t._(
-            "Done: {name} is number {n} on the waiting list; I told them.", name=name, n=number
-        )
+        t._("Done: {name} is number {n} on the waiting list; I told them.", name=name, n=number)
     ]
     return [Reply("\n".join(lines + _moved_lines(ctx, moved)))]

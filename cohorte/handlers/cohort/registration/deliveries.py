@@ -38,7 +38,9 @@ async def _still(rc: RenderContext, payload: ApplicationPayload, state: Applicat
     )
 
 
-async def _welcome(rc: RenderContext, payload: ApplicationPayload, *, moved_up: bool) -> Reply | None:
+async def _welcome(
+    rc: RenderContext, payload: ApplicationPayload, *, moved_up: bool
+) -> Reply | None:
     if not await _still(rc, payload, ApplicationState.ACCEPTED) or rc.member is None:
         return None
     assert rc.person is not None

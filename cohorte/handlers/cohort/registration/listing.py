@@ -103,9 +103,7 @@ def settings_lines(t: Translator, cohort: Cohort, taken: int, now_closed: bool) 
             )
         )
     if cohort.registration_places_per_team is not None:
-        lines.append(
-            t._("Places per city team: {n}.", n=cohort.registration_places_per_team)
-        )
+        lines.append(t._("Places per city team: {n}.", n=cohort.registration_places_per_team))
     return lines
 
 
@@ -138,9 +136,7 @@ async def list_applications(ctx: Context, args: str) -> list[Reply]:
             N_("Which applications? Write pendientes, espera, aceptadas or rechazadas.")
         )
     states = (
-        [_STATE_WORDS[word]]
-        if word
-        else [ApplicationState.PENDING, ApplicationState.WAITLISTED]
+        [_STATE_WORDS[word]] if word else [ApplicationState.PENDING, ApplicationState.WAITLISTED]
     )
     counts = await count_by_state(ctx.session, cohort.id)
     taken, _ = await places_taken(ctx.session, cohort.id, None)
@@ -185,9 +181,7 @@ async def applications_table(
     header = [t._("Applied on ({zone})", zone=at), t._("Person"), t._("City")]
     header += [t._("Department"), t._("Role"), t._("Challenge"), t._("State")]
     header += [t._("Waiting list"), t._("Decided on ({zone})", zone=at), t._("Decided by")]
-    rows: Sequence[tuple[Application, Person]] = await applications_with_people(
-        session, cohort.id
-    )
+    rows: Sequence[tuple[Application, Person]] = await applications_with_people(session, cohort.id)
     names = {person.id: person.display_name for _, person in rows}
     deciders = sorted({a.decided_by for a, _ in rows if a.decided_by and a.decided_by not in names})
     for decider in await people_by_id(session, deciders):

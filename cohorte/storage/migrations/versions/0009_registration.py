@@ -31,9 +31,7 @@ def upgrade() -> None:
     )
     op.add_column(
         "cohort",
-        sa.Column(
-            "registration_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True
-        ),
+        sa.Column("registration_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     )
     op.add_column(
         "cohort",
@@ -44,9 +42,7 @@ def upgrade() -> None:
         ),
     )
     op.add_column("cohort", sa.Column("registration_places", sa.Integer(), nullable=True))
-    op.add_column(
-        "cohort", sa.Column("registration_places_per_team", sa.Integer(), nullable=True)
-    )
+    op.add_column("cohort", sa.Column("registration_places_per_team", sa.Integer(), nullable=True))
     op.create_index(
         op.f("ix_cohort_registration_code"), "cohort", ["registration_code"], unique=True
     )
