@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from typer.testing import CliRunner
 
+from cohorte.bot.cli.root import app
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
 from cohorte.locales.markup import plain
 from cohorte.storage.applications import Application, ApplicationState
+from cohorte.storage.db import create_engine, session_factory
 from cohorte.storage.models import Cohort, Person, Platform
 from tests.conftest import Transcript
 from tests.factories import seed_cohort
@@ -163,3 +169,48 @@ async def test_the_applications_csv_neutralises_formulas_and_keeps_markup(
         "",
         "",
     ]
+
+
+async def test_each_applicant_is_told_in_their_own_language(
+    session: AsyncSession, transcript: Transcript, core: Core
+) -> None:
+    await open_registration(session, transcript.chat.clock.now())
+    asked = await transcript.run(":como eve\n/idioma en" + applying("eve", "Quito"))
+    assert "Registration does not guarantee participation" in asked
+    assert "Thank you, Eve: your application to Sprint de prueba is in." in asked
+    (application,) = list(await application_ids(session))
+
+    (done,) = await core.handle(press("coordina", f"rga:{application}"))
+    assert plain(done.text) == "Listo: aceptamos a Eve en el equipo Quito; se lo avisé."
+    await transcript.run(":reloj +1m")
+    told = "\n".join(transcript.lines)
+    assert told.count("bot → @eve: Welcome to Sprint de prueba, Eve!") == 1
+    assert "You are on the Quito team." in told
+    assert "Your time zone is Guayaquil time: it is 09:00 there now." in told  # Quito's zone
+
+
+def test_the_command_line_exports_the_applications(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+    async def seed() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                await open_registration(session, datetime(2025, 4, 22, 14, tzinfo=UTC))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    out = tmp_path / "inscripciones.csv"
+    env = {"COHORTE_DATABASE_URL": database_url}
+
+    result = CliRunner().invoke(app, ["export", "applications", "1", str(out)], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert f"Inscripciones a la cohorte 1 (0 filas), guardadas en {out}." in result.output
+    header = out.read_bytes().decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Fecha de inscripción (hora de Bogotá),Persona,Ciudad,Área,Cargo")
