@@ -214,3 +214,25 @@ def test_the_command_line_exports_the_applications(
     assert f"Inscripciones a la cohorte 1 (0 filas), guardadas en {out}." in result.output
     header = out.read_bytes().decode("utf-8-sig").splitlines()[0]
     assert header.startswith("Fecha de inscripción (hora de Bogotá),Persona,Ciudad,Área,Cargo")
+
+
+async def test_help_names_registration_and_only_coordinators_decide(
+    session: AsyncSession, transcript: Transcript, core: Core
+) -> None:
+    await open_registration(session, transcript.chat.clock.now())
+    stranger = await transcript.run(":como fer\n/ayuda" + applying("fer", "Lima"))
+    assert "Para inscribirte a una nueva edición, escribe /inscribirme" in stranger
+    assert "/inscribirme — inscribirte a una cohorte con su código de inscripción" in stranger
+    (application,) = list(await application_ids(session))
+
+    (refused,) = await core.handle(press("sofia", f"rga:{application}"))
+    (stale,) = await core.handle(press("coordina", "rga:999999"))
+    coordinators = await transcript.run(":como coordina\n/ayuda\n/inscripciones nuevas")
+
+    assert plain(refused.text) == "Solo el equipo coordinador puede hacer eso."
+    assert plain(stale.text) == "Ese botón ya no es válido. Vuelve a pedirlo con el comando."
+    assert "/inscripciones — inscripciones a la cohorte: aceptarlas, rechazarlas" in coordinators
+    assert "¿Qué inscripciones? Escribe pendientes, espera, aceptadas o rechazadas." in (
+        coordinators
+    )
+    assert await application_ids(session) == {application: ApplicationState.PENDING}

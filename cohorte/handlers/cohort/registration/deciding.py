@@ -24,7 +24,7 @@ from cohorte.handlers.cohort.registration.routes import WAITLIST, OfApplication
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.delivery_kinds import DeliveryType
-from cohorte.handlers.core.errors import StaleButtonError
+from cohorte.handlers.core.errors import NotCoordinatorError, StaleButtonError
 from cohorte.handlers.core.messages import Button, Reply
 from cohorte.handlers.lang.names import name_key
 from cohorte.handlers.lang.zones import country_of_zone, search_places
@@ -32,6 +32,7 @@ from cohorte.storage import cohorts
 from cohorte.storage.applications import (
     Application,
     ApplicationState,
+    application_by_id,
     application_in_cohort,
     applications_with_people,
     last_position,
@@ -161,11 +162,19 @@ async def fill_free_places(
 
 
 async def _decided(ctx: Context, application_id: int) -> tuple[Cohort, Application, Person]:
-    """The coordinator's cohort and the application a button names, its places locked."""
-    cohort, _ = ctx.require_coordinator()
-    assert cohort.id is not None
-    await lock_places(ctx.session, cohort.id)
-    application = await application_in_cohort(ctx.session, cohort.id, application_id)
+    """The application a button names and its cohort, whose places are locked; only a
+    coordinator of that cohort may decide (whichever cohort they wrote in last)."""
+    found = await application_by_id(ctx.session, application_id)
+    person_id = ctx.person.id if ctx.person is not None else None
+    if found is None or person_id is None:
+        raise StaleButtonError()
+    member = await cohorts.membership(ctx.session, found.cohort_id, person_id)
+    cohort = await cohorts.cohort_by_id(ctx.session, found.cohort_id)
+    if member is None or member.role is not Role.COORDINATOR or cohort is None:
+        raise NotCoordinatorError()
+    ctx.cohort, ctx.member = cohort, member  # the decision's notices belong to this cohort
+    await lock_places(ctx.session, found.cohort_id)
+    application = await application_in_cohort(ctx.session, found.cohort_id, application_id)
     if application is None:
         raise StaleButtonError()
     person = await _person(ctx, application.person_id)
