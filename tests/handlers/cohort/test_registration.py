@@ -214,6 +214,10 @@ def test_the_command_line_exports_the_applications(
     assert f"Inscripciones a la cohorte 1 (0 filas), guardadas en {out}." in result.output
     header = out.read_bytes().decode("utf-8-sig").splitlines()[0]
     assert header.startswith("Fecha de inscripción (hora de Bogotá),Persona,Ciudad,Área,Cargo")
+    shown = CliRunner().invoke(app, ["cohort", "show", "1"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert f"Las inscripciones están abiertas con el código {CODE}." in shown.output
+    assert "Cupos: 1 de 3 ocupados." in shown.output
 
 
 async def test_help_names_registration_and_only_coordinators_decide(
