@@ -83,18 +83,20 @@ async def _migrated_sqlite(path: Path) -> None:
 # Empties every table and restarts every id, in one round trip. DELETE, children first,
 # rather than TRUNCATE: TRUNCATE takes each table's exclusive lock, and waited a second
 # (`deadlock_timeout`) for autovacuum whenever it was busy on one of them.
-_EMPTY_POSTGRES = """
+_TABLES = ", ".join(f"'{table.name}'" for table in reversed(SQLModel.metadata.sorted_tables))
+_EMPTY_POSTGRES = f"""
 DO $$
 DECLARE name text;
 BEGIN
-    FOREACH name IN ARRAY ARRAY[%s] LOOP
-        EXECUTE format('DELETE FROM %%I', name);
+    FOREACH name IN ARRAY ARRAY[{_TABLES}] LOOP
+        EXECUTE format('DELETE FROM %I', name);
     END LOOP;
     FOR name IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
-        EXECUTE format('ALTER SEQUENCE %%I RESTART', name);
+        EXECUTE format('ALTER SEQUENCE %I RESTART', name);
     END LOOP;
 END $$
-""" % ", ".join(f"'{table.name}'" for table in reversed(SQLModel.metadata.sorted_tables))
+"""
+
 
 
 @pytest.fixture(scope="session")

@@ -99,7 +99,9 @@ def inspect_copy(path: Path) -> CopyFacts:
                 for table in COUNTED
                 if table in tables
             }
-    except sqlite3.DatabaseError as error:  # encrypted, truncated, not a database after all
+    # Encrypted, truncated, not a database after all; or a schema page so damaged that
+    # SQLite's own message about it is not valid UTF-8 (Python cannot even decode it).
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         raise BadCopy(CopyProblem.DAMAGED, str(error)) from error
     return CopyFacts(str(revision[0]), counts)
 

@@ -64,6 +64,14 @@ class Cohort(SQLModel, table=True):
     # session; reminders, nudges and digests stop), and when it was archived.
     ended_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
     archived_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    # Registration for an edition (`/inscribirme CODIGO`, `storage.applications`): open or
+    # not, its own code (never the invite code: applying is not joining), the deadline,
+    # and the places (participants) per cohort and per city team; None means no limit.
+    registration_open: bool = Field(default=False)
+    registration_code: str | None = Field(default=None, max_length=32, unique=True, index=True)
+    registration_deadline: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    registration_places: int | None = None
+    registration_places_per_team: int | None = None
 
 
 class Team(SQLModel, table=True):

@@ -123,6 +123,12 @@ PLURALS: dict[str, tuple[str, str, str, str]] = {
         "1 row of a report is waiting for you:",
         "4 rows of reports are waiting for you:",
     ),
+    "Applications to cohort {id} ({n} row), saved in {path}.": (
+        "Inscripciones a la cohorte 1 (1 fila), guardadas en P.",
+        "Inscripciones a la cohorte 1 (4 filas), guardadas en P.",
+        "Applications to cohort 1 (1 row), saved in P.",
+        "Applications to cohort 1 (4 rows), saved in P.",
+    ),
     "Attendance of cohort {id} ({n} row), saved in {path}.": (
         "Asistencia de la cohorte 1 (1 fila), guardada en P.",
         "Asistencia de la cohorte 1 (4 filas), guardada en P.",

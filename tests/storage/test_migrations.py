@@ -434,3 +434,64 @@ async def test_the_chosen_cohort_comes_to_a_populated_database(engine: AsyncEngi
         found = await sender(session, Platform.CONSOLE, "p", None, date(2025, 4, 22))
     assert (found.cohorts, found.active, found.chosen) == (2, 2, False)
     assert found.member is not None and found.member.id == 5  # both active: joined last
+
+
+async def test_registration_comes_to_a_populated_database(engine: AsyncEngine) -> None:
+    """0010 adds registration: existing cohorts are closed for applications with no limits;
+    one application per person and cohort, registration codes are unique, and a person's
+    applications go with the person."""
+    from datetime import UTC, datetime
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from cohorte.storage.migrate import upgrade
+
+    now = datetime(2025, 5, 6, 17, 0, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0009"))
+    try:
+        await _populate_0001(engine)
+    finally:
+        await upgrade(engine)
+    insert = text(
+        "INSERT INTO application (cohort_id, person_id, city, department, role, challenge,"
+        " state, created_at) VALUES (1, 7, 'Lima', 'Compras', 'Analista', 'Datos', 'pending',"
+        " :now)"
+    )
+    async with engine.begin() as connection:
+        cohort = (
+            await connection.execute(
+                text(
+                    "SELECT registration_open, registration_code, registration_deadline,"
+                    " registration_places, registration_places_per_team FROM cohort"
+                )
+            )
+        ).one()
+        assert tuple(cohort) == (False, None, None, None, None)
+        await connection.execute(insert, {"now": now})
+        await connection.execute(
+            text("UPDATE cohort SET registration_open = true, registration_code = 'INS-1'")
+        )
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(insert, {"now": now})
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO cohort (name, home_zone, locale, start_date, weeks,"
+                    " invite_code, reminder_leads, checkin_questions, nudge_after_days,"
+                    " created_at, feedback_settings, registration_open, registration_code)"
+                    " VALUES ('D', 'America/Lima', 'es', '2025-04-21', 12, 'X2', '{}', '[]',"
+                    " 10, :now, '{}', true, 'INS-1')"
+                ),
+                {"now": now},
+            )
+    async with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            await connection.execute(text("PRAGMA foreign_keys = ON"))
+        await connection.execute(text("DELETE FROM person WHERE id = 7"))
+        left = (await connection.execute(text("SELECT count(*) FROM application"))).scalar()
+    assert left == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,10 @@ from cohorte.handlers.cohort.file.apply import import_cohort
 from cohorte.handlers.cohort.file.export import export_cohort
 from cohorte.handlers.cohort.file.messages import CohortFileError
 from cohorte.handlers.cohort.file.read import parse_cohort_file
+from cohorte.handlers.cohort.registration.applying import deadline_passed
+from cohorte.handlers.cohort.registration.listing import settings_lines
 from cohorte.storage import agenda, cohorts
+from cohorte.storage.applications import places_taken
 from cohorte.storage.db import transaction
 from cohorte.storage.models import Cohort, Role
 
@@ -115,7 +119,7 @@ async def _cohort_show(settings: Settings, cohort_id: int | None) -> None:
             if cohort_id is None:
                 await _show_all(session, console)
             else:
-                await _show_one(session, console, cohort_id)
+                await _show_one(session, console, cohort_id, app_.clock.now())
     finally:
         await app_.close()
 
@@ -142,7 +146,7 @@ async def _show_all(session: AsyncSession, console: Console) -> None:
     console.print(table)
 
 
-async def _show_one(session: AsyncSession, console: Console, cohort_id: int) -> None:
+async def _show_one(session: AsyncSession, console: Console, cohort_id: int, now: datetime) -> None:
     cohort = await cohorts.cohort_by_id(session, cohort_id)
     if cohort is None:
         raise fail(t._("There is no cohort number {id}.", id=cohort_id))
@@ -155,6 +159,10 @@ async def _show_one(session: AsyncSession, console: Console, cohort_id: int) -> 
             code=cohort.invite_code,
         )
     )
+    if cohort.registration_code is not None:
+        taken, _ = await places_taken(session, cohort_id, None)
+        closed = deadline_passed(cohort, now)
+        console.print(" ".join(settings_lines(t, cohort, taken, closed)))
     teams = await cohorts.teams_of(session, cohort_id)
     members = await cohorts.members_with_people(session, cohort_id)
     table = Table(t._("Team"), t._("City"), t._("Time zone"), t._("Members"))

@@ -92,6 +92,14 @@ def _saved_export(kind: ExportKind, cohort_id: int, rows: int, file: Path) -> st
             id=cohort_id,
             path=str(file),
         )
+    if kind == ExportKind.APPLICATIONS:
+        return t.ngettext(
+            "Applications to cohort {id} ({n} row), saved in {path}.",
+            "Applications to cohort {id} ({n} rows), saved in {path}.",
+            rows,
+            id=cohort_id,
+            path=str(file),
+        )
     return t.ngettext(
         "Check-in answers of cohort {id} ({n} row), saved in {path}.",
         "Check-in answers of cohort {id} ({n} rows), saved in {path}.",
@@ -112,6 +120,10 @@ _export_command(
 _export_command(
     ExportKind.FEEDBACK,
     "Opiniones sobre las sesiones: una fila por respuesta (puntaje, comentario, destacado).",
+)
+_export_command(
+    ExportKind.APPLICATIONS,
+    "Inscripciones: una fila por solicitud (ciudad, área, cargo, reto, estado, decisión).",
 )
 
 

@@ -1,9 +1,10 @@
 """The cohort capability: joining a cohort, picking a team, a time zone and a language;
-the member list and team changes (`teams`); the cohort file (`file`) the CLI imports
-and exports."""
+the member list and team changes (`teams`); registration for an edition
+(`registration`); the cohort file (`file`) the CLI imports and exports."""
 
 from __future__ import annotations
 
+from cohorte.handlers.cohort import registration
 from cohorte.handlers.cohort.choosing import (
     USE,
     ask_cohort,
@@ -93,8 +94,10 @@ def register(router: Router) -> None:
     router.button(ZONE, pick_zone)
     router.button(COUNTRY, pick_country)
     router.button(LANGUAGE, pick_language)
+    registration.register(router)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:
     """The cohort's scheduled messages: a member told of their new team."""
     capabilities.renderer(TEAM_CHANGED, render_team_change)
+    registration.register_capabilities(capabilities)

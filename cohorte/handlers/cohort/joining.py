@@ -18,10 +18,10 @@ from cohorte.handlers.core.errors import (
 from cohorte.handlers.core.messages import Button, Reply, button_rows
 from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.lang.text import first_name
-from cohorte.locales import N_
+from cohorte.locales import N_, Translator
 from cohorte.storage import cohorts
 from cohorte.storage.cohorts import is_active
-from cohorte.storage.models import Cohort, Member, Role, Team
+from cohorte.storage.models import Cohort, Member, Person, Role, Team
 from cohorte.storage.people import choose_cohort
 
 NO_SUCH_INVITE_CODE = N_(
@@ -46,6 +46,13 @@ def _team_buttons(cohort: Cohort, teams: list[Team]) -> tuple[tuple[Button, ...]
     return button_rows(
         [Button(team.name, TEAM.payload(TeamChoice(cohort_id, team.id or 0))) for team in teams]
     )
+
+
+def welcome_line(t: Translator, cohort: Cohort, person: Person) -> str:
+    """'Welcome to {cohort}, {name}!': a new member's first words (joining with the invite
+    code, or accepted after applying)."""
+    name = first_name(person.display_name)
+    return t._("Welcome to {cohort}, {name}!", cohort=cohort.name, name=name)
 
 
 async def join(ctx: Context, args: str) -> list[Reply]:
@@ -77,8 +84,7 @@ async def join(ctx: Context, args: str) -> list[Reply]:
     # The new membership is the cohort in context from here on (its team buttons, its
     # language), whichever cohort the person was using before.
     ctx.cohort, ctx.member, ctx.team = cohort, member, None
-    name = first_name(person.display_name)
-    text = t._("Welcome to {cohort}, {name}!", cohort=cohort.name, name=name)
+    text = welcome_line(t, cohort, person)
     if await _now_in_several(ctx, person.id):
         # Joining names the cohort: our private chat is about it now, and they are told.
         await choose_cohort(ctx.session, member, ctx.clock.now())

@@ -32,6 +32,10 @@ class DeliveryKind(StrEnum):
 
     # cohort
     TEAM_CHANGED = "cohort.team_changed"
+    APPLICATION_ACCEPTED = "registration.accepted"
+    APPLICATION_MOVED_UP = "registration.moved_up"  # from the waiting list
+    APPLICATION_DECLINED = "registration.declined"
+    APPLICATION_WAITLISTED = "registration.waitlisted"
     # agenda
     REMINDER = "reminder"
     MOVED = "moved"

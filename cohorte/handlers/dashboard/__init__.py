@@ -38,7 +38,10 @@ def register(router: Router) -> None:
     router.command(
         ("exportar", "export"),
         export,
-        N_("CSV files: /exportar estado, historial, checkins, asistencia or opiniones"),
+        N_(
+            "CSV files: /exportar estado, historial, checkins, asistencia, opiniones or "
+            "inscripciones"
+        ),
         coordinator_only=True,
     )
     router.command(

@@ -22,6 +22,7 @@ from cohorte.handlers.attendance.matrix import (
     session_kind_label,
     source_label,
 )
+from cohorte.handlers.cohort.registration import applications_table
 from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
@@ -48,6 +49,7 @@ class ExportKind(StrEnum):
     CHECKINS = "checkins"
     ATTENDANCE = "attendance"
     FEEDBACK = "feedback"
+    APPLICATIONS = "applications"
 
 
 class ExportChoice(NamedTuple):
@@ -67,6 +69,8 @@ EXPORT_KINDS = {
     "attendance": ExportKind.ATTENDANCE,
     "opiniones": ExportKind.FEEDBACK,
     "feedback": ExportKind.FEEDBACK,
+    "inscripciones": ExportKind.APPLICATIONS,
+    "applications": ExportKind.APPLICATIONS,
 }
 # The file names, in Spanish like the command words.
 EXPORT_NAMES = {
@@ -75,12 +79,14 @@ EXPORT_NAMES = {
     ExportKind.CHECKINS: "checkins",
     ExportKind.ATTENDANCE: "asistencia",
     ExportKind.FEEDBACK: "opiniones",
+    ExportKind.APPLICATIONS: "inscripciones",
 }
 
 
 class UnknownExportError(CohortError):
     message = N_(
-        "What should I export? Write estado, historial, checkins, asistencia or opiniones."
+        "What should I export? Write estado, historial, checkins, asistencia, opiniones or "
+        "inscripciones."
     )
 
 
@@ -112,6 +118,9 @@ async def export_csv(
     if kind == ExportKind.FEEDBACK:
         header, feedback_rows = await feedback_table(session, cohort, t)
         return name, csv_bytes(header, feedback_rows)
+    if kind == ExportKind.APPLICATIONS:
+        header, application_rows = await applications_table(session, cohort, t.plain)
+        return name, csv_bytes(header, application_rows)
     board = await load_board(session, cohort, now)
     if kind == ExportKind.STATUS:
         header, rows = _status_table(t, board)
@@ -228,8 +237,8 @@ def _answers(text: str) -> dict[str, str]:
 
 
 async def export(ctx: Context, args: str) -> list[Reply]:
-    """/exportar [estado|historial|checkins|asistencia|opiniones] (coordinators): a CSV file
-    in the chat."""
+    """/exportar [estado|historial|checkins|asistencia|opiniones|inscripciones] (coordinators):
+    a CSV file in the chat."""
     cohort, _ = ctx.require_coordinator()
     t = ctx.t
     if not args.strip():
@@ -239,6 +248,7 @@ async def export(ctx: Context, args: str) -> list[Reply]:
             Button(t._("Check-in answers"), EXPORT.payload(ExportChoice(ExportKind.CHECKINS))),
             Button(t._("Attendance"), EXPORT.payload(ExportChoice(ExportKind.ATTENDANCE))),
             Button(t._("Feedback"), EXPORT.payload(ExportChoice(ExportKind.FEEDBACK))),
+            Button(t._("Applications"), EXPORT.payload(ExportChoice(ExportKind.APPLICATIONS))),
         ]
         return [Reply(t._("What do you want to export?"), button_rows(buttons, per_row=1))]
     return [await _export_reply(ctx, cohort, export_kind(args.strip().split()[0]))]

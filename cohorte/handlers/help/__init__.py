@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cohorte.handlers.cohort.registration import REGISTRATION_LINK_PREFIX
 from cohorte.handlers.core import forms
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import Reply
@@ -53,6 +54,9 @@ async def show_help(ctx: Context, router: Router) -> list[Reply]:
                 "/unirme followed by the invite code."
             )
         )
+        lines.append(
+            t._("To apply to a new edition, write /inscribirme followed by its registration code.")
+        )
     lines.append("")
     lines.append(t._("What you can do:"))
     visible = [c for c in router.commands if not c.hidden]
@@ -65,7 +69,12 @@ async def show_help(ctx: Context, router: Router) -> list[Reply]:
 
 
 async def start(ctx: Context, args: str, router: Router) -> list[Reply]:
-    """Telegram's /start (deep links carry the invite code)."""
+    """Telegram's /start (deep links carry the invite code, or `i_` and the registration
+    code)."""
+    if args.startswith(REGISTRATION_LINK_PREFIX):
+        apply = router.find_command("inscribirme")
+        assert apply is not None
+        return await apply.handler(ctx, args.removeprefix(REGISTRATION_LINK_PREFIX))
     if args:
         join = router.find_command("unirme")
         assert join is not None

@@ -32,6 +32,13 @@ from cohorte.handlers.attendance.deliveries import (
     MissedPayload,
     StartedPayload,
 )
+from cohorte.handlers.cohort.registration.deliveries import (
+    ACCEPTED,
+    DECLINED,
+    MOVED_UP,
+    WAITLISTED,
+    ApplicationPayload,
+)
 from cohorte.handlers.cohort.teams import TEAM_CHANGED, TeamChangePayload
 from cohorte.handlers.core.delivery_kinds import (
     DeliveryKind,
@@ -67,6 +74,10 @@ START = datetime(2025, 4, 24, 15, 0, tzinfo=UTC)
 STORED: list[tuple[DeliveryType[Any], str, Payload]] = [
     (TEAM_CHANGED, '{"team": 3, "previous": 1}', TeamChangePayload(3, 1)),
     (TEAM_CHANGED, '{"team": 3}', TeamChangePayload(3)),
+    (ACCEPTED, '{"application": 4}', ApplicationPayload(4)),
+    (MOVED_UP, '{"application": 4}', ApplicationPayload(4)),
+    (DECLINED, '{"application": 4}', ApplicationPayload(4)),
+    (WAITLISTED, '{"application": 4}', ApplicationPayload(4)),
     (
         SESSION_STARTED,
         '{"start": "2025-05-06T15:00:00+00:00"}',

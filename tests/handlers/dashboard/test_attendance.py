@@ -169,11 +169,17 @@ async def test_attendance_export_in_chat(session: AsyncSession, transcript: Tran
         """
     )
 
-    assert "[3] Respuestas previas a las sesiones de acompañamiento  [4] Asistencia" in out
+    assert (
+        "[3] Respuestas previas a las sesiones de acompañamiento  [4] Asistencia  [5] Opiniones"
+        "  [6] Inscripciones" in out
+    )
     saved = transcript.chat.files / "asistencia-1-2025-05-01.csv"
     assert f"asistencia-1-2025-05-01.csv: 17 filas\n    📎 {saved}" in out
     assert read_csv(saved.read_bytes())[0][0] == "Sesión"
-    assert "¿Qué exporto? Escribe estado, historial, checkins, asistencia u opiniones." in out
+    assert (
+        "¿Qué exporto? Escribe estado, historial, checkins, asistencia, opiniones o inscripciones."
+        in out
+    )
 
 
 @pytest.fixture

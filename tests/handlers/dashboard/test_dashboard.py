@@ -321,7 +321,10 @@ async def test_exports_in_chat(session: AsyncSession, transcript: Transcript) ->
     saved = transcript.chat.files / "historial-1-2025-06-10.csv"
     assert f"historial-1-2025-06-10.csv: 3 filas\n    📎 {saved}" in out
     assert "estado-1-2025-06-10.csv: 17 filas" in out
-    assert "¿Qué exporto? Escribe estado, historial, checkins, asistencia u opiniones." in out
+    assert (
+        "¿Qué exporto? Escribe estado, historial, checkins, asistencia, opiniones o inscripciones."
+        in out
+    )
     assert "Solo el equipo coordinador puede hacer eso." in out
 
 
@@ -453,7 +456,7 @@ async def test_csv_exports_neutralise_formulas(session: AsyncSession, clock: Man
     _, data = await export_csv(session, cohort, "checkins", clock.now(), ES)
     rows = read_csv(data)
     assert [row[3:5] for row in rows[1:]] == [
-        ["'=1+1", "'=HYPERLINK(\"http://127.0.0.1/x\",\"clic\")"],
+        ["'=1+1", '\'=HYPERLINK("http://127.0.0.1/x","clic")'],
         ["q", "'-2"],
         ["r", "'@SUM(A1)"],
     ]

@@ -15,6 +15,7 @@ from cohorte.handlers.cohort.file.messages import (
     CHAT_TAKEN,
     IDENTITY_CONFLICT,
     INVITE_CODE_TAKEN,
+    REGISTRATION_CODE_TAKEN,
     SAME_PERSON,
     CohortFileError,
 )
@@ -22,6 +23,7 @@ from cohorte.handlers.cohort.file.spec import CohortSpec, MemberSpec, SeriesSpec
 from cohorte.handlers.lang.names import name_key
 from cohorte.scheduling.recurrence import event_ref, series_dates, series_ref
 from cohorte.storage import agenda, cohorts, deliverables
+from cohorte.storage.applications import cohort_by_registration_code
 from cohorte.storage.deliverables import Deliverable, set_assignment
 from cohorte.storage.feedback import FeedbackSettings, settings_json
 from cohorte.storage.materials import Material, add_materials
@@ -62,6 +64,12 @@ async def import_cohort(session: AsyncSession, spec: CohortSpec, now: datetime) 
         ),
         created_at=now,
     )
+    if spec.registration is not None:
+        cohort.registration_open = spec.registration.open
+        cohort.registration_code = spec.registration.code
+        cohort.registration_deadline = spec.registration.deadline
+        cohort.registration_places = spec.registration.places
+        cohort.registration_places_per_team = spec.registration.places_per_team
     cohort_id = await cohorts.add_cohort(session, cohort)
 
     teams = {
@@ -293,6 +301,15 @@ async def _check_free(session: AsyncSession, spec: CohortSpec) -> None:
             value=spec.invite_code,
             cohort=taken.name,
         )
+    if spec.registration is not None:
+        taken = await cohort_by_registration_code(session, spec.registration.code)
+        if taken is not None:
+            raise CohortFileError(
+                REGISTRATION_CODE_TAKEN,
+                field="cohort.registration.code",
+                value=spec.registration.code,
+                cohort=taken.name,
+            )
     for number, chat in enumerate(spec.chats, start=1):
         owner = await cohorts.cohort_for_chat(session, chat.platform, chat.chat_id)
         if owner is not None:

@@ -23,6 +23,7 @@ from cohorte.handlers.cohort.file.spec import (
     EventSpec,
     MaterialSpec,
     MemberSpec,
+    RegistrationSpec,
     SeriesChangeSpec,
     SeriesSpec,
     TeamSpec,
@@ -94,6 +95,20 @@ async def spec_of(session: AsyncSession, cohort: Cohort) -> CohortSpec:
             cohort.meeting_url,
         ),
         materials=await _material_specs(session, cohort_id, team_names),
+        registration=_registration_spec(cohort),
+    )
+
+
+def _registration_spec(cohort: Cohort) -> RegistrationSpec | None:
+    """The cohort's registration settings, if it has a registration code."""
+    if cohort.registration_code is None:
+        return None
+    return RegistrationSpec(
+        code=cohort.registration_code,
+        open=cohort.registration_open,
+        deadline=cohort.registration_deadline,
+        places=cohort.registration_places,
+        places_per_team=cohort.registration_places_per_team,
     )
 
 

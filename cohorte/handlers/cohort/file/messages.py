@@ -62,6 +62,12 @@ EVENT_OUTSIDE_SPRINT = N_(
 )
 NONEXISTENT_TIME = N_("{field}: {value} does not exist in {zone}: the clocks skip that hour.")
 INVITE_CODE_TAKEN = N_("The invite code {value} is already used by the cohort {cohort}.")
+REGISTRATION_CODE_TAKEN = N_(
+    "{field}: the registration code {value} is already used by the cohort {cohort}."
+)
+REGISTRATION_CODE_IS_INVITE = N_(
+    "{field}: the registration code must differ from the invite code (applying is not joining)."
+)
 CHAT_TAKEN = N_("{field}: the {platform} chat {value} already belongs to the cohort {cohort}.")
 IDENTITY_CONFLICT = N_(
     "{field}: the {platform} account {value} belongs to {person}, "

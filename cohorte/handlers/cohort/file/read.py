@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cohorte.handlers.agenda.leads import DEFAULT_LEADS
 from cohorte.handlers.cohort.file.materials import MATERIAL_KEYS, read_materials
@@ -30,8 +31,10 @@ from cohorte.handlers.cohort.file.messages import (
     EVENT_OUTSIDE_SPRINT,
     FILE_TOO_LARGE,
     INVALID_TOML,
+    NOT_DATETIME,
     NOT_MONDAY,
     NOT_UTF8,
+    REGISTRATION_CODE_IS_INVITE,
     TEAM_REQUIRED,
     TOO_DEEP,
     TOO_MANY,
@@ -56,6 +59,7 @@ from cohorte.handlers.cohort.file.spec import (
     DeliverableSpec,
     EventSpec,
     MemberSpec,
+    RegistrationSpec,
     TeamSpec,
     custom_leads,
     explicit_series,
@@ -112,8 +116,11 @@ _COHORT_KEYS = (
     "nudge_after_days",
     "reminder_leads",
     "feedback",
+    "registration",
 )
 _FEEDBACK_KEYS = ("kinds", "question")
+_REGISTRATION_KEYS = ("open", "code", "deadline", "places", "places_per_team")
+MAX_PLACES = 10_000
 _CHAT_KEYS = ("platform", "chat_id", "title")
 _TEAM_KEYS = ("name", "city", "country", "zone", "checkin")
 _CHECKIN_KEYS = ("weekday", "time")
@@ -261,6 +268,7 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         feedback_kinds=feedback_kinds,
         feedback_question=feedback_question,
         materials=materials,
+        registration=_read_registration(cohort, home_zone, invite_code),
     )
 
 
@@ -281,13 +289,51 @@ def _read_feedback(table: Table | None) -> tuple[tuple[str, ...], str]:
     return kinds, table.optional_text("question", limit=_QUESTION_CHARS) or ""
 
 
-def _invite_code(cohort: Table) -> str:
-    written = cohort.text("invite_code", limit=None)
+def _read_registration(cohort: Table, home_zone: str, invite_code: str) -> RegistrationSpec | None:
+    """`[cohort.registration]`: the deadline is a date (until the end of that day in the
+    home zone), a local date and time there, or an instant with its offset."""
+    table = cohort.table("registration", _REGISTRATION_KEYS)
+    if table is None:
+        return None
+    code = _invite_code(table, "code")
+    if code == invite_code:
+        raise CohortFileError(REGISTRATION_CODE_IS_INVITE, field=table.path_of("code"))
+    deadline: datetime | None = None
+    value = table.data.get("deadline")
+    if isinstance(value, datetime):
+        local = table.local_datetime("deadline", home_zone)
+        deadline = local.replace(tzinfo=ZoneInfo(home_zone)).astimezone(UTC)
+    elif isinstance(value, date):
+        midnight = datetime.combine(value + timedelta(days=1), time(), ZoneInfo(home_zone))
+        deadline = midnight.astimezone(UTC)
+    elif value is not None:
+        raise CohortFileError(
+            NOT_DATETIME, field=table.path_of("deadline"), value=shown(str(value))
+        )
+    places = (
+        table.integer("places", default=0, minimum=1, maximum=MAX_PLACES)
+        if "places" in table.data
+        else None
+    )
+    per_team = (
+        table.integer("places_per_team", default=0, minimum=1, maximum=MAX_PLACES)
+        if "places_per_team" in table.data
+        else None
+    )
+    return RegistrationSpec(
+        code=code,
+        open=table.boolean("open", default=True),
+        deadline=deadline,
+        places=places,
+        places_per_team=per_team,
+    )
+
+
+def _invite_code(cohort: Table, key: str = "invite_code") -> str:
+    written = cohort.text(key, limit=None)
     code = written.upper()
     if not (written.isascii() and INVITE_CODE.fullmatch(code)):
-        raise CohortFileError(
-            BAD_INVITE_CODE, field=cohort.path_of("invite_code"), value=shown(written)
-        )
+        raise CohortFileError(BAD_INVITE_CODE, field=cohort.path_of(key), value=shown(written))
     return code
 
 

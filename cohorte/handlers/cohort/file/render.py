@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import tomli_w
 
@@ -24,6 +25,17 @@ def _feedback(spec: CohortSpec) -> dict[str, object] | None:
     if spec.feedback_question:
         value["question"] = spec.feedback_question
     return value or None
+
+
+def _deadline(deadline: datetime | None, home_zone: str) -> date | datetime | None:
+    """The deadline as a person writes it: a day (until its end) in the home zone, or
+    the local date and time there."""
+    if deadline is None:
+        return None
+    local = deadline.astimezone(ZoneInfo(home_zone)).replace(tzinfo=None)
+    if local.time() == time():
+        return local.date() - timedelta(days=1)
+    return local
 
 
 def render_cohort_file(spec: CohortSpec) -> str:
@@ -53,6 +65,20 @@ def render_cohort_file(spec: CohortSpec) -> str:
             },
         ),
     ]
+    if spec.registration is not None:
+        registration = spec.registration
+        sections.append(
+            _block(
+                "[cohort.registration]",
+                {
+                    "open": registration.open,
+                    "code": registration.code,
+                    "deadline": _deadline(registration.deadline, spec.home_zone),
+                    "places": registration.places,
+                    "places_per_team": registration.places_per_team,
+                },
+            )
+        )
     for chat in spec.chats:
         sections.append(
             _block(

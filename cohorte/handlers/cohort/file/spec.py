@@ -162,6 +162,18 @@ class MaterialSpec:
 
 
 @dataclass(frozen=True)
+class RegistrationSpec:
+    """Registration for the edition (`[cohort.registration]`): open or not, its code, the
+    deadline (an aware instant), the places per cohort and per city team (None: no limit)."""
+
+    code: str
+    open: bool = True
+    deadline: datetime | None = None
+    places: int | None = None
+    places_per_team: int | None = None
+
+
+@dataclass(frozen=True)
 class CohortSpec:
     """Everything a cohort file says, checked and normalised."""
 
@@ -193,6 +205,7 @@ class CohortSpec:
     feedback_question: str = ""
     # In the order they were added.
     materials: tuple[MaterialSpec, ...] = ()
+    registration: RegistrationSpec | None = None
 
     @property
     def end_date(self) -> date:
