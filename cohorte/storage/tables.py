@@ -1,6 +1,7 @@
 """Imports every table module, so that metadata (migrations, tests) sees them all."""
 
 from cohorte.storage import (
+    admins,
     attendance,
     attendance_imports,
     checkins,
@@ -16,6 +17,7 @@ from cohorte.storage import (
 )
 
 __all__ = [
+    "admins",
     "attendance",
     "attendance_imports",
     "checkins",

@@ -1,9 +1,12 @@
 """The cohort capability: joining a cohort, picking a team, a time zone and a language;
-the member list and team changes (`teams`); the cohort file (`file`) the CLI imports
-and exports."""
+the member list and team changes (`teams`); bot administrators (`admins`), creating a
+cohort from chat (`creating`) and setting it up (`setup`: teams, coordinators, members
+leaving); the cohort file (`file`) the CLI imports and exports."""
 
 from __future__ import annotations
 
+from cohorte.handlers.cohort.admins import become_admin
+from cohorte.handlers.cohort.creating import NEW_COHORT, ask_new_cohort, submit_new_cohort
 from cohorte.handlers.cohort.joining import TEAM, join, link_group, pick_team
 from cohorte.handlers.cohort.members import list_members
 from cohorte.handlers.cohort.preferences import (
@@ -20,7 +23,16 @@ from cohorte.handlers.cohort.preferences import (
     pick_zone,
     show_profile,
 )
-from cohorte.handlers.cohort.teams import TEAM_CHANGED, change_team, render_team_change
+from cohorte.handlers.cohort.setup import (
+    MEMBER,
+    MEMBER_REMOVED,
+    member_command,
+    name_coordinator,
+    press_member,
+    render_member_removed,
+    team_command,
+)
+from cohorte.handlers.cohort.teams import TEAM_CHANGED, render_team_change
 from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router
 from cohorte.locales import N_
@@ -44,10 +56,32 @@ def register(router: Router) -> None:
     )
     router.command(
         ("equipo", "team"),
-        change_team,
-        N_("move a member to another team: /equipo Lucía Santiago"),
+        team_command,
+        N_(
+            "add a team: /equipo nuevo Bogotá; Colombia; America/Bogota — or move a member "
+            "to another team: /equipo mover Lucía Santiago"
+        ),
         coordinator_only=True,
     )
+    router.command(
+        ("coordinador", "coordinadora", "coordinator"),
+        name_coordinator,
+        N_("add a member to the coordination team: /coordinador Lucía"),
+        coordinator_only=True,
+    )
+    router.command(
+        ("miembro", "member"),
+        member_command,
+        N_("take a member out of the cohort: /miembro quitar Lucía"),
+        coordinator_only=True,
+    )
+    router.command(
+        ("nuevacohorte", "newcohort"),
+        ask_new_cohort,
+        N_("create a new cohort, which you will coordinate"),
+        admin_only=True,
+    )
+    router.command(("admin",), become_admin, N_("become an administrator with a code"), hidden=True)
     router.command(
         ("vincular", "link"),
         link_group,
@@ -64,8 +98,12 @@ def register(router: Router) -> None:
     router.button(ZONE, pick_zone)
     router.button(COUNTRY, pick_country)
     router.button(LANGUAGE, pick_language)
+    router.button(MEMBER, press_member)
+    router.button(NEW_COHORT, submit_new_cohort)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:
-    """The cohort's scheduled messages: a member told of their new team."""
+    """The cohort's scheduled messages: a member told of their new team, or that they were
+    taken out of the cohort."""
     capabilities.renderer(TEAM_CHANGED, render_team_change)
+    capabilities.renderer(MEMBER_REMOVED, render_member_removed, private=True)

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.core.errors import NotCoordinatorError, NotMemberError
+from cohorte.handlers.core.errors import NotAdminError, NotCoordinatorError, NotMemberError
 from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
 from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.readers import reader_zone
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
-from cohorte.storage.models import Cohort, Member, Person, Role, Team
+from cohorte.storage.admins import is_stored_admin
+from cohorte.storage.models import Cohort, Member, Person, Platform, Role, Team
 
 
 class Recent:
@@ -64,6 +65,8 @@ class Context:
     deferred: list[AfterCommit] = field(default_factory=list)
     # What each platform can do (who can be written to privately, ...).
     platforms: Platforms = field(default_factory=Platforms)
+    # The bot administrators the operator named (`COHORTE_ADMINS`): platform accounts.
+    admins: frozenset[tuple[Platform, str]] = frozenset()
 
     def after_commit(self, work: AfterCommit) -> list[Reply]:
         """Run `work` once the transaction has committed; its replies are added to the
@@ -85,6 +88,22 @@ class Context:
     def zone(self) -> str:
         """The sender's zone as a reader (`readers.reader_zone`), as the handler left them."""
         return reader_zone(self.person, self.team, self.cohort, self.incoming.sender_zone)
+
+    async def is_admin(self) -> bool:
+        """Whether the sender administers the bot: named by the operator, or made one in
+        chat with a code from `cohorte admin invite`."""
+        if (self.incoming.platform, self.incoming.sender_id) in self.admins:
+            return True
+        return (
+            self.person is not None
+            and self.person.id is not None
+            and await is_stored_admin(self.session, self.person.id)
+        )
+
+    async def require_admin(self) -> None:
+        """`NotAdminError` unless the sender administers the bot (`is_admin`)."""
+        if not await self.is_admin():
+            raise NotAdminError()
 
     def require_member(self) -> tuple[Cohort, Member]:
         """The sender's cohort and membership; `NotMemberError` if they have none."""

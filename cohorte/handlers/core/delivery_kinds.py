@@ -32,6 +32,7 @@ class DeliveryKind(StrEnum):
 
     # cohort
     TEAM_CHANGED = "cohort.team_changed"
+    MEMBER_REMOVED = "cohort.member_removed"
     # agenda
     REMINDER = "reminder"
     MOVED = "moved"

@@ -38,6 +38,7 @@ from cohorte.storage.db import (
     database_unavailable,
     write_turn,
 )
+from cohorte.storage.models import Platform
 from cohorte.storage.people import record_inbound, sender
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class Command:
     # Runs with the sender's guided form still open (/cancelar closes it itself); any
     # other command closes it first, saying so.
     keeps_form: bool = False
+    # For the bot's administrators (`Context.is_admin`): creating cohorts.
+    admin_only: bool = False
 
     @property
     def name(self) -> str:
@@ -98,9 +101,10 @@ class Router:
         coordinator_only: bool = False,
         hidden: bool = False,
         keeps_form: bool = False,
+        admin_only: bool = False,
     ) -> None:
         """Answer the command `names` (the first one Spanish, as users see it) with `handler`."""
-        command = Command(names, handler, summary, coordinator_only, hidden, keeps_form)
+        command = Command(names, handler, summary, coordinator_only, hidden, keeps_form, admin_only)
         for name in names:
             if fold(name) in self._by_name:
                 raise ValueError(f"command {name!r} registered twice")
@@ -190,8 +194,11 @@ class Core:
         public_url: str | None = None,
         platforms: Platforms | None = None,
         metrics: Metrics | None = None,
+        admins: frozenset[tuple[Platform, str]] = frozenset(),
     ) -> None:
         self.public_url = public_url
+        # The bot administrators the operator named (`COHORTE_ADMINS`).
+        self.admins = admins
         self.metrics = metrics or Metrics()
         self.sessions = sessions
         self.clock = clock
@@ -388,6 +395,7 @@ class Core:
             public_url=self.public_url,
             recent=self.recent,
             platforms=self.platforms,
+            admins=self.admins,
         )
 
     async def _dispatch(self, ctx: Context) -> list[Reply]:
@@ -488,6 +496,8 @@ class Core:
             )
         if command.coordinator_only:
             ctx.require_coordinator()
+        if command.admin_only:
+            await ctx.require_admin()
         # The sender moved on: a form left half-way is closed, and they are told.
         left = None if command.keeps_form else await forms.leave_guided_form(ctx)
         replies = await command.handler(ctx, args)
