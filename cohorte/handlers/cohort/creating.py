@@ -95,7 +95,14 @@ async def submit_new_cohort(ctx: Context, _fields: NoFields) -> list[Reply]:
     """The /nuevacohorte form, answered: the cohort exists and the sender coordinates it."""
     await ctx.require_admin()
     values = ctx.incoming.form_values or {}
-    draft = await _read_draft(ctx, values)
+    try:
+        draft = await _read_draft(ctx, values)
+    except CohortError as error:
+        # A modal is closed by now, and a guided form would only ask its last question
+        # again: after what was wrong, say how to start again.
+        raise CohortError(
+            N_("{problem}\nStart again with /nuevacohorte."), problem=error.render(ctx.t)
+        ) from None
     source_text = values.get("source", "").strip().lstrip("#")
     if source_text:
         if (

@@ -164,6 +164,16 @@ async def test_each_answer_of_the_form_is_checked(
     assert refusal in replies
 
 
+async def test_a_refused_form_says_how_to_start_again(chat: Transcript) -> None:
+    out = await chat.run(NEW_COHORT.replace("2026-04-20", "2026-04-21"))
+    assert (
+        "El sprint empieza un lunes, el primer día de la semana 1; el 2026-04-21 no es lunes."
+        "\n    Empieza de nuevo con /nuevacohorte."
+    ) in out
+    out = await chat.run("/nuevacohorte")
+    assert "(1/7) ¿Nombre de la cohorte?" in out
+
+
 async def test_a_coordinator_sets_up_teams_people_and_coordinators(
     chat: Transcript, session: AsyncSession
 ) -> None:
