@@ -4,7 +4,10 @@ moving and removing members — and the cohort file it exports, as if it had com
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -23,9 +26,22 @@ from cohorte.handlers.core.router import Core
 from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.admins import AdminInvite, BotAdmin
-from cohorte.storage.db import SessionFactory, transaction
+from cohorte.storage.db import (
+    SessionFactory,
+    create_engine,
+    normalise_url,
+    session_factory,
+    transaction,
+)
 from cohorte.storage.models import Cohort, Member, Person, Platform, Role, Team
-from tests.conftest import Transcript
+from tests.conftest import (
+    POSTGRES_URL,
+    Transcript,
+    _create_postgres_database,
+    _drop_postgres_database,
+    _migrate,
+    _migrated_sqlite,
+)
 
 ANA = frozenset({(Platform.CONSOLE, "ana")})
 
@@ -315,8 +331,30 @@ async def test_every_change_raises_the_plan_version(
     assert versions == sorted(versions) and len(set(versions)) == len(versions)
 
 
+@pytest.fixture
+async def fresh_sessions(tmp_path: Path) -> AsyncIterator[SessionFactory]:
+    """A second, empty, migrated database (SQLite, or PostgreSQL when the tests use it)."""
+    if POSTGRES_URL is None:
+        await _migrated_sqlite(tmp_path / "fresh.db")
+        url, server, name = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", None, None
+    else:
+        server, name = normalise_url(POSTGRES_URL), f"cohorte_fresh_{uuid.uuid4().hex[:10]}"
+        url = await _create_postgres_database(server, name)
+        await _migrate(url)
+    engine = create_engine(url)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+        if server is not None and name is not None:
+            await _drop_postgres_database(server, name)
+
+
 async def test_a_cohort_built_in_chat_exports_like_a_file(
-    chat: Transcript, session: AsyncSession, sessions: SessionFactory, clock: ManualClock
+    chat: Transcript,
+    session: AsyncSession,
+    fresh_sessions: SessionFactory,
+    clock: ManualClock,
 ) -> None:
     await chat.run(NEW_COHORT)
     await chat.run(SETUP)
@@ -324,21 +362,16 @@ async def test_a_cohort_built_in_chat_exports_like_a_file(
     assert cohort.id is not None
     text = await export_cohort(session, cohort.id)
     assert 'invite_code = "LIMA-26"' in text
+    assert 'home_zone = "America/Lima"' in text
+    assert "weeks = 10" in text
     assert 'name = "Bogotá"' in text
-    spec = parse_cohort_file(text.encode())
+    assert 'role = "coordinator"' in text
+    assert 'console = "pedro"' in text
 
-    # Into a fresh database: the first cohort and its people are gone.
-    async with transaction(sessions) as fresh:
-        for table in (Member, Team, Cohort, BotAdmin):
-            for row in (await fresh.exec(select(table))).all():
-                await fresh.delete(row)
-        await fresh.flush()
-        for person in (await fresh.exec(select(Person))).all():
-            await fresh.delete(person)
-    async with transaction(sessions) as fresh:
-        imported = await import_cohort(fresh, spec, clock.now())
+    async with transaction(fresh_sessions) as fresh:
+        imported = await import_cohort(fresh, parse_cohort_file(text.encode()), clock.now())
     assert imported.id is not None
-    async with sessions() as fresh:
+    async with fresh_sessions() as fresh:
         again = await export_cohort(fresh, imported.id)
     assert again == text
 
