@@ -389,10 +389,10 @@ def test_cohorte_admins_is_a_list_of_platform_accounts() -> None:
     for wrong in ("12345", "whatsapp:1", "telegram:", "telegram:@ana"):
         with pytest.raises(ValueError, match="COHORTE_ADMINS"):
             parse_admins(wrong)
-    settings = Settings(admins="telegram:1,slack:U2", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(admins="telegram:1,slack:U2", _env_file=None)
     assert settings.admin_accounts == {(Platform.TELEGRAM, "1"), (Platform.SLACK, "U2")}
     with pytest.raises(ValueError, match="COHORTE_ADMINS"):
-        Settings(admins="slack", _env_file=None)  # type: ignore[call-arg]
+        Settings(admins="slack", _env_file=None)
 
 
 async def test_an_admin_code_works_once_and_expires(
