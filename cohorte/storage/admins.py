@@ -101,6 +101,18 @@ async def claim_admin_invite(
     return bool(result.rowcount == 1)
 
 
+async def burn_admin_invite(session: AsyncSession, code_hash: str, now: datetime) -> bool:
+    """Make an unused code useless (it was seen by others); True if there was one."""
+    statement = (
+        update(AdminInvite)
+        .where(col(AdminInvite.code_hash) == code_hash, col(AdminInvite.used_at).is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount)
+
+
 async def admin_invite_by_hash(session: AsyncSession, code_hash: str) -> AdminInvite | None:
     """The code with this hash, used or not (to say why it did not work)."""
     statement = select(AdminInvite).where(AdminInvite.code_hash == code_hash)

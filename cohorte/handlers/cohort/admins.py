@@ -63,6 +63,16 @@ async def become_admin(ctx: Context, args: str) -> list[Reply]:
         )
     now = ctx.clock.now()
     code_hash = admin_code_hash(words[0])
+    if ctx.in_group:
+        # Everyone in the group has read it: it must not work for any of them either.
+        if await admins.burn_admin_invite(ctx.session, code_hash, now):
+            text = N_(
+                "Send me that code privately, never in a group. Everyone here has seen it, "
+                "so it no longer works: ask for a new one."
+            )
+        else:
+            text = N_("Send me codes privately, never in a group.")
+        return [Reply(ctx.t._(text))]
     if await ctx.is_admin():
         return [Reply(ctx.t._("You are already an administrator of the bot."))]
     person = await ensure_person(ctx)

@@ -427,6 +427,22 @@ async def test_an_admin_code_works_once_and_expires(
     assert "Nueva cohorte — responde unas preguntas" in out
     assert "Ese código ya se usó: cada código sirve una sola vez." in out
 
+    seen = await create_admin_invite(session, clock.now(), timedelta(hours=2))
+    await session.commit()
+    out = await transcript.run(
+        f"""
+        :como pedro
+        :grupo sala
+        /admin {seen}
+        /admin {seen}
+        :privado
+        /admin {seen}
+        """
+    )
+    assert "Envíame ese código en privado, nunca en un grupo. Todos aquí lo vieron" in out
+    assert "Envíame los códigos en privado, nunca en un grupo." in out
+    assert "Ese código ya se usó" in out
+
     clock.advance(timedelta(hours=1, minutes=1))
     out = await transcript.run(f"/admin {late}")
     assert "Ese código venció. Pide uno nuevo." in out
