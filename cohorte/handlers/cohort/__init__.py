@@ -24,11 +24,13 @@ from cohorte.handlers.cohort.preferences import (
     show_profile,
 )
 from cohorte.handlers.cohort.setup import (
+    COORDINATOR_NAMED,
     MEMBER,
     MEMBER_REMOVED,
     member_command,
     name_coordinator,
     press_member,
+    render_coordinator_named,
     render_member_removed,
     team_command,
 )
@@ -103,7 +105,8 @@ def register(router: Router) -> None:
 
 
 def register_capabilities(capabilities: Capabilities) -> None:
-    """The cohort's scheduled messages: a member told of their new team, or that they were
-    taken out of the cohort."""
+    """The cohort's scheduled messages: a member told of their new team, that they joined
+    the coordination team, or that they were taken out of the cohort."""
     capabilities.renderer(TEAM_CHANGED, render_team_change)
     capabilities.renderer(MEMBER_REMOVED, render_member_removed, private=True)
+    capabilities.renderer(COORDINATOR_NAMED, render_coordinator_named)

@@ -68,6 +68,16 @@ class RemovedPayload(Payload):
 MEMBER_REMOVED = DeliveryType(DeliveryKind.MEMBER_REMOVED, RemovedPayload)
 
 
+@dataclass(frozen=True)
+class NamedPayload(Payload):
+    """The membership that joined the coordination team."""
+
+    member: int
+
+
+COORDINATOR_NAMED = DeliveryType(DeliveryKind.COORDINATOR_NAMED, NamedPayload)
+
+
 # --- /equipo ------------------------------------------------------------------------------
 
 
@@ -225,18 +235,27 @@ async def name_coordinator(ctx: Context, args: str) -> list[Reply]:
     found = await _one_member(ctx, cohort, args.strip(), Action.COORDINATE)
     if isinstance(found, list):
         return found
-    return _coordinate(ctx, cohort, *found)
+    return await _coordinate(ctx, cohort, *found)
 
 
-def _coordinate(ctx: Context, cohort: Cohort, member: Member, person: Person) -> list[Reply]:
+async def _coordinate(ctx: Context, cohort: Cohort, member: Member, person: Person) -> list[Reply]:
     t = ctx.t
     if member.role == Role.COORDINATOR:
         return [Reply(t._("{name} is already in the coordination team.", name=person.display_name))]
+    assert member.id is not None and person.id is not None
     member.role = Role.COORDINATOR
+    await announce(
+        ctx,
+        COORDINATOR_NAMED,
+        f"m{member.id}:{ctx.clock.now().strftime('%Y%m%dT%H%M%S')}",
+        payload=NamedPayload(member.id),
+        people=[person.id],
+        to_chats=False,
+    )
     return [
         Reply(
             t._(
-                "Done: {name} is now in the coordination team of {cohort}.",
+                "Done: {name} is now in the coordination team of {cohort}; I told them.",
                 name=person.display_name,
                 cohort=cohort.name,
             )
@@ -283,7 +302,7 @@ async def press_member(ctx: Context, press: MemberAction) -> list[Reply]:
     cohort, member, person = await _pressed_member(ctx, press.member)
     t = ctx.t
     if press.action is Action.COORDINATE:
-        return _coordinate(ctx, cohort, member, person)
+        return await _coordinate(ctx, cohort, member, person)
     if press.action is Action.ASK_REMOVE:
         return _ask_remove(ctx, cohort, member, person)
     if press.action is Action.KEEP:
@@ -319,6 +338,18 @@ async def render_member_removed(rc: RenderContext, payload: RemovedPayload) -> R
         rc.t._(
             "The coordination team took you out of {cohort}. If that is a mistake, write "
             "to them; you can join again with the invite code.",
+            cohort=rc.cohort.name,
+        )
+    )
+
+
+async def render_coordinator_named(rc: RenderContext, payload: NamedPayload) -> Reply | None:
+    """To the member who joined the coordination team: what they can do now."""
+    if rc.member is None or rc.member.id != payload.member or rc.member.role != Role.COORDINATOR:
+        return None  # no longer so
+    return Reply(
+        rc.t._(
+            "You are now part of the coordination team of {cohort}. /ayuda shows what you can do.",
             cohort=rc.cohort.name,
         )
     )

@@ -33,6 +33,7 @@ class DeliveryKind(StrEnum):
     # cohort
     TEAM_CHANGED = "cohort.team_changed"
     MEMBER_REMOVED = "cohort.member_removed"
+    COORDINATOR_NAMED = "cohort.coordinator_named"
     # agenda
     REMINDER = "reminder"
     MOVED = "moved"

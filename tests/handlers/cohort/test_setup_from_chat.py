@@ -202,7 +202,11 @@ async def test_a_coordinator_sets_up_teams_people_and_coordinators(
     assert (
         "bot → @lucia: El equipo coordinador te pasó del equipo Bogotá al equipo Santiago." in out
     )
-    assert "Listo: Pedro ahora es parte del equipo coordinador de Sprint Lima 2026." in out
+    assert (
+        "Listo: Pedro ahora es parte del equipo coordinador de Sprint Lima 2026; ya le avisé."
+        in out
+    )
+    assert "bot → @pedro: Ahora eres parte del equipo coordinador de Sprint Lima 2026." in out
     teams = (await session.exec(select(Team).order_by(col(Team.id)))).all()
     assert [(t.name, t.country_code, t.zone) for t in teams] == [
         ("Lima", "PE", "America/Lima"),
