@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from babel import Locale
-
 from cohorte.handlers.cohort.creating import read_zone
 from cohorte.handlers.cohort.naming import read_name
 from cohorte.handlers.cohort.teams import change_team
@@ -142,16 +140,11 @@ async def add_team(ctx: Context, cohort: Cohort, text: str) -> list[Reply]:
 
 
 def _read_country(text: str, language: str) -> str:
-    """A two-letter code, or a country's name in Spanish or English."""
-    code = text.strip().upper()
-    if len(code) == 2 and code.isascii() and code.isalpha() and code in Locale("en").territories:
-        return code
-    for locale in (language, "es", "en"):
-        names = Locale.parse(locale).territories
-        for territory, shown in names.items():
-            if len(territory) == 2 and territory.isalpha() and name_key(shown) == name_key(text):
-                return str(territory)
-    raise CohortError(N_("I do not know the country “{text}”."), text=text[:60])
+    """A two-letter code, or a country's name (`lang.zones.country_code`)."""
+    code = zones.country_code(text, language)
+    if code is None:
+        raise CohortError(N_("I do not know the country “{text}”."), text=text[:60])
+    return code
 
 
 def _team_zone(city: str, country: str | None, zone_text: str, language: str) -> str:
