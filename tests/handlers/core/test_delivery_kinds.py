@@ -32,6 +32,12 @@ from cohorte.handlers.attendance.deliveries import (
     MissedPayload,
     StartedPayload,
 )
+from cohorte.handlers.cohort.setup import (
+    COORDINATOR_NAMED,
+    MEMBER_REMOVED,
+    NamedPayload,
+    RemovedPayload,
+)
 from cohorte.handlers.cohort.teams import TEAM_CHANGED, TeamChangePayload
 from cohorte.handlers.core.delivery_kinds import (
     DeliveryKind,
@@ -65,6 +71,8 @@ START = datetime(2025, 4, 24, 15, 0, tzinfo=UTC)
 STORED: list[tuple[DeliveryType[Any], str, Payload]] = [
     (TEAM_CHANGED, '{"team": 3, "previous": 1}', TeamChangePayload(3, 1)),
     (TEAM_CHANGED, '{"team": 3}', TeamChangePayload(3)),
+    (MEMBER_REMOVED, '{"member": 4}', RemovedPayload(4)),
+    (COORDINATOR_NAMED, '{"member": 4}', NamedPayload(4)),
     (
         SESSION_STARTED,
         '{"start": "2025-05-06T15:00:00+00:00"}',
