@@ -131,6 +131,7 @@ def assemble(
     public_url: str | None = None,
     role: SendingRole | None = None,
     stop_seconds: float = STOP_SECONDS,
+    admins: frozenset[tuple[Platform, str]] = frozenset(),
 ) -> Assembly:
     """The core and the scheduler over one database, with every platform declared."""
     platforms = known_platforms()
@@ -156,6 +157,7 @@ def assemble(
         public_url=public_url,
         platforms=platforms,
         metrics=metrics,
+        admins=admins,
     )
     return Assembly(core, ticker, capabilities, messengers)
 
@@ -237,7 +239,14 @@ async def bootstrap(
     # SQLite means one process (the lock file above); on PostgreSQL the processes
     # elect the one that sends.
     role = None if settings.is_sqlite else AdvisoryLockRole(engine)
-    parts = assemble(sessions, clock, settings.public_url, role, settings.stop_seconds)
+    parts = assemble(
+        sessions,
+        clock,
+        settings.public_url,
+        role,
+        settings.stop_seconds,
+        admins=settings.admin_accounts,
+    )
     return App(
         settings,
         engine,

@@ -4,8 +4,39 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cohorte.storage.models import Platform
+
+AdminAccount = tuple[Platform, str]
+
+
+def parse_admins(text: str) -> frozenset[AdminAccount]:
+    """`COHORTE_ADMINS`: platform accounts separated by commas (or spaces), each
+    `platform:user id` — `telegram:12345, slack:U0123ABCD, console:ana`.
+
+    The platform is `telegram`, `slack` or `console` (any case); the id is the one the
+    platform gives (a Telegram user id is a number, a Slack user id starts with U or W;
+    on the console it is the name you talk as). ValueError names a wrong entry.
+    """
+    accounts: set[AdminAccount] = set()
+    for entry in text.replace(",", " ").split():
+        platform, colon, user_id = entry.partition(":")
+        try:
+            known = Platform(platform.strip().lower())
+        except ValueError:
+            known = None
+        if not colon or known is None or not user_id.strip():
+            raise ValueError(
+                f"COHORTE_ADMINS: {entry!r} is not platform:user_id "
+                "(telegram:12345, slack:U0123ABCD, console:ana)"
+            )
+        user_id = user_id.strip()
+        if known is Platform.TELEGRAM and not user_id.isdigit():
+            raise ValueError(f"COHORTE_ADMINS: a Telegram user id is a number, not {user_id!r}")
+        accounts.add((known, user_id))
+    return frozenset(accounts)
 
 
 class Settings(BaseSettings):
@@ -45,12 +76,27 @@ class Settings(BaseSettings):
     )
     slack_api_url: str = "https://slack.com/api/"
 
+    # Bot administrators (they may create cohorts from chat): platform accounts,
+    # `telegram:12345,slack:U0123ABCD,console:ana` (see `parse_admins`).
+    admins: str = ""
+
     # /metrics (Prometheus), off by default; see `cohorte.bot.observe.metrics_refusal`.
     metrics: bool = False
     metrics_token: SecretStr | None = None
     # A listener of its own for /metrics (else the bot's server, with the token).
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None
+
+    @field_validator("admins")
+    @classmethod
+    def _check_admins(cls, value: str) -> str:
+        parse_admins(value)
+        return value
+
+    @property
+    def admin_accounts(self) -> frozenset[AdminAccount]:
+        """The administrators named by the operator (`COHORTE_ADMINS`)."""
+        return parse_admins(self.admins)
 
     @property
     def is_sqlite(self) -> bool:

@@ -404,6 +404,19 @@ async def add_members(session: AsyncSession, members: Sequence[Member]) -> None:
     await _add_all(session, members)
 
 
+async def member_in_cohort(session: AsyncSession, cohort_id: int, member_id: int) -> Member | None:
+    """The membership with this id, if it is one of the cohort's."""
+    statement = select(Member).where(Member.id == member_id, Member.cohort_id == cohort_id)
+    return (await session.exec(statement)).first()
+
+
+async def remove_member(session: AsyncSession, member: Member) -> None:
+    """Take a member out of their cohort. Their votes, answers, attendance and drafts go
+    with the membership (the database cascades); status history keeps its team."""
+    await session.delete(member)
+    await session.flush()
+
+
 # --- helpers of the writes above ----------------------------------------------------------
 
 

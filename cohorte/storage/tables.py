@@ -2,6 +2,7 @@
 
 from cohorte.storage import (
     applications,
+    admins,
     attendance,
     attendance_imports,
     checkins,
@@ -18,6 +19,7 @@ from cohorte.storage import (
 
 __all__ = [
     "applications",
+    "admins",
     "attendance",
     "attendance_imports",
     "checkins",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import socket
 import time
@@ -1467,3 +1468,15 @@ async def test_who_is_coming_is_answered_with_buttons_a_modal_and_refreshes_the_
     (_, answer) = fake.responses[-1]
     assert answer["response_type"] == "ephemeral"
     assert answer["text"].startswith("La sesión ya empezó")
+
+
+async def test_bolt_leaves_our_loggers_alone(
+    http_slack: Slack, session: AsyncSession, clock: ManualClock
+) -> None:
+    """Bolt gives the logger named after its app its own logger's level on every request:
+    named "cohorte", the app froze our package logger (WARNING here: our INFO lines gone)."""
+    await seed(session, clock)
+    ours = logging.getLogger("cohorte")
+    before = ours.level
+    await http_slack.command(SOFIA, "ayuda")
+    assert ours.level == before

@@ -588,7 +588,7 @@ async def test_a_guided_form_is_asked_with_buttons_and_text(
         values = sorted((ctx.incoming.form_values or {}).items())
         return [Reply(f"Recibido {report.number}: {values}")]
 
-    router.command(("informe",), ask, "")
+    router.command(("formulario",), ask, "")
     router.button(ButtonRoute("tf", Numbered), submitted)
     adapter = TelegramAdapter(
         settings_for(fake), Core(sessions, clock, router), limits=LIMITS, poll_timeout=1
@@ -596,7 +596,7 @@ async def test_a_guided_form_is_asked_with_buttons_and_text(
     await adapter.start()
     try:
         chat = private_chat(LUCIA)
-        await feed(adapter, message(chat, LUCIA, "/informe"))
+        await feed(adapter, message(chat, LUCIA, "/formulario"))
         first = fake.calls_to("sendMessage", chat_id=5001)[-1]
         assert first.params["text"] == (
             "Vamos.\n\nInforme &lt;semanal&gt; — responde unas preguntas; /cancelar para "

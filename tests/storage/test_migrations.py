@@ -495,3 +495,44 @@ async def test_registration_comes_to_a_populated_database(engine: AsyncEngine) -
         await connection.execute(text("DELETE FROM person WHERE id = 7"))
         left = (await connection.execute(text("SELECT count(*) FROM application"))).scalar()
     assert left == 0
+
+
+async def test_administrators_come_to_a_populated_database(engine: AsyncEngine) -> None:
+    """0011 adds the administrators made with a code and the codes' hashes: a person is one
+    administrator at most, a hash is one code, and both go with the person."""
+    from datetime import UTC, datetime
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from cohorte.storage.migrate import upgrade
+
+    now = datetime(2025, 5, 6, 17, 0, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0010"))
+    try:
+        await _populate_0001(engine)
+    finally:
+        await upgrade(engine)
+    grant = text("INSERT INTO botadmin (person_id, granted_at) VALUES (7, :now)")
+    invite = text(
+        "INSERT INTO admininvite (code_hash, created_at, expires_at, used_at, used_by)"
+        " VALUES ('abc', :now, :now, :now, 7)"
+    )
+    async with engine.begin() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM botadmin"))).scalar() == 0
+        await connection.execute(grant, {"now": now})
+        await connection.execute(invite, {"now": now})
+    for again in (grant, invite):
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(again, {"now": now})
+    async with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            await connection.execute(text("PRAGMA foreign_keys = ON"))
+        await connection.execute(text("DELETE FROM delivery WHERE person_id = 7"))
+        await connection.execute(text("DELETE FROM person WHERE id = 7"))
+        admins = (await connection.execute(text("SELECT count(*) FROM botadmin"))).scalar()
+        used_by = (await connection.execute(text("SELECT used_by FROM admininvite"))).scalar()
+    assert (admins, used_by) == (0, None)

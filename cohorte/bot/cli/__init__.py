@@ -2,7 +2,8 @@
 
 One module per command group: `run` (run, console), `status`, `db`, `cohort`, `deliveries`,
 `slack`, `poll`, `attendance` (attendance import), `export` (export, and the files beside
-it: dashboard, calendar), `report` (the cohort report as PDF); `root` holds the root
+it: dashboard, calendar), `report` (the cohort report as PDF), `admin` (the bot's
+administrators); `root` holds the root
 command and what they share.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 
 from cohorte.bot.cli import (
+    admin,
     attendance,
     cohort,
     db,
@@ -25,7 +27,7 @@ from cohorte.bot.cli import (
 from cohorte.bot.cli.root import app
 
 # In the order `cohorte --help` lists them: the commands, then the groups.
-for group in (run, status, deliveries, db, cohort, slack, poll, attendance, export, report):
+for group in (run, status, deliveries, db, cohort, admin, slack, poll, attendance, export, report):
     group.register(app)
 
 

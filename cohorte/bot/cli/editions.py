@@ -118,52 +118,13 @@ def summary(edition: Edition) -> str:
             name=cohort.name,
             code=cohort.invite_code,
         ),
-        _moved(edition, t.date(cohort.start_date, year=True), cohort.weeks),
-        "  "
-        + " · ".join(
-            (
-                t._("Masterclasses and Showtime: {n}", n=edition.events),
-                t._("Recurring sessions: {n}", n=edition.series),
-                t._("Teams: {n}", n=edition.teams),
-                t._("People: {n}", n=edition.members),
-                t._("Deliverables: {n}", n=edition.deliverables),
-                t._("Materials: {n}", n=edition.materials),
-            )
-        ),
-    ]
-    if edition.notices:
-        lines.append(t._("To look at:"))
-        lines += [f"  • {notice.render(t)}" for notice in edition.notices]
-    else:
-        lines.append(t._("Nothing to look at: no holidays, clock changes or dates after the end."))
-    lines.append(
+        *edition.describe(t),
         t._(
             "Link the cohort's group chat with /vincular {code} in the group.",
             code=cohort.invite_code,
-        )
-    )
+        ),
+    ]
     return "\n".join(lines)
-
-
-def _moved(edition: Edition, start: str, weeks: int) -> str:
-    """'Programme of “…”, 20 weeks later: starts …' (or earlier)."""
-    if edition.shift_weeks < 0:
-        return t.ngettext(
-            "Programme of “{source}”, {n} week earlier: starts {date}, {weeks} weeks.",
-            "Programme of “{source}”, {n} weeks earlier: starts {date}, {weeks} weeks.",
-            -edition.shift_weeks,
-            source=edition.source_name,
-            date=start,
-            weeks=weeks,
-        )
-    return t.ngettext(
-        "Programme of “{source}”, {n} week later: starts {date}, {weeks} weeks.",
-        "Programme of “{source}”, {n} weeks later: starts {date}, {weeks} weeks.",
-        edition.shift_weeks,
-        source=edition.source_name,
-        date=start,
-        weeks=weeks,
-    )
 
 
 def cohort_template(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
+from pydantic import ValidationError
 
 from cohorte.bot.bootstrap import App, DatabaseBusyError, DatabaseMaintenanceError, bootstrap
 from cohorte.bot.config import Settings
@@ -22,8 +23,16 @@ t = Translator("es", markup=False)
 
 
 def load_settings() -> Settings:
-    """The settings, from the environment (built once per command)."""
-    return Settings()
+    """The settings, from the environment (built once per command); a wrong one is said in
+    one line per problem, without a traceback."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "\n".join(
+            f"- COHORTE_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise fail(t._("The configuration is not valid:\n{problems}", problems=problems)) from None
 
 
 def fail(message: str) -> typer.Exit:

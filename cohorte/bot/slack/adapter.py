@@ -164,7 +164,9 @@ class SlackAdapter:
         self.messenger = SlackMessenger(self.poster, self.directory)
         self.home = SlackHome(core, self.renderer)
         self.bolt = AsyncApp(
-            name="cohorte",
+            # Bolt gives the logger named after the app its own logger's level on every
+            # request: named "cohorte", it froze our package logger at that level.
+            name="cohorte-slack",
             client=self.client,
             signing_secret=secret.get_secret_value() if secret is not None else "",
             # Socket Mode requests come over our own authenticated connection. Over HTTP,

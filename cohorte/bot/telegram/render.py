@@ -178,14 +178,14 @@ def menu(router: Router, language: str, *, coordinators: bool) -> list[BotComman
     Spanish shows the first (Spanish) name, English the last name (the English
     alias, when there is one). Hidden commands, commands without a summary and
     names Telegram does not accept (accents, capitals) are left out; so are
-    coordinators' commands unless asked for.
+    coordinators' (and administrators') commands unless asked for.
     """
     t = Translator(language)
     commands = []
     for command in router.commands:
         if command.hidden or not command.summary:
             continue
-        if command.coordinator_only and not coordinators:
+        if (command.coordinator_only or command.admin_only) and not coordinators:
             continue
         # The English alias is the last name: ("entregable", "entregables", "deliverable").
         # Spanish takes the first name Telegram accepts: ("estado-bot", "estado_bot", ...).

@@ -1,10 +1,13 @@
 """The cohort capability: joining a cohort, picking a team, a time zone and a language;
 the member list and team changes (`teams`); registration for an edition
-(`registration`); the cohort file (`file`) the CLI imports and exports."""
+(`registration`); bot administrators (`admins`), creating a cohort from chat
+(`creating`) and setting it up (`setup`: teams, coordinators, members leaving); the
+cohort file (`file`) the CLI imports and exports."""
 
 from __future__ import annotations
 
 from cohorte.handlers.cohort import registration
+from cohorte.handlers.cohort.admins import become_admin
 from cohorte.handlers.cohort.choosing import (
     USE,
     ask_cohort,
@@ -13,6 +16,7 @@ from cohorte.handlers.cohort.choosing import (
     press_use,
     use_cohort,
 )
+from cohorte.handlers.cohort.creating import NEW_COHORT, ask_new_cohort, submit_new_cohort
 from cohorte.handlers.cohort.joining import TEAM, join, link_group, pick_team
 from cohorte.handlers.cohort.members import list_members
 from cohorte.handlers.cohort.preferences import (
@@ -29,7 +33,18 @@ from cohorte.handlers.cohort.preferences import (
     pick_zone,
     show_profile,
 )
-from cohorte.handlers.cohort.teams import TEAM_CHANGED, change_team, render_team_change
+from cohorte.handlers.cohort.setup import (
+    COORDINATOR_NAMED,
+    MEMBER,
+    MEMBER_REMOVED,
+    member_command,
+    name_coordinator,
+    press_member,
+    render_coordinator_named,
+    render_member_removed,
+    team_command,
+)
+from cohorte.handlers.cohort.teams import TEAM_CHANGED, render_team_change
 from cohorte.handlers.core.delivery import Capabilities
 from cohorte.handlers.core.router import Router
 from cohorte.locales import N_
@@ -74,9 +89,38 @@ def register(router: Router) -> None:
     )
     router.command(
         ("equipo", "team"),
-        change_team,
-        N_("move a member to another team: /equipo Lucía Santiago"),
+        team_command,
+        N_(
+            "add a team: /equipo nuevo Bogotá; Colombia; America/Bogota — or move a member "
+            "to another team: /equipo mover Lucía Santiago"
+        ),
         coordinator_only=True,
+    )
+    router.command(
+        ("coordinador", "coordinadora", "coordinator"),
+        name_coordinator,
+        N_("add a member to the coordination team: /coordinador Lucía"),
+        coordinator_only=True,
+    )
+    router.command(
+        ("miembro", "member"),
+        member_command,
+        N_("take a member out of the cohort: /miembro quitar Lucía"),
+        coordinator_only=True,
+    )
+    router.command(
+        ("nuevacohorte", "newcohort"),
+        ask_new_cohort,
+        N_("create a new cohort, which you will coordinate"),
+        admin_only=True,
+        any_cohort=True,
+    )
+    router.command(
+        ("admin",),
+        become_admin,
+        N_("become an administrator with a code"),
+        hidden=True,
+        any_cohort=True,
     )
     router.command(
         ("vincular", "link"),
@@ -95,9 +139,14 @@ def register(router: Router) -> None:
     router.button(COUNTRY, pick_country)
     router.button(LANGUAGE, pick_language)
     registration.register(router)
+    router.button(MEMBER, press_member)
+    router.button(NEW_COHORT, submit_new_cohort)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:
-    """The cohort's scheduled messages: a member told of their new team."""
+    """The cohort's scheduled messages: a member told of their new team, that they joined
+    the coordination team, or that they were taken out of the cohort."""
     capabilities.renderer(TEAM_CHANGED, render_team_change)
     registration.register_capabilities(capabilities)
+    capabilities.renderer(MEMBER_REMOVED, render_member_removed, private=True)
+    capabilities.renderer(COORDINATOR_NAMED, render_coordinator_named)

@@ -30,7 +30,7 @@ from cohorte.handlers.cohort.file.messages import (
 from cohorte.handlers.cohort.file.read import INVITE_CODE
 from cohorte.handlers.cohort.file.render import render_cohort_file
 from cohorte.handlers.cohort.file.spec import CohortSpec
-from cohorte.locales import N_
+from cohorte.locales import N_, Translator
 from cohorte.storage import agenda, cohorts, polls
 from cohorte.storage.models import Cohort, Member
 
@@ -64,6 +64,47 @@ class Edition:
     deliverables: int
     materials: int
     notices: tuple[Notice, ...]
+
+    def describe(self, t: Translator) -> list[str]:
+        """What the edition got and everything a person must look at, as lines."""
+        start, weeks = t.date(self.cohort.start_date, year=True), self.cohort.weeks
+        if self.shift_weeks < 0:
+            moved = t.ngettext(
+                "Programme of “{source}”, {n} week earlier: starts {date}, {weeks} weeks.",
+                "Programme of “{source}”, {n} weeks earlier: starts {date}, {weeks} weeks.",
+                -self.shift_weeks,
+                source=self.source_name,
+                date=start,
+                weeks=weeks,
+            )
+        else:
+            moved = t.ngettext(
+                "Programme of “{source}”, {n} week later: starts {date}, {weeks} weeks.",
+                "Programme of “{source}”, {n} weeks later: starts {date}, {weeks} weeks.",
+                self.shift_weeks,
+                source=self.source_name,
+                date=start,
+                weeks=weeks,
+            )
+        counts = " · ".join(
+            (
+                t._("Masterclasses and Showtime: {n}", n=self.events),
+                t._("Recurring sessions: {n}", n=self.series),
+                t._("Teams: {n}", n=self.teams),
+                t._("People: {n}", n=self.members),
+                t._("Deliverables: {n}", n=self.deliverables),
+                t._("Materials: {n}", n=self.materials),
+            )
+        )
+        lines = [moved, "  " + counts]
+        if self.notices:
+            lines.append(t._("To look at:"))
+            lines += [f"  • {notice.render(t)}" for notice in self.notices]
+        else:
+            lines.append(
+                t._("Nothing to look at: no holidays, clock changes or dates after the end.")
+            )
+        return lines
 
     @property
     def cohort_id(self) -> int:

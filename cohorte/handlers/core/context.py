@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.core.errors import NotCoordinatorError, NotMemberError
+from cohorte.handlers.core.errors import NotAdminError, NotCoordinatorError, NotMemberError
 from cohorte.handlers.core.messages import ChatKind, Incoming, Reply
 from cohorte.handlers.core.platforms import Platforms
 from cohorte.handlers.core.readers import reader_of, reader_zone
 from cohorte.locales import Translator
 from cohorte.scheduling.clock import Clock
+from cohorte.storage.admins import is_stored_admin
 from cohorte.storage.cohorts import place_in_cohort
-from cohorte.storage.models import Cohort, Member, Person, Role, Team
+from cohorte.storage.models import Cohort, Member, Person, Platform, Role, Team
 
 
 class Recent:
@@ -70,6 +71,8 @@ class Context:
     cohorts: int = 0
     active_cohorts: int = 0
     chosen: bool = False
+    # The bot administrators the operator named (`COHORTE_ADMINS`): platform accounts.
+    admins: frozenset[tuple[Platform, str]] = frozenset()
 
     def after_commit(self, work: AfterCommit) -> list[Reply]:
         """Run `work` once the transaction has committed; its replies are added to the
@@ -121,6 +124,22 @@ class Context:
         self.t = reader_of(
             self.person, member, team, cohort, platform_zone=self.incoming.sender_zone
         ).t
+
+    async def is_admin(self) -> bool:
+        """Whether the sender administers the bot: named by the operator, or made one in
+        chat with a code from `cohorte admin invite`."""
+        if (self.incoming.platform, self.incoming.sender_id) in self.admins:
+            return True
+        return (
+            self.person is not None
+            and self.person.id is not None
+            and await is_stored_admin(self.session, self.person.id)
+        )
+
+    async def require_admin(self) -> None:
+        """`NotAdminError` unless the sender administers the bot (`is_admin`)."""
+        if not await self.is_admin():
+            raise NotAdminError()
 
     def require_member(self) -> tuple[Cohort, Member]:
         """The sender's cohort and membership; `NotMemberError` if they have none."""

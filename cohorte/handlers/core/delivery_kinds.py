@@ -36,6 +36,8 @@ class DeliveryKind(StrEnum):
     APPLICATION_MOVED_UP = "registration.moved_up"  # from the waiting list
     APPLICATION_DECLINED = "registration.declined"
     APPLICATION_WAITLISTED = "registration.waitlisted"
+    MEMBER_REMOVED = "cohort.member_removed"
+    COORDINATOR_NAMED = "cohort.coordinator_named"
     # agenda
     REMINDER = "reminder"
     MOVED = "moved"

@@ -26,6 +26,14 @@ class NotCoordinatorError(CohortError):
     message = N_("Only the coordination team can do that.")
 
 
+class NotAdminError(CohortError):
+    """A command for the bot's administrators used by someone else."""
+
+    message = N_(
+        "Only the bot's administrators can do that. The person who runs the bot can make you one."
+    )
+
+
 class NotMemberError(CohortError):
     """Someone who has not joined a cohort asked for something that needs one."""
 

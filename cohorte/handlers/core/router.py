@@ -38,6 +38,7 @@ from cohorte.storage.db import (
     database_unavailable,
     write_turn,
 )
+from cohorte.storage.models import Platform
 from cohorte.storage.people import record_inbound, sender
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ class Command:
     # Works before someone in several active cohorts has said which one a private
     # chat is about (/ayuda, /cohortes, /unirme, /zona...): about no one cohort.
     any_cohort: bool = False
+    # For the bot's administrators (`Context.is_admin`): creating cohorts.
+    admin_only: bool = False
 
     @property
     def name(self) -> str:
@@ -103,9 +106,12 @@ class Router:
         hidden: bool = False,
         keeps_form: bool = False,
         any_cohort: bool = False,
+        admin_only: bool = False,
     ) -> None:
         """Answer the command `names` (the first one Spanish, as users see it) with `handler`."""
-        command = Command(names, handler, summary, coordinator_only, hidden, keeps_form, any_cohort)
+        command = Command(
+            names, handler, summary, coordinator_only, hidden, keeps_form, any_cohort, admin_only
+        )
         for name in names:
             if fold(name) in self._by_name:
                 raise ValueError(f"command {name!r} registered twice")
@@ -212,8 +218,11 @@ class Core:
         public_url: str | None = None,
         platforms: Platforms | None = None,
         metrics: Metrics | None = None,
+        admins: frozenset[tuple[Platform, str]] = frozenset(),
     ) -> None:
         self.public_url = public_url
+        # The bot administrators the operator named (`COHORTE_ADMINS`).
+        self.admins = admins
         self.metrics = metrics or Metrics()
         self.sessions = sessions
         self.clock = clock
@@ -416,6 +425,7 @@ class Core:
             cohorts=found.cohorts,
             active_cohorts=found.active,
             chosen=found.chosen,
+            admins=self.admins,
         )
 
     async def _dispatch(self, ctx: Context) -> list[Reply]:
@@ -520,6 +530,8 @@ class Core:
             return await self._ask_cohort(ctx)
         if command.coordinator_only:
             ctx.require_coordinator()
+        if command.admin_only:
+            await ctx.require_admin()
         # The sender moved on: a form left half-way is closed, and they are told.
         left = None if command.keeps_form else await forms.leave_guided_form(ctx)
         replies = await command.handler(ctx, args)

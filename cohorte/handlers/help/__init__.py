@@ -35,7 +35,7 @@ def register(router: Router) -> None:
 
 
 async def show_help(ctx: Context, router: Router) -> list[Reply]:
-    """The commands the reader may use; coordinators also see theirs."""
+    """The commands the reader may use; coordinators and administrators also see theirs."""
     t = ctx.t
     lines = []
     if ctx.needs_cohort_choice:
@@ -60,11 +60,16 @@ async def show_help(ctx: Context, router: Router) -> list[Reply]:
     lines.append("")
     lines.append(t._("What you can do:"))
     visible = [c for c in router.commands if not c.hidden]
-    lines += [f"/{c.name} — {t._(c.summary)}" for c in visible if not c.coordinator_only]
+    everyone = [c for c in visible if not c.coordinator_only and not c.admin_only]
+    lines += [f"/{c.name} — {t._(c.summary)}" for c in everyone]
     if ctx.is_coordinator:
         lines.append("")
         lines.append(t._("For the coordination team:"))
         lines += [f"/{c.name} — {t._(c.summary)}" for c in visible if c.coordinator_only]
+    if await ctx.is_admin():
+        lines.append("")
+        lines.append(t._("For the bot's administrators:"))
+        lines += [f"/{c.name} — {t._(c.summary)}" for c in visible if c.admin_only]
     return [Reply("\n".join(lines))]
 
 

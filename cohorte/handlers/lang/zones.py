@@ -29,6 +29,7 @@ __all__ = [
     "MAX_RESULTS",
     "ZoneMatch",
     "canonical_zone",
+    "country_code",
     "country_of_zone",
     "country_zones",
     "is_valid_zone",
@@ -450,6 +451,22 @@ def country_of_zone(zone: str) -> str | None:
     if isinstance(territory, str) and _is_country(territory):
         return territory
     return None
+
+
+def country_code(text: str, language: str = "es") -> str | None:
+    """The ISO code of the country `text` names: its code in any case ("co"), or its
+    name in Spanish, English or `language` ("Colombia", "Perú", "EE. UU."); None if it
+    names no country with zones, or several."""
+    stripped = text.strip()
+    if _is_country(stripped.upper()) and stripped.upper() in _country_zone_table():
+        return stripped.upper()
+    key = _key(stripped)
+    if not key or len(stripped) > _MAX_INPUT:
+        return None
+    found: set[str] = set()
+    for index in (_short_country_names(), *map(_country_names, _locales_for(language))):
+        found.update(index.get(key, ()))
+    return found.pop() if len(found) == 1 else None
 
 
 def zone_choices_for(country_codes: list[str]) -> list[str]:

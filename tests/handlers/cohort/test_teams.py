@@ -86,7 +86,7 @@ async def test_a_coordinator_moves_a_member_who_is_told_and_keeps_their_history(
     )
 
     assert "Solo el equipo coordinador puede hacer eso." in out
-    assert "Escribe /equipo, el nombre de la persona y el equipo" in out
+    assert "Usa /equipo nuevo Bogotá; Colombia; America/Bogota para agregar un equipo" in out
     assert "No encontré a nadie llamado así en “Nadie Santiago”." in out
     assert "¿A qué equipo? Los equipos: Bogotá, Ciudad de México, Santiago." in out
     assert "Sofía ya es del equipo Bogotá." in out

@@ -39,6 +39,12 @@ from cohorte.handlers.cohort.registration.deliveries import (
     WAITLISTED,
     ApplicationPayload,
 )
+from cohorte.handlers.cohort.setup import (
+    COORDINATOR_NAMED,
+    MEMBER_REMOVED,
+    NamedPayload,
+    RemovedPayload,
+)
 from cohorte.handlers.cohort.teams import TEAM_CHANGED, TeamChangePayload
 from cohorte.handlers.core.delivery_kinds import (
     DeliveryKind,
@@ -78,6 +84,8 @@ STORED: list[tuple[DeliveryType[Any], str, Payload]] = [
     (MOVED_UP, '{"application": 4}', ApplicationPayload(4)),
     (DECLINED, '{"application": 4}', ApplicationPayload(4)),
     (WAITLISTED, '{"application": 4}', ApplicationPayload(4)),
+    (MEMBER_REMOVED, '{"member": 4}', RemovedPayload(4)),
+    (COORDINATOR_NAMED, '{"member": 4}', NamedPayload(4)),
     (
         SESSION_STARTED,
         '{"start": "2025-05-06T15:00:00+00:00"}',

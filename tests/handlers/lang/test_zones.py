@@ -10,6 +10,7 @@ from cohorte.handlers.lang.zones import (
     MAX_RESULTS,
     ZoneMatch,
     canonical_zone,
+    country_code,
     country_of_zone,
     country_zones,
     is_valid_zone,
@@ -426,3 +427,28 @@ def test_every_alias_zone_is_canonical() -> None:
     for name, zones in CITY_ALIASES.items():
         for zone in zones:
             assert canonical_zone(zone) == zone, name
+
+
+# --- country_code -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("co", "CO"),
+        (" Colombia ", "CO"),
+        ("perú", "PE"),
+        ("Peru", "PE"),
+        ("EE. UU.", "US"),
+        ("Brasil", "BR"),
+        ("Brazil", "BR"),
+        ("México", "MX"),
+    ],
+)
+def test_country_code_reads_codes_and_names(text: str, code: str) -> None:
+    assert country_code(text) == code
+
+
+@pytest.mark.parametrize("text", ["", "Narnia", "ZZ", "Bogotá", "x" * 200])
+def test_country_code_of_what_is_no_country(text: str) -> None:
+    assert country_code(text) is None
