@@ -1,8 +1,8 @@
 """Imports every table module, so that metadata (migrations, tests) sees them all."""
 
 from cohorte.storage import (
-    applications,
     admins,
+    applications,
     attendance,
     attendance_imports,
     checkins,
@@ -18,8 +18,8 @@ from cohorte.storage import (
 )
 
 __all__ = [
-    "applications",
     "admins",
+    "applications",
     "attendance",
     "attendance_imports",
     "checkins",

@@ -25,6 +25,7 @@ from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
 from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
+from cohorte.storage import agenda
 from cohorte.storage.admins import AdminInvite, BotAdmin
 from cohorte.storage.db import (
     SessionFactory,
@@ -33,7 +34,6 @@ from cohorte.storage.db import (
     session_factory,
     transaction,
 )
-from cohorte.storage import agenda
 from cohorte.storage.models import Cohort, Member, Person, Platform, Role, Team
 from tests.conftest import (
     POSTGRES_URL,
@@ -188,7 +188,7 @@ async def test_a_new_edition_from_chat_reuses_another_cohorts_programme(
     old = await import_cohort(
         session,
         parse_cohort_file(
-            """
+            b"""
             [cohort]
             name = "Ejemplo"
             home_zone = "America/Lima"
@@ -199,7 +199,7 @@ async def test_a_new_edition_from_chat_reuses_another_cohorts_programme(
             kind = "masterclass"
             title = "Datos abiertos"
             start = 2025-04-24T10:00:00
-            """.encode()
+            """
         ),
         admin_assembly.core.clock.now(),
     )
