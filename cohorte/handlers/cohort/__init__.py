@@ -1,11 +1,22 @@
 """The cohort capability: joining a cohort, picking a team, a time zone and a language;
-the member list and team changes (`teams`); the cohort file (`file`) the CLI imports
+the member list and team changes (`teams`); people's data — seeing it and having it
+deleted (`mydata`); the cohort file (`file`) the CLI imports
 and exports."""
 
 from __future__ import annotations
 
 from cohorte.handlers.cohort.joining import TEAM, join, link_group, pick_team
 from cohorte.handlers.cohort.members import list_members
+from cohorte.handlers.cohort.mydata import (
+    FORGET_ME,
+    FORGET_MEMBER,
+    forget_me,
+    forget_member,
+    press_forget_me,
+    press_forget_member,
+    show_member_data,
+    show_my_data,
+)
 from cohorte.handlers.cohort.preferences import (
     COUNTRY,
     LANGUAGE,
@@ -59,6 +70,30 @@ def register(router: Router) -> None:
         choose_dm_reminders,
         N_("reminders by private message too, or only in the group"),
     )
+    router.command(
+        ("misdatos", "mydata"),
+        show_my_data,
+        N_("everything the bot holds about you, as two files (private chat)"),
+    )
+    router.command(
+        ("olvidarme", "forgetme"),
+        forget_me,
+        N_("delete your personal data, after you confirm (private chat)"),
+    )
+    router.command(
+        ("datos", "data"),
+        show_member_data,
+        N_("a member's data, for a member who asked for it: /datos Lucía (private chat)"),
+        coordinator_only=True,
+    )
+    router.command(
+        ("olvidar", "forget"),
+        forget_member,
+        N_("delete a member's personal data at their request: /olvidar Lucía (private chat)"),
+        coordinator_only=True,
+    )
+    router.button(FORGET_ME, press_forget_me)
+    router.button(FORGET_MEMBER, press_forget_member)
     router.button(REMINDERS, pick_dm_reminders)
     router.button(TEAM, pick_team)
     router.button(ZONE, pick_zone)

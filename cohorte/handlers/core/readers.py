@@ -87,3 +87,13 @@ async def member_reader(session: AsyncSession, member: Member) -> Reader:
     """The reader of one membership: its person, cohort and team."""
     person, cohort, team = await places_of_member(session, member)
     return reader_of(person, member, team, cohort)
+
+
+def shown_name(t: Translator, person: Person, team: Team | None) -> str:
+    """How a person is named to others: their name, or, for the anonymous stand-in of
+    someone forgotten, "someone from the Bogotá team" in the reader's language."""
+    if person.forgotten_at is None:
+        return person.display_name
+    if team is not None:
+        return t._("someone from the {team} team", team=team.name)
+    return t._("someone from the cohort")
