@@ -8,13 +8,66 @@ functions never commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.storage.models import ChatLink, Cohort, Member, Person, Platform, Role, Team
 
 # --- cohorts ------------------------------------------------------------------------------
+
+
+class CohortState(StrEnum):
+    """Where a cohort is in its life (`cohort_state`)."""
+
+    UPCOMING = "upcoming"
+    RUNNING = "running"
+    ENDED = "ended"
+    ARCHIVED = "archived"
+
+
+def cohort_state(cohort: Cohort, today: date) -> CohortState:
+    """The one rule of a cohort's state on `today` (its home zone's date): archived once
+    archived; ended once its closing was planned or its last sprint week is over;
+    upcoming before its start; else running."""
+    if cohort.archived_at is not None:
+        return CohortState.ARCHIVED
+    if cohort.ended_at is not None or today > cohort.start_date + timedelta(days=cohort.weeks * 7):
+        return CohortState.ENDED
+    if today < cohort.start_date:
+        return CohortState.UPCOMING
+    return CohortState.RUNNING
+
+
+async def live_cohorts(session: AsyncSession) -> Sequence[Cohort]:
+    """Cohorts neither ended nor archived: the ones planners plan for."""
+    statement = (
+        select(Cohort)
+        .where(col(Cohort.ended_at).is_(None), col(Cohort.archived_at).is_(None))
+        .order_by(col(Cohort.id))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def archive_cohort(session: AsyncSession, cohort: Cohort, now: datetime) -> None:
+    """Archive `cohort`: it sends nothing more and answers read-only. Its personal data
+    is deleted `COHORTE_RETENTION_DAYS` later."""
+    cohort.archived_at = now
+    if cohort.ended_at is None:
+        cohort.ended_at = now
+    session.add(cohort)
+    await session.flush()
+
+
+async def delete_cohort(session: AsyncSession, cohort_id: int) -> bool:
+    """Delete a cohort and everything of it (its rows cascade: teams, members, calendar,
+    polls, reports, attendance, outbox); its people and other cohorts stay. False if there
+    is no such cohort."""
+    result = await session.exec(delete(Cohort).where(col(Cohort.id) == cohort_id))
+    return bool(result.rowcount)
 
 
 async def cohort_by_id(session: AsyncSession, cohort_id: int) -> Cohort | None:

@@ -1,7 +1,7 @@
 """The `cohorte` command line (typer). Help in Spanish, command names in English.
 
 One module per command group: `run` (run, console), `status`, `db`, `cohort`, `deliveries`,
-`slack`, `poll`, `attendance` (attendance import), `export` (export, and the files beside
+`person` (a person's data), `slack`, `poll`, `attendance` (attendance import), `export` (export, and the files beside
 it: dashboard, calendar); `root` holds the root command and what they share.
 """
 
@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import os
 
-from cohorte.bot.cli import attendance, cohort, db, deliveries, export, poll, run, slack, status
+from cohorte.bot.cli import (
+    attendance,
+    cohort,
+    db,
+    deliveries,
+    export,
+    person,
+    poll,
+    run,
+    slack,
+    status,
+)
 from cohorte.bot.cli.root import app
 
 # In the order `cohorte --help` lists them: the commands, then the groups.
-for group in (run, status, deliveries, db, cohort, slack, poll, attendance, export):
+for group in (run, status, deliveries, db, cohort, person, slack, poll, attendance, export):
     group.register(app)
 
 

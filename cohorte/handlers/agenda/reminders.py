@@ -32,7 +32,7 @@ from cohorte.storage import planning
 from cohorte.storage.cohorts import (
     chats_of_cohorts,
     coordinators_of,
-    list_cohorts,
+    live_cohorts,
     members_of_cohorts,
 )
 from cohorte.storage.models import Cohort
@@ -42,10 +42,10 @@ logger = logging.getLogger(__name__)
 
 
 async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
-    """Cohorts whose sprint has not ended yet."""
+    """Cohorts whose sprint has not ended yet (nor been closed or archived)."""
     return [
         cohort
-        for cohort in await list_cohorts(session)
+        for cohort in await live_cohorts(session)
         if sprint_end(cohort.start_date, cohort.weeks) >= (now - timedelta(days=1)).date()
     ]
 

@@ -40,18 +40,22 @@ from cohorte.locales import N_
 def register(router: Router) -> None:
     """The cohort's commands and buttons."""
     router.command(("unirme", "join"), join, N_("join your cohort with its invite code"))
-    router.command(("zona", "zone"), choose_zone, N_("choose your time zone"))
-    router.command(("idioma", "language"), choose_language, N_("choose your language"))
+    router.command(("zona", "zone"), choose_zone, N_("choose your time zone"), after_end=True)
+    router.command(
+        ("idioma", "language"), choose_language, N_("choose your language"), after_end=True
+    )
     router.command(
         ("perfil", "profile"),
         show_profile,
         N_("your profile; /perfil correo nombre@ejemplo.org sets your e-mail"),
+        after_end=True,
     )
     router.command(
         ("miembros", "members"),
         list_members,
         N_("members of the cohort by team, with their time zone"),
         coordinator_only=True,
+        after_end=True,
     )
     router.command(
         ("equipo", "team"),
@@ -69,36 +73,41 @@ def register(router: Router) -> None:
         ("avisos", "dm"),
         choose_dm_reminders,
         N_("reminders by private message too, or only in the group"),
+        after_end=True,
     )
     router.command(
         ("misdatos", "mydata"),
         show_my_data,
         N_("everything the bot holds about you, as two files (private chat)"),
+        after_end=True,
     )
     router.command(
         ("olvidarme", "forgetme"),
         forget_me,
         N_("delete your personal data, after you confirm (private chat)"),
+        after_end=True,
     )
     router.command(
         ("datos", "data"),
         show_member_data,
         N_("a member's data, for a member who asked for it: /datos Lucía (private chat)"),
         coordinator_only=True,
+        after_end=True,
     )
     router.command(
         ("olvidar", "forget"),
         forget_member,
         N_("delete a member's personal data at their request: /olvidar Lucía (private chat)"),
         coordinator_only=True,
+        after_end=True,
     )
-    router.button(FORGET_ME, press_forget_me)
-    router.button(FORGET_MEMBER, press_forget_member)
-    router.button(REMINDERS, pick_dm_reminders)
+    router.button(FORGET_ME, press_forget_me, after_end=True)
+    router.button(FORGET_MEMBER, press_forget_member, after_end=True)
+    router.button(REMINDERS, pick_dm_reminders, after_end=True)
     router.button(TEAM, pick_team)
-    router.button(ZONE, pick_zone)
-    router.button(COUNTRY, pick_country)
-    router.button(LANGUAGE, pick_language)
+    router.button(ZONE, pick_zone, after_end=True)
+    router.button(COUNTRY, pick_country, after_end=True)
+    router.button(LANGUAGE, pick_language, after_end=True)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:

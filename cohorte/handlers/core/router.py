@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.core import forms
+from cohorte.handlers.core import ended, forms
 from cohorte.handlers.core.buttons import ButtonRoute, split_payload
 from cohorte.handlers.core.context import Context, Recent
 from cohorte.handlers.core.errors import CohortError, InputTooLongError, StaleButtonError, one_line
@@ -71,6 +71,8 @@ class Command:
     # Runs with the sender's guided form still open (/cancelar closes it itself); any
     # other command closes it first, saying so.
     keeps_form: bool = False
+    # Answers in a cohort whose sprint has ended: it only reads (`core.ended`).
+    after_end: bool = False
 
     @property
     def name(self) -> str:
@@ -88,6 +90,7 @@ class Router:
         self._busy: dict[str, str] = {}
         self._events: dict[ChatEvent, EventHandler] = {}
         self._attachments: CommandHandler | None = None
+        self._after_end: set[str] = set()  # button prefixes that still answer after the end
 
     def command(
         self,
@@ -98,19 +101,26 @@ class Router:
         coordinator_only: bool = False,
         hidden: bool = False,
         keeps_form: bool = False,
+        after_end: bool = False,
     ) -> None:
-        """Answer the command `names` (the first one Spanish, as users see it) with `handler`."""
-        command = Command(names, handler, summary, coordinator_only, hidden, keeps_form)
+        """Answer the command `names` (the first one Spanish, as users see it) with `handler`;
+        `after_end`: it only reads, and still answers once the sprint has ended."""
+        command = Command(names, handler, summary, coordinator_only, hidden, keeps_form, after_end)
         for name in names:
             if fold(name) in self._by_name:
                 raise ValueError(f"command {name!r} registered twice")
             self._by_name[fold(name)] = command
         self.commands.append(command)
 
-    def button(self, route: ButtonRoute[F], handler: RouteHandler[F]) -> None:
-        """Answer presses of `route`'s buttons with `handler(ctx, fields)`."""
+    def button(
+        self, route: ButtonRoute[F], handler: RouteHandler[F], *, after_end: bool = False
+    ) -> None:
+        """Answer presses of `route`'s buttons with `handler(ctx, fields)`; `after_end`: the
+        press still answers once the sprint has ended (it reads, or it is about one's data)."""
         if route.prefix in self._buttons:
             raise ValueError(f"button prefix {route.prefix!r} registered twice")
+        if after_end:
+            self._after_end.add(route.prefix)
 
         async def press(ctx: Context, parts: list[str]) -> list[Reply]:
             return await handler(ctx, route.parse(parts))
@@ -148,6 +158,10 @@ class Router:
     def find_command(self, name: str) -> Command | None:
         """The command with this name (accents and case do not matter), if any."""
         return self._by_name.get(fold(name))
+
+    def answers_after_end(self, prefix: str) -> bool:
+        """Whether a button prefix still answers once the sprint has ended."""
+        return prefix in self._after_end
 
     def find_button(self, prefix: str) -> ButtonHandler | None:
         """The handler of a button prefix, if one is registered."""
@@ -488,9 +502,16 @@ class Core:
             )
         if command.coordinator_only:
             ctx.require_coordinator()
+        ended.refuse_changes_after_end(ctx, command.after_end)
         # The sender moved on: a form left half-way is closed, and they are told.
         left = None if command.keeps_form else await forms.leave_guided_form(ctx)
         replies = await command.handler(ctx, args)
+        if command.after_end and replies and replies[0].text and ended.has_ended(ctx):
+            first = replies[0]
+            replies = [
+                replace(first, text=f"{ended.ended_note(ctx)}\n\n{first.text}"),
+                *replies[1:],
+            ]
         return replies if left is None else [Reply(left, ephemeral=True), *replies]
 
     async def _receive_file(self, ctx: Context) -> list[Reply]:
@@ -516,6 +537,7 @@ class Core:
         handler = self.router.find_button(prefix)
         if handler is None:
             raise StaleButtonError()
+        ended.refuse_changes_after_end(ctx, self.router.answers_after_end(prefix))
         try:
             return await handler(ctx, parts)
         except (ValueError, IndexError) as error:

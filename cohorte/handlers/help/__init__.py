@@ -12,11 +12,24 @@ from cohorte.locales import N_
 def register(router: Router) -> None:
     """The help commands: /ayuda, /start and /cancelar."""
     router.command(
-        ("ayuda", "help"), lambda ctx, _args: show_help(ctx, router), N_("what I can do for you")
+        ("ayuda", "help"),
+        lambda ctx, _args: show_help(ctx, router),
+        N_("what I can do for you"),
+        after_end=True,
     )
-    router.command(("start", "inicio"), lambda ctx, args: start(ctx, args, router), "", hidden=True)
     router.command(
-        ("cancelar", "cancel"), cancel, N_("stop the form you are filling in"), keeps_form=True
+        ("start", "inicio"),
+        lambda ctx, args: start(ctx, args, router),
+        "",
+        hidden=True,
+        after_end=True,
+    )
+    router.command(
+        ("cancelar", "cancel"),
+        cancel,
+        N_("stop the form you are filling in"),
+        keeps_form=True,
+        after_end=True,
     )
 
 
