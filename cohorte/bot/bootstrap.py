@@ -36,6 +36,7 @@ from cohorte.storage.locks import InUse
 from cohorte.storage.migrate import upgrade
 from cohorte.storage.models import Platform
 from cohorte.storage.people import prune_inbound
+from cohorte.storage.people_data import RETENTION_DAYS, RetentionSweep
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +75,13 @@ def known_platforms() -> Platforms:
     return platforms
 
 
-def build_capabilities(platforms: Platforms) -> Capabilities:
+def build_capabilities(platforms: Platforms, retention_days: int = RETENTION_DAYS) -> Capabilities:
     """Planners and renderers of every capability (scheduled messages and actions);
-    `platforms` tells the planners who can be written to privately."""
+    `platforms` tells the planners who can be written to privately; archived cohorts'
+    personal data is deleted `retention_days` after they were archived."""
     capabilities = Capabilities()
     capabilities.planners.append(forget_old_inbound_events)
+    capabilities.planners.append(RetentionSweep(retention_days))
     cohort.register_capabilities(capabilities)
     agenda.register_capabilities(capabilities)
     poll.register_capabilities(capabilities, platforms)
@@ -115,10 +118,11 @@ def assemble(
     public_url: str | None = None,
     role: SendingRole | None = None,
     stop_seconds: float = STOP_SECONDS,
+    retention_days: int = RETENTION_DAYS,
 ) -> Assembly:
     """The core and the scheduler over one database, with every platform declared."""
     platforms = known_platforms()
-    capabilities = build_capabilities(platforms)
+    capabilities = build_capabilities(platforms, retention_days)
     messengers: dict[Platform, Messenger] = {}
     metrics = Metrics()  # one registry for the process's engine, scheduler, core and adapters
     delivery = DeliveryService(sessions, clock, capabilities, messengers, platforms)
@@ -221,7 +225,9 @@ async def bootstrap(
     # SQLite means one process (the lock file above); on PostgreSQL the processes
     # elect the one that sends.
     role = None if settings.is_sqlite else AdvisoryLockRole(engine)
-    parts = assemble(sessions, clock, settings.public_url, role, settings.stop_seconds)
+    parts = assemble(
+        sessions, clock, settings.public_url, role, settings.stop_seconds, settings.retention_days
+    )
     return App(
         settings,
         engine,

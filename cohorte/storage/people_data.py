@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
 
@@ -289,3 +289,51 @@ async def other_live_memberships(session: AsyncSession, person_id: int, besides:
 def is_forgotten(person: Person | None) -> bool:
     """Whether `person` is the anonymous stand-in of someone forgotten."""
     return person is not None and person.forgotten_at is not None
+
+
+RETENTION_DAYS = 365  # `COHORTE_RETENTION_DAYS`
+_SWEEP_EVERY = timedelta(days=1)
+
+
+async def forget_archived(session: AsyncSession, now: datetime, days: int) -> int:
+    """Delete the personal data of the members of cohorts archived more than `days` ago:
+    someone in no other cohort that is not archived is forgotten (`forget_person`); the
+    others only lose that membership's personal data. How many memberships it took."""
+    due = await archived_memberships_due(session, now - timedelta(days=days))
+    for member in due:
+        assert member.id is not None
+        person_id = member.person_id
+        if await other_live_memberships(session, person_id, besides=member.id):
+            await anonymise_membership(session, member, now)
+            logger.info(
+                "retention: membership %s of cohort %s anonymised (person %s stays in "
+                "another cohort)",
+                member.id,
+                member.cohort_id,
+                person_id,
+            )
+        else:
+            await forget_person(session, person_id, now)
+            logger.info(
+                "retention: person %s forgotten, %d days after cohort %s was archived",
+                person_id,
+                days,
+                member.cohort_id,
+            )
+    return len(due)
+
+
+class RetentionSweep:
+    """The daily retention sweep as a planner of the ticker: at most once a day per
+    process (the first tick after a start runs it)."""
+
+    def __init__(self, days: int = RETENTION_DAYS) -> None:
+        self.days = days
+        self._last: datetime | None = None
+
+    async def __call__(self, session: AsyncSession, now: datetime) -> None:
+        """Run the sweep if a day has passed since the last one."""
+        if self._last is not None and now - self._last < _SWEEP_EVERY:
+            return
+        await forget_archived(session, now, self.days)
+        self._last = now

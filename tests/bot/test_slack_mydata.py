@@ -32,7 +32,7 @@ async def test_my_data_as_two_uploads_then_forget_me_with_buttons(
     uploads = list(fake.uploads.values())
     as_json = next(json.loads(data) for data in uploads if data.startswith(b"{"))
     assert SOFIA in {row["external_id"] for row in as_json["identity"]}
-    assert any("Lo que Cohorte guarda sobre ti".encode() in data for data in uploads)
+    assert any(b"Lo que Cohorte guarda sobre ti" in data for data in uploads)
 
     await http_slack.command(SOFIA, "olvidarme")
     assert "¿Quieres que borre tus datos personales?" in fake.posted_text()

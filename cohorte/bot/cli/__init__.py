@@ -1,8 +1,9 @@
 """The `cohorte` command line (typer). Help in Spanish, command names in English.
 
 One module per command group: `run` (run, console), `status`, `db`, `cohort`, `deliveries`,
-`person` (a person's data), `slack`, `poll`, `attendance` (attendance import), `export` (export, and the files beside
-it: dashboard, calendar); `root` holds the root command and what they share.
+`person` (a person's data), `slack`, `poll`, `attendance` (attendance import), `export`
+(export, and the files beside it: dashboard, calendar); `root` holds the root command and
+what they share.
 """
 
 from __future__ import annotations
