@@ -97,6 +97,18 @@ def test_dates_read_naturally_in_both_languages() -> None:
 PLURAL_SAMPLES = dict(title="T", when="W", name="Ana", team="Lima", teams="Lima, Quito")
 PLURAL_SAMPLES |= dict(cohort="C", total=4, done=1, tag="RDC7", id=1, path="P", dates="D", date="F")
 PLURALS: dict[str, tuple[str, str, str, str]] = {
+    "{n} session held.": (
+        "Se realizó 1 sesión.",
+        "Se realizaron 4 sesiones.",
+        "1 session held.",
+        "4 sessions held.",
+    ),
+    "Deleted the personal data of {name}; {n} membership kept without a name.": (
+        "Borrados los datos personales de Ana; 1 participación se conserva sin nombre.",
+        "Borrados los datos personales de Ana; 4 participaciones se conservan sin nombre.",
+        "Deleted the personal data of Ana; 1 membership kept without a name.",
+        "Deleted the personal data of Ana; 4 memberships kept without a name.",
+    ),
     "Present: {n} person.": (
         "Presentes: 1 persona.",
         "Presentes: 4 personas.",
