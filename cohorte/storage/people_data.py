@@ -76,8 +76,9 @@ def _row(table: Table, row: Any) -> dict[str, object]:
 
 
 async def _rows(session: AsyncSession, table: Table, clause: Any) -> list[dict[str, object]]:
+    # A Table, not a model: sqlmodel's overloads do not know it (rows come back as usual).
     statement = select_rows(table).where(clause).order_by(*table.primary_key.columns)
-    result = await session.exec(statement)
+    result = await session.exec(statement)  # type: ignore[call-overload]
     return [_row(table, row) for row in result.all()]
 
 

@@ -16,10 +16,11 @@ from cohorte.handlers.cohort.file.apply import import_cohort
 from cohorte.handlers.cohort.file.read import parse_cohort_file
 from cohorte.storage.db import SessionFactory, transaction
 from cohorte.storage.models import Cohort, Identity, Member, Person, Role, Team
-from tests.bot.test_cli import env  # noqa: F401  (the fixture)
+from tests.bot import test_cli
 from tests.factories import add_member
 
 runner = CliRunner()
+env = test_cli.env  # the CLI tests' fixture: the database URL, a working folder
 NOW = datetime(2025, 4, 22, 14, 0, tzinfo=UTC)
 
 
@@ -55,13 +56,13 @@ async def _two_cohorts(sessions: SessionFactory) -> int:
         return laura.id
 
 
-async def _cli(env: dict[str, str], *args: str, input: str | None = None) -> str:  # noqa: A002
-    result = await asyncio.to_thread(runner.invoke, app, list(args), env=env, input=input)
+async def _cli(variables: dict[str, str], *args: str, input: str | None = None) -> str:
+    result = await asyncio.to_thread(runner.invoke, app, list(args), env=variables, input=input)
     return f"{result.exit_code}\n{result.output}"
 
 
 async def test_list_archive_and_delete_a_cohort_and_nothing_else(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     sessions: SessionFactory,
 ) -> None:
     laura = await _two_cohorts(sessions)
@@ -102,7 +103,7 @@ async def test_list_archive_and_delete_a_cohort_and_nothing_else(
 
 
 async def test_a_persons_data_exported_then_forgotten(
-    env: dict[str, str],  # noqa: F811
+    env: dict[str, str],
     sessions: SessionFactory,
 ) -> None:
     laura = await _two_cohorts(sessions)
