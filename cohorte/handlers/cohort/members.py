@@ -39,7 +39,7 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
             team = teams.get(member.team_id)
             zone = reader_of(person, member, team, cohort).zone
             role = " · " + t._("coordination") if member.role == Role.COORDINATOR else ""
-            name = literal(shown_name(t, person, team))
+            name = literal(shown_name(t, person, team.name if team else None))
             line = f"• {name}{role} — {t.city(zone)} {t.time(now, zone)}"
             if person.id in unreachable:
                 line += " · " + t._("no private chat with the bot yet")

@@ -89,11 +89,12 @@ async def member_reader(session: AsyncSession, member: Member) -> Reader:
     return reader_of(person, member, team, cohort)
 
 
-def shown_name(t: Translator, person: Person, team: Team | None) -> str:
+def shown_name(t: Translator, person: Person, team: str | None) -> str:
     """How a person is named to others: their name, or, for the anonymous stand-in of
-    someone forgotten, "someone from the Bogotá team" in the reader's language."""
+    someone forgotten (`Person.forgotten_at`), "someone from the Bogotá team" (`team`: the
+    team's name) in the reader's language."""
     if person.forgotten_at is None:
         return person.display_name
-    if team is not None:
-        return t._("someone from the {team} team", team=team.name)
-    return t._("someone from the cohort")
+    if team:
+        return t.plain._("someone from the {team} team", team=team)
+    return t.plain._("someone from the cohort")

@@ -63,6 +63,14 @@ async def test_a_participant_sees_and_deletes_her_data(
     assert "• una persona del equipo Bogotá" in out
     assert "Laura" not in out.split("/miembros", 1)[1]
     assert "falta acceso al SECOP" not in out
+    # The stand-in is named in each reader's language when shown, not stored in one.
+    english = await transcript.run(
+        """
+        /idioma en
+        /miembros
+        """
+    )
+    assert "• someone from the Bogotá team" in english
 
 
 async def test_a_coordinator_acts_for_a_member_who_asked_by_email(
