@@ -71,6 +71,14 @@ async def test_a_participant_sees_and_deletes_her_data(
         """
     )
     assert "• someone from the Bogotá team" in english
+    board = await transcript.run(
+        """
+        /idioma es
+        :reloj 2025-04-25 12:00
+        /asistencia tablero
+        """
+    )
+    assert "una persona del equipo Bogotá: " in board
 
 
 async def test_a_coordinator_acts_for_a_member_who_asked_by_email(
