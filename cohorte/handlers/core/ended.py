@@ -1,7 +1,7 @@
 """After a cohort's sprint: what its members may still do. Reading answers (with a note
-that the sprint has ended); changes are refused, except to coordinators. The router
-applies it to every command and button; each declares whether it reads
-(`Router.command(..., after_end=True)`)."""
+that the sprint has ended); changes are refused, except to coordinators — and once the
+cohort is archived, to everyone. The router applies it to every command and button;
+each declares whether it reads (`Router.command(..., after_end=True)`)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,21 @@ def has_ended(ctx: Context) -> bool:
     return cohort_state(cohort, today) in (CohortState.ENDED, CohortState.ARCHIVED)
 
 
+class ArchivedError(CohortError):
+    """A change asked of an archived cohort: it only answers for reading."""
+
+    message = N_("This cohort is archived: it only answers for reading.")
+
+
 def refuse_changes_after_end(ctx: Context, reads: bool) -> None:
-    """Refuse (`SprintEndedError`) what is not a reading, in an ended cohort, to anyone but
-    its coordinators."""
-    if not reads and not ctx.is_coordinator and has_ended(ctx):
+    """Refuse what is not a reading: in an ended cohort to anyone but its coordinators
+    (`SprintEndedError`), in an archived one to everyone (`ArchivedError`)."""
+    if reads or not has_ended(ctx):
+        return
+    assert ctx.cohort is not None
+    if ctx.cohort.archived_at is not None:
+        raise ArchivedError()
+    if not ctx.is_coordinator:
         raise SprintEndedError()
 
 

@@ -80,3 +80,27 @@ async def test_after_the_showtime_the_cohort_closes_and_goes_quiet(
     assert "El sprint terminó: ya no se puede cambiar nada." in reading
     assert reading.count("El sprint terminó: esto es solo para consultar.") == 2
     assert "ya no se puede cambiar nada" not in reading.split(":como coordina")[1]
+
+
+async def test_an_archived_cohort_sends_nothing_and_only_answers_for_reading(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    from cohorte.storage.cohorts import archive_cohort
+
+    spec = parse_cohort_file(EXAMPLE.read_bytes())
+    cohort = await import_cohort(session, spec, transcript.chat.clock.now())
+    await archive_cohort(session, cohort, transcript.chat.clock.now())
+    await session.commit()
+    out = await transcript.run(
+        """
+        :como coordina
+        /anuncio Mañana no hay sesión
+        /estado
+        :como laura
+        /reportar plan completado
+        :reloj +2d
+        """
+    )
+    assert out.count("Esta cohorte está archivada: solo responde para consultar.") == 2
+    assert "El sprint terminó y su cohorte está archivada: esto es solo para consultar." in out
+    assert "bot →" not in out.split(":reloj +2d")[1] and CLOSING not in out
