@@ -4,6 +4,7 @@ keeps every count."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 from sqlalchemy import String, Text, func
@@ -202,6 +203,21 @@ async def _everything_about_sofia(session: AsyncSession) -> tuple[Cohort, Member
     return cohort, sofia, tomas
 
 
+async def traces_in_every_table(session: AsyncSession, traces: Sequence[str]) -> list[str]:
+    """Every text cell of every table that contains one of `traces` (case ignored)."""
+    found: list[str] = []
+    for table in SQLModel.metadata.sorted_tables:
+        texts = [c for c in table.columns if isinstance(c.type, String | Text)]
+        if not texts:
+            continue
+        for row in (await session.exec(select_columns(*texts))).all():  # type: ignore[call-overload]
+            for column, value in zip(texts, row, strict=True):
+                for trace in traces:
+                    if value is not None and trace.lower() in str(value).lower():
+                        found.append(f"{table.name}.{column.name}: {value!r} ({trace})")
+    return found
+
+
 async def _counts(session: AsyncSession) -> dict[str, object]:
     async def scalar(statement: object) -> object:
         return (await session.exec(statement)).one()  # type: ignore[call-overload]
@@ -272,19 +288,7 @@ async def test_forgetting_leaves_no_trace_and_keeps_every_count(session: AsyncSe
         f"Mucho, dice {sofia_id}",
         f"nota de {sofia_id}",
     )
-    found: list[str] = []
-    for table in SQLModel.metadata.sorted_tables:
-        texts = [c for c in table.columns if isinstance(c.type, String | Text)]
-        if not texts:
-            continue
-        for row in (await session.exec(select_columns(*texts))).all():  # type: ignore[call-overload]
-            for column, value in zip(texts, row, strict=True):
-                if value is None:
-                    continue
-                for trace in traces:
-                    if trace.lower() in str(value).lower():
-                        found.append(f"{table.name}.{column.name}: {value!r} ({trace})")
-    assert found == []
+    assert await traces_in_every_table(session, traces) == []
     assert await _counts(session) == before
     # The membership stays, held by a stand-in with no name; Tomás keeps everything.
     session.expire_all()

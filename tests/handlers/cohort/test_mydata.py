@@ -10,6 +10,7 @@ from cohorte.bot.cli.cohort import EXAMPLE
 from cohorte.handlers.cohort.file.apply import import_cohort
 from cohorte.handlers.cohort.file.read import parse_cohort_file
 from tests.conftest import Transcript
+from tests.storage.test_people_data import traces_in_every_table
 
 
 async def _example(session: AsyncSession, transcript: Transcript) -> None:
@@ -59,6 +60,8 @@ async def test_a_participant_sees_and_deletes_her_data(
     assert "¿Quieres que borre tus datos personales?" in out
     assert "Bien: no borré nada." in out
     assert "Listo: borré tus datos personales." in out
+    laura = ("laura", "Gómez Restrepo", "hacienda.bogota", "6023419958", "acceso al SECOP")
+    assert await traces_in_every_table(session, laura) == []
     assert "No guardo nada sobre ti." in out
     assert "• una persona del equipo Bogotá" in out
     assert "Laura" not in out.split("/miembros", 1)[1]
