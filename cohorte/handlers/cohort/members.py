@@ -31,7 +31,9 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
     ]
     if by_team.get(None):
         groups.append((t._("No team"), by_team[None]))
-    unreachable = await _without_private_chat(ctx, [p.id for _, p in rows if p.id])
+    # A forgotten person's stand-in has no accounts: nobody to reach, nothing to say.
+    with_accounts = [p.id for _, p in rows if p.id and p.forgotten_at is None]
+    unreachable = await _without_private_chat(ctx, with_accounts)
     for title, people in groups:
         lines.append("")
         lines.append(f"*{title}* ({len(people)})")
