@@ -16,6 +16,7 @@ from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Button, File, Reply
+from cohorte.handlers.lang.emails import email_address
 from cohorte.handlers.lang.names import match_names
 from cohorte.locales import N_
 from cohorte.storage.cohorts import cohorts_by_id, members_with_people, teams_of_cohorts
@@ -83,7 +84,9 @@ async def show_member_data(ctx: Context, args: str) -> list[Reply]:
     """/datos NOMBRE (coordinators, private chat): everything the bot holds about that
     member, for the coordinator to send them."""
     _require_private(ctx)
-    _member, person = await _named_member(ctx, args, N_("Write /datos and the person's name."))
+    _member, person = await _named_member(
+        ctx, args, N_("Write /datos and the person's name or e-mail.")
+    )
     caption = ctx.t._("Everything I hold about {name}:", name=person.display_name)
     return await _data_files(ctx, person, caption)
 
@@ -166,7 +169,9 @@ async def forget_member(ctx: Context, args: str) -> list[Reply]:
     """/olvidar NOMBRE (coordinators, private chat): asks whether to delete that member's
     personal data, for a member who asked for it."""
     _require_private(ctx)
-    member, person = await _named_member(ctx, args, N_("Write /olvidar and the person's name."))
+    member, person = await _named_member(
+        ctx, args, N_("Write /olvidar and the person's name or e-mail.")
+    )
     assert member.id is not None
     t = ctx.t
     text = t._(
@@ -203,7 +208,8 @@ async def press_forget_member(ctx: Context, press: ForgetMember) -> list[Reply]:
 
 
 async def _named_member(ctx: Context, args: str, usage: str) -> tuple[Member, Person]:
-    """The one member of the coordinator's cohort that `args` names."""
+    """The one member of the coordinator's cohort that `args` names, by name or by their
+    e-mail address (`/perfil correo`, the cohort file)."""
     cohort, _ = ctx.require_coordinator()
     assert cohort.id is not None
     who = args.strip()
@@ -212,7 +218,11 @@ async def _named_member(ctx: Context, args: str, usage: str) -> tuple[Member, Pe
     rows = [
         row for row in await members_with_people(ctx.session, cohort.id) if not is_forgotten(row[1])
     ]
-    found = match_names(who, rows, lambda row: (row[1].display_name,))
+    address = email_address(who)
+    if address is not None:  # the address the request came from
+        found = [row for row in rows if (row[1].email or "").lower() == address]
+    else:
+        found = match_names(who, rows, lambda row: (row[1].display_name,))
     if not found:
         raise CohortError(
             N_("I found nobody by that name in “{text}”. /miembros lists everyone."), text=who[:80]

@@ -94,6 +94,7 @@ async def test_a_coordinator_acts_for_a_member_who_asked_by_email(
         /datos
         /datos Zacarías
         /datos Andrés
+        /datos Laura.Gomez@hacienda.bogota.gov.co
         /olvidar Andrés
         :b No
         /olvidar Andrés
@@ -103,7 +104,8 @@ async def test_a_coordinator_acts_for_a_member_who_asked_by_email(
         /misdatos
         """
     )
-    assert "Escribe /datos y el nombre de la persona." in out
+    assert "Escribe /datos y el nombre o el correo de la persona." in out
+    assert "Todo lo que guardo sobre Laura Gómez Restrepo:" in out
     assert "No encontré a nadie llamado así en “Zacarías”." in out
     assert "Todo lo que guardo sobre Andrés Felipe Rojas:" in out
     assert (transcript.chat.files / "misdatos-5-2025-04-22.json").exists()
