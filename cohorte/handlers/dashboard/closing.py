@@ -29,6 +29,11 @@ from cohorte.storage.outbox import drop_pending_of_cohort
 
 logger = logging.getLogger(__name__)
 
+# A closing found later than this after the last session (the bot was off, or the
+# cohort was imported after its sprint) ends the cohort without a message: news that
+# old would only confuse.
+CLOSING_WINDOW = timedelta(days=7)
+
 
 @dataclass(frozen=True)
 class ClosingPayload(Payload):
@@ -57,7 +62,8 @@ async def last_session_end(session: AsyncSession, cohort: Cohort) -> tuple[datet
 
 async def plan_closing(session: AsyncSession, now: datetime) -> None:
     """Every tick: a cohort whose last session has ended gets its closing message, is
-    marked ended, and what was still queued for it is dropped."""
+    marked ended, and what was still queued for it is dropped (more than a week after
+    that session, it is only marked ended)."""
     for cohort in await live_cohorts(session):
         if now.date() < sprint_end(cohort.start_date, cohort.weeks) - timedelta(weeks=1):
             continue  # cheap: the last week has not even begun
@@ -70,6 +76,11 @@ async def plan_closing(session: AsyncSession, now: datetime) -> None:
         dropped = await drop_pending_of_cohort(
             session, cohort.id, "the cohort ended", besides=DeliveryKind.COHORT_CLOSED.value
         )
+        if now - ends > CLOSING_WINDOW:
+            logger.info(
+                "cohort %s ended long ago: marked ended without a closing message", cohort.id
+            )
+            continue
         chats = [link.id for link in await chats_of(session, cohort.id) if link.id is not None]
         # Without a group chat every member is told privately.
         people = (
@@ -85,6 +96,7 @@ async def plan_closing(session: AsyncSession, now: datetime) -> None:
             ClosingPayload(held),
             chats=chats,
             people=people,
+            expires_at=ends + CLOSING_WINDOW,
         )
         await enqueue(session, planned, now)
         logger.info(

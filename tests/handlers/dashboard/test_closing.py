@@ -3,6 +3,8 @@ once, then nothing more is sent; reading still answers, changes are refused."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -104,3 +106,16 @@ async def test_an_archived_cohort_sends_nothing_and_only_answers_for_reading(
     assert out.count("Esta cohorte está archivada: solo responde para consultar.") == 2
     assert "El sprint terminó y su cohorte está archivada: esto es solo para consultar." in out
     assert "bot →" not in out.split(":reloj +2d")[1] and CLOSING not in out
+
+
+async def test_a_cohort_found_ended_long_after_its_last_session_closes_without_a_message(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    spec = parse_cohort_file(EXAMPLE.read_bytes())
+    await import_cohort(session, spec, transcript.chat.clock.now())
+    await session.commit()
+    transcript.chat.clock.set(datetime(2025, 8, 1, 15, 0, tzinfo=UTC))  # the bot was off
+    out = await transcript.run(":reloj +1h")
+    assert CLOSING not in out and "bot →" not in out
+    session.expire_all()
+    assert (await session.exec(select(Cohort))).one().ended_at is not None
