@@ -47,6 +47,7 @@ from cohorte.storage.locks import InUse
 from cohorte.storage.migrate import upgrade
 from cohorte.storage.models import Platform
 from cohorte.storage.people import prune_inbound
+from cohorte.storage.people_data import RETENTION_DAYS, RetentionSweep
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +89,13 @@ def known_platforms() -> Platforms:
     return platforms
 
 
-def build_capabilities(platforms: Platforms) -> Capabilities:
+def build_capabilities(platforms: Platforms, retention_days: int = RETENTION_DAYS) -> Capabilities:
     """Planners and renderers of every capability (scheduled messages and actions);
-    `platforms` tells the planners who can be written to privately."""
+    `platforms` tells the planners who can be written to privately; archived cohorts'
+    personal data is deleted `retention_days` after they were archived."""
     capabilities = Capabilities()
     capabilities.planners.append(forget_old_inbound_events)
+    capabilities.planners.append(RetentionSweep(retention_days))
     cohort.register_capabilities(capabilities)
     agenda.register_capabilities(capabilities)
     poll.register_capabilities(capabilities, platforms)
@@ -101,6 +104,7 @@ def build_capabilities(platforms: Platforms) -> Capabilities:
     feedback.register_capabilities(capabilities)
     materials.register_capabilities(capabilities)
     dashboard.register_capabilities(capabilities)
+    report.register_capabilities(capabilities)
     return capabilities
 
 
@@ -132,10 +136,11 @@ def assemble(
     role: SendingRole | None = None,
     stop_seconds: float = STOP_SECONDS,
     admins: frozenset[tuple[Platform, str]] = frozenset(),
+    retention_days: int = RETENTION_DAYS,
 ) -> Assembly:
     """The core and the scheduler over one database, with every platform declared."""
     platforms = known_platforms()
-    capabilities = build_capabilities(platforms)
+    capabilities = build_capabilities(platforms, retention_days)
     messengers: dict[Platform, Messenger] = {}
     metrics = Metrics()  # one registry for the process's engine, scheduler, core and adapters
     delivery = DeliveryService(sessions, clock, capabilities, messengers, platforms)
@@ -246,6 +251,7 @@ async def bootstrap(
         role,
         settings.stop_seconds,
         admins=settings.admin_accounts,
+        retention_days=settings.retention_days,
     )
     return App(
         settings,

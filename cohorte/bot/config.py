@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     clock: str | None = None
     # A stop (SIGTERM, Ctrl-C) waits this long for the messages already leaving.
     stop_seconds: float = Field(default=10.0, ge=0, le=300)
+    # Days after a cohort is archived before its members' personal data is deleted.
+    retention_days: int = Field(default=365, ge=1, le=36500)
 
     telegram_bot_token: SecretStr | None = Field(
         default=None,

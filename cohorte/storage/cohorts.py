@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, bindparam
+from sqlalchemy import Date, and_, bindparam, delete
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -149,6 +149,34 @@ async def cohort_of(session: AsyncSession, kind: str, row_id: int) -> int | None
 
 
 # --- cohorts ------------------------------------------------------------------------------
+
+
+async def live_cohorts(session: AsyncSession) -> Sequence[Cohort]:
+    """Cohorts neither ended nor archived: the ones planners plan for."""
+    statement = (
+        select(Cohort)
+        .where(col(Cohort.ended_at).is_(None), col(Cohort.archived_at).is_(None))
+        .order_by(col(Cohort.id))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def archive_cohort(session: AsyncSession, cohort: Cohort, now: datetime) -> None:
+    """Archive `cohort`: it sends nothing more and answers read-only. Its personal data
+    is deleted `COHORTE_RETENTION_DAYS` later."""
+    cohort.archived_at = now
+    if cohort.ended_at is None:
+        cohort.ended_at = now
+    session.add(cohort)
+    await session.flush()
+
+
+async def delete_cohort(session: AsyncSession, cohort_id: int) -> bool:
+    """Delete a cohort and everything of it (its rows cascade: teams, members, calendar,
+    polls, reports, attendance, outbox); its people and other cohorts stay. False if there
+    is no such cohort."""
+    result = await session.exec(delete(Cohort).where(col(Cohort.id) == cohort_id))
+    return bool(result.rowcount)
 
 
 async def cohort_by_id(session: AsyncSession, cohort_id: int) -> Cohort | None:

@@ -98,6 +98,10 @@ class Person(SQLModel, table=True):
     # Matches the person in a meeting tool's attendance report (`/perfil correo`).
     email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(sa_column=_instant())
+    # Set on the anonymous stand-in that keeps a forgotten person's place in a cohort
+    # (`storage.people_data.forget_person`): it has no name, no accounts, no e-mail, and
+    # is shown as "someone from the Bogotá team" in each reader's language.
+    forgotten_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
 class Identity(SQLModel, table=True):

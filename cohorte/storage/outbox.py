@@ -140,6 +140,24 @@ async def drop_pending(session: AsyncSession, ref: str, reason: str) -> int:
     return int(result.rowcount or 0)
 
 
+async def drop_pending_of_cohort(
+    session: AsyncSession, cohort_id: int, reason: str, *, besides: Sequence[str] = ()
+) -> int:
+    """Drop every delivery of a cohort whose request has not started (the cohort ended or
+    was archived), but those of the kinds `besides` (its closing message, and what
+    follows the sessions it held)."""
+    statement = update(Delivery).where(
+        col(Delivery.cohort_id) == cohort_id,
+        col(Delivery.state).in_([DeliveryState.PENDING.value, DeliveryState.CLAIMED.value]),
+    )
+    if besides:
+        statement = statement.where(col(Delivery.kind).not_in(list(besides)))
+    result = await session.exec(
+        statement.values(state=DeliveryState.DROPPED.value, last_error=reason[:500])
+    )
+    return int(result.rowcount or 0)
+
+
 async def claim(
     session: AsyncSession, now: datetime, worker: str, limit: int, lease_until: datetime
 ) -> list[Delivery]:

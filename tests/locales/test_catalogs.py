@@ -99,6 +99,18 @@ PLURAL_SAMPLES |= dict(cohort="C", total=4, done=1, tag="RDC7", id=1, path="P", 
 PLURAL_SAMPLES |= dict(average="4,5")
 PLURAL_SAMPLES |= dict(source="S", weeks=12)
 PLURALS: dict[str, tuple[str, str, str, str]] = {
+    "{n} session held.": (
+        "Se realizó 1 sesión.",
+        "Se realizaron 4 sesiones.",
+        "1 session held.",
+        "4 sessions held.",
+    ),
+    "Deleted the personal data of {name}; {n} membership kept without a name.": (
+        "Borrados los datos personales de Ana; 1 participación se conserva sin nombre.",
+        "Borrados los datos personales de Ana; 4 participaciones se conservan sin nombre.",
+        "Deleted the personal data of Ana; 1 membership kept without a name.",
+        "Deleted the personal data of Ana; 4 memberships kept without a name.",
+    ),
     "Present: {n} person.": (
         "Presentes: 1 persona.",
         "Presentes: 4 personas.",

@@ -536,3 +536,23 @@ async def test_administrators_come_to_a_populated_database(engine: AsyncEngine) 
         admins = (await connection.execute(text("SELECT count(*) FROM botadmin"))).scalar()
         used_by = (await connection.execute(text("SELECT used_by FROM admininvite"))).scalar()
     assert (admins, used_by) == (0, None)
+
+
+async def test_people_are_not_forgotten_when_upgrading(engine: AsyncEngine) -> None:
+    """0012 adds the mark of a forgotten person's stand-in: nobody existing carries it,
+    and the cohort's rows that hang from them survive the upgrade."""
+    from sqlalchemy import text
+
+    from cohorte.storage.migrate import upgrade
+
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0011"))
+    try:
+        await _populate_0001(engine)
+    finally:
+        await upgrade(engine)
+    async with engine.begin() as connection:
+        people = (await connection.execute(text("SELECT id, forgotten_at FROM person"))).all()
+        deliveries = (await connection.execute(text("SELECT count(*) FROM delivery"))).scalar()
+    assert [tuple(row) for row in people] == [(7, None)]
+    assert deliveries == 3

@@ -1,10 +1,10 @@
 """The `cohorte` command line (typer). Help in Spanish, command names in English.
 
 One module per command group: `run` (run, console), `status`, `db`, `cohort`, `deliveries`,
-`slack`, `poll`, `attendance` (attendance import), `export` (export, and the files beside
-it: dashboard, calendar), `report` (the cohort report as PDF), `admin` (the bot's
-administrators); `root` holds the root
-command and what they share.
+`person` (a person's data), `slack`, `poll`, `attendance` (attendance import), `export`
+(export, and the files beside it: dashboard, calendar), `report` (the cohort report as
+PDF), `admin` (the bot's administrators); `root` holds the root command and what they
+share.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from cohorte.bot.cli import (
     db,
     deliveries,
     export,
+    person,
     poll,
     report,
     run,
@@ -27,7 +28,20 @@ from cohorte.bot.cli import (
 from cohorte.bot.cli.root import app
 
 # In the order `cohorte --help` lists them: the commands, then the groups.
-for group in (run, status, deliveries, db, cohort, admin, slack, poll, attendance, export, report):
+for group in (
+    run,
+    status,
+    deliveries,
+    db,
+    cohort,
+    admin,
+    person,
+    slack,
+    poll,
+    attendance,
+    export,
+    report,
+):
     group.register(app)
 
 

@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -23,18 +24,21 @@ from cohorte.handlers.cohort.file.messages import CohortFileError
 from cohorte.handlers.cohort.file.read import parse_cohort_file
 from cohorte.handlers.cohort.registration.applying import deadline_passed
 from cohorte.handlers.cohort.registration.listing import settings_lines
+from cohorte.locales import N_
+from cohorte.scheduling.recurrence import sprint_end
 from cohorte.storage import agenda, cohorts
 from cohorte.storage.applications import places_taken
 from cohorte.storage.db import transaction
 from cohorte.storage.models import Cohort, Role
+from cohorte.storage.outbox import drop_pending_of_cohort
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "sprint-2025.toml"
 group = typer.Typer(help="Definiciones de cohortes en TOML.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    """`cohort import`, `cohort export`, `cohort show`, and a programme's editions
-    (`cohort new`, `cohort template`)."""
+    """`cohort import`, `export`, `show`, `list`, `archive` and `delete`, and a programme's
+    editions (`cohort new`, `cohort template`)."""
     editions.register(group)
     app.add_typer(group, name="cohort")
 
@@ -175,3 +179,110 @@ async def _show_one(session: AsyncSession, console: Console, cohort_id: int, now
     events = await agenda.events_by_start(session, cohort_id)
     for event in events:
         console.print(f"• {t.when(event.starts_at, cohort.home_zone)} — {event.title}")
+
+
+STATE_NAMES = {
+    cohorts.CohortState.UPCOMING: N_("upcoming"),
+    cohorts.CohortState.RUNNING: N_("running"),
+    cohorts.CohortState.ENDED: N_("ended"),
+    cohorts.CohortState.ARCHIVED: N_("archived"),
+}
+
+
+@group.command("list")
+def cohort_list() -> None:
+    """Lista las cohortes con sus fechas y su estado (próxima, en curso, terminada, archivada)."""
+    asyncio.run(_cohort_list(load_settings()))
+
+
+async def _cohort_list(settings: Settings) -> None:
+    app_ = await open_app(settings)
+    console = Console(highlight=False)
+    try:
+        async with app_.sessions() as session:
+            found = await cohorts.list_cohorts(session)
+        now = app_.clock.now()
+    finally:
+        await app_.close()
+    if not found:
+        console.print(
+            t._("There are no cohorts yet. Import one with: cohorte cohort import FILE.toml")
+        )
+        return
+    table = Table(t._("No."), t._("Cohort"), t._("Code"), t._("Start"), t._("End"), t._("State"))
+    for cohort in found:
+        today = now.astimezone(ZoneInfo(cohort.home_zone)).date()
+        state = cohorts.cohort_state(cohort, today)
+        table.add_row(
+            str(cohort.id),
+            cohort.name,
+            cohort.invite_code,
+            cohort.start_date.isoformat(),
+            sprint_end(cohort.start_date, cohort.weeks).isoformat(),
+            t._(STATE_NAMES[state]),
+        )
+    console.print(table)
+
+
+@group.command("archive")
+def cohort_archive(
+    cohort_id: Annotated[int, typer.Argument(help="Número de la cohorte.")],
+) -> None:
+    """Archiva una cohorte: no envía nada más y solo responde para consultar."""
+    asyncio.run(_cohort_archive(load_settings(), cohort_id))
+
+
+async def _cohort_archive(settings: Settings, cohort_id: int) -> None:
+    app_ = await open_app(settings)
+    try:
+        async with transaction(app_.sessions) as session:
+            cohort = await cohorts.cohort_by_id(session, cohort_id)
+            if cohort is None:
+                raise fail(t._("There is no cohort number {id}.", id=cohort_id))
+            if cohort.archived_at is None:
+                await cohorts.archive_cohort(session, cohort, app_.clock.now())
+                await drop_pending_of_cohort(session, cohort_id, "the cohort was archived")
+            name = cohort.name
+    finally:
+        await app_.close()
+    typer.echo(
+        t._(
+            "Cohort {id} ({name}) archived: it sends nothing more. Its members' personal data "
+            "is deleted {days} days from now.",
+            id=cohort_id,
+            name=name,
+            days=settings.retention_days,
+        )
+    )
+
+
+@group.command("delete")
+def cohort_delete(
+    cohort_id: Annotated[int, typer.Argument(help="Número de la cohorte.")],
+    confirm: Annotated[
+        str | None,
+        typer.Option("--confirm", help="El nombre de la cohorte, para confirmar sin preguntar."),
+    ] = None,
+) -> None:
+    """Borra una cohorte y todo lo suyo (equipos, miembros, calendario, reportes); nada más."""
+    asyncio.run(_cohort_delete(load_settings(), cohort_id, confirm))
+
+
+async def _cohort_delete(settings: Settings, cohort_id: int, confirm: str | None) -> None:
+    app_ = await open_app(settings)
+    try:
+        async with app_.sessions() as session:
+            cohort = await cohorts.cohort_by_id(session, cohort_id)
+        if cohort is None:
+            raise fail(t._("There is no cohort number {id}.", id=cohort_id))
+        if confirm is None:
+            confirm = typer.prompt(
+                t._("To delete it, type the cohort's name ({name})", name=cohort.name)
+            )
+        if confirm.strip() != cohort.name:
+            raise fail(t._("That is not the cohort's name: I deleted nothing."))
+        async with transaction(app_.sessions) as session:
+            await cohorts.delete_cohort(session, cohort_id)
+    finally:
+        await app_.close()
+    typer.echo(t._("Cohort {id} ({name}) deleted.", id=cohort_id, name=cohort.name))

@@ -78,11 +78,14 @@ from cohorte.locales import N_
 
 def register(router: Router) -> None:
     """The agenda's commands and buttons."""
-    router.command(("proximas", "next"), upcoming, N_("the next sessions, in your time zone"))
+    router.command(
+        ("proximas", "next"), upcoming, N_("the next sessions, in your time zone"), after_end=True
+    )
     router.command(
         ("calendario", "calendar"),
         calendar_file,
         N_("the calendar file (.ics) for your calendar app"),
+        after_end=True,
     )
     router.command(
         ("sesion", "session"),

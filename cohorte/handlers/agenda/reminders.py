@@ -33,6 +33,7 @@ from cohorte.storage.cohorts import (
     chats_of_cohorts,
     coordinators_of,
     list_cohorts,
+    live_cohorts,
     members_of_cohorts,
 )
 from cohorte.storage.models import Cohort
@@ -42,11 +43,25 @@ logger = logging.getLogger(__name__)
 
 
 async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
-    """Cohorts whose sprint has not ended yet."""
+    """Cohorts whose sprint has not ended yet (nor been closed or archived)."""
+    return [
+        cohort
+        for cohort in await live_cohorts(session)
+        if sprint_end(cohort.start_date, cohort.weeks) >= (now - timedelta(days=1)).date()
+    ]
+
+
+async def following_up_cohorts(
+    session: AsyncSession, now: datetime, window: timedelta
+) -> list[Cohort]:
+    """Cohorts not archived whose sprint ended `window` ago at most (or goes on): their
+    held sessions still get what follows them — "Te extrañamos", the feedback question —
+    also after the closing message, which comes right after the last session."""
     return [
         cohort
         for cohort in await list_cohorts(session)
-        if sprint_end(cohort.start_date, cohort.weeks) >= (now - timedelta(days=1)).date()
+        if cohort.archived_at is None
+        and sprint_end(cohort.start_date, cohort.weeks) >= (now - window).date() - timedelta(days=1)
     ]
 
 

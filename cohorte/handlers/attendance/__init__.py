@@ -43,6 +43,7 @@ def register(router: Router) -> None:
             "who came to a session (coordinators: mark them; /asistencia tablero), "
             "or your own record"
         ),
+        after_end=True,
     )
     router.button(HERE, press_here)
     router.button(ROSTER_PAGE, turn_page)

@@ -105,7 +105,7 @@ def attendance_text(t: Translator, matrix: AttendanceMatrix) -> str:
         for participant in members:
             marks = [matrix.mark(participant, o) for o in matrix.sessions]
             icons = " ".join(NOT_CONCERNED_ICON if m is None else MARK_ICONS[m] for m in marks)
-            lines.append(f"{literal(participant.name)}: {icons}")
+            lines.append(f"{literal(participant.shown(t))}: {icons}")
     lines += ["", t._("*Per kind of session*")]
     lines += [
         f"• {session_kind_label(t, kind)}: {rate_text(t, matrix.kind_rate(kind))}"

@@ -39,6 +39,7 @@ from cohorte.handlers.attendance.routes import (
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
 from cohorte.handlers.core.messages import Button, Reply, button_rows
+from cohorte.handlers.core.readers import shown_name
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_
 from cohorte.locales.markup import bold, literal
@@ -52,6 +53,7 @@ PAGE_SIZE = 10  # people per roster page: ten buttons, five rows of two
 OWN_SESSIONS = 30  # a participant's own record lists at most the latest this many sessions
 BOARD_WORDS = ("tablero", "board")
 HERE_WORDS = ("aqui", "here", "estoy aqui", "i am here")
+
 
 async def attendance_command(ctx: Context, args: str) -> list[Reply]:
     """/asistencia [CODIGO | tablero | aqui]: the roster (coordinators) or one's own
@@ -116,14 +118,14 @@ async def roster_reply(ctx: Context, cohort: Cohort, occurrence: Occurrence, pag
             lines.append(bold(team_name) if team_name else t._("*No team*"))
         answer = rsvp_label(t, answers.get(member.id or 0))
         record = record_label(t, marks.get(member.id or 0))
-        lines.append(f"• {literal(person.display_name)} — {answer} · {record}")
+        lines.append(f"• {literal(shown_name(t, person, team_name))} — {answer} · {record}")
     if pages > 1:
         lines.append("")
         lines.append(t._("Page {page} of {pages}.", page=page, pages=pages))
     code = code_of(occurrence)
     buttons = [
-        Button(person.display_name, PICK.payload(PickMember(member.id or 0, code)))
-        for member, person, _ in shown
+        Button(shown_name(t, person, team), PICK.payload(PickMember(member.id or 0, code)))
+        for member, person, team in shown
     ]
     lines.append("")
     lines.append(t._("To mark or correct someone, press their name."))

@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.renderers import kind_label
 from cohorte.handlers.attendance.roster import concerns_team, expects, started_sessions
+from cohorte.handlers.core.readers import shown_name
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage.attendance import (
@@ -150,6 +151,11 @@ class Participant:
     @property
     def name(self) -> str:
         return self.person.display_name
+
+    def shown(self, t: Translator) -> str:
+        """The name others read (`readers.shown_name`: a forgotten person's stand-in is
+        "someone from the Bogotá team")."""
+        return shown_name(t, self.person, self.team.name if self.team is not None else None)
 
 
 @dataclass(frozen=True)

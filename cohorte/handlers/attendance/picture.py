@@ -116,7 +116,7 @@ def attendance_picture(t: Translator, matrix: AttendanceMatrix) -> AttendancePic
         for participant in members:
             rows.append(
                 PictureRow(
-                    wrap_label(participant.name, 26, 1),
+                    wrap_label(participant.shown(t), 26, 1),
                     _percent(t, matrix.person_rate(participant).percent),
                     [matrix.mark(participant, o) for o in matrix.sessions],
                 )

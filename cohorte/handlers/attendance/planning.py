@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.occurrences import occurrences_of
-from cohorte.handlers.agenda.reminders import active_cohorts
+from cohorte.handlers.agenda.reminders import active_cohorts, following_up_cohorts
 from cohorte.handlers.attendance.followup import LOOK_BACK, missed_rows
 from cohorte.handlers.attendance.presence import PLAN_AHEAD, started_rows, under_way_or_soon
 from cohorte.scheduling.outbox import enqueue
@@ -22,15 +22,18 @@ from cohorte.scheduling.outbox import enqueue
 
 async def plan_attendance(session: AsyncSession, now: datetime) -> None:
     """Queue the "Empezamos" and "Te extrañamos" messages that are due to be planned."""
-    cohorts = await active_cohorts(session, now)
+    # "Te extrañamos" follows the last session too, after the cohort's closing message.
+    cohorts = await following_up_cohorts(session, now, LOOK_BACK + timedelta(days=1))
     if not cohorts:
         return
+    live = {cohort.id for cohort in await active_cohorts(session, now)}
     found = await occurrences_of(
         session, cohorts, now - LOOK_BACK - timedelta(days=1), now + PLAN_AHEAD
     )
     soon = {
         cohort_id: [o for o in occurrences if under_way_or_soon(o, now)]
         for cohort_id, occurrences in found.items()
+        if cohort_id in live
     }
     ended = {
         o.ref: (cohort_id, o)

@@ -1,8 +1,9 @@
 """The cohort capability: joining a cohort, picking a team, a time zone and a language;
 the member list and team changes (`teams`); registration for an edition
 (`registration`); bot administrators (`admins`), creating a cohort from chat
-(`creating`) and setting it up (`setup`: teams, coordinators, members leaving); the
-cohort file (`file`) the CLI imports and exports."""
+(`creating`) and setting it up (`setup`: teams, coordinators, members leaving); people's
+data — seeing it and having it deleted (`mydata`); the cohort file (`file`) the CLI
+imports and exports."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ from cohorte.handlers.cohort.choosing import (
 from cohorte.handlers.cohort.creating import NEW_COHORT, ask_new_cohort, submit_new_cohort
 from cohorte.handlers.cohort.joining import TEAM, join, link_group, pick_team
 from cohorte.handlers.cohort.members import list_members
+from cohorte.handlers.cohort.mydata import (
+    FORGET_ME,
+    FORGET_MEMBER,
+    forget_me,
+    forget_member,
+    press_forget_me,
+    press_forget_member,
+    show_member_data,
+    show_my_data,
+)
 from cohorte.handlers.cohort.preferences import (
     COUNTRY,
     LANGUAGE,
@@ -53,39 +64,53 @@ from cohorte.locales import N_
 def register(router: Router) -> None:
     """The cohort's commands and buttons."""
     router.command(
-        ("unirme", "join"), join, N_("join your cohort with its invite code"), any_cohort=True
+        ("unirme", "join"),
+        join,
+        N_("join your cohort with its invite code"),
+        any_cohort=True,
+        after_end=True,
     )
-    router.command(("zona", "zone"), choose_zone, N_("choose your time zone"), any_cohort=True)
     router.command(
-        ("idioma", "language"), choose_language, N_("choose your language"), any_cohort=True
+        ("zona", "zone"), choose_zone, N_("choose your time zone"), any_cohort=True, after_end=True
+    )
+    router.command(
+        ("idioma", "language"),
+        choose_language,
+        N_("choose your language"),
+        any_cohort=True,
+        after_end=True,
     )
     router.command(
         ("perfil", "profile"),
         show_profile,
         N_("your profile; /perfil correo nombre@ejemplo.org sets your e-mail"),
         any_cohort=True,
+        after_end=True,
     )
     router.command(
         ("cohortes", "cohorts"),
         list_cohorts,
         N_("your cohorts, their state and your role in each"),
         any_cohort=True,
+        after_end=True,
     )
     router.command(
         ("cohorte", "cohort"),
         cohort_command,
         N_("which of your cohorts our private chat is about: /cohorte usar NOMBRE"),
         any_cohort=True,
+        after_end=True,
     )
     # Slack's `/cohorte usar NOMBRE` arrives as /usar NOMBRE.
-    router.command(("usar", "use"), use_cohort, "", hidden=True, any_cohort=True)
+    router.command(("usar", "use"), use_cohort, "", hidden=True, any_cohort=True, after_end=True)
     router.cohort_question(ask_cohort)
-    router.button(USE, press_use)
+    router.button(USE, press_use, after_end=True)
     router.command(
         ("miembros", "members"),
         list_members,
         N_("members of the cohort by team, with their time zone"),
         coordinator_only=True,
+        after_end=True,
     )
     router.command(
         ("equipo", "team"),
@@ -114,6 +139,7 @@ def register(router: Router) -> None:
         N_("create a new cohort, which you will coordinate"),
         admin_only=True,
         any_cohort=True,
+        after_end=True,
     )
     router.command(
         ("admin",),
@@ -121,6 +147,7 @@ def register(router: Router) -> None:
         N_("become an administrator with a code"),
         hidden=True,
         any_cohort=True,
+        after_end=True,
     )
     router.command(
         ("vincular", "link"),
@@ -132,15 +159,46 @@ def register(router: Router) -> None:
         ("avisos", "dm"),
         choose_dm_reminders,
         N_("reminders by private message too, or only in the group"),
+        after_end=True,
     )
-    router.button(REMINDERS, pick_dm_reminders)
+    router.command(
+        ("misdatos", "mydata"),
+        show_my_data,
+        N_("everything the bot holds about you, as two files (private chat)"),
+        any_cohort=True,
+        after_end=True,
+    )
+    router.command(
+        ("olvidarme", "forgetme"),
+        forget_me,
+        N_("delete your personal data, after you confirm (private chat)"),
+        any_cohort=True,
+        after_end=True,
+    )
+    router.command(
+        ("datos", "data"),
+        show_member_data,
+        N_("a member's data, for a member who asked for it: /datos Lucía (private chat)"),
+        coordinator_only=True,
+        after_end=True,
+    )
+    router.command(
+        ("olvidar", "forget"),
+        forget_member,
+        N_("delete a member's personal data at their request: /olvidar Lucía (private chat)"),
+        coordinator_only=True,
+        after_end=True,
+    )
+    router.button(FORGET_ME, press_forget_me, after_end=True)
+    router.button(FORGET_MEMBER, press_forget_member, after_end=True)
+    router.button(REMINDERS, pick_dm_reminders, after_end=True)
     router.button(TEAM, pick_team)
-    router.button(ZONE, pick_zone)
-    router.button(COUNTRY, pick_country)
-    router.button(LANGUAGE, pick_language)
+    router.button(ZONE, pick_zone, after_end=True)
+    router.button(COUNTRY, pick_country, after_end=True)
+    router.button(LANGUAGE, pick_language, after_end=True)
     registration.register(router)
     router.button(MEMBER, press_member)
-    router.button(NEW_COHORT, submit_new_cohort)
+    router.button(NEW_COHORT, submit_new_cohort, after_end=True)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.messages import Reply
 from cohorte.handlers.core.platforms import privately_reachable
-from cohorte.handlers.core.readers import reader_of
+from cohorte.handlers.core.readers import reader_of, shown_name
 from cohorte.locales.markup import literal
 from cohorte.storage.cohorts import members_with_people, teams_of
 from cohorte.storage.models import Member, Person, Role
@@ -31,7 +31,9 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
     ]
     if by_team.get(None):
         groups.append((t._("No team"), by_team[None]))
-    unreachable = await _without_private_chat(ctx, [p.id for _, p in rows if p.id])
+    # A forgotten person's stand-in has no accounts: nobody to reach, nothing to say.
+    with_accounts = [p.id for _, p in rows if p.id and p.forgotten_at is None]
+    unreachable = await _without_private_chat(ctx, with_accounts)
     for title, people in groups:
         lines.append("")
         lines.append(f"*{title}* ({len(people)})")
@@ -39,7 +41,7 @@ async def list_members(ctx: Context, _args: str) -> list[Reply]:
             team = teams.get(member.team_id)
             zone = reader_of(person, member, team, cohort).zone
             role = " · " + t._("coordination") if member.role == Role.COORDINATOR else ""
-            name = literal(person.display_name)
+            name = literal(shown_name(t, person, team.name if team else None))
             line = f"• {name}{role} — {t.city(zone)} {t.time(now, zone)}"
             if person.id in unreachable:
                 line += " · " + t._("no private chat with the bot yet")

@@ -68,6 +68,7 @@ class DeliveryKind(StrEnum):
     STATUS_NUDGE = "status.nudge"
     # dashboard
     STATUS_WEEKLY = "status.weekly"
+    COHORT_CLOSED = "cohort.closed"  # the closing message after the last session
 
 
 class Payload:

@@ -101,3 +101,14 @@ def with_cohort_name(t: Translator, cohort: Cohort, text: str) -> str:
         return text
     heading = t._("[{cohort}]", cohort=cohort.name)
     return f"{heading}\n{text}"
+
+
+def shown_name(t: Translator, person: Person, team: str | None) -> str:
+    """How a person is named to others: their name, or, for the anonymous stand-in of
+    someone forgotten (`Person.forgotten_at`), "someone from the Bogotá team" (`team`: the
+    team's name) in the reader's language."""
+    if person.forgotten_at is None:
+        return person.display_name
+    if team:
+        return t.plain._("someone from the {team} team", team=team)
+    return t.plain._("someone from the cohort")

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.handlers.core import forms
+from cohorte.handlers.core import ended, forms
 from cohorte.handlers.core.buttons import ButtonRoute, split_payload
 from cohorte.handlers.core.context import Context, Recent
 from cohorte.handlers.core.errors import CohortError, InputTooLongError, StaleButtonError, one_line
@@ -77,6 +77,8 @@ class Command:
     any_cohort: bool = False
     # For the bot's administrators (`Context.is_admin`): creating cohorts.
     admin_only: bool = False
+    # Answers in a cohort whose sprint has ended: it only reads (`core.ended`).
+    after_end: bool = False
 
     @property
     def name(self) -> str:
@@ -107,10 +109,20 @@ class Router:
         keeps_form: bool = False,
         any_cohort: bool = False,
         admin_only: bool = False,
+        after_end: bool = False,
     ) -> None:
-        """Answer the command `names` (the first one Spanish, as users see it) with `handler`."""
+        """Answer the command `names` (the first one Spanish, as users see it) with `handler`;
+        `after_end`: it only reads, and still answers once the sprint has ended."""
         command = Command(
-            names, handler, summary, coordinator_only, hidden, keeps_form, any_cohort, admin_only
+            names,
+            handler,
+            summary,
+            coordinator_only,
+            hidden,
+            keeps_form,
+            any_cohort,
+            admin_only,
+            after_end,
         )
         for name in names:
             if fold(name) in self._by_name:
@@ -118,8 +130,11 @@ class Router:
             self._by_name[fold(name)] = command
         self.commands.append(command)
 
-    def button(self, route: ButtonRoute[F], handler: RouteHandler[F]) -> None:
-        """Answer presses of `route`'s buttons with `handler(ctx, fields)`."""
+    def button(
+        self, route: ButtonRoute[F], handler: RouteHandler[F], *, after_end: bool = False
+    ) -> None:
+        """Answer presses of `route`'s buttons with `handler(ctx, fields)`; `after_end`: the
+        press still answers once the sprint has ended (it reads, or it is about one's data)."""
         if route.prefix in self._buttons:
             raise ValueError(f"button prefix {route.prefix!r} registered twice")
 
@@ -130,6 +145,8 @@ class Router:
                 cohort_id = await route.cohort(ctx.session, fields)
                 if cohort_id is not None:
                     await ctx.enter_cohort(cohort_id)
+            # Whether that cohort's sprint is over decides, not the one in context.
+            ended.refuse_changes_after_end(ctx, after_end)
             return await handler(ctx, fields)
 
         self._buttons[route.prefix] = press
@@ -532,9 +549,19 @@ class Core:
             ctx.require_coordinator()
         if command.admin_only:
             await ctx.require_admin()
+        ended.refuse_changes_after_end(ctx, command.after_end)
         # The sender moved on: a form left half-way is closed, and they are told.
         left = None if command.keeps_form else await forms.leave_guided_form(ctx)
         replies = await command.handler(ctx, args)
+        # A reading about the cohort says its sprint is over; one about no one cohort
+        # (/ayuda, /unirme, /misdatos...) does not.
+        reads_the_cohort = command.after_end and not command.any_cohort
+        if reads_the_cohort and replies and replies[0].text and ended.has_ended(ctx):
+            first = replies[0]
+            replies = [
+                replace(first, text=f"{ended.ended_note(ctx)}\n\n{first.text}"),
+                *replies[1:],
+            ]
         return replies if left is None else [Reply(left, ephemeral=True), *replies]
 
     async def _ask_cohort(self, ctx: Context) -> list[Reply]:

@@ -156,7 +156,7 @@ def _attendance_table(t: Translator, matrix: AttendanceMatrix) -> tuple[list[str
                 continue  # another team's check-in
             key = (occurrence.ref, participant.member_id)
             answer, record = matrix.answers.get(key), matrix.records.get(key)
-            row = [*head, participant.name, participant.team.name if participant.team else ""]
+            row = [*head, participant.shown(t), participant.team.name if participant.team else ""]
             row += [rsvp_label(t, answer.answer) if answer else "", mark_label(t, mark)]
             row += [str(record.minutes) if record and record.minutes is not None else ""]
             row += [source_label(t, record.source) if record else ""]

@@ -31,10 +31,12 @@ def register(router: Router) -> None:
             "(/opiniones CODIGO, /opiniones destacar N)"
         ),
         coordinator_only=True,
+        after_end=True,
     )
-    router.button(SCORE, press_score)
-    router.button(ASK_COMMENT, ask_comment)
-    router.button(COMMENT, submit_comment)
+    # The Showtime's feedback is asked for after it, when the cohort has ended.
+    router.button(SCORE, press_score, after_end=True)
+    router.button(ASK_COMMENT, ask_comment, after_end=True)
+    router.button(COMMENT, submit_comment, after_end=True)
     router.button(HIGHLIGHT, press_highlight)
 
 

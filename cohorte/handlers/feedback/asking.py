@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.grammar import MAX_DURATION
 from cohorte.handlers.agenda.occurrences import occurrence_for, occurrences_of
+from cohorte.handlers.agenda.reminders import following_up_cohorts
 from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Button, Reply
@@ -33,11 +34,11 @@ from cohorte.handlers.feedback.deliveries import FEEDBACK_ASK, FEEDBACK_NUDGE, F
 from cohorte.handlers.feedback.routes import SCORE, ScorePress
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.outbox import Planned, enqueue
-from cohorte.scheduling.recurrence import Occurrence, ref_code, sprint_end
+from cohorte.scheduling.recurrence import Occurrence, ref_code
 from cohorte.storage import attendance as records
 from cohorte.storage import feedback as answers
 from cohorte.storage.attendance import AttendanceStatus
-from cohorte.storage.cohorts import list_cohorts, members_of_cohorts
+from cohorte.storage.cohorts import members_of_cohorts
 from cohorte.storage.feedback import HIGHEST_SCORE, LOWEST_SCORE, feedback_settings
 from cohorte.storage.models import Cohort, Member, Role
 
@@ -75,13 +76,7 @@ def attendees(
 async def plan_feedback(session: AsyncSession, now: datetime) -> None:
     """Queue the question and the nudge for the attendees of the sessions that ended and
     still take answers."""
-    cohorts = [
-        cohort
-        for cohort in await list_cohorts(session)
-        if cohort.archived_at is None
-        and sprint_end(cohort.start_date, cohort.weeks)
-        >= (now - CLOSES_AFTER).date() - timedelta(days=1)
-    ]
+    cohorts = await following_up_cohorts(session, now, CLOSES_AFTER)
     if not cohorts:
         return
     found = await occurrences_of(session, cohorts, now - CLOSES_AFTER - _LONGEST_SESSION, now)

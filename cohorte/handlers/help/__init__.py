@@ -17,6 +17,7 @@ def register(router: Router) -> None:
         lambda ctx, _args: show_help(ctx, router),
         N_("what I can do for you"),
         any_cohort=True,
+        after_end=True,
     )
     router.command(
         ("start", "inicio"),
@@ -24,6 +25,7 @@ def register(router: Router) -> None:
         "",
         hidden=True,
         any_cohort=True,
+        after_end=True,
     )
     router.command(
         ("cancelar", "cancel"),
@@ -31,6 +33,7 @@ def register(router: Router) -> None:
         N_("stop the form you are filling in"),
         keeps_form=True,
         any_cohort=True,
+        after_end=True,
     )
 
 

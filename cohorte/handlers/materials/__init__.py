@@ -28,6 +28,7 @@ def register(router: Router) -> None:
         ("materiales", "materials"),
         list_materials,
         N_("the sprint's materials by week: recordings, slides, templates"),
+        after_end=True,
     )
     router.command(
         ("material",),

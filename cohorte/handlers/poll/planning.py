@@ -22,6 +22,7 @@ from cohorte.handlers.poll.announcements import (
 from cohorte.handlers.poll.closing import close_poll
 from cohorte.handlers.poll.view import PollView, load_poll
 from cohorte.storage import polls
+from cohorte.storage.cohorts import live_cohorts
 from cohorte.storage.polls import Poll
 
 NUDGE_BEFORE = timedelta(hours=24)
@@ -39,8 +40,11 @@ def nudge_time(poll: Poll) -> datetime | None:
 async def plan_polls(session: AsyncSession, now: datetime, *, platforms: Platforms) -> None:
     """Every tick: close polls past their deadline, nudge late voters, tell coordinators
     (`platforms`: who can be written to privately)."""
+    live = {cohort.id for cohort in await live_cohorts(session)}
     for poll in await polls.open_polls(session):
         assert poll.id is not None
+        if poll.cohort_id not in live:
+            continue  # an ended or archived cohort sends nothing more
         if poll.deadline is not None and now >= poll.deadline:
             await close_poll(session, poll, now, platforms=platforms)
             continue

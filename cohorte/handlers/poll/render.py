@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from cohorte.handlers.agenda.clashes import clash_flags
 from cohorte.handlers.core.messages import Button, Reply, button_rows
+from cohorte.handlers.core.readers import shown_name
 from cohorte.handlers.poll import rules as poll_rules
 from cohorte.handlers.poll.audience import Audience
 from cohorte.handlers.poll.routes import (
@@ -280,9 +281,8 @@ def _missing_line(t: Translator, view: PollView) -> str:
             details.append(team.name)
         if count:
             details.append(t._("{answered} of {total}", answered=count, total=len(view.slots)))
-        entries.append(
-            f"{person.display_name} ({', '.join(details)})" if details else person.display_name
-        )
+        name = shown_name(t, person, team.name if team is not None else None)
+        entries.append(f"{name} ({', '.join(details)})" if details else name)
     return t._("Still to answer: {names}", names="; ".join(entries))
 
 

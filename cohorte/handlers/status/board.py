@@ -80,9 +80,14 @@ class Board:
 
 
 async def member_names(session: AsyncSession, cohort_id: int) -> dict[int, str]:
-    """Display names of the cohort's members, by member id."""
+    """Display names of the cohort's members, by member id; the stand-ins of forgotten
+    people have none (what they reported shows without a name)."""
     rows = await members_with_people(session, cohort_id)
-    return {row_id(member.id): person.display_name for member, person in rows}
+    return {
+        row_id(member.id): person.display_name
+        for member, person in rows
+        if person.forgotten_at is None
+    }
 
 
 async def load_board(
@@ -95,9 +100,7 @@ async def load_board(
     """
     cohort_id = row_id(cohort.id)
     teams = [
-        team
-        for team in await teams_of(session, cohort_id)
-        if team_id is None or team.id == team_id
+        team for team in await teams_of(session, cohort_id) if team_id is None or team.id == team_id
     ]
     deliverables = list(await deliverables_of(session, cohort_id))
     assignments = await assigned_teams(session, cohort_id)

@@ -34,7 +34,7 @@ from cohorte.handlers.status.rules import (
 )
 from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.scheduling.recurrence import sprint_end
-from cohorte.storage.cohorts import list_cohorts, members_with_people, teams_of
+from cohorte.storage.cohorts import live_cohorts, members_with_people, teams_of
 from cohorte.storage.models import Cohort, Role, Team
 from cohorte.storage.status import sweep_drafts
 
@@ -42,11 +42,12 @@ logger = logging.getLogger(__name__)
 
 
 async def active_cohorts(session: AsyncSession, now: datetime) -> list[Cohort]:
-    """Cohorts from a week before their start to a week after their end."""
+    """Cohorts from a week before their start to a week after their end, until they are
+    closed or archived."""
     today = now.date()
     return [
         cohort
-        for cohort in await list_cohorts(session)
+        for cohort in await live_cohorts(session)
         if cohort.start_date - timedelta(days=7)
         <= today
         <= sprint_end(cohort.start_date, cohort.weeks) + timedelta(days=7)

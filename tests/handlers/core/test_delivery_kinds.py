@@ -52,6 +52,7 @@ from cohorte.handlers.core.delivery_kinds import (
     Payload,
     PayloadError,
 )
+from cohorte.handlers.dashboard.closing import COHORT_CLOSED, ClosingPayload
 from cohorte.handlers.dashboard.digest import WEEKLY_DIGEST, WeeklyPayload
 from cohorte.handlers.feedback.deliveries import FEEDBACK_ASK, FEEDBACK_NUDGE, FeedbackPayload
 from cohorte.handlers.materials.sharing import MATERIAL_ADDED, MaterialPayload
@@ -148,6 +149,7 @@ STORED: list[tuple[DeliveryType[Any], str, Payload]] = [
     (STATUS_NUDGE, '{"team": 1, "period": 0}', TeamPeriodPayload(1, 0)),
     (STATUS_NUDGE, '{"team": 1, "period": 9}', TeamPeriodPayload(1, 9)),
     (WEEKLY_DIGEST, '{"week": 10}', WeeklyPayload(10)),
+    (COHORT_CLOSED, '{"sessions": 14}', ClosingPayload(14)),
 ]
 
 

@@ -47,7 +47,9 @@ def register(router: Router) -> None:
         ("inscribirme", "apply"),
         apply,
         N_("apply to a cohort with its registration code: /inscribirme CODIGO"),
-        any_cohort=True,  # an applicant needs no cohort, and may be in several already
+        # An applicant needs no cohort, may be in several already, or in one that ended.
+        any_cohort=True,
+        after_end=True,
     )
     router.command(
         ("inscripciones", "applications"),
@@ -55,7 +57,7 @@ def register(router: Router) -> None:
         N_("applications to the cohort: accept, decline or wait-list them"),
         coordinator_only=True,
     )
-    router.button(APPLY, submit_application)
+    router.button(APPLY, submit_application, after_end=True)
     router.button(ACCEPT, accept)
     router.button(DECLINE, decline)
     router.button(WAITLIST, waitlist)
