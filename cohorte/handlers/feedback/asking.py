@@ -11,7 +11,8 @@ rule the press checks too).
 Planning (`plan_feedback`, on every scheduler tick): for every session that
 ended within the last `CLOSES_AFTER`, each attendee gets two private rows,
 keyed by the occurrence and the person: the question, due `ASK_AFTER` the end,
-and the nudge, due `NUDGE_AFTER` the end; both are useless once the answers
+and the nudge, due `NUDGE_AFTER` the end; the question is useless once the
+nudge is due (after downtime, one message, not two), the nudge once the answers
 close. The renderers read the records again at send time: someone no longer
 counted as an attendee (attendance taken since) gets nothing, and the nudge
 is not sent to who answered. Both kinds are private only: where the bot
@@ -98,18 +99,23 @@ async def plan_feedback(session: AsyncSession, now: datetime) -> None:
 def feedback_rows(cohort_id: int, occurrence: Occurrence, person_id: int) -> list[Planned]:
     """The question and the nudge of one person about one session (pure)."""
     payload = FeedbackPayload(occurrence.starts_at)
-    closes = closes_at(occurrence)
+    nudge_at = occurrence.ends_at + NUDGE_AFTER
+    # The question is stale once the nudge is due: after downtime only the nudge goes,
+    # never the question and its nudge back to back.
     return [
         declared.plan(
             f"{declared.kind}:{occurrence.ref}:p{person_id}",
             cohort_id,
-            occurrence.ends_at + after,
+            due,
             payload,
-            expires_at=closes,
+            expires_at=expires,
             person_id=person_id,
             ref=occurrence.ref,
         )
-        for declared, after in ((FEEDBACK_ASK, ASK_AFTER), (FEEDBACK_NUDGE, NUDGE_AFTER))
+        for declared, due, expires in (
+            (FEEDBACK_ASK, occurrence.ends_at + ASK_AFTER, nudge_at),
+            (FEEDBACK_NUDGE, nudge_at, closes_at(occurrence)),
+        )
     ]
 
 

@@ -132,6 +132,19 @@ async def test_without_attendance_who_did_not_say_no_is_asked_and_nudged_once(
     assert "Gracias: 5 de 5" in out
 
 
+async def test_after_downtime_past_the_nudge_only_the_nudge_goes(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _people(session, clock)
+    await transcript.run(MASTERCLASS)
+
+    # The bot was off from before the end until after the nudge was due: one message.
+    out = await transcript.run(":reloj 2025-05-07 12:00")
+    assert out.count("bot → @sofia: 🔔 Todavía estás a tiempo") == 1
+    assert "bot → @sofia: ⭐ *Masterclass" not in out
+    assert "bot → @sofia:" not in await transcript.run(":reloj +1d")
+
+
 async def test_a_cohort_that_asks_after_no_session_asks_nobody(
     session: AsyncSession, transcript: Transcript, clock: ManualClock
 ) -> None:
