@@ -75,6 +75,10 @@ def test_bad_input_is_refused_in_spanish(env: dict[str, str], tmp_path: Path) ->
         env=env,
     )
     assert people.exit_code == 1 and "--with-teams" in people.output
+    for far in ("9999-12-27", "1900-01-01"):  # the first overflowed in a traceback
+        result = runner.invoke(app, ["cohort", "new", "--from", "1", "--start", far], env=env)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"--start: {far} no sirve como inicio de un sprint" in result.output
 
 
 def test_a_template_is_read_back_by_the_cohort_file_reader(

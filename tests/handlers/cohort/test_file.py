@@ -725,6 +725,13 @@ FIELD_ERRORS = [
         "cohort.start_date",
         "2025-04-22",
     ),
+    (
+        "start-year-9999",  # its dates would overflow
+        _set("cohort.start_date", date(9999, 12, 20)),
+        cf.START_OUT_OF_RANGE,
+        "cohort.start_date",
+        "9999-12-20",
+    ),
     ("weeks-zero", _set("cohort.weeks", 0), cf.OUT_OF_RANGE, "cohort.weeks", "0"),
     ("weeks-53", _set("cohort.weeks", 53), cf.OUT_OF_RANGE, "cohort.weeks", "53"),
     (
@@ -960,7 +967,7 @@ def test_every_message_is_extracted_for_the_catalogs() -> None:
         for name, value in vars(cf).items()
         if name.isupper() and isinstance(value, str) and value.endswith((".", "?", "}"))
     }
-    assert len(messages) == 60
+    assert len(messages) == 61
     assert messages | {CohortFileError.message} <= extracted
 
 
@@ -1626,8 +1633,10 @@ async def test_the_session_name_round_trips_and_names_the_weekly_series(
 ) -> None:
     """`session_name` names the weekly session series: the file's own, and every one set
     later (a confirmed poll, /sesion semanal); a series block without a title takes it."""
-    text = calendar_bytes().decode().replace(
-        "weeks = 12\n", 'weeks = 12\nsession_name = "Encuentro de los martes"\n', 1
+    text = (
+        calendar_bytes()
+        .decode()
+        .replace("weeks = 12\n", 'weeks = 12\nsession_name = "Encuentro de los martes"\n', 1)
     )
     text = text.replace('time = "16:00"\ntitle = "Sesión semanal"\n', 'time = "16:00"\n')
     spec = parse_cohort_file(text.encode())

@@ -38,6 +38,9 @@ UNKNOWN_LOCALE = N_(
 )
 UNKNOWN_COUNTRY = N_("{field}: {value} is not a two-letter country code such as CO or MX.")
 NOT_MONDAY = N_("{field} must be a Monday, the first day of sprint week 1; {value} is not.")
+START_OUT_OF_RANGE = N_(
+    "{field}: {value} is not a sprint's start; choose one from {first} to {last}."
+)
 BAD_INVITE_CODE = N_(
     "{field}: the invite code {value} must have 4 to 32 letters (A-Z), digits or hyphens."
 )

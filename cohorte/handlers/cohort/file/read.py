@@ -31,6 +31,7 @@ from cohorte.handlers.cohort.file.messages import (
     INVALID_TOML,
     NOT_MONDAY,
     NOT_UTF8,
+    START_OUT_OF_RANGE,
     TEAM_REQUIRED,
     TOO_DEEP,
     TOO_MANY,
@@ -46,6 +47,8 @@ from cohorte.handlers.cohort.file.series import SERIES_KEYS, SeriesDefaults, rea
 from cohorte.handlers.cohort.file.spec import (
     DEFAULT_NUDGE_AFTER_DAYS,
     DEFAULT_WEEKS,
+    EARLIEST_START,
+    LATEST_START,
     MAX_EVENT_MINUTES,
     MAX_WEEKS,
     RDC_CRITERIA,
@@ -163,6 +166,19 @@ def parse_cohort_file(data: bytes) -> CohortSpec:
     return _read_document(document)
 
 
+def check_start(start: date, field: str) -> None:
+    """Refuse a start date out of `EARLIEST_START` … `LATEST_START` (`field` names where
+    it was written: `cohort.start_date`, `--start`)."""
+    if not EARLIEST_START <= start <= LATEST_START:
+        raise CohortFileError(
+            START_OUT_OF_RANGE,
+            field=field,
+            value=start.isoformat(),
+            first=EARLIEST_START.isoformat(),
+            last=LATEST_START.isoformat(),
+        )
+
+
 def _toml_error(message: str, text: str) -> CohortFileError:
     position = _TOML_POSITION.search(message)
     if position is not None:
@@ -186,6 +202,7 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         raise CohortFileError(
             NOT_MONDAY, field=cohort.path_of("start_date"), value=start_date.isoformat()
         )
+    check_start(start_date, cohort.path_of("start_date"))
     weeks = cohort.integer("weeks", default=DEFAULT_WEEKS, minimum=1, maximum=MAX_WEEKS)
     invite_code = _invite_code(cohort)
     meeting_url = cohort.url("meeting_url")
