@@ -107,3 +107,7 @@ def test_a_template_is_read_back_by_the_cohort_file_reader(
         assert "Masterclasses y Showtime: 5" in made.output
     unknown = runner.invoke(app, ["cohort", "template", "9", "-"], env=env)
     assert unknown.exit_code == 1 and "Traceback" not in unknown.output
+    for nowhere in (tmp_path / "no" / "programa.toml", tmp_path):  # no folder; a folder
+        unwritable = runner.invoke(app, ["cohort", "template", "1", str(nowhere)], env=env)
+        assert unwritable.exit_code == 1 and "Traceback" not in unwritable.output
+        assert f"No pude escribir {nowhere}: " in unwritable.output

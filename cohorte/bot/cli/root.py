@@ -3,6 +3,8 @@ translator, the settings, failing with a message, opening the bot's parts."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from cohorte.bot.bootstrap import App, DatabaseBusyError, DatabaseMaintenanceError, bootstrap
@@ -28,6 +30,24 @@ def fail(message: str) -> typer.Exit:
     """Print `message` on stderr; the exit (code 1) for the caller to raise."""
     typer.echo(message, err=True)
     return typer.Exit(code=1)
+
+
+def write_file(file: Path, data: bytes | str) -> None:
+    """Write the output file a command was given (text as UTF-8); a clear failure, not a
+    traceback, when it cannot be written (no such folder, a folder, no permission)."""
+    try:
+        if isinstance(data, str):
+            file.write_text(data, encoding="utf-8")
+        else:
+            file.write_bytes(data)
+    except OSError as error:
+        raise fail(
+            t._(
+                "Could not write {path}: {reason}.",
+                path=str(file),
+                reason=error.strerror or type(error).__name__,
+            )
+        ) from error
 
 
 async def open_app(settings: Settings, clock: Clock | None = None) -> App:
