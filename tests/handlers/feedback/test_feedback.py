@@ -76,7 +76,7 @@ async def test_asked_after_a_masterclass_to_who_came_answer_change_comment_and_c
 
     out = await transcript.run(":como sofia\n:b 4")
     assert "⭐ Gracias: 4 de 5 para *Masterclass: Datos abiertos*." in out
-    assert "Puedes cambiarla hasta el viernes, 9 de mayo: elige otro número." in out
+    assert "Puedes cambiar tu respuesta hasta el viernes, 9 de mayo: elige otro número." in out
     assert "[6] 💬 Dejar un comentario" in out
     out = await transcript.run(":b 5")  # changed: still one answer
     assert "⭐ Gracias: 5 de 5" in out
