@@ -20,6 +20,7 @@ from cohorte.handlers.agenda.renderers import kind_label, occurrence_title
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Button, Reply, button_rows
+from cohorte.handlers.core.spreadsheets import time_cell
 from cohorte.handlers.feedback.routes import HIGHLIGHT, FeedbackNumber
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
@@ -260,16 +261,12 @@ async def feedback_table(
     for item in await feedback_by_session(session, cohort):
         occurrence = item.occurrence
         title = await _title(session, t, item)
-        start = _local(occurrence.starts_at, zone) if occurrence else ""
+        start = time_cell(occurrence.starts_at, zone) if occurrence else ""
         kind = kind_label(t, occurrence.kind) if occurrence else ""
         for answer in item.answers:
             name, team_id = by_member.get(answer.member_id, ("", None))
             row: list[object] = [title, ref_code(item.ref), start, kind, name]
             row += [teams.get(team_id, ""), answer.score, answer.comment or ""]
-            row += [yes if answer.highlighted else no, _local(answer.answered_at, zone)]
+            row += [yes if answer.highlighted else no, time_cell(answer.answered_at, zone)]
             rows.append(row)
     return header, rows
-
-
-def _local(instant: datetime, zone: str) -> str:
-    return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
