@@ -205,6 +205,15 @@ async def members_with_people(
     return (await session.exec(statement)).all()
 
 
+async def member_names(session: AsyncSession, cohort_id: int) -> dict[int, str]:
+    """Display names of the cohort's members, by member id."""
+    return {
+        member.id: person.display_name
+        for member, person in await members_with_people(session, cohort_id)
+        if member.id is not None
+    }
+
+
 async def members_as_added(
     session: AsyncSession, cohort_id: int
 ) -> Sequence[tuple[Member, Person]]:

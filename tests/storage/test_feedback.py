@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cohorte.storage import attendance as records
 from cohorte.storage import feedback as answers
 from cohorte.storage.attendance import AttendanceSource, AttendanceStatus, RsvpAnswer
-from cohorte.storage.cohorts import members_as_added
+from cohorte.storage.cohorts import member_names, members_as_added
 from cohorte.storage.feedback import FeedbackSettings, feedback_settings, settings_json
 from cohorte.storage.models import Cohort, Person, Role
 from tests.factories import add_member, seed_cohort
@@ -93,6 +93,8 @@ async def test_only_who_attended_can_answer_even_with_a_forged_button(
     assert await press("e2", sofia.person_id) == sofia.id
     await session.commit()
     assert await answers.answered(session, ["e1", "e2"]) == {("e1", tomas.id), ("e2", sofia.id)}
+    names = await member_names(session, cohort.id)  # the names /opiniones puts with comments
+    assert (names[diego.id], names[tomas.id]) == ("Diego", "Tomás")
 
 
 async def seed_cohort_other(session: AsyncSession) -> Cohort:

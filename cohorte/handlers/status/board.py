@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.status.rules import due_date, is_commitment, local_today, row_id
 from cohorte.scheduling.recurrence import sprint_week
-from cohorte.storage.cohorts import members_with_people, teams_of
+from cohorte.storage.cohorts import member_names, teams_of
 from cohorte.storage.deliverables import (
     Deliverable,
     assigned_teams,
@@ -79,12 +79,6 @@ class Board:
         return self.last_updates.get(row_id(team.id))
 
 
-async def member_names(session: AsyncSession, cohort_id: int) -> dict[int, str]:
-    """Display names of the cohort's members, by member id."""
-    rows = await members_with_people(session, cohort_id)
-    return {row_id(member.id): person.display_name for member, person in rows}
-
-
 async def load_board(
     session: AsyncSession, cohort: Cohort, now: datetime, *, team_id: int | None = None
 ) -> Board:
@@ -95,9 +89,7 @@ async def load_board(
     """
     cohort_id = row_id(cohort.id)
     teams = [
-        team
-        for team in await teams_of(session, cohort_id)
-        if team_id is None or team.id == team_id
+        team for team in await teams_of(session, cohort_id) if team_id is None or team.id == team_id
     ]
     deliverables = list(await deliverables_of(session, cohort_id))
     assignments = await assigned_teams(session, cohort_id)
