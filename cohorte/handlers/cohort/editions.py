@@ -2,9 +2,10 @@
 
 `new_edition` makes a cohort from another cohort (by id) or from a cohort file's spec
 on a new start date; the dates come from `edition_plan` (pure), the writing from the
-cohort file's `import_cohort`, and this module adds what a file does not carry: the
-programme's materials (every kind but recordings, re-keyed to the new sessions and
-deliverables), the feedback settings, and — when the source has no weekly session —
+cohort file's `import_cohort` (the feedback settings too: a file carries them), and
+this module adds what a file does not carry: the programme's materials (every kind
+but recordings, re-keyed to the new sessions and deliverables) and — when the source
+has no weekly session —
 its last meeting-time poll, left open for the new cohort. `programme_template` writes a
 cohort's programme as a cohort file, through the cohort file's own export.
 """
@@ -119,7 +120,6 @@ async def new_edition(
     if old is not None:
         if with_people:
             await _copy_memberships(session, old, cohort, now)
-        cohort.feedback_settings = old.feedback_settings
         materials, left_out = await _copy_materials(session, old, cohort, plan, with_people)
         if left_out:
             notices.append(Notice(MATERIALS_LEFT_OUT, {"n": left_out}))
