@@ -13,13 +13,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.storage.models import ChatLink, Cohort, Member, Person, Platform, Role, Team
+from cohorte.storage.types import MAX_ID
 
 # --- cohorts ------------------------------------------------------------------------------
 
 
 async def cohort_by_id(session: AsyncSession, cohort_id: int) -> Cohort | None:
     """The cohort with this id, if there is one (from the session's identity map when it
-    is loaded)."""
+    is loaded). An id outside the id column's range (typed on the command line) names
+    none: the databases would refuse the query instead."""
+    if not 0 < cohort_id <= MAX_ID:
+        return None
     return await session.get(Cohort, cohort_id)
 
 

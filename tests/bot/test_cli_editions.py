@@ -63,6 +63,11 @@ def test_bad_input_is_refused_in_spanish(env: dict[str, str], tmp_path: Path) ->
     assert not_a_date.exit_code == 1 and "AAAA-MM-DD" in not_a_date.output
     missing = runner.invoke(app, ["cohort", "new", "--from", "7", "--start", "2026-04-20"], env=env)
     assert missing.exit_code == 1 and "No hay ninguna cohorte" in missing.output
+    huge = "99999999999999999999"  # past the id column: the database refused it, a traceback
+    for command in (["new", "--from", huge, "--start", "2026-04-20"], ["template", huge, "-"]):
+        result = runner.invoke(app, ["cohort", *command], env=env)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"No hay ninguna cohorte con el número {huge}." in result.output
     no_file = runner.invoke(
         app,
         ["cohort", "new", "--from", str(tmp_path / "no.toml"), "--start", "2026-04-20"],

@@ -59,3 +59,11 @@ def test_a_file_that_cannot_be_written_is_refused_in_spanish(
 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"No pude escribir {nowhere}: " in result.output
+
+
+def test_a_cohort_id_past_the_id_column_is_no_cohort(env: dict[str, str], tmp_path: Path) -> None:
+    huge = "99999999999999999999"
+    result = CliRunner().invoke(app, ["export", "feedback", huge, str(tmp_path / "x.csv")], env=env)
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"No hay ninguna cohorte con el número {huge}." in result.output
