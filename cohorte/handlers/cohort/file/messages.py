@@ -74,7 +74,7 @@ SAME_PERSON = N_(
     "{field}: the {platform} account {value} belongs to {person}, who is already listed in {other}."
 )
 COHORT_NOT_FOUND = N_("There is no cohort with id {cohort_id}.")
-NOT_TEXT_LIST = N_('{field} must be a list of texts in quotes, like ["RDC7", "RDC8"], not {value}.')
+NOT_TEXT_LIST = N_("{field} must be a list of texts in quotes, like {example}, not {value}.")
 TOO_MANY = N_("{field} has {count} entries; the limit is {limit}.")
 BAD_CODE = N_(
     "{field}: the code {value} must have 1 to 32 letters, digits or hyphens, like mapeo-procesos."

@@ -216,7 +216,11 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
     deliverables = _read_deliverables(
         root.blocks("deliverables", _DELIVERABLE_KEYS), teams, weeks, sprint
     )
-    questions = cohort.strings("checkin_questions", limit=_QUESTION_CHARS)
+    questions = cohort.strings(
+        "checkin_questions",
+        limit=_QUESTION_CHARS,
+        example='["¿Qué avanzaron?", "¿Qué los bloquea?"]',
+    )
     if len(questions) > MAX_CHECKIN_QUESTIONS:
         raise CohortFileError(
             TOO_MANY,
@@ -267,7 +271,7 @@ def _read_feedback(table: Table | None) -> tuple[tuple[str, ...], str]:
         return DEFAULT_FEEDBACK_KINDS, ""
     kinds: tuple[str, ...] = DEFAULT_FEEDBACK_KINDS
     if "kinds" in table.data:
-        given = table.strings("kinds", limit=None)
+        given = table.strings("kinds", limit=None, example='["masterclass", "showtime"]')
         for kind in given:
             if kind not in FEEDBACK_KINDS:
                 raise CohortFileError(
@@ -465,7 +469,7 @@ def _read_deliverables(
         if other != block.path:
             raise CohortFileError(DUPLICATE_CODE, field=block.path_of("code"), value=code)
         criteria = set()
-        for tag in block.strings("rdc", limit=None):
+        for tag in block.strings("rdc", limit=None, example='["RDC7", "RDC8"]'):
             if tag.upper().replace(" ", "") not in RDC_CRITERIA:
                 raise CohortFileError(UNKNOWN_RDC, field=block.path_of("rdc"), value=shown(tag))
             criteria.add(tag.upper().replace(" ", ""))
@@ -487,7 +491,7 @@ def _read_deliverables(
                 )
         chosen: dict[int, str] = {}
         if "teams" in block.data:
-            names = block.strings("teams", limit=None)
+            names = block.strings("teams", limit=None, example='["Bogotá", "Lima"]')
             if not names:
                 raise CohortFileError(EMPTY, field=block.path_of("teams"))
             for name in names:
