@@ -191,6 +191,7 @@ def test_times_the_clocks_skip_or_repeat_on_the_new_dates_are_noticed() -> None:
     (skipped,) = [n.render(t) for n in gap.notices if n.message == NONEXISTENT]
     assert skipped.startswith("Nocturna el domingo, 6 de septiembre de 2026 a las 00:30")
     assert "hora de Santiago" in skipped
+    assert "esa hora no existe allí porque los relojes se adelantan una hora" in skipped
     fold = plan_edition(source, date(2026, 3, 30), "NUEVA-26", with_teams=True)
     (repeated,) = [n.render(t) for n in fold.notices if n.message == REPEATED]
     assert repeated.startswith(
