@@ -11,11 +11,12 @@ rule the press checks too).
 Planning (`plan_feedback`, on every scheduler tick): for every session that
 ended within the last `CLOSES_AFTER`, each attendee gets two private rows,
 keyed by the occurrence and the person: the question, due `ASK_AFTER` the end,
-and the nudge, due `NUDGE_AFTER` the end; the question is useless once the
-nudge is due (after downtime, one message, not two), the nudge once the answers
-close. The renderers read the records again at send time: someone no longer
-counted as an attendee (attendance taken since) gets nothing, and the nudge
-is not sent to who answered. Both kinds are private only: where the bot
+and the nudge, due `NUDGE_AFTER` the end; the question is stale after
+`ASK_STALE_AFTER` (after downtime, it never comes just before its nudge: one
+message, not two), the nudge once the answers close. The renderers read the
+records again at send time: someone no longer counted as an attendee
+(attendance taken since) gets nothing, and the nudge is not sent to who
+answered. Both kinds are private only: where the bot
 cannot write to someone privately, they are skipped, never asked in the group.
 """
 
@@ -43,6 +44,8 @@ from cohorte.storage.models import Cohort, Member
 
 ASK_AFTER = timedelta(minutes=10)  # the question goes this long after the end
 NUDGE_AFTER = timedelta(days=1)  # the one nudge, if still unanswered
+# Later than this the question is dropped and the nudge, which asks the same, comes alone.
+ASK_STALE_AFTER = NUDGE_AFTER / 2
 CLOSES_AFTER = timedelta(days=3)  # answers are taken (and changed) until then
 _LONGEST_SESSION = timedelta(minutes=MAX_DURATION)
 
@@ -99,9 +102,7 @@ async def plan_feedback(session: AsyncSession, now: datetime) -> None:
 def feedback_rows(cohort_id: int, occurrence: Occurrence, person_id: int) -> list[Planned]:
     """The question and the nudge of one person about one session (pure)."""
     payload = FeedbackPayload(occurrence.starts_at)
-    nudge_at = occurrence.ends_at + NUDGE_AFTER
-    # The question is stale once the nudge is due: after downtime only the nudge goes,
-    # never the question and its nudge back to back.
+    ends = occurrence.ends_at
     return [
         declared.plan(
             f"{declared.kind}:{occurrence.ref}:p{person_id}",
@@ -113,8 +114,8 @@ def feedback_rows(cohort_id: int, occurrence: Occurrence, person_id: int) -> lis
             ref=occurrence.ref,
         )
         for declared, due, expires in (
-            (FEEDBACK_ASK, occurrence.ends_at + ASK_AFTER, nudge_at),
-            (FEEDBACK_NUDGE, nudge_at, closes_at(occurrence)),
+            (FEEDBACK_ASK, ends + ASK_AFTER, ends + ASK_STALE_AFTER),
+            (FEEDBACK_NUDGE, ends + NUDGE_AFTER, closes_at(occurrence)),
         )
     ]
 

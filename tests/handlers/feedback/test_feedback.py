@@ -145,6 +145,27 @@ async def test_after_downtime_past_the_nudge_only_the_nudge_goes(
     assert "bot → @sofia:" not in await transcript.run(":reloj +1d")
 
 
+async def test_a_question_too_late_is_dropped_so_that_it_never_comes_just_before_the_nudge(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _people(session, clock)
+    await transcript.run(MASTERCLASS)
+
+    # Back 12 hours after the end (23:00): the question is stale; the nudge comes alone.
+    assert "@sofia: ⭐" not in await transcript.run(":reloj 2025-05-06 23:00")
+    out = await transcript.run(":reloj 2025-05-07 11:00")
+    assert out.count("bot → @sofia: 🔔 Todavía estás a tiempo") == 1
+
+
+async def test_a_question_less_than_twelve_hours_late_still_goes(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _people(session, clock)
+    await transcript.run(MASTERCLASS)
+
+    assert "bot → @sofia: ⭐ *Masterclass" in await transcript.run(":reloj 2025-05-06 22:59")
+
+
 async def test_a_cohort_that_asks_after_no_session_asks_nobody(
     session: AsyncSession, transcript: Transcript, clock: ManualClock
 ) -> None:
