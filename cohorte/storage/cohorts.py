@@ -38,6 +38,7 @@ from cohorte.storage.models import (
 from cohorte.storage.polls import Poll
 from cohorte.storage.series import Series
 from cohorte.storage.status import StatusDraft, StatusUpdate
+from cohorte.storage.types import MAX_ID
 
 # --- the state of a cohort: the one rule --------------------------------------------------
 
@@ -181,7 +182,10 @@ async def delete_cohort(session: AsyncSession, cohort_id: int) -> bool:
 
 async def cohort_by_id(session: AsyncSession, cohort_id: int) -> Cohort | None:
     """The cohort with this id, if there is one (from the session's identity map when it
-    is loaded)."""
+    is loaded). An id outside the id column's range (typed on the command line) names
+    none: the databases would refuse the query instead."""
+    if not 0 < cohort_id <= MAX_ID:
+        return None
     return await session.get(Cohort, cohort_id)
 
 
@@ -395,6 +399,16 @@ async def members_with_people(
         .order_by(col(Person.display_name))
     )
     return (await session.exec(statement)).all()
+
+
+async def member_names(session: AsyncSession, cohort_id: int) -> dict[int, str]:
+    """Display names of the cohort's members, by member id; the stand-ins of forgotten
+    people have none (what they did shows without a name)."""
+    return {
+        member.id: person.display_name
+        for member, person in await members_with_people(session, cohort_id)
+        if member.id is not None and person.forgotten_at is None
+    }
 
 
 async def members_as_added(

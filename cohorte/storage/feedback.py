@@ -15,11 +15,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint, bindparam, update
+from sqlalchemy import Column, Text, UniqueConstraint, and_, bindparam, exists, or_, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.storage.attendance import Attendance, AttendanceStatus, Rsvp, RsvpAnswer
 from cohorte.storage.db import conflict_insert, dialect_of
 from cohorte.storage.models import Member, Role
 from cohorte.storage.types import UTCDateTime
@@ -116,6 +117,34 @@ async def answered(session: AsyncSession, refs: Sequence[str]) -> set[tuple[str,
     return {(ref, member_id) for ref, member_id in (await session.exec(statement)).all()}
 
 
+def _attended(ref: Any, cohort_id: Any) -> Any:
+    """Whether the member (`Member.id`) counts as an attendee of the session `ref`: recorded
+    present; when nobody's attendance was taken for it, not having answered "No" to
+    "¿Vas a asistir?". The one home of the rule: the press checks it inside its write, the
+    planner and the renderers ask `attendee_ids`."""
+    member = col(Member.id)
+    present = exists().where(
+        col(Attendance.ref) == ref,
+        col(Attendance.member_id) == member,
+        col(Attendance.status) == AttendanceStatus.PRESENT,
+    )
+    taken = exists().where(col(Attendance.ref) == ref, col(Attendance.cohort_id) == cohort_id)
+    said_no = exists().where(
+        col(Rsvp.ref) == ref, col(Rsvp.member_id) == member, col(Rsvp.answer) == RsvpAnswer.NO
+    )
+    return or_(present, and_(~taken, ~said_no))
+
+
+async def attendee_ids(session: AsyncSession, cohort_id: int, ref: str) -> set[int]:
+    """The member ids of the participants asked about a session (`_attended`)."""
+    statement = select(Member.id).where(
+        Member.cohort_id == cohort_id,
+        Member.role == Role.PARTICIPANT,
+        _attended(ref, cohort_id),
+    )
+    return {member_id for member_id in (await session.exec(statement)).all() if member_id}
+
+
 async def comments_since(
     session: AsyncSession, cohort_id: int, since: datetime
 ) -> Sequence[Feedback]:
@@ -187,8 +216,10 @@ async def press_feedback(
     """Store (or change) a person's score for one session, in one statement.
 
     The checks are inside the write: the person is a participant of the cohort
-    and the answers are still open (`now` before `closes_at`, which the caller
-    reads from the calendar: three days after the session). A comment and a
+    who attended the session (`_attended`: a forged button from someone absent,
+    or who said "No", writes nothing) and the answers are still open (`now`
+    before `closes_at`, which the caller reads from the calendar: three days
+    after the session). A comment and a
     coordinator's highlight stay when the score changes. Returns the member id,
     or None when a check failed (nothing is written then).
     """
@@ -211,9 +242,10 @@ async def press_feedback(
 def _press_feedback(dialect: str) -> Any:
     table = Feedback.__table__.c  # type: ignore[attr-defined]
     now = bindparam("now", type_=table.answered_at.type)
+    ref = bindparam("ref", type_=table.ref.type)
     source = select_columns(
         col(Member.cohort_id),
-        bindparam("ref", type_=table.ref.type),
+        ref,
         col(Member.id),
         bindparam("score", type_=table.score.type),
         now,
@@ -222,6 +254,7 @@ def _press_feedback(dialect: str) -> Any:
         col(Member.person_id) == bindparam("person"),
         col(Member.role) == Role.PARTICIPANT,
         now < bindparam("closes", type_=table.answered_at.type),
+        _attended(ref, col(Member.cohort_id)),
     )
     insert = conflict_insert(dialect, Feedback).from_select(
         ["cohort_id", "ref", "member_id", "score", "answered_at"], source

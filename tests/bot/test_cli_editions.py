@@ -63,6 +63,11 @@ def test_bad_input_is_refused_in_spanish(env: dict[str, str], tmp_path: Path) ->
     assert not_a_date.exit_code == 1 and "AAAA-MM-DD" in not_a_date.output
     missing = runner.invoke(app, ["cohort", "new", "--from", "7", "--start", "2026-04-20"], env=env)
     assert missing.exit_code == 1 and "No hay ninguna cohorte" in missing.output
+    huge = "99999999999999999999"  # past the id column: the database refused it, a traceback
+    for command in (["new", "--from", huge, "--start", "2026-04-20"], ["template", huge, "-"]):
+        result = runner.invoke(app, ["cohort", *command], env=env)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"No hay ninguna cohorte con el número {huge}." in result.output
     no_file = runner.invoke(
         app,
         ["cohort", "new", "--from", str(tmp_path / "no.toml"), "--start", "2026-04-20"],
@@ -75,6 +80,10 @@ def test_bad_input_is_refused_in_spanish(env: dict[str, str], tmp_path: Path) ->
         env=env,
     )
     assert people.exit_code == 1 and "--with-teams" in people.output
+    for far in ("9999-12-27", "1900-01-01"):  # the first overflowed in a traceback
+        result = runner.invoke(app, ["cohort", "new", "--from", "1", "--start", far], env=env)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"--start: {far} no sirve como inicio de un sprint" in result.output
 
 
 def test_a_template_is_read_back_by_the_cohort_file_reader(
@@ -103,3 +112,7 @@ def test_a_template_is_read_back_by_the_cohort_file_reader(
         assert "Masterclasses y Showtime: 5" in made.output
     unknown = runner.invoke(app, ["cohort", "template", "9", "-"], env=env)
     assert unknown.exit_code == 1 and "Traceback" not in unknown.output
+    for nowhere in (tmp_path / "no" / "programa.toml", tmp_path):  # no folder; a folder
+        unwritable = runner.invoke(app, ["cohort", "template", "1", str(nowhere)], env=env)
+        assert unwritable.exit_code == 1 and "Traceback" not in unwritable.output
+        assert f"No pude escribir {nowhere}: " in unwritable.output

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from cohorte.bot.bootstrap import Assembly
 from cohorte.bot.telegram import TelegramAdapter
 from cohorte.scheduling.clock import ManualClock
+from cohorte.storage import attendance as records
+from cohorte.storage.attendance import RsvpAnswer
 from cohorte.storage.db import SessionFactory
 from cohorte.storage.feedback import Feedback
-from cohorte.storage.models import Cohort
+from cohorte.storage.models import Cohort, Identity, Member
 from tests.bot import test_telegram as adapter_tests
 from tests.bot.fake_telegram import (
     FakeTelegram,
@@ -96,6 +98,22 @@ async def test_the_question_its_buttons_the_comment_and_refusals(
     stranger = user(7777, "Nadie")
     await feed(telegram, button_press(stranger, asked.result, "fb:e1:1"))
     assert fake.texts(SOFIA["id"])[-1].startswith("Todavía no eres parte de una cohorte.")
+    # Lucía said "No" to "¿Vas a asistir?": a forged score from her is refused, not kept.
+    async with sessions() as session:
+        lucia = (
+            await session.exec(
+                select(Member)
+                .join(Identity, col(Identity.person_id) == col(Member.person_id))
+                .where(Identity.external_id == str(LUCIA["id"]))
+            )
+        ).one()
+        no = RsvpAnswer.NO
+        await records.set_rsvp(session, lucia.cohort_id, "e1", lucia.id or 0, no, clock.now())
+        await session.commit()
+    await feed(telegram, button_press(LUCIA, asked.result, "fb:e1:1"))
+    assert fake.texts(SOFIA["id"])[-1] == (
+        "La opinión sobre Masterclass: Datos se pide solo a quienes asistieron."
+    )
 
     async with sessions() as session:
         (row,) = (await session.exec(select(Feedback))).all()

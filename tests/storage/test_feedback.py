@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.storage import attendance as records
 from cohorte.storage import feedback as answers
-from cohorte.storage.cohorts import members_as_added
+from cohorte.storage.attendance import AttendanceSource, AttendanceStatus, RsvpAnswer
+from cohorte.storage.cohorts import member_names, members_as_added
 from cohorte.storage.feedback import FeedbackSettings, feedback_settings, settings_json
-from cohorte.storage.models import Cohort, Person
-from tests.factories import seed_cohort
+from cohorte.storage.models import Cohort, Person, Role
+from tests.factories import add_member, seed_cohort
 
 NOW = datetime(2025, 4, 22, 14, 0, tzinfo=UTC)
 CLOSES = NOW + timedelta(days=3)
@@ -60,6 +62,39 @@ async def test_one_answer_per_member_and_session_changed_in_place(session: Async
     assert await answers.feedback_by_id(session, theirs, number) is None
     assert [f.id for f in await answers.comments_since(session, ours, later)] == [number]
     assert not await answers.comments_since(session, ours, later + timedelta(seconds=1))
+
+
+async def test_only_who_attended_can_answer_even_with_a_forged_button(
+    session: AsyncSession,
+) -> None:
+    cohort = await seed_cohort(session, NOW)
+    assert cohort.id is not None
+    _, sofia = [m for m, _ in await members_as_added(session, cohort.id)]
+    diego = await add_member(session, cohort, "Diego", "diego", Role.PARTICIPANT, None, NOW)
+    tomas = await add_member(session, cohort, "Tomás", "tomas", Role.PARTICIPANT, None, NOW)
+    assert sofia.id and diego.id and tomas.id
+
+    async def press(ref: str, person: int) -> int | None:
+        return await answers.press_feedback(session, cohort.id or 0, ref, person, 4, NOW, CLOSES)
+
+    # No attendance taken for e1: everyone but who said "No" to "¿Vas a asistir?".
+    await records.set_rsvp(session, cohort.id, "e1", diego.id, RsvpAnswer.NO, NOW)
+    assert await answers.attendee_ids(session, cohort.id, "e1") == {sofia.id, tomas.id}
+    assert await press("e1", diego.person_id) is None
+    assert await press("e1", tomas.person_id) == tomas.id
+    # Attendance taken for e2: only who was recorded present.
+    present, absent = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT
+    source = AttendanceSource.COORDINATOR
+    await records.set_attendance(session, cohort.id, "e2", sofia.id, present, source, NOW)
+    await records.set_attendance(session, cohort.id, "e2", tomas.id, absent, source, NOW)
+    assert await answers.attendee_ids(session, cohort.id, "e2") == {sofia.id}
+    assert await press("e2", tomas.person_id) is None  # absent
+    assert await press("e2", diego.person_id) is None  # no record: not present
+    assert await press("e2", sofia.person_id) == sofia.id
+    await session.commit()
+    assert await answers.answered(session, ["e1", "e2"]) == {("e1", tomas.id), ("e2", sofia.id)}
+    names = await member_names(session, cohort.id)  # the names /opiniones puts with comments
+    assert (names[diego.id], names[tomas.id]) == ("Diego", "Tomás")
 
 
 async def seed_cohort_other(session: AsyncSession) -> Cohort:

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import App
 from cohorte.bot.cli import editions
-from cohorte.bot.cli.root import fail, load_settings, open_app, t
+from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_file
 from cohorte.bot.config import Settings
 from cohorte.handlers.cohort.file.apply import import_cohort
 from cohorte.handlers.cohort.file.export import export_cohort
@@ -101,7 +101,7 @@ async def _cohort_export(settings: Settings, cohort_id: int, file: Path) -> None
     if str(file) == "-":
         typer.echo(text, nl=False)
     else:
-        file.write_text(text, encoding="utf-8")  # noqa: ASYNC240  (a small local file)
+        write_file(file, text)
         typer.echo(t._("Cohort {id} written to {path}.", id=cohort_id, path=str(file)))
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cohorte.bot.cli.root import fail, load_settings, open_app, t
+from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_file
 from cohorte.bot.config import Settings
 from cohorte.handlers.agenda.ics import cohort_calendar
 from cohorte.handlers.core.errors import CohortError
@@ -54,7 +54,7 @@ async def _export_csv(settings: Settings, kind: ExportKind, cohort_id: int, file
         raise fail(error.render(t)) from error
     finally:
         await app_.close()
-    file.write_bytes(data)  # noqa: ASYNC240  (a small local file)
+    write_file(file, data)
     typer.echo(_saved_export(kind, cohort_id, row_count(data), file))
 
 
@@ -146,7 +146,7 @@ async def _dashboard(settings: Settings, cohort_id: int, file: Path) -> None:
     finally:
         await app_.close()
     png = await asyncio.to_thread(render_board_png, picture)
-    file.write_bytes(png)  # noqa: ASYNC240  (a small local file)
+    write_file(file, png)
     typer.echo(
         t._(
             "Dashboard of {cohort} on {date}, saved in {path}.",
@@ -184,7 +184,7 @@ async def _calendar(settings: Settings, cohort_id: int, person: str | None, file
         raise fail(error.render(t)) from error
     finally:
         await app_.close()
-    file.write_bytes(found.data)  # noqa: ASYNC240  (a small local file)
+    write_file(file, found.data)
     if found.person is None:
         saved = t._(
             "Calendar of {cohort} with every team's check-ins, saved in {path}.",

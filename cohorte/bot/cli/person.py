@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cohorte.bot.cli.root import fail, load_settings, open_app, t
+from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_file
 from cohorte.bot.config import Settings
 from cohorte.storage.db import transaction
 from cohorte.storage.people_data import forget_person, person_data
@@ -47,7 +47,7 @@ async def _person_export(settings: Settings, person_id: int, file: Path) -> None
     if str(file) == "-":
         typer.echo(text, nl=False)
     else:
-        file.write_text(text, encoding="utf-8")  # noqa: ASYNC240  (a small local file)
+        write_file(file, text)
         typer.echo(t._("The data of person {id} written to {path}.", id=person_id, path=str(file)))
 
 

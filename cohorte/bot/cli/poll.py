@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cohorte.bot.cli.root import fail, load_settings, open_app, t
+from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_file
 from cohorte.bot.config import Settings
 
 group = typer.Typer(help="Encuestas del horario de la sesión semanal.", no_args_is_help=True)
@@ -46,5 +46,5 @@ async def _poll_export(settings: Settings, poll_id: int, file: Path) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        file.write_bytes(data)  # noqa: ASYNC240  (a small local file)
+        write_file(file, data)
         typer.echo(t._("Poll {id} written to {path}.", id=poll_id, path=str(file)))

@@ -4,6 +4,7 @@ translator, the settings, failing with a message, opening the bot's parts."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
@@ -52,6 +53,24 @@ def moment(text: str | None, zone: str) -> datetime:
         raise fail(
             t._("Write the clock as 'AAAA-MM-DD HH:MM' (cohort time), e.g. 2025-05-05 09:00.")
         ) from None
+
+
+def write_file(file: Path, data: bytes | str) -> None:
+    """Write the output file a command was given (text as UTF-8); a clear failure, not a
+    traceback, when it cannot be written (no such folder, a folder, no permission)."""
+    try:
+        if isinstance(data, str):
+            file.write_text(data, encoding="utf-8")
+        else:
+            file.write_bytes(data)
+    except OSError as error:
+        raise fail(
+            t._(
+                "Could not write {path}: {reason}.",
+                path=str(file),
+                reason=error.strerror or type(error).__name__,
+            )
+        ) from error
 
 
 async def open_app(settings: Settings, clock: Clock | None = None) -> App:

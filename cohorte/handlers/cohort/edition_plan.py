@@ -17,6 +17,7 @@ from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cohorte.handlers.agenda.public_holidays import holiday_name
+from cohorte.handlers.cohort.file.read import check_start
 from cohorte.handlers.cohort.file.spec import CohortSpec, MaterialSpec, SeriesSpec, slot_series
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.lang.names import name_key
@@ -171,10 +172,12 @@ def plan_edition(
     """The programme of `source` from `start` (a Monday), and what needs a human.
 
     Teams (with their check-in slots and series) come only `with_teams`, members only
-    `with_people` (which needs the teams). Raises `EditionError`.
+    `with_people` (which needs the teams). Raises `EditionError`, and `CohortFileError`
+    for a start out of the range a cohort file accepts.
     """
     if start.weekday() != 0:
         raise EditionError(START_NOT_MONDAY, date=start.isoformat())
+    check_start(start, "--start")
     if with_people and not with_teams:
         raise EditionError(PEOPLE_NEED_TEAMS)
     # Whole weeks from the Monday of the source's first week: weekdays stay.

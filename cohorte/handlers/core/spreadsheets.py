@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from cohorte.locales.markup import plain
 
@@ -23,6 +25,12 @@ def safe_cell(value: object) -> str:
     """The text of one cell, neutralised if a spreadsheet would run it as a formula."""
     text = "" if value is None else plain(str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def time_cell(instant: datetime, zone: str) -> str:
+    """An instant as a date-time cell in `zone` ('2025-05-06 10:00'), which spreadsheets
+    sort; the column's header names the zone."""
+    return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:

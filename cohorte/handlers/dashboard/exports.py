@@ -8,7 +8,6 @@ import json
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,7 +26,7 @@ from cohorte.handlers.core.buttons import ButtonRoute
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Button, File, Reply, button_rows
-from cohorte.handlers.core.spreadsheets import csv_bytes
+from cohorte.handlers.core.spreadsheets import csv_bytes, time_cell
 from cohorte.handlers.feedback.opinions import feedback_table
 from cohorte.handlers.lang.text import fold
 from cohorte.handlers.status.board import Board, load_board
@@ -98,10 +97,6 @@ def export_kind(word: str) -> ExportKind:
     return kind
 
 
-def _local(instant: datetime, zone: str) -> str:
-    return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
-
-
 async def export_csv(
     session: AsyncSession, cohort: Cohort, kind: ExportKind, now: datetime, t: Translator
 ) -> tuple[str, bytes]:
@@ -148,7 +143,7 @@ def _attendance_table(t: Translator, matrix: AttendanceMatrix) -> tuple[list[str
     for occurrence in matrix.sessions:
         day = local_today(occurrence.starts_at, zone)
         week = sprint_week(cohort.start_date, cohort.weeks, day)
-        head = [session_title(t, matrix, occurrence), _local(occurrence.starts_at, zone)]
+        head = [session_title(t, matrix, occurrence), time_cell(occurrence.starts_at, zone)]
         head += [session_kind_label(t, occurrence.kind), str(week or "")]
         for participant in matrix.people:
             mark = matrix.mark(participant, occurrence)
@@ -181,7 +176,7 @@ def _status_table(t: Translator, board: Board) -> tuple[list[str], list[list[str
                 row += ["", "", "", ""]
             else:
                 row += [update.note or "", update.link or "", cell.author or ""]
-                row += [_local(update.created_at, zone)]
+                row += [time_cell(update.created_at, zone)]
             rows.append(row)
     return header, rows
 
@@ -198,7 +193,7 @@ async def _history_table(
     rows = []
     for update in await status_history(session, board.cohort.id or 0):
         found = deliverables.get(update.deliverable_id)
-        row = [_local(update.created_at, zone), teams.get(update.team_id, "")]
+        row = [time_cell(update.created_at, zone), teams.get(update.team_id, "")]
         row += [found.code, found.title] if found else ["", ""]
         row += [status_label(t, update.previous or Status.NOT_STARTED)]
         row += [status_label(t, update.status), update.note or "", update.link or ""]
@@ -219,11 +214,11 @@ async def _checkin_table(
     for answer in await checkin_answers(session, board.cohort.id or 0):
         if answer.ref not in starts:
             occurrence = await find_occurrence(session, board.cohort, answer.ref)
-            starts[answer.ref] = _local(occurrence.starts_at, zone) if occurrence else answer.ref
+            starts[answer.ref] = time_cell(occurrence.starts_at, zone) if occurrence else answer.ref
         for question, text in _answers(answer.answers).items():
             row = [starts[answer.ref], teams.get(answer.team_id, "")]
             row += [board.names.get(answer.member_id, ""), question, text]
-            row += [_local(answer.created_at, zone)]
+            row += [time_cell(answer.created_at, zone)]
             rows.append(row)
     return header, rows
 

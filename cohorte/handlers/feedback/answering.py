@@ -2,8 +2,8 @@
 
 A press is a hot path, like an RSVP: the session is read from the calendar (it
 ended, answers still open), then one statement writes the score with the checks
-inside it (`storage.feedback.press_feedback`: a participant of the cohort, before
-the answers close). The answer can be changed until three days after the
+inside it (`storage.feedback.press_feedback`: a participant of the cohort who
+attended, before the answers close). The answer can be changed until three days after the
 session; after the score the person may add a comment (a one-question form: a
 Slack modal, a guided question elsewhere), as after an RSVP "No".
 """
@@ -26,6 +26,7 @@ from cohorte.storage.feedback import COMMENT_LIMIT, HIGHEST_SCORE, LOWEST_SCORE,
 from cohorte.storage.models import Role
 
 PARTICIPANTS_ONLY = N_("Feedback is for participants: there is nothing to answer for you.")
+ATTENDEES_ONLY = N_("Only those who attended {title} are asked about it.")
 
 
 class FeedbackClosedError(CohortError):
@@ -78,6 +79,9 @@ async def press_score(ctx: Context, press: ScorePress) -> list[Reply]:
     if member_id is None:
         if member.role != Role.PARTICIPANT:
             raise CohortError(PARTICIPANTS_ONLY)
+        if member.id not in await answers.attendee_ids(ctx.session, cohort.id, occurrence.ref):
+            title = await occurrence_title(ctx.session, ctx.t, occurrence)
+            raise CohortError(ATTENDEES_ONLY, title=title)
         raise NotMemberError()
     t, zone, in_group, score = ctx.t, ctx.zone, ctx.in_group, press.score
 

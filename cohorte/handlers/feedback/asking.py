@@ -3,17 +3,20 @@ most one nudge a day later.
 
 Which sessions ask, and the question, are the cohort's (`storage.feedback.
 feedback_settings`: by default each Masterclass and the Showtime, with the
-catalog's question). The attendees are the members recorded present
-(`storage.attendance`); when nobody's attendance was taken for the session,
-the participants who did not answer "No" to "¿Vas a asistir?".
+catalog's question). The attendees are the participants recorded present;
+when nobody's attendance was taken for the session, the participants who did
+not answer "No" to "¿Vas a asistir?" (`storage.feedback.attendee_ids`, the
+rule the press checks too).
 
 Planning (`plan_feedback`, on every scheduler tick): for every session that
 ended within the last `CLOSES_AFTER`, each attendee gets two private rows,
 keyed by the occurrence and the person: the question, due `ASK_AFTER` the end,
-and the nudge, due `NUDGE_AFTER` the end; both are useless once the answers
-close. The renderers read the records again at send time: someone no longer
-counted as an attendee (attendance taken since) gets nothing, and the nudge
-is not sent to who answered. Both kinds are private only: where the bot
+and the nudge, due `NUDGE_AFTER` the end; the question is stale after
+`ASK_STALE_AFTER` (after downtime, it never comes just before its nudge: one
+message, not two), the nudge once the answers close. The renderers read the
+records again at send time: someone no longer counted as an attendee
+(attendance taken since) gets nothing, and the nudge is not sent to who
+answered. Both kinds are private only: where the bot
 cannot write to someone privately, they are skipped, never asked in the group.
 """
 
@@ -35,15 +38,15 @@ from cohorte.handlers.feedback.routes import SCORE, ScorePress
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.outbox import Planned, enqueue
 from cohorte.scheduling.recurrence import Occurrence, ref_code
-from cohorte.storage import attendance as records
 from cohorte.storage import feedback as answers
-from cohorte.storage.attendance import AttendanceStatus
 from cohorte.storage.cohorts import members_of_cohorts
 from cohorte.storage.feedback import HIGHEST_SCORE, LOWEST_SCORE, feedback_settings
-from cohorte.storage.models import Cohort, Member, Role
+from cohorte.storage.models import Cohort, Member
 
 ASK_AFTER = timedelta(minutes=10)  # the question goes this long after the end
 NUDGE_AFTER = timedelta(days=1)  # the one nudge, if still unanswered
+# Later than this the question is dropped and the nudge, which asks the same, comes alone.
+ASK_STALE_AFTER = NUDGE_AFTER / 2
 CLOSES_AFTER = timedelta(days=3)  # answers are taken (and changed) until then
 _LONGEST_SESSION = timedelta(minutes=MAX_DURATION)
 
@@ -56,21 +59,6 @@ def closes_at(occurrence: Occurrence) -> datetime:
 def question_of(t: Translator, cohort: Cohort) -> str:
     """The cohort's own question, else the catalog's "¿Qué tan útil fue? 1 a 5"."""
     return feedback_settings(cohort.feedback_settings).question or t._("How useful was it? 1 to 5")
-
-
-def attendees(
-    occurrence: Occurrence,
-    members: list[Member],
-    marks: list[records.Attendance],
-    said_no: set[int],
-) -> list[Member]:
-    """Who is asked about a session: the participants recorded present; when nobody's
-    attendance was taken, the participants who did not answer "No" (`said_no`: member ids)."""
-    participants = [m for m in members if m.role == Role.PARTICIPANT and m.id is not None]
-    if marks:
-        present = {mark.member_id for mark in marks if mark.status is AttendanceStatus.PRESENT}
-        return [m for m in participants if m.id in present]
-    return [m for m in participants if m.id not in said_no]
 
 
 async def plan_feedback(session: AsyncSession, now: datetime) -> None:
@@ -96,33 +84,34 @@ async def plan_feedback(session: AsyncSession, now: datetime) -> None:
     members: dict[int, list[Member]] = {}
     for member in await members_of_cohorts(session, busy):
         members.setdefault(member.cohort_id, []).append(member)
-    refs = [o.ref for cohort_id in busy for o in ended[cohort_id]]
-    declined = await records.declined(session, refs)
     planned: list[Planned] = []
     for cohort_id in busy:
         for occurrence in ended[cohort_id]:
-            marks = list(await records.attendance(session, cohort_id, ref=occurrence.ref))
-            said_no = {m for ref, m in declined if ref == occurrence.ref}
-            for member in attendees(occurrence, members.get(cohort_id, []), marks, said_no):
-                planned += feedback_rows(cohort_id, occurrence, member.person_id)
+            asked = await answers.attendee_ids(session, cohort_id, occurrence.ref)
+            for member in members.get(cohort_id, []):
+                if member.id in asked:
+                    planned += feedback_rows(cohort_id, occurrence, member.person_id)
     await enqueue(session, planned, now)
 
 
 def feedback_rows(cohort_id: int, occurrence: Occurrence, person_id: int) -> list[Planned]:
     """The question and the nudge of one person about one session (pure)."""
     payload = FeedbackPayload(occurrence.starts_at)
-    closes = closes_at(occurrence)
+    ends = occurrence.ends_at
     return [
         declared.plan(
             f"{declared.kind}:{occurrence.ref}:p{person_id}",
             cohort_id,
-            occurrence.ends_at + after,
+            due,
             payload,
-            expires_at=closes,
+            expires_at=expires,
             person_id=person_id,
             ref=occurrence.ref,
         )
-        for declared, after in ((FEEDBACK_ASK, ASK_AFTER), (FEEDBACK_NUDGE, NUDGE_AFTER))
+        for declared, due, expires in (
+            (FEEDBACK_ASK, ends + ASK_AFTER, ends + ASK_STALE_AFTER),
+            (FEEDBACK_NUDGE, ends + NUDGE_AFTER, closes_at(occurrence)),
+        )
     ]
 
 
@@ -147,23 +136,19 @@ async def _still_asked(rc: RenderContext, payload: FeedbackPayload) -> Occurrenc
         return None
     if not feedback_settings(rc.cohort.feedback_settings).asks_after(occurrence.kind):
         return None
-    marks, said_no, done = await _records_of(rc, occurrence.ref)
-    if member.id in done or not attendees(occurrence, [member], marks, said_no):
+    asked, done = await _records_of(rc, occurrence.ref)
+    if member.id in done or member.id not in asked:
         return None
     return occurrence
 
 
-async def _records_of(
-    rc: RenderContext, ref: str
-) -> tuple[list[records.Attendance], set[int], set[int]]:
-    """A session's attendance records, who said "No" and who answered, once per batch."""
+async def _records_of(rc: RenderContext, ref: str) -> tuple[set[int], set[int]]:
+    """A session's attendees and who answered (member ids), once per batch."""
 
-    async def read() -> tuple[list[records.Attendance], set[int], set[int]]:
-        cohort_id = rc.cohort.id or 0
-        marks = list(await records.attendance(rc.session, cohort_id, ref=ref))
-        said_no = {member for _, member in await records.declined(rc.session, [ref])}
+    async def read() -> tuple[set[int], set[int]]:
+        asked = await answers.attendee_ids(rc.session, rc.cohort.id or 0, ref)
         done = {member for _, member in await answers.answered(rc.session, [ref])}
-        return marks, said_no, done
+        return asked, done
 
     return await rc.cache.memo(("feedback.records", rc.cohort.id, ref), read)
 

@@ -20,13 +20,14 @@ from cohorte.handlers.agenda.renderers import kind_label, occurrence_title
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Button, Reply, button_rows
+from cohorte.handlers.core.spreadsheets import time_cell
 from cohorte.handlers.feedback.routes import HIGHLIGHT, FeedbackNumber
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.locales.markup import literal
 from cohorte.scheduling.recurrence import Occurrence, code_ref, ref_code
 from cohorte.storage import feedback as answers
-from cohorte.storage.cohorts import members_with_people, teams_of
+from cohorte.storage.cohorts import member_names, members_with_people, teams_of
 from cohorte.storage.feedback import HIGHEST_SCORE, LOWEST_SCORE, Feedback
 from cohorte.storage.models import Cohort
 from cohorte.storage.types import parse_id
@@ -130,14 +131,6 @@ async def session_lines(
     return lines
 
 
-async def _names(session: AsyncSession, cohort_id: int) -> dict[int, str]:
-    return {
-        member.id: person.display_name
-        for member, person in await members_with_people(session, cohort_id)
-        if member.id is not None
-    }
-
-
 async def opinions(ctx: Context, args: str) -> list[Reply]:
     """/opiniones [CODIGO] (coordinators): per session, how many answered, the average, the
     distribution and the comments; `/opiniones destacar N` marks a comment for the report."""
@@ -171,7 +164,7 @@ async def opinions(ctx: Context, args: str) -> list[Reply]:
     found = await feedback_by_session(ctx.session, cohort, ref=ref)
     if not found:
         return [Reply(t._("No feedback yet."))]
-    names = await _names(ctx.session, cohort.id or 0)
+    names = await member_names(ctx.session, cohort.id or 0)
     lines = ["📝 " + t._("*Feedback on the sessions* · {cohort}", cohort=cohort.name)]
     for item in found:
         lines.append("")
@@ -215,7 +208,7 @@ async def new_comment_lines(
     comments = await answers.comments_since(session, cohort.id or 0, since)
     if not comments:
         return []
-    names = await _names(session, cohort.id or 0)
+    names = await member_names(session, cohort.id or 0)
     titles: dict[str, str] = {}
     lines = ["", "💬 " + t._("*New comments on the sessions* ({n})", n=len(comments))]
     for answer in comments:
@@ -260,16 +253,12 @@ async def feedback_table(
     for item in await feedback_by_session(session, cohort):
         occurrence = item.occurrence
         title = await _title(session, t, item)
-        start = _local(occurrence.starts_at, zone) if occurrence else ""
+        start = time_cell(occurrence.starts_at, zone) if occurrence else ""
         kind = kind_label(t, occurrence.kind) if occurrence else ""
         for answer in item.answers:
             name, team_id = by_member.get(answer.member_id, ("", None))
             row: list[object] = [title, ref_code(item.ref), start, kind, name]
             row += [teams.get(team_id, ""), answer.score, answer.comment or ""]
-            row += [yes if answer.highlighted else no, _local(answer.answered_at, zone)]
+            row += [yes if answer.highlighted else no, time_cell(answer.answered_at, zone)]
             rows.append(row)
     return header, rows
-
-
-def _local(instant: datetime, zone: str) -> str:
-    return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")

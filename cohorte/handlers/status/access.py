@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
-from cohorte.handlers.status.board import member_names
 from cohorte.handlers.status.rules import row_id
 from cohorte.locales import N_
+from cohorte.storage.cohorts import member_names
 from cohorte.storage.deliverables import (
     Deliverable,
     assigned_teams,

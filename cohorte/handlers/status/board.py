@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.status.rules import due_date, is_commitment, local_today, row_id
 from cohorte.scheduling.recurrence import sprint_week
-from cohorte.storage.cohorts import members_with_people, teams_of
+from cohorte.storage.cohorts import member_names, teams_of
 from cohorte.storage.deliverables import (
     Deliverable,
     assigned_teams,
@@ -77,17 +77,6 @@ class Board:
 
     def last_update_of(self, team: Team) -> StatusUpdate | None:
         return self.last_updates.get(row_id(team.id))
-
-
-async def member_names(session: AsyncSession, cohort_id: int) -> dict[int, str]:
-    """Display names of the cohort's members, by member id; the stand-ins of forgotten
-    people have none (what they reported shows without a name)."""
-    rows = await members_with_people(session, cohort_id)
-    return {
-        row_id(member.id): person.display_name
-        for member, person in rows
-        if person.forgotten_at is None
-    }
 
 
 async def load_board(

@@ -11,7 +11,7 @@ from cohorte.handlers.core.buttons import NoFields
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Button, Reply
 from cohorte.handlers.lang.text import first_name
-from cohorte.handlers.status.board import load_board, member_names
+from cohorte.handlers.status.board import load_board
 from cohorte.handlers.status.deliveries import ChangePayload, CheckinPayload, TeamPeriodPayload
 from cohorte.handlers.status.planning import nudge_items, silent_since
 from cohorte.handlers.status.routes import OPEN_CHECKIN, REPORT, OfCheckin
@@ -20,7 +20,7 @@ from cohorte.handlers.status.wording import cell_line, note_and_link, status_lab
 from cohorte.locales.markup import bold, literal
 from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage.checkins import answers_by_member, has_answered
-from cohorte.storage.cohorts import members_with_people, teams_of
+from cohorte.storage.cohorts import member_names, members_with_people, teams_of
 from cohorte.storage.models import Team
 from cohorte.storage.status import Status, change_of
 

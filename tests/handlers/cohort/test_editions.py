@@ -54,6 +54,7 @@ from cohorte.storage.models import Cohort, EventKind, Member, Person, Platform, 
 from cohorte.storage.series import SeriesKind
 from tests.conftest import Transcript
 from tests.factories import add_member
+from tests.handlers.cohort.test_file import EXAMPLE
 
 SANTIAGO = "America/Santiago"
 OLD_START = date(2025, 10, 13)  # Chile on summer time all along (Sept -> April)
@@ -189,6 +190,7 @@ def test_times_the_clocks_skip_or_repeat_on_the_new_dates_are_noticed() -> None:
     (skipped,) = [n.render(t) for n in gap.notices if n.message == NONEXISTENT]
     assert skipped.startswith("Nocturna el domingo, 6 de septiembre de 2026 a las 00:30")
     assert "hora de Santiago" in skipped
+    assert "esa hora no existe allí porque los relojes se adelantan una hora" in skipped
     fold = plan_edition(source, date(2026, 3, 30), "NUEVA-26", with_teams=True)
     (repeated,) = [n.render(t) for n in fold.notices if n.message == REPEATED]
     assert repeated.startswith(
@@ -339,6 +341,14 @@ async def test_new_edition_is_the_old_programme_shifted_across_a_dst_change(
     assert (await transcript.run("/proximas 10")).replace("otra", "nueva") == now
     again_ics = await build_ics(session, again.cohort, t, moment + SHIFT, team.id)
     assert _calendar(again_ics, timedelta()) == _calendar(new_ics, timedelta())
+
+
+async def test_a_files_feedback_settings_come_with_its_new_edition(session: AsyncSession) -> None:
+    spec = replace(parse_cohort_file(EXAMPLE.read_bytes()), feedback_kinds=("session",))
+
+    edition = await new_edition(session, spec, NEW_START, NOW)
+
+    assert edition.cohort.feedback_settings == '{"kinds": ["session"]}'
 
 
 async def test_teams_and_people_come_only_when_asked(session: AsyncSession) -> None:

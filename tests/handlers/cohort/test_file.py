@@ -725,6 +725,13 @@ FIELD_ERRORS = [
         "cohort.start_date",
         "2025-04-22",
     ),
+    (
+        "start-year-9999",  # its dates would overflow
+        _set("cohort.start_date", date(9999, 12, 20)),
+        cf.START_OUT_OF_RANGE,
+        "cohort.start_date",
+        "9999-12-20",
+    ),
     ("weeks-zero", _set("cohort.weeks", 0), cf.OUT_OF_RANGE, "cohort.weeks", "0"),
     ("weeks-53", _set("cohort.weeks", 53), cf.OUT_OF_RANGE, "cohort.weeks", "53"),
     (
@@ -960,7 +967,7 @@ def test_every_message_is_extracted_for_the_catalogs() -> None:
         for name, value in vars(cf).items()
         if name.isupper() and isinstance(value, str) and value.endswith((".", "?", "}"))
     }
-    assert len(messages) == 69
+    assert len(messages) == 70
     assert messages | {CohortFileError.message} <= extracted
 
 

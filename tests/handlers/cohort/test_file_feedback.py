@@ -10,6 +10,7 @@ from cohorte.handlers.cohort.file import messages as cf
 from cohorte.handlers.cohort.file.apply import import_cohort
 from cohorte.handlers.cohort.file.export import export_cohort
 from cohorte.handlers.cohort.file.read import parse_cohort_file
+from cohorte.locales import Translator
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.feedback import DEFAULT_FEEDBACK_KINDS, feedback_settings
 from tests.handlers.cohort.test_file import minimal_document, rejection
@@ -67,6 +68,13 @@ def test_a_wrong_feedback_setting_is_named() -> None:
     assert error.message == cf.UNKNOWN_FEEDBACK_KIND
     assert error.params["field"] == "cohort.feedback.kinds"
     assert error.params["value"] == "taller"
+
+    document["cohort"]["feedback"] = {"kinds": "masterclass"}  # its example, not RDC's
+    error = rejection(tomli_w.dumps(document).encode())
+    assert error.render(Translator("es", markup=False)) == (
+        "cohort.feedback.kinds debe ser una lista de textos entre comillas, como "
+        '["masterclass", "showtime"], no "masterclass".'
+    )
 
     document["cohort"]["feedback"] = {"question": "x" * 301}
     assert rejection(tomli_w.dumps(document).encode()).message == cf.TOO_LONG

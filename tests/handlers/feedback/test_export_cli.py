@@ -47,3 +47,23 @@ def test_the_command_line_exports_the_feedback(env: dict[str, str], tmp_path: Pa
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     assert [row[6] for row in rows[1:]] == ["5", "3", "4"]
     assert "'=1+1 útil" in [row[7] for row in rows]
+
+
+def test_a_file_that_cannot_be_written_is_refused_in_spanish(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    asyncio.run(_seed(env["COHORTE_DATABASE_URL"]))
+    nowhere = tmp_path / "no" / "opiniones.csv"
+
+    result = CliRunner().invoke(app, ["export", "feedback", "1", str(nowhere)], env=env)
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"No pude escribir {nowhere}: " in result.output
+
+
+def test_a_cohort_id_past_the_id_column_is_no_cohort(env: dict[str, str], tmp_path: Path) -> None:
+    huge = "99999999999999999999"
+    result = CliRunner().invoke(app, ["export", "feedback", huge, str(tmp_path / "x.csv")], env=env)
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"No hay ninguna cohorte con el número {huge}." in result.output

@@ -76,7 +76,7 @@ async def test_asked_after_a_masterclass_to_who_came_answer_change_comment_and_c
 
     out = await transcript.run(":como sofia\n:b 4")
     assert "⭐ Gracias: 4 de 5 para *Masterclass: Datos abiertos*." in out
-    assert "Puedes cambiarla hasta el viernes, 9 de mayo: elige otro número." in out
+    assert "Puedes cambiar tu respuesta hasta el viernes, 9 de mayo: elige otro número." in out
     assert "[6] 💬 Dejar un comentario" in out
     out = await transcript.run(":b 5")  # changed: still one answer
     assert "⭐ Gracias: 5 de 5" in out
@@ -130,6 +130,40 @@ async def test_without_attendance_who_did_not_say_no_is_asked_and_nudged_once(
     assert "🔔" not in await transcript.run(":reloj +1d")  # at most one nudge
     out = await transcript.run(":como tomas\n:b 5")
     assert "Gracias: 5 de 5" in out
+
+
+async def test_after_downtime_past_the_nudge_only_the_nudge_goes(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _people(session, clock)
+    await transcript.run(MASTERCLASS)
+
+    # The bot was off from before the end until after the nudge was due: one message.
+    out = await transcript.run(":reloj 2025-05-07 12:00")
+    assert out.count("bot → @sofia: 🔔 Todavía estás a tiempo") == 1
+    assert "bot → @sofia: ⭐ *Masterclass" not in out
+    assert "bot → @sofia:" not in await transcript.run(":reloj +1d")
+
+
+async def test_a_question_too_late_is_dropped_so_that_it_never_comes_just_before_the_nudge(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _people(session, clock)
+    await transcript.run(MASTERCLASS)
+
+    # Back 12 hours after the end (23:00): the question is stale; the nudge comes alone.
+    assert "@sofia: ⭐" not in await transcript.run(":reloj 2025-05-06 23:00")
+    out = await transcript.run(":reloj 2025-05-07 11:00")
+    assert out.count("bot → @sofia: 🔔 Todavía estás a tiempo") == 1
+
+
+async def test_a_question_less_than_twelve_hours_late_still_goes(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _people(session, clock)
+    await transcript.run(MASTERCLASS)
+
+    assert "bot → @sofia: ⭐ *Masterclass" in await transcript.run(":reloj 2025-05-06 22:59")
 
 
 async def test_a_cohort_that_asks_after_no_session_asks_nobody(

@@ -38,6 +38,9 @@ UNKNOWN_LOCALE = N_(
 )
 UNKNOWN_COUNTRY = N_("{field}: {value} is not a two-letter country code such as CO or MX.")
 NOT_MONDAY = N_("{field} must be a Monday, the first day of sprint week 1; {value} is not.")
+START_OUT_OF_RANGE = N_(
+    "{field}: {value} is not a sprint's start; choose one from {first} to {last}."
+)
 BAD_INVITE_CODE = N_(
     "{field}: the invite code {value} must have 4 to 32 letters (A-Z), digits or hyphens."
 )
@@ -77,7 +80,7 @@ SAME_PERSON = N_(
     "{field}: the {platform} account {value} belongs to {person}, who is already listed in {other}."
 )
 COHORT_NOT_FOUND = N_("There is no cohort with id {cohort_id}.")
-NOT_TEXT_LIST = N_('{field} must be a list of texts in quotes, like ["RDC7", "RDC8"], not {value}.')
+NOT_TEXT_LIST = N_("{field} must be a list of texts in quotes, like {example}, not {value}.")
 TOO_MANY = N_("{field} has {count} entries; the limit is {limit}.")
 BAD_CODE = N_(
     "{field}: the code {value} must have 1 to 32 letters, digits or hyphens, like mapeo-procesos."

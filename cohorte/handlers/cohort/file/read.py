@@ -35,6 +35,7 @@ from cohorte.handlers.cohort.file.messages import (
     NOT_MONDAY,
     NOT_UTF8,
     REGISTRATION_CODE_IS_INVITE,
+    START_OUT_OF_RANGE,
     TEAM_REQUIRED,
     TOO_DEEP,
     TOO_MANY,
@@ -50,6 +51,8 @@ from cohorte.handlers.cohort.file.series import SERIES_KEYS, SeriesDefaults, rea
 from cohorte.handlers.cohort.file.spec import (
     DEFAULT_NUDGE_AFTER_DAYS,
     DEFAULT_WEEKS,
+    EARLIEST_START,
+    LATEST_START,
     MAX_EVENT_MINUTES,
     MAX_WEEKS,
     RDC_CRITERIA,
@@ -180,6 +183,19 @@ def parse_cohort_file(data: bytes) -> CohortSpec:
     return _read_document(document)
 
 
+def check_start(start: date, field: str) -> None:
+    """Refuse a start date out of `EARLIEST_START` … `LATEST_START` (`field` names where
+    it was written: `cohort.start_date`, `--start`)."""
+    if not EARLIEST_START <= start <= LATEST_START:
+        raise CohortFileError(
+            START_OUT_OF_RANGE,
+            field=field,
+            value=start.isoformat(),
+            first=EARLIEST_START.isoformat(),
+            last=LATEST_START.isoformat(),
+        )
+
+
 def _toml_error(message: str, text: str) -> CohortFileError:
     position = _TOML_POSITION.search(message)
     if position is not None:
@@ -203,6 +219,7 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
         raise CohortFileError(
             NOT_MONDAY, field=cohort.path_of("start_date"), value=start_date.isoformat()
         )
+    check_start(start_date, cohort.path_of("start_date"))
     weeks = cohort.integer("weeks", default=DEFAULT_WEEKS, minimum=1, maximum=MAX_WEEKS)
     invite_code = _invite_code(cohort)
     meeting_url = cohort.url("meeting_url")
@@ -216,7 +233,11 @@ def _read_document(document: Mapping[str, Any]) -> CohortSpec:
     deliverables = _read_deliverables(
         root.blocks("deliverables", _DELIVERABLE_KEYS), teams, weeks, sprint
     )
-    questions = cohort.strings("checkin_questions", limit=_QUESTION_CHARS)
+    questions = cohort.strings(
+        "checkin_questions",
+        limit=_QUESTION_CHARS,
+        example='["¿Qué avanzaron?", "¿Qué los bloquea?"]',
+    )
     if len(questions) > MAX_CHECKIN_QUESTIONS:
         raise CohortFileError(
             TOO_MANY,
@@ -279,7 +300,7 @@ def _read_feedback(table: Table | None) -> tuple[tuple[str, ...], str]:
         return DEFAULT_FEEDBACK_KINDS, ""
     kinds: tuple[str, ...] = DEFAULT_FEEDBACK_KINDS
     if "kinds" in table.data:
-        given = table.strings("kinds", limit=None)
+        given = table.strings("kinds", limit=None, example='["masterclass", "showtime"]')
         for kind in given:
             if kind not in FEEDBACK_KINDS:
                 raise CohortFileError(
@@ -515,7 +536,7 @@ def _read_deliverables(
         if other != block.path:
             raise CohortFileError(DUPLICATE_CODE, field=block.path_of("code"), value=code)
         criteria = set()
-        for tag in block.strings("rdc", limit=None):
+        for tag in block.strings("rdc", limit=None, example='["RDC7", "RDC8"]'):
             if tag.upper().replace(" ", "") not in RDC_CRITERIA:
                 raise CohortFileError(UNKNOWN_RDC, field=block.path_of("rdc"), value=shown(tag))
             criteria.add(tag.upper().replace(" ", ""))
@@ -537,7 +558,7 @@ def _read_deliverables(
                 )
         chosen: dict[int, str] = {}
         if "teams" in block.data:
-            names = block.strings("teams", limit=None)
+            names = block.strings("teams", limit=None, example='["Bogotá", "Lima"]')
             if not names:
                 raise CohortFileError(EMPTY, field=block.path_of("teams"))
             for name in names:

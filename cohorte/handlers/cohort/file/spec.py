@@ -16,6 +16,10 @@ from cohorte.storage.series import SeriesKind
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 52
+# The start dates a cohort may have: a start far out of this range is a typo, and the
+# dates computed from one near the calendar's end (year 9999) overflow.
+EARLIEST_START = date(2000, 1, 3)  # a Monday
+LATEST_START = date(2099, 12, 28)  # a Monday
 MAX_EVENT_MINUTES = 24 * 60
 TITLE_CHARS = 200  # the column limit of event, series and deliverable titles
 DEFAULT_NUDGE_AFTER_DAYS = 10

@@ -190,13 +190,19 @@ class Table:
             raise self._wrong(NOT_BOOLEAN, key)
         return value
 
-    def strings(self, key: str, *, limit: int | None) -> tuple[str, ...]:
-        """A list of non-blank texts, stripped; empty when absent."""
+    def strings(self, key: str, *, limit: int | None, example: str) -> tuple[str, ...]:
+        """A list of non-blank texts, stripped; empty when absent. `example` is what the
+        refusal shows as a right value for this key (`["RDC7", "RDC8"]`)."""
         value = self._value(key, required=False)
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self._wrong(NOT_TEXT_LIST, key)
+            raise CohortFileError(
+                NOT_TEXT_LIST,
+                field=self.path_of(key),
+                value=as_toml(self.data[key]),
+                example=example,
+            )
         items = tuple(item.strip() for item in value if item.strip())
         for item in items:
             if limit is not None and len(item) > limit:
