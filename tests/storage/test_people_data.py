@@ -12,6 +12,8 @@ from sqlalchemy import select as select_columns
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.storage.admins import BotAdmin
+from cohorte.storage.applications import Application, ApplicationState
 from cohorte.storage.attendance import (
     Attendance,
     AttendanceSource,
@@ -188,6 +190,18 @@ async def _everything_about_sofia(session: AsyncSession) -> tuple[Cohort, Member
                 message_id="9",
                 sent_at=NOW,
             ),
+            # Her application to the next edition, and her place as an administrator.
+            Application(
+                cohort_id=cohort.id,
+                person_id=person.id,
+                city="Bogotá",
+                department="Compras",
+                role="Analista",
+                challenge=f"el reto de {NAME}",
+                state=ApplicationState.PENDING,
+                created_at=NOW,
+            ),
+            BotAdmin(person_id=person.id, granted_at=NOW),
             Delivery(
                 dedupe_key="recordatorio-sofia",
                 kind="reminder",
