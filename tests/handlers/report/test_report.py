@@ -14,7 +14,8 @@ from cohorte.handlers.poll.view import PURPOSE
 from cohorte.handlers.report.build import build_report
 from cohorte.handlers.report.calendar import load_calendar
 from cohorte.handlers.report.content import report_document
-from cohorte.handlers.report.document import Table, Text
+from cohorte.handlers.report.document import ReportDocument, Table, Text
+from cohorte.handlers.report.pdf import render_report_pdf
 from cohorte.handlers.report.numbers import mask_emails
 from cohorte.handlers.status.rules import blocked_spells, completed_at
 from cohorte.scheduling.clock import ManualClock
@@ -264,3 +265,15 @@ async def test_more_teams_than_deliverables_puts_the_teams_in_rows(
     assert matrix.header == ("Equipo", "mapeo", "proveedores")
     assert [row[0] for row in matrix.rows] == ["Bogotá", "Ciudad de México", "Santiago"]
     assert matrix.rows[0][1:] == ("sin iniciar", "sin iniciar")
+
+
+def test_a_narrow_column_keeps_its_heading_words_whole() -> None:
+    document = ReportDocument(
+        "Informe", "Sprint", "Generado hoy", "Sprint · informe", "Página {page} de {pages}", "es"
+    )
+    heads = ("Equipo", "Participantes", "Respondieron algunas", "Participación", "Bloqueado el")
+    document.add(Table(heads, (("Bogotá", "2", "1", "40 %", "24 abr"),), (0.4, 0.1, 0.2, 0.1, 0.1)))
+
+    text = pdf_text(render_report_pdf(document))
+
+    assert "Participantes Respondieron algunas Participación Bloqueado el" in text
