@@ -417,6 +417,19 @@ async def deliveries_in(
     return list((await session.exec(statement.limit(limit))).all())
 
 
+async def people_reached(session: AsyncSession, kind: str, ref: str) -> set[int]:
+    """The people a private message of `kind` about `ref` has left for (sent, or being
+    sent, or maybe sent): a row still waiting, dropped or failed does not count."""
+    left = (DeliveryState.SENT.value, DeliveryState.SENDING.value, DeliveryState.AMBIGUOUS.value)
+    statement = select(Delivery.person_id).where(
+        Delivery.kind == kind,
+        Delivery.ref == ref,
+        col(Delivery.person_id).is_not(None),
+        col(Delivery.state).in_(left),
+    )
+    return {person for person in (await session.exec(statement)).all() if person is not None}
+
+
 async def reminder_counts(
     session: AsyncSession, refs: Sequence[str]
 ) -> dict[tuple[str, datetime], int]:

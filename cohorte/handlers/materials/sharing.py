@@ -1,6 +1,8 @@
 """A material attached after its session started: sent once to whom the session's
 reminders go (the cohort's group chats and the members who want private reminders; a
-check-in, its team), rendered at send time.
+check-in, its team), rendered at send time. The session's absentees read it in their
+"Te extrañamos", which lists the materials at send time; those whose "Te extrañamos"
+already left get this news privately too.
 
 One outbox row per destination, keyed by the session and the address (`materials.added:
 <ref>:<digest>:c<chat>`), so adding the same link twice, or a planner running again,
@@ -24,8 +26,10 @@ from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, Pay
 from cohorte.handlers.core.messages import Reply
 from cohorte.locales.markup import bold
 from cohorte.scheduling.recurrence import Occurrence
+from cohorte.storage.attendance import absent_people
 from cohorte.storage.materials import Material, material_by_id
 from cohorte.storage.models import Cohort
+from cohorte.storage.outbox import people_reached
 
 KEEPS_FOR = timedelta(days=2)  # news of a material not sent by then is not worth sending
 
@@ -53,6 +57,10 @@ async def share_material(
     assert cohort.id is not None and material.id is not None
     audience = (await audiences_of(ctx.session, [cohort.id]))[cohort.id]
     chats, people = audience.of_occurrence(occurrence)
+    # Absentees already told "Te extrañamos" (without this material): told now.
+    reached = await people_reached(ctx.session, DeliveryKind.SESSION_MISSED, occurrence.ref)
+    absent = [person for _, person in await absent_people(ctx.session, [occurrence.ref])]
+    people = people + [p for p in dict.fromkeys(absent) if p in reached and p not in people]
     return await announce(
         ctx,
         MATERIAL_ADDED,

@@ -211,3 +211,33 @@ async def test_the_guided_form_and_the_list_in_english(
     assert "*Week 3*" in out and "*Week 6*" in out
     assert "📖 Reading: Lectura previa — https://example.org/lectura" in out
     assert "• Deliverable *Mapeo de procesos* (mapeo)" in out
+
+
+async def test_a_recording_added_after_te_extranamos_reaches_the_absentees(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    cohort = await _cohort(session, clock)
+    await transcript.run(MASTERCLASS)
+    person = (await session.exec(select(Person).where(Person.display_name == "Sofía"))).one()
+    sofia = (await session.exec(select(Member).where(Member.person_id == person.id))).one()
+    sofia.dm_reminders = False  # the group's reminders are enough for her
+    session.add(sofia)
+    await set_attendance(
+        session,
+        cohort.id or 0,
+        "e1",
+        sofia.id or 0,
+        AttendanceStatus.ABSENT,
+        AttendanceSource.COORDINATOR,
+        datetime(2025, 5, 6, 16, 40, tzinfo=UTC),
+    )
+    await session.commit()
+    out = await transcript.run(":reloj 2025-05-07 10:00")
+    assert "bot → @sofia: 💬 Te extrañamos en *Masterclass: Datos abiertos*" in out
+    assert "Los materiales de la sesión" not in out  # none yet
+
+    out = await transcript.run(":reloj 2025-05-07 15:00\n:como coordina\n" + RECORDING)
+    news = "📎 Nuevo material de *Masterclass: Datos abiertos* (martes, 6 de mayo) · Semana 3"
+    assert f"bot → #sala: {news}" in out
+    assert out.count(f"bot → @sofia: {news}") == 1  # absent, already missed: told privately
+    assert "Nuevo material" not in await transcript.run(":reloj +1d")
