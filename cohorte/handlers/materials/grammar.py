@@ -19,6 +19,8 @@ from cohorte.storage.materials import MaterialKind
 
 URL_LIMIT = 500  # the column's
 TITLE_LIMIT = 200  # the column's
+# Never in a web address (RFC 3986), and markup or quoting in messages and calendars.
+NOT_IN_URLS = frozenset('<>"`\\')
 CODE_SHOWN = 40  # characters of a mistyped code or address repeated in an answer
 REMOVE_WORDS = ("quitar", "borrar", "eliminar", "remove", "delete")
 EXAMPLE = '/material e12 grabacion https://example.org/grabacion "Grabación de la Masterclass"'
@@ -59,8 +61,11 @@ class MaterialLine:
 
 def read_url(text: str) -> str:
     """A web address as typed, checked: http or https, a host with a dot in its name, no
-    spaces, at most `URL_LIMIT` characters; a clear refusal otherwise."""
-    url = text.strip().strip("<>")
+    spaces nor `NOT_IN_URLS`, at most `URL_LIMIT` characters; a clear refusal otherwise
+    (never altered: what is stored is what was typed)."""
+    url = text.strip()
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1]  # <https://…>, as an e-mail would write it
     if len(url) > URL_LIMIT:
         raise CohortError(
             N_("The address is too long ({length} characters); the limit is {limit}."),
@@ -80,6 +85,12 @@ def read_url(text: str) -> str:
         raise CohortError(
             N_("“{url}” is not a web address: it must start with https:// (or http://)."),
             url=url[:CODE_SHOWN],
+        )
+    wrong = next((c for c in url if c in NOT_IN_URLS or not c.isprintable()), None)
+    if wrong is not None:
+        raise CohortError(
+            N_("A web address cannot contain “{character}”: copy it again from the browser."),
+            character=wrong if wrong.isprintable() else repr(wrong),
         )
     return url
 

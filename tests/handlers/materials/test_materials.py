@@ -102,6 +102,10 @@ async def test_what_is_refused_says_why(
     assert "«ftp://example.org/x» no es una dirección web" in out
     out = await transcript.run('/material e1 https://exa mple.org "Otro"')
     assert "No entiendo «mple.org» después de la dirección." in out
+    out = await transcript.run('/material e1 https://example.org/<script> "Otro"')
+    assert "Una dirección web no puede llevar «<»: vuelve a copiarla del navegador." in out
+    out = await transcript.run("/material e1 javascript:alert(1) “Otro”")
+    assert "Falta la dirección del material (https://…)." in out
     out = await transcript.run('/material e1 https://exa "Otro"')
     assert "«https://exa» no es una dirección web" in out
     out = await transcript.run('/material e99 https://example.org/x "Otro"')
