@@ -33,10 +33,8 @@ def mask_emails(text: str) -> str:
 
 
 def percent(part: int, whole: int) -> int | None:
-    """Whole percent, half up (as the attendance rate is rounded); None of nothing."""
-    if not whole:
-        return None
-    return (200 * part + whole) // (2 * whole)
+    """Whole percent, rounded as the attendance rate is (`Rate.percent`); None of nothing."""
+    return Rate(part, whole).percent
 
 
 def decimal(t: Translator, value: float) -> str:
