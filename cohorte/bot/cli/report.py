@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cohorte.bot.cli.root import fail, load_settings, moment, open_app, t
+from cohorte.bot.cli.root import fail, load_settings, moment, open_app, t, write_file
 from cohorte.bot.config import Settings
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.readers import reader_of
@@ -52,5 +52,5 @@ async def _report(settings: Settings, cohort_id: int, file: Path, clock: str | N
         raise fail(error.render(t)) from error
     finally:
         await app_.close()
-    file.write_bytes(data)  # noqa: ASYNC240  (a small local file)
+    write_file(file, data)
     typer.echo(t._("Report of {cohort}, saved in {path}.", cohort=cohort.name, path=str(file)))

@@ -4,6 +4,7 @@ translator, the settings, failing with a message, opening the bot's parts."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
@@ -39,6 +40,21 @@ def fail(message: str) -> typer.Exit:
     """Print `message` on stderr; the exit (code 1) for the caller to raise."""
     typer.echo(message, err=True)
     return typer.Exit(code=1)
+
+
+def write_file(file: Path, data: bytes) -> None:
+    """Write `data` to `file`; a folder that does not exist or a file that cannot be
+    written is said in a sentence (exit code 1), not a traceback."""
+    try:
+        file.write_bytes(data)
+    except OSError as error:
+        raise fail(
+            t._(
+                "Could not write {path}: {reason}.",
+                path=str(file),
+                reason=error.strerror or type(error).__name__,
+            )
+        ) from error
 
 
 def moment(text: str | None, zone: str) -> datetime:

@@ -78,3 +78,8 @@ def test_the_command_line_writes_the_report(env: dict[str, str], tmp_path: Path)
     missing = CliRunner().invoke(app, ["report", "7", str(out), *moment], env=env)
     assert missing.exit_code == 1
     assert "No existe la cohorte número 7." in missing.output
+    nowhere = tmp_path / "no-existe" / "informe.pdf"
+    unwritable = CliRunner().invoke(app, ["report", "1", str(nowhere), *moment], env=env)
+    assert unwritable.exit_code == 1
+    assert f"No pude escribir {nowhere}: No such file or directory." in unwritable.output
+    assert "Traceback" not in unwritable.output
