@@ -15,8 +15,8 @@ from cohorte.handlers.report.build import build_report
 from cohorte.handlers.report.calendar import load_calendar
 from cohorte.handlers.report.content import report_document
 from cohorte.handlers.report.document import ReportDocument, Table, Text
-from cohorte.handlers.report.pdf import render_report_pdf
 from cohorte.handlers.report.numbers import mask_emails
+from cohorte.handlers.report.pdf import render_report_pdf
 from cohorte.handlers.status.rules import blocked_spells, completed_at
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.feedback import feedback_of
