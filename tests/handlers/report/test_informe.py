@@ -44,6 +44,11 @@ async def test_informe_in_the_console(session: AsyncSession, transcript: Transcr
     assert f"📎 {saved}" in out
     assert HIGHLIGHTED in pdf_text(saved.read_bytes())
 
+    # Not in the group: it shows each team's attendance and blocked items.
+    out = await transcript.run(":grupo\n/informe")
+    assert "(solo lo ve coordina): El informe se envía en privado: escríbeme /informe allí." in out
+    assert len(list(transcript.chat.files.glob("*.pdf"))) == 1
+
 
 @pytest.fixture
 def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
