@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Index, Text, and_, bindparam, exists, or_, text, update
+from sqlalchemy import Column, Index, Text, and_, bindparam, delete, exists, or_, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, SQLModel, col, func, select
@@ -135,6 +135,17 @@ async def drop_pending(session: AsyncSession, ref: str, reason: str) -> int:
             col(Delivery.state).in_([DeliveryState.PENDING.value, DeliveryState.CLAIMED.value]),
         )
         .values(state=DeliveryState.DROPPED.value, last_error=reason[:500])
+    )
+    result = await session.exec(statement)
+    return int(result.rowcount or 0)
+
+
+async def forget_unsent(session: AsyncSession, key_prefix: str) -> int:
+    """Delete the deliveries whose key starts with `key_prefix` that never left (waiting,
+    or dropped unsent), so the same occasion can be planned again; how many."""
+    statement = delete(Delivery).where(
+        col(Delivery.dedupe_key).startswith(key_prefix, autoescape=True),
+        col(Delivery.state).in_([DeliveryState.PENDING.value, DeliveryState.DROPPED.value]),
     )
     result = await session.exec(statement)
     return int(result.rowcount or 0)

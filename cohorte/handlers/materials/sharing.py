@@ -6,7 +6,8 @@ already left get this news privately too.
 
 One outbox row per destination, keyed by the session and the address (`materials.added:
 <ref>:<digest>:c<chat>`), so adding the same link twice, or a planner running again,
-sends nothing more. A material removed before its row leaves is not sent.
+sends nothing more. A material removed before its row leaves is not sent; attached
+again (its title corrected), the rows that never left are planned anew for it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage.attendance import absent_people
 from cohorte.storage.materials import Material, material_by_id
 from cohorte.storage.models import Cohort
-from cohorte.storage.outbox import people_reached
+from cohorte.storage.outbox import forget_unsent, people_reached
 
 KEEPS_FOR = timedelta(days=2)  # news of a material not sent by then is not worth sending
 
@@ -61,10 +62,13 @@ async def share_material(
     reached = await people_reached(ctx.session, DeliveryKind.SESSION_MISSED, occurrence.ref)
     absent = [person for _, person in await absent_people(ctx.session, [occurrence.ref])]
     people = people + [p for p in dict.fromkeys(absent) if p in reached and p not in people]
+    key = share_key(occurrence, material.url)
+    # Only a removed material had this link here: what never left of its news goes.
+    await forget_unsent(ctx.session, f"{MATERIAL_ADDED.kind}:{key}:")
     return await announce(
         ctx,
         MATERIAL_ADDED,
-        share_key(occurrence, material.url),
+        key,
         payload=MaterialPayload(material.id),
         ref=occurrence.ref,
         people=people,

@@ -245,3 +245,33 @@ async def test_a_recording_added_after_te_extranamos_reaches_the_absentees(
     assert f"bot → #sala: {news}" in out
     assert out.count(f"bot → @sofia: {news}") == 1  # absent, already missed: told privately
     assert "Nuevo material" not in await transcript.run(":reloj +1d")
+
+
+async def test_removed_before_its_news_left_and_attached_again_it_goes_out_once(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _cohort(session, clock)
+    await transcript.run(MASTERCLASS + "\n:reloj 2025-05-06 11:30\n" + RECORDING)
+    # As if the sender were behind (a platform's rate limit): the news has not left yet.
+    rows = (await session.exec(select(Delivery).where(Delivery.kind == "materials.added"))).all()
+    for row in rows:
+        row.state, row.sent_at, row.due_at = (
+            DeliveryState.PENDING,
+            None,
+            datetime(2025, 5, 6, 17, tzinfo=UTC),
+        )
+        session.add(row)
+    await session.commit()
+
+    # The title had a typo: removed, and attached again (after another material).
+    out = await transcript.run(
+        "/material quitar 1\n"
+        '/material mapeo https://example.org/guia "Guía del mapeo"\n'
+        "/material e1 https://videos.example.org/e1 “Grabación de la Masterclass (completa)”\n"
+        ":reloj 2025-05-06 12:01\n:reloj +1d"
+    )
+
+    fixed = "🎥 Grabación: Grabación de la Masterclass (completa) — https://videos.example.org/e1"
+    assert out.count("bot → #sala: 📎 Nuevo material") == 1
+    assert out.count("bot → @sofia: 📎 Nuevo material") == 1
+    assert out.count(fixed) == 4  # the answer to coordina, then #sala, @coordina, @sofia
