@@ -25,7 +25,6 @@ from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import RenderContext, announce
 from cohorte.handlers.core.delivery_kinds import DeliveryKind, DeliveryType, Payload
 from cohorte.handlers.core.messages import Reply
-from cohorte.locales.markup import bold
 from cohorte.scheduling.recurrence import Occurrence
 from cohorte.storage.attendance import absent_people
 from cohorte.storage.materials import Material, material_by_id
@@ -91,7 +90,7 @@ async def render_material(rc: RenderContext, payload: MaterialPayload) -> Reply 
     day = t.date(occurrence.starts_at.astimezone(ZoneInfo(zone)).date())
     title = await occurrence_title(rc.session, t, occurrence)
     week = week_label(t, rc.cohort, occurrence)
-    headline = "📎 " + t._("New material from") + f" {bold(title)} ({day})"
+    headline = "📎 " + t._("New material from *{title}* ({day})", title=title, day=day)
     if week:
         headline += f" · {week}"
     return Reply("\n".join([headline, material_line(t, material)]))

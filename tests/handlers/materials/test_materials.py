@@ -58,7 +58,7 @@ async def test_coordinators_attach_list_and_remove_materials(
     out = await transcript.run(SLIDES)
     assert "📎 Agregado a Masterclass: Datos abiertos (n.º 1):" in out
     assert "📊 Presentación: Diapositivas *clave* — https://example.org/slides" in out
-    assert "Saldrá con los recordatorios de la sesión y aparece en /materiales." in out
+    assert "Saldrá con los recordatorios de la sesión; ya aparece en /materiales." in out
     out = await transcript.run('/material mapeo https://example.org/guia "Guía del mapeo"')
     assert "Agregado a Entregable: Mapeo de procesos (n.º 2):" in out
     assert "📄 Plantilla: Guía del mapeo — https://example.org/guia" in out  # inferred
