@@ -82,7 +82,7 @@ async def test_the_figures_are_those_of_the_database(
     assert "completado · sem. 2 completado · sem. 1 bloqueado" in text
     assert "Todo RDC7 2 / 12 17 %" in text
     assert "Todo RDC8 0 / 12 0 %" in text
-    assert "Equipo 1 2 Total Bogotá · 1 1 Ciudad de México 1 · 1 Santiago · · 0" in text
+    assert "Equipo sem. 1 sem. 2 Total Bogotá · 1 1 Ciudad de México 1 · 1 Santiago · · 0" in text
     assert "24 abr 29 abr 5 días " + BLOCK_NOTE in text
     assert "28 abr sigue bloqueado 3 días Sin acceso al sistema" in text
     assert "Veces que un entregable quedó bloqueado: 2. Siguen bloqueados: 1." in text
