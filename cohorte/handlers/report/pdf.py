@@ -92,8 +92,19 @@ def render_report_pdf(document: ReportDocument) -> bytes:
         lang=document.language,
         invariant=True,
     )
+    # No padding inside the frame: the text, the tables and the charts are `text_width`
+    # wide, between the margins the running header and the footer keep.
     frame = Frame(
-        margin, margin, width - 2 * margin, height - 2 * margin - 6 * mm, id="text", showBoundary=0
+        margin,
+        margin,
+        width - 2 * margin,
+        height - 2 * margin - 6 * mm,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="text",
+        showBoundary=0,
     )
     template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     text_width = width - 2 * margin

@@ -25,7 +25,7 @@ from cohorte.storage.polls import Poll, PollState, polls_of
 from cohorte.storage.series import Series, SeriesKind
 from cohorte.storage.status import Status, StatusUpdate, status_history
 from tests.factories import seed_cohort
-from tests.handlers.report.pages import page_texts, pdf_text, render_pages
+from tests.handlers.report.pages import SCALE, page_texts, pdf_text, render_pages
 from tests.handlers.report.seed import (
     BLOCK_NOTE,
     HIGHLIGHTED,
@@ -138,6 +138,10 @@ async def test_the_pages_show_charts_tables_and_real_text(
         assert right - left > 400 and bottom - top > 80  # nearly the text width
         assert 0.03 < chart.ink < 0.6, chart  # bars and words drawn, not a blank or a blot
     assert any(page.searchable for page in pages)
+    # Inside the margins the running header and the footer keep (18 mm), not past them.
+    margin, page_width = 18 * 72 / 25.4 * SCALE, pages[0].image.width
+    for chart in charts:
+        assert margin - 1 <= chart.box[0] and chart.box[2] <= page_width - margin + 1, chart
     texts = page_texts(data)
     assert all(f"Página {n} de {len(pages)}" in page for n, page in enumerate(texts, start=1))
     assert all("Sprint de prueba · informe de la cohorte" in texts[n] for n in (1, 2))
