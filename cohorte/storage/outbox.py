@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Index, Text, and_, bindparam, exists, or_, text, update
+from sqlalchemy import Column, Index, Text, and_, bindparam, delete, exists, or_, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, SQLModel, col, func, select
@@ -155,6 +155,17 @@ async def drop_pending_of_cohort(
     result = await session.exec(
         statement.values(state=DeliveryState.DROPPED.value, last_error=reason[:500])
     )
+    return int(result.rowcount or 0)
+
+
+async def forget_unsent(session: AsyncSession, key_prefix: str) -> int:
+    """Delete the deliveries whose key starts with `key_prefix` that never left (waiting,
+    or dropped unsent), so the same occasion can be planned again; how many."""
+    statement = delete(Delivery).where(
+        col(Delivery.dedupe_key).startswith(key_prefix, autoescape=True),
+        col(Delivery.state).in_([DeliveryState.PENDING.value, DeliveryState.DROPPED.value]),
+    )
+    result = await session.exec(statement)
     return int(result.rowcount or 0)
 
 
@@ -433,6 +444,19 @@ async def deliveries_in(
         statement = statement.where(Delivery.cohort_id == cohort_id)
     statement = statement.order_by(col(Delivery.due_at).desc(), col(Delivery.id).desc())
     return list((await session.exec(statement.limit(limit))).all())
+
+
+async def people_reached(session: AsyncSession, kind: str, ref: str) -> set[int]:
+    """The people a private message of `kind` about `ref` has left for (sent, or being
+    sent, or maybe sent): a row still waiting, dropped or failed does not count."""
+    left = (DeliveryState.SENT.value, DeliveryState.SENDING.value, DeliveryState.AMBIGUOUS.value)
+    statement = select(Delivery.person_id).where(
+        Delivery.kind == kind,
+        Delivery.ref == ref,
+        col(Delivery.person_id).is_not(None),
+        col(Delivery.state).in_(left),
+    )
+    return {person for person in (await session.exec(statement)).all() if person is not None}
 
 
 async def reminder_counts(

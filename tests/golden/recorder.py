@@ -14,10 +14,13 @@ next message falls due, so that quiet days pass in one step.
 
 from __future__ import annotations
 
+import io
 import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from pypdf import PdfReader
 
 from cohorte.bot.bootstrap import Assembly
 from cohorte.bot.console import ConsoleMessenger
@@ -191,8 +194,14 @@ class Sprint:
         if reply.file is not None:
             file = reply.file
             content = _file_text(file.data)
-            # A text file is shown whole; a binary one by its size.
-            size = "" if content else f", {len(file.data)} bytes"
+            # A text file is shown whole; a PDF by its page count (its bytes vary with
+            # reportlab and matplotlib, as a PNG's do); another binary one by its size.
+            if content:
+                size = ""
+            elif file.mime_type == "application/pdf":
+                size = f", {len(PdfReader(io.BytesIO(file.data)).pages)} páginas"
+            else:
+                size = f", {len(file.data)} bytes"
             body.append(f"📎 archivo {file.filename} ({file.mime_type}{size})")
             if file.caption:
                 body.extend(_indented(plain(file.caption).splitlines(), "   "))

@@ -3,12 +3,16 @@ removal, the order they were added."""
 
 from __future__ import annotations
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage import materials as stored
+from cohorte.storage import outbox
 from cohorte.storage.deliverables import Deliverable, add_deliverable
 from cohorte.storage.materials import Material, MaterialKind
+from cohorte.storage.models import Person
+from cohorte.storage.outbox import Delivery, DeliveryState
 from tests.factories import seed_cohort
 
 
@@ -72,3 +76,34 @@ async def test_materials_by_session_and_the_same_address(
     await session.commit()
     assert await stored.material_by_id(session, first.id) is None
     assert [m.title for m in await stored.materials_of(session, cohort.id)] == ["a", "c", "b"]
+
+
+async def test_the_news_of_a_material_that_left_and_that_did_not(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    cohort = await seed_cohort(session, clock.now())
+    assert cohort.id is not None
+    people = [p.id for p in (await session.exec(select(Person).order_by(col(Person.id)))).all()]
+    states = [DeliveryState.SENT, DeliveryState.PENDING, DeliveryState.DROPPED]
+    for person, state in zip(people, states, strict=False):
+        session.add(
+            Delivery(
+                dedupe_key=f"materials.added:e1:abc_%:p{person}",
+                kind="materials.added",
+                cohort_id=cohort.id,
+                person_id=person,
+                ref="e1",
+                due_at=clock.now(),
+                state=state,
+                created_at=clock.now(),
+            )
+        )
+    await session.commit()
+
+    assert await outbox.people_reached(session, "materials.added", "e1") == {people[0]}
+    assert await outbox.people_reached(session, "materials.added", "e2") == set()
+    assert await outbox.forget_unsent(session, "materials.added:e1:abcX") == 0  # '_', '%' literal
+    assert await outbox.forget_unsent(session, "materials.added:e1:abc_%:") == len(people[1:3])
+    await session.commit()
+    left = (await session.exec(select(Delivery))).all()
+    assert [row.state for row in left] == [DeliveryState.SENT]

@@ -9,9 +9,9 @@ English, accents forgiven); without it the use case infers one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.lang.links import NOT_IN_URLS, is_web_address
 from cohorte.handlers.lang.text import fold
 from cohorte.handlers.lang.titles import UnclosedQuoteError, split_title
 from cohorte.locales import N_
@@ -58,25 +58,24 @@ class MaterialLine:
 
 
 def read_url(text: str) -> str:
-    """A web address as typed, checked: http or https, a host with a dot in its name, no
-    spaces, at most `URL_LIMIT` characters; a clear refusal otherwise."""
-    url = text.strip().strip("<>")
+    """A web address as typed, checked by `is_web_address`, at most `URL_LIMIT` characters;
+    a clear refusal otherwise (never altered: what is stored is what was typed)."""
+    url = text.strip()
+    if url.startswith("<") and url.endswith(">"):
+        url = url[1:-1]  # <https://…>, as an e-mail would write it
     if len(url) > URL_LIMIT:
         raise CohortError(
             N_("The address is too long ({length} characters); the limit is {limit}."),
             length=len(url),
             limit=URL_LIMIT,
         )
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme.lower() not in ("http", "https")
-        or "." not in (parts.hostname or "")
-        or any(character.isspace() for character in url)
-    ):
+    if not is_web_address(url):
+        wrong = next((c for c in url if c in NOT_IN_URLS), None)
+        if url.lower().startswith(("http://", "https://")) and wrong is not None:
+            raise CohortError(
+                N_("A web address cannot contain “{character}”: copy it again from the browser."),
+                character=wrong,
+            )
         raise CohortError(
             N_("“{url}” is not a web address: it must start with https:// (or http://)."),
             url=url[:CODE_SHOWN],

@@ -51,6 +51,8 @@ def report_filename(cohort: Cohort, now: datetime) -> str:
 async def show_report(ctx: Context, _args: str) -> list[Reply]:
     """/informe (coordinators): the cohort report, a PDF to send to a funder as it is."""
     cohort, member = ctx.require_coordinator()
+    if ctx.in_group:  # each team's attendance and blocked items: not for the whole group
+        raise CohortError(N_("I send the report privately: write me /informe there."))
     now = ctx.clock.now()
     reader = reader_of(ctx.person, member, ctx.team, cohort, platform_zone=ctx.incoming.sender_zone)
     document = await report_document(ctx.session, cohort, reader, now)

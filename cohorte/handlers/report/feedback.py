@@ -3,19 +3,17 @@ chose."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.attendance.board import session_title
 from cohorte.handlers.attendance.matrix import AttendanceMatrix
 from cohorte.handlers.core.pictures import OKABE_ITO
+from cohorte.handlers.feedback.opinions import average_text, feedback_by_session
 from cohorte.handlers.report.calendar import Calendar
 from cohorte.handlers.report.document import Bars, Heading, Quote, ReportDocument, Table, Text
-from cohorte.handlers.report.numbers import decimal, mask_emails
+from cohorte.handlers.report.numbers import mask_emails
 from cohorte.handlers.status.rules import local_today
 from cohorte.locales import Translator
-from cohorte.storage.feedback import Feedback, feedback_of
 from cohorte.storage.models import Cohort
 
 HIGHLIGHTS_SHOWN = 12
@@ -30,36 +28,32 @@ async def feedback_section(
     calendar: Calendar,
 ) -> None:
     document.add(Heading(t._("4. Feedback")))
-    answers = await feedback_of(session, cohort.id or 0)
-    if not answers:
+    # Grouped, ordered and averaged as /opiniones does: the report says what the chat says.
+    sessions = await feedback_by_session(session, cohort)
+    if not sessions:
         document.add(Text(t._("No session feedback has been collected yet."), note=True))
         return
-    by_ref: dict[str, list[Feedback]] = defaultdict(list)
-    for answer in answers:
-        by_ref[answer.ref].append(answer)
+    answers = [answer for item in sessions for answer in item.answers]
     known = {o.ref: o for o in calendar.occurrences}
     zone = cohort.home_zone
-    ordered = sorted(
-        by_ref, key=lambda ref: (known[ref].starts_at.isoformat() if ref in known else "~", ref)
-    )
+    ordered = [item.ref for item in sessions]
     titles: dict[str, str] = {}
     rows = []
     averages: list[float] = []
-    for ref in ordered:
+    for item in sessions:
+        ref = item.ref
         found = known.get(ref)
         titles[ref] = session_title(t, matrix, found) if found else ref
-        scores = [answer.score for answer in by_ref[ref]]
-        average = sum(scores) / len(scores)
-        averages.append(average)
+        averages.append(item.average)
         day = t.short_date(local_today(found.starts_at, zone)) if found else "—"
-        rows.append((day, titles[ref], str(len(scores)), decimal(t, average)))
+        rows.append((day, titles[ref], str(len(item.answers)), average_text(t, item.average)))
     everything = [answer.score for answer in answers]
     rows.append(
         (
             "",
             t._("All sessions"),
             str(len(everything)),
-            decimal(t, sum(everything) / len(everything)),
+            average_text(t, sum(everything) / len(everything)),
         )
     )
     document.add(
@@ -79,7 +73,7 @@ async def feedback_section(
             title=t._("Average usefulness per session (1 to 5)"),
             labels=tuple(titles[ref] for ref in ordered),
             values=tuple(averages),
-            value_labels=tuple(decimal(t, average) for average in averages),
+            value_labels=tuple(average_text(t, average) for average in averages),
             maximum=5,
             colour=OKABE_ITO["bluish_green"],
             axis_label=t._("average score"),

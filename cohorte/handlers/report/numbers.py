@@ -1,12 +1,10 @@
-"""How the report writes its numbers: percentages, averages, durations, the teams' colours;
+"""How the report writes its numbers: percentages, durations, the teams' colours;
 and the one rule that keeps e-mail addresses out of it."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-
-from babel.numbers import format_decimal
 
 from cohorte.handlers.attendance.matrix import Rate
 from cohorte.handlers.core.pictures import OKABE_ITO
@@ -33,15 +31,8 @@ def mask_emails(text: str) -> str:
 
 
 def percent(part: int, whole: int) -> int | None:
-    """Whole percent, half up (as the attendance rate is rounded); None of nothing."""
-    if not whole:
-        return None
-    return (200 * part + whole) // (2 * whole)
-
-
-def decimal(t: Translator, value: float) -> str:
-    """'4,3' / '4.3': one decimal, in the reader's locale."""
-    return format_decimal(value, format="0.0", locale=t.locale)
+    """Whole percent, rounded as the attendance rate is (`Rate.percent`); None of nothing."""
+    return Rate(part, whole).percent
 
 
 def days_text(t: Translator, span: timedelta) -> str:

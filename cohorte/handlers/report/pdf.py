@@ -35,6 +35,8 @@ FONT, BOLD, ITALIC = "CohorteSans", "CohorteSans-Bold", "CohorteSans-Oblique"
 ACCENT = OKABE_ITO["blue"]
 INK, GREY, RULE, STRIPE = "#222222", "#666666", "#BBBBBB", "#F2F6FA"
 MARGIN_MM = 18
+CELL_PADDING = 4  # points, left and right of a table cell
+MIN_HEAD_SIZE = 5.5  # points: a column heading shrinks no further to keep its words whole
 
 
 @cache
@@ -90,8 +92,19 @@ def render_report_pdf(document: ReportDocument) -> bytes:
         lang=document.language,
         invariant=True,
     )
+    # No padding inside the frame: the text, the tables and the charts are `text_width`
+    # wide, between the margins the running header and the footer keep.
     frame = Frame(
-        margin, margin, width - 2 * margin, height - 2 * margin - 6 * mm, id="text", showBoundary=0
+        margin,
+        margin,
+        width - 2 * margin,
+        height - 2 * margin - 6 * mm,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="text",
+        showBoundary=0,
     )
     template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     text_width = width - 2 * margin
@@ -253,10 +266,12 @@ def _table(block: Table, text_width: float, styles: dict[str, Any]) -> Any:
     bold_cell = ParagraphStyle("bold", parent=plain, fontName=BOLD)
     bold_right = ParagraphStyle("bold_right", parent=right, fontName=BOLD)
 
+    widths = [share * text_width for share in block.widths]
+
     def cell(text: str, column: int, *, header: bool = False, strong: bool = False) -> Any:
         numeric = column in block.numeric
         if header:
-            style = right_head if numeric else head
+            style = _fitting(text, widths[column], right_head if numeric else head)
         elif strong:
             style = bold_right if numeric else bold_cell
         else:
@@ -268,7 +283,6 @@ def _table(block: Table, text_width: float, styles: dict[str, Any]) -> Any:
     for number, row in enumerate(block.rows, start=1):
         strong = block.total and number == last
         data.append([cell(text, i, strong=strong) for i, text in enumerate(row)])
-    widths = [share * text_width for share in block.widths]
     table = PdfTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(ACCENT)),
@@ -276,8 +290,8 @@ def _table(block: Table, text_width: float, styles: dict[str, Any]) -> Any:
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor(RULE)),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
     for number in range(2, last + 1, 2):
         commands.append(("BACKGROUND", (0, number), (-1, number), colors.HexColor(STRIPE)))
@@ -285,6 +299,24 @@ def _table(block: Table, text_width: float, styles: dict[str, Any]) -> Any:
         commands.append(("LINEABOVE", (0, last), (-1, last), 0.9, colors.HexColor(INK)))
     table.setStyle(TableStyle(commands))
     return table
+
+
+def _fitting(text: str, width: float, style: Any) -> Any:
+    """`style`, or a smaller size of it when the longest word of a heading would not fit
+    its column: reportlab cuts a word too long for its cell ("Participante" / "s")."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    room = width - 2 * CELL_PADDING
+    longest = max(
+        (stringWidth(word, style.fontName, style.fontSize) for word in text.split()), default=0.0
+    )
+    if longest <= room:
+        return style
+    size = max(MIN_HEAD_SIZE, 0.95 * style.fontSize * room / longest)  # a hair to spare
+    return ParagraphStyle(
+        f"{style.name}_{size:.2f}", parent=style, fontSize=size, leading=size * 1.25
+    )
 
 
 def _numbered_canvas(document: ReportDocument) -> Any:

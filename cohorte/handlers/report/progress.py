@@ -222,7 +222,7 @@ def _completions_by_week(
                 counts[week - 1] += 1
         per_team.append(counts)
     document.add(Heading(t._("Deliverables completed per week"), 2))
-    header = (t._("Team"), *(str(week) for week in weeks), t._("Total"))
+    header = (t._("Team"), *(t._("wk {n}", n=week) for week in weeks), t._("Total"))
     rows = tuple(
         (team.name, *(str(n) if n else "·" for n in counts), str(sum(counts)))
         for team, counts in zip(board.teams, per_team, strict=True)

@@ -163,6 +163,18 @@ MATERIAL_ERRORS = [
         cf.BAD_URL,
         "materials[3].url",
     ),
+    (  # the rule of /material: what one refuses, the other does too
+        "markup in the address",
+        {"title": "x", "url": "https://x.org/<script>", "deliverable": "mapeo"},
+        cf.BAD_URL,
+        "materials[3].url",
+    ),
+    (
+        "a host without a dot",
+        {"title": "x", "url": "https://intranet", "deliverable": "mapeo"},
+        cf.BAD_URL,
+        "materials[3].url",
+    ),
     (
         "unknown kind",
         {"title": "x", "url": "https://x.org", "deliverable": "mapeo", "kind": "video"},

@@ -58,7 +58,7 @@ async def test_coordinators_attach_list_and_remove_materials(
     out = await transcript.run(SLIDES)
     assert "📎 Agregado a Masterclass: Datos abiertos (n.º 1):" in out
     assert "📊 Presentación: Diapositivas *clave* — https://example.org/slides" in out
-    assert "Saldrá con los recordatorios de la sesión y aparece en /materiales." in out
+    assert "Saldrá con los recordatorios de la sesión; ya aparece en /materiales." in out
     out = await transcript.run('/material mapeo https://example.org/guia "Guía del mapeo"')
     assert "Agregado a Entregable: Mapeo de procesos (n.º 2):" in out
     assert "📄 Plantilla: Guía del mapeo — https://example.org/guia" in out  # inferred
@@ -102,6 +102,10 @@ async def test_what_is_refused_says_why(
     assert "«ftp://example.org/x» no es una dirección web" in out
     out = await transcript.run('/material e1 https://exa mple.org "Otro"')
     assert "No entiendo «mple.org» después de la dirección." in out
+    out = await transcript.run('/material e1 https://example.org/<script> "Otro"')
+    assert "Una dirección web no puede llevar «<»: vuelve a copiarla del navegador." in out
+    out = await transcript.run("/material e1 javascript:alert(1) “Otro”")
+    assert "Falta la dirección del material (https://…)." in out
     out = await transcript.run('/material e1 https://exa "Otro"')
     assert "«https://exa» no es una dirección web" in out
     out = await transcript.run('/material e99 https://example.org/x "Otro"')
@@ -211,3 +215,63 @@ async def test_the_guided_form_and_the_list_in_english(
     assert "*Week 3*" in out and "*Week 6*" in out
     assert "📖 Reading: Lectura previa — https://example.org/lectura" in out
     assert "• Deliverable *Mapeo de procesos* (mapeo)" in out
+
+
+async def test_a_recording_added_after_te_extranamos_reaches_the_absentees(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    cohort = await _cohort(session, clock)
+    await transcript.run(MASTERCLASS)
+    person = (await session.exec(select(Person).where(Person.display_name == "Sofía"))).one()
+    sofia = (await session.exec(select(Member).where(Member.person_id == person.id))).one()
+    sofia.dm_reminders = False  # the group's reminders are enough for her
+    session.add(sofia)
+    await set_attendance(
+        session,
+        cohort.id or 0,
+        "e1",
+        sofia.id or 0,
+        AttendanceStatus.ABSENT,
+        AttendanceSource.COORDINATOR,
+        datetime(2025, 5, 6, 16, 40, tzinfo=UTC),
+    )
+    await session.commit()
+    out = await transcript.run(":reloj 2025-05-07 10:00")
+    assert "bot → @sofia: 💬 Te extrañamos en *Masterclass: Datos abiertos*" in out
+    assert "Los materiales de la sesión" not in out  # none yet
+
+    out = await transcript.run(":reloj 2025-05-07 15:00\n:como coordina\n" + RECORDING)
+    news = "📎 Nuevo material de *Masterclass: Datos abiertos* (martes, 6 de mayo) · Semana 3"
+    assert f"bot → #sala: {news}" in out
+    assert out.count(f"bot → @sofia: {news}") == 1  # absent, already missed: told privately
+    assert "Nuevo material" not in await transcript.run(":reloj +1d")
+
+
+async def test_removed_before_its_news_left_and_attached_again_it_goes_out_once(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await _cohort(session, clock)
+    await transcript.run(MASTERCLASS + "\n:reloj 2025-05-06 11:30\n" + RECORDING)
+    # As if the sender were behind (a platform's rate limit): the news has not left yet.
+    rows = (await session.exec(select(Delivery).where(Delivery.kind == "materials.added"))).all()
+    for row in rows:
+        row.state, row.sent_at, row.due_at = (
+            DeliveryState.PENDING,
+            None,
+            datetime(2025, 5, 6, 17, tzinfo=UTC),
+        )
+        session.add(row)
+    await session.commit()
+
+    # The title had a typo: removed, and attached again (after another material).
+    out = await transcript.run(
+        "/material quitar 1\n"
+        '/material mapeo https://example.org/guia "Guía del mapeo"\n'
+        "/material e1 https://videos.example.org/e1 “Grabación de la Masterclass (completa)”\n"
+        ":reloj 2025-05-06 12:01\n:reloj +1d"
+    )
+
+    fixed = "🎥 Grabación: Grabación de la Masterclass (completa) — https://videos.example.org/e1"
+    assert out.count("bot → #sala: 📎 Nuevo material") == 1
+    assert out.count("bot → @sofia: 📎 Nuevo material") == 1
+    assert out.count(fixed) == 4  # the answer to coordina, then #sala, @coordina, @sofia

@@ -44,6 +44,11 @@ async def test_informe_in_the_console(session: AsyncSession, transcript: Transcr
     assert f"📎 {saved}" in out
     assert HIGHLIGHTED in pdf_text(saved.read_bytes())
 
+    # Not in the group: it shows each team's attendance and blocked items.
+    out = await transcript.run(":grupo\n/informe")
+    assert "(solo lo ve coordina): El informe se envía en privado: escríbeme /informe allí." in out
+    assert len(list(transcript.chat.files.glob("*.pdf"))) == 1
+
 
 @pytest.fixture
 def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
@@ -78,3 +83,8 @@ def test_the_command_line_writes_the_report(env: dict[str, str], tmp_path: Path)
     missing = CliRunner().invoke(app, ["report", "7", str(out), *moment], env=env)
     assert missing.exit_code == 1
     assert "No existe la cohorte número 7." in missing.output
+    nowhere = tmp_path / "no-existe" / "informe.pdf"
+    unwritable = CliRunner().invoke(app, ["report", "1", str(nowhere), *moment], env=env)
+    assert unwritable.exit_code == 1
+    assert f"No pude escribir {nowhere}: No such file or directory." in unwritable.output
+    assert "Traceback" not in unwritable.output

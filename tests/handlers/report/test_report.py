@@ -14,8 +14,9 @@ from cohorte.handlers.poll.view import PURPOSE
 from cohorte.handlers.report.build import build_report
 from cohorte.handlers.report.calendar import load_calendar
 from cohorte.handlers.report.content import report_document
-from cohorte.handlers.report.document import Table, Text
+from cohorte.handlers.report.document import ReportDocument, Table, Text
 from cohorte.handlers.report.numbers import mask_emails
+from cohorte.handlers.report.pdf import render_report_pdf
 from cohorte.handlers.status.rules import blocked_spells, completed_at
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.feedback import feedback_of
@@ -24,7 +25,7 @@ from cohorte.storage.polls import Poll, PollState, polls_of
 from cohorte.storage.series import Series, SeriesKind
 from cohorte.storage.status import Status, StatusUpdate, status_history
 from tests.factories import seed_cohort
-from tests.handlers.report.pages import page_texts, pdf_text, render_pages
+from tests.handlers.report.pages import SCALE, page_texts, pdf_text, render_pages
 from tests.handlers.report.seed import (
     BLOCK_NOTE,
     HIGHLIGHTED,
@@ -81,7 +82,7 @@ async def test_the_figures_are_those_of_the_database(
     assert "completado · sem. 2 completado · sem. 1 bloqueado" in text
     assert "Todo RDC7 2 / 12 17 %" in text
     assert "Todo RDC8 0 / 12 0 %" in text
-    assert "Equipo 1 2 Total Bogotá · 1 1 Ciudad de México 1 · 1 Santiago · · 0" in text
+    assert "Equipo sem. 1 sem. 2 Total Bogotá · 1 1 Ciudad de México 1 · 1 Santiago · · 0" in text
     assert "24 abr 29 abr 5 días " + BLOCK_NOTE in text
     assert "28 abr sigue bloqueado 3 días Sin acceso al sistema" in text
     assert "Veces que un entregable quedó bloqueado: 2. Siguen bloqueados: 1." in text
@@ -137,6 +138,10 @@ async def test_the_pages_show_charts_tables_and_real_text(
         assert right - left > 400 and bottom - top > 80  # nearly the text width
         assert 0.03 < chart.ink < 0.6, chart  # bars and words drawn, not a blank or a blot
     assert any(page.searchable for page in pages)
+    # Inside the margins the running header and the footer keep (18 mm), not past them.
+    margin, page_width = 18 * 72 / 25.4 * SCALE, pages[0].image.width
+    for chart in charts:
+        assert margin - 1 <= chart.box[0] and chart.box[2] <= page_width - margin + 1, chart
     texts = page_texts(data)
     assert all(f"Página {n} de {len(pages)}" in page for n, page in enumerate(texts, start=1))
     assert all("Sprint de prueba · informe de la cohorte" in texts[n] for n in (1, 2))
@@ -264,3 +269,15 @@ async def test_more_teams_than_deliverables_puts_the_teams_in_rows(
     assert matrix.header == ("Equipo", "mapeo", "proveedores")
     assert [row[0] for row in matrix.rows] == ["Bogotá", "Ciudad de México", "Santiago"]
     assert matrix.rows[0][1:] == ("sin iniciar", "sin iniciar")
+
+
+def test_a_narrow_column_keeps_its_heading_words_whole() -> None:
+    document = ReportDocument(
+        "Informe", "Sprint", "Generado hoy", "Sprint · informe", "Página {page} de {pages}", "es"
+    )
+    heads = ("Equipo", "Participantes", "Respondieron algunas", "Participación", "Bloqueado el")
+    document.add(Table(heads, (("Bogotá", "2", "1", "40 %", "24 abr"),), (0.4, 0.1, 0.2, 0.1, 0.1)))
+
+    text = pdf_text(render_report_pdf(document))
+
+    assert "Participantes Respondieron algunas Participación Bloqueado el" in text

@@ -40,6 +40,7 @@ from cohorte.handlers.cohort.file.messages import (
     CohortFileError,
 )
 from cohorte.handlers.lang.dates import parse_clock_time, parse_weekday
+from cohorte.handlers.lang.links import is_web_address
 from cohorte.locales import LANGUAGES
 from cohorte.scheduling.recurrence import wall_clock_problem
 from cohorte.storage.materials import MaterialKind
@@ -48,7 +49,6 @@ from cohorte.storage.series import SeriesKind
 
 URL_CHARS = 500  # the column limit of every link
 _LOCALE = re.compile(r"(?P<language>[a-z]{2})(?:[_-](?P<region>[a-z]{2}|[0-9]{3}))?", re.I)
-_URL = re.compile(r"https?://\S+", re.I)
 _SHOWN_CHARS = 80
 
 
@@ -323,7 +323,7 @@ class Table:
     def url(self, key: str) -> str | None:
         """A web address (http or https), or None when absent."""
         value = self.optional_text(key, limit=URL_CHARS)
-        if value is not None and not _URL.fullmatch(value):
+        if value is not None and not is_web_address(value):
             raise CohortFileError(BAD_URL, field=self.path_of(key), value=shown(value))
         return value
 
