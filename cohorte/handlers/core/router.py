@@ -339,10 +339,14 @@ class Core:
                 try:
                     replies = await self._dispatch(ctx)
                 except CohortError as error:
+                    # Named before the rollback, which expires the cohort's row: read
+                    # afterwards it would need the database again, outside the turn.
+                    refusal = named_cohort(ctx, [Reply(error.render(ctx.t), ephemeral=True)])
                     await session.rollback()
                     ctx.deferred.clear()  # for after a commit, and nothing was committed
                     ctx.outbox_dirty = False
-                    return ctx, [Reply(error.render(ctx.t), ephemeral=True)]
+                    ctx.cohort = None  # expired; the refusal names it already
+                    return ctx, refusal
                 try:
                     await session.commit()
                 except OperationalError as error:
