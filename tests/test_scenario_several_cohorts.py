@@ -5,15 +5,19 @@ on that cohort whichever one they are using; reminders name their cohort."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.routes import RSVP, RsvpCode, RsvpPress
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
+from cohorte.handlers.feedback.routes import ASK_COMMENT, SCORE, ScorePress, SessionCode
 from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.attendance import Rsvp
+from cohorte.storage.feedback import Feedback
 from cohorte.storage.models import (
     Event,
     Member,
@@ -150,3 +154,40 @@ async def test_a_form_begun_in_one_cohorts_group_is_submitted_there(
     session.expire_all()
     added = (await session.exec(select(Event).where(Event.title == "Compras abiertas"))).one()
     assert added.cohort_id == ids["second"]
+
+
+async def test_a_feedback_button_of_one_cohort_counts_there_while_using_the_other(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock, core: Core
+) -> None:
+    ids = await seed_two_cohorts(session, clock.now())
+    await transcript.run(":como sofia\n/cohorte usar sprint")
+    clock.set(datetime(2025, 4, 25, 17, 0, tzinfo=UTC))  # the second cohort's session ended
+
+    def press(payload: str) -> Incoming:
+        return Incoming(
+            platform=Platform.CONSOLE,
+            sender_id="sofia",
+            sender_name="Sofia",
+            chat_id="sofia",
+            chat_kind=ChatKind.PRIVATE,
+            payload=payload,
+        )
+
+    code = f"e{ids['suppliers']}"
+    replies = await core.handle(press(SCORE.payload(ScorePress(code, 4))))
+    receipt = plain(replies[0].text)
+    assert receipt.startswith("[Segunda edición]\n⭐ Gracias: 4 de 5 para *Masterclass")
+    answers = (await session.exec(select(Feedback))).all()
+    assert [(a.cohort_id, a.score) for a in answers] == [(ids["second"], 4)]
+    replies = await core.handle(press(ASK_COMMENT.payload(SessionCode(code))))
+    assert "¿Qué te gustaría contarle" in plain(replies[0].text)
+
+
+async def test_a_refusal_to_someone_in_two_cohorts_is_told_in_spanish(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await seed_two_cohorts(session, clock.now())
+    await transcript.run(":como sofia\n/cohorte usar sprint")
+    out = await transcript.run("/inscripciones")  # for coordinators: refused, rolled back
+    assert "algo falló" not in out
+    assert "[Sprint de prueba]" in out and "coordina" in out
