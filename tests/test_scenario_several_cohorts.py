@@ -5,7 +5,7 @@ on that cohort whichever one they are using; reminders name their cohort."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,6 +19,7 @@ from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.attendance import Rsvp
 from cohorte.storage.feedback import Feedback
 from cohorte.storage.models import (
+    Cohort,
     Event,
     Member,
     Person,
@@ -191,3 +192,30 @@ async def test_a_refusal_to_someone_in_two_cohorts_is_told_in_spanish(
     out = await transcript.run("/inscripciones")  # for coordinators: refused, rolled back
     assert "algo falló" not in out
     assert "[Sprint de prueba]" in out and "coordina" in out
+
+
+async def test_applying_to_a_third_cohort_is_not_headed_by_one_of_hers(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    await seed_two_cohorts(session, clock.now())
+    session.add(
+        Cohort(
+            name="Tercera edición",
+            home_zone="America/Bogota",
+            start_date=date(2025, 9, 1),
+            invite_code="TERCERA25",
+            registration_open=True,
+            registration_code="TERCERA",
+            created_at=clock.now(),
+        )
+    )
+    await session.commit()
+    out = await transcript.run(
+        ":como sofia\n/cohorte usar sprint\n/inscribirme tercera\nBogotá\nHacienda\nAnalista\n"
+        "Datos abiertos"
+    )
+    assert "Inscripción a Tercera edición" in out
+    assert "Gracias, Sofía: recibimos tu inscripción a Tercera edición." in out
+    # About the third cohort, which she is not in: never headed by the one she uses.
+    assert "[Sprint de prueba]" not in out and "[Segunda edición]" not in out
+    assert "[Tercera edición]\n    (2/4) ¿En qué área" in out

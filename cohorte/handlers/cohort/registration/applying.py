@@ -108,6 +108,15 @@ def application_form(t: Translator, cohort: Cohort) -> Form:
     )
 
 
+async def _enter(ctx: Context, cohort: Cohort) -> None:
+    """The application is about `cohort`, not one the applicant is in already: its
+    language, and its name where a reply names a cohort (`router.named_cohort`)."""
+    assert cohort.id is not None
+    await ctx.enter_cohort(cohort.id)
+    if ctx.cohort is not cohort and ctx.person is not None:  # new to the bot just now
+        ctx.t = reader_of(ctx.person, cohort=cohort).t
+
+
 async def _open_cohort(ctx: Context, code: str) -> Cohort:
     cohort = await cohort_by_registration_code(ctx.session, code)
     if cohort is None or cohort.id is None or not cohort.registration_open:
@@ -145,7 +154,8 @@ async def apply(ctx: Context, args: str) -> list[Reply]:
     cohort = await _open_cohort(ctx, words[0])
     person = await ensure_person(ctx)
     reader = reader_of(person, cohort=cohort)
-    ctx.t = t = reader.t
+    await _enter(ctx, cohort)
+    t = ctx.t
     _check_open(ctx, cohort)
     earlier = await _refuse_twice(ctx, cohort)
     lines = [
@@ -195,7 +205,8 @@ async def submit_application(ctx: Context, of: OfCohort) -> list[Reply]:
         raise CohortError(N_("Registration for that cohort is not open any more."))
     person = await ensure_person(ctx)
     assert person.id is not None
-    ctx.t = t = reader_of(person, cohort=cohort).t
+    await _enter(ctx, cohort)
+    t = ctx.t
     _check_open(ctx, cohort)
     earlier = await _refuse_twice(ctx, cohort)
     values = ctx.incoming.form_values or {}
