@@ -11,11 +11,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.routes import RSVP, RsvpCode, RsvpPress
+from cohorte.handlers.cohort.registration.routes import ACCEPT, OfApplication
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
 from cohorte.handlers.feedback.routes import ASK_COMMENT, SCORE, ScorePress, SessionCode
 from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
+from cohorte.storage.applications import Application
 from cohorte.storage.attendance import Rsvp
 from cohorte.storage.feedback import Feedback
 from cohorte.storage.models import (
@@ -219,3 +221,49 @@ async def test_applying_to_a_third_cohort_is_not_headed_by_one_of_hers(
     # About the third cohort, which she is not in: never headed by the one she uses.
     assert "[Sprint de prueba]" not in out and "[Segunda edición]" not in out
     assert "[Tercera edición]\n    (2/4) ¿En qué área" in out
+
+
+async def test_a_decision_on_another_cohorts_application_reads_in_that_cohort(
+    session: AsyncSession, clock: ManualClock, core: Core
+) -> None:
+    ids = await seed_two_cohorts(session, clock.now())
+    second = await session.get(Cohort, ids["second"])
+    assert second is not None
+    second.locale = "en"
+    applicant = Person(display_name="Ana", created_at=clock.now())
+    session.add(applicant)
+    await session.flush()
+    assert applicant.id is not None
+    application = Application(
+        cohort_id=ids["second"],
+        person_id=applicant.id,
+        city="Lima",
+        department="Compras",
+        role="Analista",
+        challenge="Datos abiertos",
+        created_at=clock.now(),
+    )
+    session.add(application)
+    await session.commit()
+    await core.handle(
+        Incoming(
+            platform=Platform.CONSOLE,
+            sender_id="coordina",
+            sender_name="Coordina",
+            chat_id="coordina",
+            chat_kind=ChatKind.PRIVATE,
+            text="/cohorte usar sprint",
+        )
+    )
+    (reply,) = await core.handle(
+        Incoming(
+            platform=Platform.CONSOLE,
+            sender_id="coordina",
+            sender_name="Coordina",
+            chat_id="coordina",
+            chat_kind=ChatKind.PRIVATE,
+            payload=ACCEPT.payload(OfApplication(application.id or 0)),
+        )
+    )
+    # The second cohort is read in English: its decision too, headed by its name.
+    assert plain(reply.text).startswith("[Segunda edición]\nDone: Ana is accepted, on the Lima")

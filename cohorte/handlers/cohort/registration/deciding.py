@@ -172,7 +172,8 @@ async def _decided(ctx: Context, application_id: int) -> tuple[Cohort, Applicati
     cohort = await cohorts.cohort_by_id(ctx.session, found.cohort_id)
     if member is None or member.role is not Role.COORDINATOR or cohort is None:
         raise NotCoordinatorError()
-    ctx.cohort, ctx.member = cohort, member  # the decision's notices belong to this cohort
+    # The decision belongs to this cohort: its notices, the language and name it is read in.
+    await ctx.enter_cohort(found.cohort_id)
     await lock_places(ctx.session, found.cohort_id)
     application = await application_in_cohort(ctx.session, found.cohort_id, application_id)
     if application is None:
