@@ -240,3 +240,19 @@ async def test_help_names_registration_and_only_coordinators_decide(
         coordinators
     )
     assert await application_ids(session) == {application: ApplicationState.PENDING}
+
+
+async def test_accepted_again_after_a_decline_is_welcomed_again(
+    session: AsyncSession, transcript: Transcript, core: Core
+) -> None:
+    # The coordination changes its mind twice: each decision is told, the last one too.
+    await open_registration(session, transcript.chat.clock.now())
+    await transcript.run(applying("ana", "Bogotá"))
+    (application,) = list(await application_ids(session))
+    for payload in (f"rga:{application}", f"rgd:{application}", f"rga:{application}"):
+        await core.handle(press("coordina", payload))
+        await transcript.run(":reloj +1m")
+    told = "\n".join(transcript.lines)
+    assert told.count("bot → @ana: ¡Te damos la bienvenida a Sprint de prueba, Ana!") == 2
+    assert told.count("bot → @ana: Gracias por inscribirte a Sprint de prueba. Esta vez no") == 1
+    assert "bot → @ana" not in await transcript.run(":reloj +1h")  # each one once

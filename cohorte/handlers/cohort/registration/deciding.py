@@ -6,7 +6,7 @@ never fill more places than there are. An accepted applicant becomes a participa
 on the team of their city (created, with the city's zone and country, if the cohort
 has none yet); a place given back (an accepted applicant declined or wait-listed, or
 a member removed: `fill_free_places`) goes to the waiting list, in order. Each
-applicant is told once per outcome, privately, in their language (`deliveries`).
+applicant is told once per decision, privately, in their language (`deliveries`).
 """
 
 from __future__ import annotations
@@ -111,12 +111,14 @@ async def _admit(
 
 
 async def _tell(ctx: Context, declared: DeliveryType[ApplicationPayload], app: Application) -> None:
-    """Queue the applicant's notice of this outcome: once per application and outcome."""
-    assert app.id is not None
+    """Queue the applicant's notice of this decision: once per decision (a coordination
+    that accepts, declines and accepts again tells each one; the renderer drops those a
+    later decision overtook before they were sent)."""
+    assert app.id is not None and app.decided_at is not None
     await announce(
         ctx,
         declared,
-        f"a{app.id}",
+        f"a{app.id}:{app.decided_at.strftime('%Y%m%dT%H%M%S%f')}",
         payload=ApplicationPayload(app.id),
         people=[app.person_id],
         to_chats=False,
