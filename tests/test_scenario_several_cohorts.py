@@ -15,6 +15,7 @@ from cohorte.handlers.cohort.registration.routes import ACCEPT, OfApplication
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
 from cohorte.handlers.feedback.routes import ASK_COMMENT, SCORE, ScorePress, SessionCode
+from cohorte.handlers.status.routes import REPORT, OfCohort
 from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
 from cohorte.storage.applications import Application
@@ -267,3 +268,23 @@ async def test_a_decision_on_another_cohorts_application_reads_in_that_cohort(
     )
     # The second cohort is read in English: its decision too, headed by its name.
     assert plain(reply.text).startswith("[Segunda edición]\nDone: Ana is accepted, on the Lima")
+
+
+async def test_report_progress_of_one_cohort_while_using_the_other(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock, core: Core
+) -> None:
+    # "Reportar avance" under a nudge of the first cohort, pressed while using the second.
+    ids = await seed_two_cohorts(session, clock.now())
+    await transcript.run(":como sofia\n/cohorte usar segunda")
+    (reply,) = await core.handle(
+        Incoming(
+            platform=Platform.CONSOLE,
+            sender_id="sofia",
+            sender_name="Sofia",
+            chat_id="sofia",
+            chat_kind=ChatKind.PRIVATE,
+            payload=REPORT.payload(OfCohort(ids["first"])),
+        )
+    )
+    assert plain(reply.text).startswith("[Sprint de prueba]\n"), reply.text
+    assert "El equipo Bogotá" in plain(reply.text)  # her team there, not Lima
