@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
