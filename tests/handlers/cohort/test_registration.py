@@ -256,3 +256,14 @@ async def test_accepted_again_after_a_decline_is_welcomed_again(
     assert told.count("bot → @ana: ¡Te damos la bienvenida a Sprint de prueba, Ana!") == 2
     assert told.count("bot → @ana: Gracias por inscribirte a Sprint de prueba. Esta vez no") == 1
     assert "bot → @ana" not in await transcript.run(":reloj +1h")  # each one once
+
+
+async def test_a_city_with_markup_is_refused_like_any_team_name(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    # The city becomes a team's name when the applicant is accepted: plain words only.
+    await open_registration(session, transcript.chat.clock.now())
+    out = await transcript.run(applying("ana", "*Lima*"))
+    assert "Un nombre son palabras sin formato: “*Lima*” tiene un carácter" in out
+    assert "Escribe /inscribirme INSCRIBE26 para llenar el formulario de nuevo." in out
+    assert await application_ids(session) == {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cohorte.handlers.cohort.naming import read_name
 from cohorte.handlers.cohort.preferences import ensure_person
 from cohorte.handlers.cohort.registration.routes import APPLY, OfCohort
 from cohorte.handlers.core.context import Context
@@ -210,10 +211,20 @@ async def submit_application(ctx: Context, of: OfCohort) -> list[Reply]:
     _check_open(ctx, cohort)
     earlier = await _refuse_twice(ctx, cohort)
     values = ctx.incoming.form_values or {}
-    city = city_name(_answer(values, "city", CITY_CHARS))
-    department = _answer(values, "department", DEPARTMENT_CHARS)
-    role = _answer(values, "role", ROLE_CHARS)
-    challenge = _answer(values, "challenge", CHALLENGE_CHARS, one_line=False)
+    try:
+        # The city names the team an accepted applicant joins: plain words, like any
+        # team's name.
+        city = city_name(read_name(_answer(values, "city", CITY_CHARS), CITY_CHARS))
+        department = _answer(values, "department", DEPARTMENT_CHARS)
+        role = _answer(values, "role", ROLE_CHARS)
+        challenge = _answer(values, "challenge", CHALLENGE_CHARS, one_line=False)
+    except CohortError as error:
+        # The form is closed by now: after what was wrong, how to fill it in again.
+        raise CohortError(
+            N_("{problem}\nSend /inscribirme {code} to fill in the form again."),
+            problem=error.render(t),
+            code=cohort.registration_code or "",
+        ) from None
     if earlier is None:
         await add_application(
             ctx.session,
