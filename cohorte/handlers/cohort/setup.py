@@ -312,9 +312,11 @@ async def press_member(ctx: Context, press: MemberAction) -> list[Reply]:
         people=[person.id],
         to_chats=False,
     )
+    was_participant = member.role is Role.PARTICIPANT
     await cohorts.remove_member(ctx.session, member)
-    # A participant's place is free: the waiting list of an open registration moves up.
-    await fill_free_places(ctx, cohort)
+    if was_participant:
+        # A participant's place is free: the waiting list of an open registration moves up.
+        await fill_free_places(ctx, cohort)
     return [
         Reply(
             t._(

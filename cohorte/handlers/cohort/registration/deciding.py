@@ -137,20 +137,24 @@ async def _give_back_place(ctx: Context, cohort: Cohort, application: Applicatio
 
 
 async def fill_free_places(
-    ctx: Context, cohort: Cohort, *, besides: int | None = None
+    ctx: Context, cohort: Cohort, *, besides: int | None = None, freed: int = 1
 ) -> list[tuple[Person, Team]]:
-    """Places that freed go to the waiting list, in order (an applicant whose city team
+    """The `freed` places go to the waiting list, in order (an applicant whose city team
     is full waits for a place there); each one moved up is told. Call it after a
     participant left the cohort (their membership removed), in the same transaction.
 
     Returns who moved up, and to which team. `besides` is an application left out (the
-    one just put back on the list).
+    one just put back on the list). Never more than `freed` move up: without a limit on
+    places the waiting list is the coordination's own, and one person leaving gives back
+    one place, not the whole list.
     """
     assert cohort.id is not None and ctx.person is not None
     await lock_places(ctx.session, cohort.id)
     moved: list[tuple[Person, Team]] = []
     waiting = await applications_with_people(ctx.session, cohort.id, [ApplicationState.WAITLISTED])
     for application, person in waiting:
+        if len(moved) >= freed:
+            break
         if application.id == besides:
             continue
         admitted = await _admit(ctx, cohort, application, ctx.person.id)
