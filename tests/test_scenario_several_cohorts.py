@@ -14,6 +14,7 @@ from cohorte.handlers.agenda.routes import RSVP, RsvpCode, RsvpPress
 from cohorte.handlers.cohort.registration.routes import ACCEPT, OfApplication
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
+from cohorte.handlers.dashboard.exports import EXPORT, CohortExport, ExportKind
 from cohorte.handlers.feedback.routes import ASK_COMMENT, SCORE, ScorePress, SessionCode
 from cohorte.handlers.status.routes import REPORT, OfCohort
 from cohorte.locales.markup import plain
@@ -288,3 +289,26 @@ async def test_report_progress_of_one_cohort_while_using_the_other(
     )
     assert plain(reply.text).startswith("[Sprint de prueba]\n"), reply.text
     assert "El equipo Bogotá" in plain(reply.text)  # her team there, not Lima
+
+
+async def test_an_export_button_of_one_cohort_exports_that_one(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock, core: Core
+) -> None:
+    # /exportar offered in the second cohort; pressed after switching to the first.
+    ids = await seed_two_cohorts(session, clock.now())
+    out = await transcript.run(":como coordina\n/cohorte usar segunda\n/exportar")
+    assert "¿Qué quieres exportar?" in out
+    await transcript.run("/cohorte usar sprint")
+    payload = EXPORT.payload(CohortExport(ExportKind.ATTENDANCE, ids["second"]))
+    (reply,) = await core.handle(
+        Incoming(
+            platform=Platform.CONSOLE,
+            sender_id="coordina",
+            sender_name="Coordina",
+            chat_id="coordina",
+            chat_kind=ChatKind.PRIVATE,
+            payload=payload,
+        )
+    )
+    assert reply.file is not None
+    assert plain(reply.text).startswith("[Segunda edición]\n"), reply.text
