@@ -11,6 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.handlers.agenda.routes import RSVP, RsvpCode, RsvpPress
+from cohorte.handlers.cohort.preferences import REMINDERS, CohortReminders, Reminders
 from cohorte.handlers.cohort.registration.routes import ACCEPT, OfApplication
 from cohorte.handlers.core.messages import ChatKind, Incoming
 from cohorte.handlers.core.router import Core
@@ -312,3 +313,32 @@ async def test_an_export_button_of_one_cohort_exports_that_one(
     )
     assert reply.file is not None
     assert plain(reply.text).startswith("[Segunda edición]\n"), reply.text
+
+
+async def test_a_reminders_button_of_one_cohort_sets_that_membership(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock, core: Core
+) -> None:
+    # /avisos asked in the second cohort; answered after switching to the first.
+    ids = await seed_two_cohorts(session, clock.now())
+    out = await transcript.run(":como sofia\n/cohorte usar segunda\n/avisos")
+    assert "[Segunda edición]" in out
+    await transcript.run("/cohorte usar sprint")
+    payload = REMINDERS.payload(CohortReminders(Reminders.GROUP_ONLY, ids["second"]))
+    (reply,) = await core.handle(
+        Incoming(
+            platform=Platform.CONSOLE,
+            sender_id="sofia",
+            sender_name="Sofia",
+            chat_id="sofia",
+            chat_kind=ChatKind.PRIVATE,
+            payload=payload,
+        )
+    )
+    assert plain(reply.text) == "[Segunda edición]\nListo: recordatorios solo en el grupo."
+    session.expire_all()
+    sofia = (await session.exec(select(Person).where(Person.display_name == "Sofía"))).one()
+    members = (await session.exec(select(Member).where(Member.person_id == sofia.id))).all()
+    assert {m.cohort_id: m.dm_reminders for m in members} == {
+        ids["first"]: True,  # as it was
+        ids["second"]: False,
+    }

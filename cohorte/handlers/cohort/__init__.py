@@ -22,6 +22,7 @@ from cohorte.handlers.cohort.members import list_members
 from cohorte.handlers.cohort.preferences import (
     COUNTRY,
     LANGUAGE,
+    OLD_REMINDERS,
     REMINDERS,
     ZONE,
     choose_dm_reminders,
@@ -134,6 +135,7 @@ def register(router: Router) -> None:
         N_("reminders by private message too, or only in the group"),
     )
     router.button(REMINDERS, pick_dm_reminders)
+    router.button(OLD_REMINDERS, pick_dm_reminders)
     router.button(TEAM, pick_team)
     router.button(ZONE, pick_zone)
     router.button(COUNTRY, pick_country)
