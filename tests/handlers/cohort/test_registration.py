@@ -301,6 +301,7 @@ async def test_a_member_taken_out_gives_their_place_to_the_waiting_list(
     await core.handle(press("coordina", f"rgw:{ana}"))
     out = await transcript.run(":como coordina\n/miembro quitar Sofía\n:b 1\n:reloj +1m")
     assert "Listo: Sofía ya no es parte de Sprint de prueba; ya le avisé." in out
+    assert "Se liberó un cupo: Ana pasó de la lista de espera al equipo Lima" in out
     assert await application_ids(session) == {ana: ApplicationState.ACCEPTED}
     told = "\n".join(transcript.lines)
     assert told.count("bot → @ana: ¡Buena noticia: se liberó un cupo en Sprint de prueba!") == 1

@@ -194,7 +194,8 @@ async def _person(ctx: Context, person_id: int) -> Person:
     raise StaleButtonError()
 
 
-def _moved_lines(ctx: Context, moved: list[tuple[Person, Team]]) -> list[str]:
+def moved_up_lines(ctx: Context, moved: list[tuple[Person, Team]]) -> list[str]:
+    """For the coordinator: who moved up from the waiting list (`fill_free_places`)."""
     return [
         ctx.t._(
             "A place freed: {name} moved up from the waiting list to the {team} team; I told them.",
@@ -259,7 +260,7 @@ async def decline(ctx: Context, press: OfApplication) -> list[Reply]:
     await _tell(ctx, DECLINED, application)
     moved = await fill_free_places(ctx, cohort) if freed else []
     lines = [t._("Done: {name}'s application is declined; I told them.", name=name)]
-    return [Reply("\n".join(lines + _moved_lines(ctx, moved)))]
+    return [Reply("\n".join(lines + moved_up_lines(ctx, moved)))]
 
 
 async def waitlist(ctx: Context, press: OfApplication) -> list[Reply]:
@@ -281,4 +282,4 @@ async def waitlist(ctx: Context, press: OfApplication) -> list[Reply]:
     lines = [
         t._("Done: {name} is number {n} on the waiting list; I told them.", name=name, n=number)
     ]
-    return [Reply("\n".join(lines + _moved_lines(ctx, moved)))]
+    return [Reply("\n".join(lines + moved_up_lines(ctx, moved)))]
