@@ -29,6 +29,7 @@ from cohorte.storage.models import (
     Member,
     Person,
     Platform,
+    Role,
     Team,
 )
 from cohorte.storage.polls import Vote
@@ -342,3 +343,19 @@ async def test_a_reminders_button_of_one_cohort_sets_that_membership(
         ids["first"]: True,  # as it was
         ids["second"]: False,
     }
+
+
+async def test_linking_a_group_to_the_cohort_one_coordinates_while_using_another(
+    session: AsyncSession, transcript: Transcript, clock: ManualClock
+) -> None:
+    # Sofía coordinates the second cohort and takes part in the first, which she uses
+    # in private: /vincular with the second cohort's code links a new group to it.
+    ids = await seed_two_cohorts(session, clock.now())
+    sofia = (await session.exec(select(Person).where(Person.display_name == "Sofía"))).one()
+    mine = select(Member).where(Member.person_id == sofia.id, Member.cohort_id == ids["second"])
+    (await session.exec(mine)).one().role = Role.COORDINATOR
+    await session.commit()
+    out = await transcript.run(
+        ":como sofia\n/cohorte usar sprint\n:grupo nueva\n/vincular SEGUNDA25"
+    )
+    assert "Este grupo ahora es el chat de Segunda edición" in out, out

@@ -128,6 +128,7 @@ def register(router: Router) -> None:
         link_group,
         N_("link this group chat to the cohort (in the group: /vincular CODIGO)"),
         coordinator_only=True,
+        any_cohort=True,  # the code names the cohort; the handler checks its coordinators
     )
     router.command(
         ("avisos", "dm"),
