@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.storage.attendance_imports import AttendanceImport, ImportRow
 from cohorte.storage.deliverables import Deliverable
+from cohorte.storage.feedback import Feedback
 from cohorte.storage.models import (
     AnnouncementDraft,
     ChatLink,
@@ -130,6 +131,7 @@ _OWNED: dict[str, Any] = {
     "status_draft": StatusDraft,
     "member": Member,
     "import": AttendanceImport,
+    "feedback": Feedback,
 }
 
 

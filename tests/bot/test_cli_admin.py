@@ -76,3 +76,10 @@ def test_cohorte_admins_names_administrators_and_a_wrong_one_is_said_plainly(
     assert "La configuración no es válida:" in wrong.output
     assert "COHORTE_ADMINS: 'ana' is not platform:user_id" in wrong.output
     assert "Traceback" not in wrong.output
+
+
+def test_revoking_a_number_past_the_id_range_is_refused_plainly(env: dict[str, str]) -> None:
+    # PostgreSQL refuses a query with a number past its 32-bit ids: never sent.
+    result = runner.invoke(app, ["admin", "revoke", "9999999999"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "La persona 9999999999 no es" in result.output

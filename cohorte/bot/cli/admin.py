@@ -17,6 +17,7 @@ from cohorte.handlers.cohort.admins import (
 )
 from cohorte.storage import admins
 from cohorte.storage.db import transaction
+from cohorte.storage.types import MAX_ID
 
 group = typer.Typer(help="Administradores del bot (crean cohortes desde el chat).")
 
@@ -110,7 +111,8 @@ async def _admin_revoke(settings: Settings, person_id: int) -> None:
     app_ = await open_app(settings)
     try:
         async with transaction(app_.sessions) as session:
-            revoked = await admins.revoke_admin(session, person_id)
+            # A number past the id columns names nobody (PostgreSQL would refuse the query).
+            revoked = 0 < person_id <= MAX_ID and await admins.revoke_admin(session, person_id)
     finally:
         await app_.close()
     if not revoked:

@@ -33,6 +33,7 @@ from cohorte.handlers.cohort.mydata import (
 from cohorte.handlers.cohort.preferences import (
     COUNTRY,
     LANGUAGE,
+    OLD_REMINDERS,
     REMINDERS,
     ZONE,
     choose_dm_reminders,
@@ -154,6 +155,7 @@ def register(router: Router) -> None:
         link_group,
         N_("link this group chat to the cohort (in the group: /vincular CODIGO)"),
         coordinator_only=True,
+        any_cohort=True,  # the code names the cohort; the handler checks its coordinators
     )
     router.command(
         ("avisos", "dm"),
@@ -192,6 +194,7 @@ def register(router: Router) -> None:
     router.button(FORGET_ME, press_forget_me, after_end=True)
     router.button(FORGET_MEMBER, press_forget_member, after_end=True)
     router.button(REMINDERS, pick_dm_reminders, after_end=True)
+    router.button(OLD_REMINDERS, pick_dm_reminders, after_end=True)
     router.button(TEAM, pick_team)
     router.button(ZONE, pick_zone, after_end=True)
     router.button(COUNTRY, pick_country, after_end=True)

@@ -27,6 +27,7 @@ from cohorte.locales import LANGUAGES, N_, Translator
 from cohorte.storage import cohorts
 from cohorte.storage.models import Cohort, Member, Role
 from cohorte.storage.people import choose_cohort
+from cohorte.storage.types import parse_id
 
 NEW_COHORT = ButtonRoute("nc", NoFields)
 _COHORT_NAME_CHARS = 200  # the column's limit, as the cohort file checks it
@@ -107,11 +108,7 @@ async def submit_new_cohort(ctx: Context, _fields: NoFields) -> list[Reply]:
         ) from None
     source_text = values.get("source", "").strip().lstrip("#")
     if source_text:
-        if (
-            not source_text.isdigit()
-            or (source := await cohorts.cohort_by_id(ctx.session, int(source_text))) is None
-        ):
-            raise CohortError(N_("There is no cohort number {number}."), number=source_text[:10])
+        source = await _source_cohort(ctx, source_text)
         cohort, notices = await cohort_from_edition(ctx, source, draft)
     else:
         notices = []
@@ -165,6 +162,17 @@ async def submit_new_cohort(ctx: Context, _fields: NoFields) -> list[Reply]:
         *notices,
     ]
     return [Reply("\n".join(lines))]
+
+
+async def _source_cohort(ctx: Context, text: str) -> Cohort:
+    """The cohort whose number was typed (a number that is no row id names none)."""
+    try:
+        source = await cohorts.cohort_by_id(ctx.session, parse_id(text))
+    except ValueError:
+        source = None
+    if source is None:
+        raise CohortError(N_("There is no cohort number {number}."), number=text[:10])
+    return source
 
 
 async def cohort_from_edition(

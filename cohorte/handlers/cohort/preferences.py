@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
-from cohorte.handlers.core.buttons import ButtonRoute
+from cohorte.handlers.core.buttons import ButtonRoute, of_field
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError, StaleButtonError
 from cohorte.handlers.core.messages import Button, Reply, button_rows
@@ -56,10 +56,17 @@ class RemindersChoice(NamedTuple):
     where: Reminders
 
 
+class CohortReminders(NamedTuple):
+    where: Reminders
+    cohort: int
+
+
 ZONE = ButtonRoute("z", ZoneChoice)
 COUNTRY = ButtonRoute("zc", CountryChoice)
 LANGUAGE = ButtonRoute("l", LanguageChoice)
-REMINDERS = ButtonRoute("dm", RemindersChoice)
+# Of the membership in one cohort: that cohort's, also when pressed after choosing another.
+REMINDERS = ButtonRoute("dmc", CohortReminders, cohort=of_field("cohort"))
+OLD_REMINDERS = ButtonRoute("dm", RemindersChoice)  # the same, on messages that name no cohort
 
 
 async def ensure_person(ctx: Context) -> Person:
@@ -227,7 +234,8 @@ async def _set_language(ctx: Context, language: str) -> list[Reply]:
 
 async def choose_dm_reminders(ctx: Context, args: str) -> list[Reply]:
     """/avisos [sí|no]: whether reminders also come by private message."""
-    _, member = ctx.require_member()
+    cohort, member = ctx.require_member()
+    assert cohort.id is not None
     word = fold(args)
     if word in _YES | _NO:
         return _set_dm_reminders(ctx, member, word in _YES)
@@ -239,14 +247,16 @@ async def choose_dm_reminders(ctx: Context, args: str) -> list[Reply]:
         if member.dm_reminders
         else t._("Now you get reminders only in the group.")
     )
+    private = REMINDERS.payload(CohortReminders(Reminders.PRIVATE, cohort.id))
+    group_only = REMINDERS.payload(CohortReminders(Reminders.GROUP_ONLY, cohort.id))
     buttons = (
-        Button(t._("Also privately"), REMINDERS.payload(RemindersChoice(Reminders.PRIVATE))),
-        Button(t._("Only in the group"), REMINDERS.payload(RemindersChoice(Reminders.GROUP_ONLY))),
+        Button(t._("Also privately"), private),
+        Button(t._("Only in the group"), group_only),
     )
     return [Reply(current, (buttons,))]
 
 
-async def pick_dm_reminders(ctx: Context, choice: RemindersChoice) -> list[Reply]:
+async def pick_dm_reminders(ctx: Context, choice: CohortReminders | RemindersChoice) -> list[Reply]:
     """A reminders button: also privately, or only in the group."""
     _, member = ctx.require_member()
     return _set_dm_reminders(ctx, member, choice.where is Reminders.PRIVATE)

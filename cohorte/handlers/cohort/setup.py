@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from cohorte.handlers.cohort.creating import read_zone
 from cohorte.handlers.cohort.naming import read_name
-from cohorte.handlers.cohort.registration import fill_free_places
+from cohorte.handlers.cohort.registration import fill_free_places, moved_up_lines
 from cohorte.handlers.cohort.teams import change_team
 from cohorte.handlers.core.buttons import ButtonRoute, of_row
 from cohorte.handlers.core.context import Context
@@ -312,18 +312,16 @@ async def press_member(ctx: Context, press: MemberAction) -> list[Reply]:
         people=[person.id],
         to_chats=False,
     )
+    was_participant = member.role is Role.PARTICIPANT
     await cohorts.remove_member(ctx.session, member)
     # A participant's place is free: the waiting list of an open registration moves up.
-    await fill_free_places(ctx, cohort)
-    return [
-        Reply(
-            t._(
-                "Done: {name} is no longer part of {cohort}; I told them.",
-                name=person.display_name,
-                cohort=cohort.name,
-            )
-        )
-    ]
+    moved = await fill_free_places(ctx, cohort) if was_participant else []
+    done = t._(
+        "Done: {name} is no longer part of {cohort}; I told them.",
+        name=person.display_name,
+        cohort=cohort.name,
+    )
+    return [Reply("\n".join([done, *moved_up_lines(ctx, moved)]))]
 
 
 async def render_member_removed(rc: RenderContext, payload: RemovedPayload) -> Reply | None:

@@ -176,6 +176,10 @@ async def answer_guided_form(ctx: Context, answer: str, *, is_choice: bool) -> I
         if pending is not None:
             await form_sessions.end_form_session(ctx.session, pending)
         raise CohortError(N_("That form is no longer open. Start again with the command."))
+    cohort_id = json.loads(pending.form).get(_COHORT)
+    if isinstance(cohort_id, int) and ctx.cohorts > 1:
+        # Every step is about the form's cohort: its next question is headed by it too.
+        await ctx.enter_cohort(cohort_id)
     form = form_from_json(pending.form)
     field = form.fields[pending.step]
     value = _validate(field, answer.strip(), is_choice)
@@ -187,9 +191,6 @@ async def answer_guided_form(ctx: Context, answer: str, *, is_choice: bool) -> I
         pending.expires_at = ctx.clock.now() + FORM_LIFETIME
         return None
     await form_sessions.end_form_session(ctx.session, pending)
-    cohort_id = json.loads(pending.form).get(_COHORT)
-    if isinstance(cohort_id, int) and ctx.cohorts > 1:
-        await ctx.enter_cohort(cohort_id)
     return replace(ctx.incoming, text="", payload=form.submit, form_values=answers)
 
 

@@ -73,7 +73,8 @@ class Command:
     # other command closes it first, saying so.
     keeps_form: bool = False
     # Works before someone in several active cohorts has said which one a private
-    # chat is about (/ayuda, /cohortes, /unirme, /zona...): about no one cohort.
+    # chat is about (/ayuda, /cohortes, /unirme, /zona...): about no one cohort. Such a
+    # command checks who may use it itself (`coordinator_only` then only sorts /ayuda).
     any_cohort: bool = False
     # For the bot's administrators (`Context.is_admin`): creating cohorts.
     admin_only: bool = False
@@ -356,10 +357,14 @@ class Core:
                 try:
                     replies = await self._dispatch(ctx)
                 except CohortError as error:
+                    # Named before the rollback, which expires the cohort's row: read
+                    # afterwards it would need the database again, outside the turn.
+                    refusal = named_cohort(ctx, [Reply(error.render(ctx.t), ephemeral=True)])
                     await session.rollback()
                     ctx.deferred.clear()  # for after a commit, and nothing was committed
                     ctx.outbox_dirty = False
-                    return ctx, [Reply(error.render(ctx.t), ephemeral=True)]
+                    ctx.cohort = None  # expired; the refusal names it already
+                    return ctx, refusal
                 try:
                     await session.commit()
                 except OperationalError as error:
@@ -545,7 +550,9 @@ class Core:
             )
         if ctx.needs_cohort_choice and not command.any_cohort:
             return await self._ask_cohort(ctx)
-        if command.coordinator_only:
+        if command.coordinator_only and not command.any_cohort:
+            # (A command about no one cohort checks its own: the cohort in context may
+            # not be the one it acts on.)
             ctx.require_coordinator()
         if command.admin_only:
             await ctx.require_admin()

@@ -19,7 +19,7 @@ from cohorte.handlers.dashboard.digest import (
     plan_weekly_digest,
     render_weekly_digest,
 )
-from cohorte.handlers.dashboard.exports import EXPORT, export, export_button
+from cohorte.handlers.dashboard.exports import EXPORT, OLD_EXPORT, export, export_button
 from cohorte.handlers.dashboard.summary import show_status
 from cohorte.locales import N_
 
@@ -57,6 +57,7 @@ def register(router: Router) -> None:
         after_end=True,
     )
     router.button(EXPORT, export_button, after_end=True)
+    router.button(OLD_EXPORT, export_button, after_end=True)
 
 
 def register_capabilities(capabilities: Capabilities) -> None:

@@ -22,7 +22,7 @@ from cohorte.handlers.attendance.matrix import (
     source_label,
 )
 from cohorte.handlers.cohort.registration import applications_table
-from cohorte.handlers.core.buttons import ButtonRoute
+from cohorte.handlers.core.buttons import ButtonRoute, of_field
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Button, File, Reply, button_rows
@@ -55,7 +55,15 @@ class ExportChoice(NamedTuple):
     kind: ExportKind
 
 
-EXPORT = ButtonRoute("stx", ExportChoice)
+class CohortExport(NamedTuple):
+    kind: ExportKind
+    cohort: int
+
+
+# The buttons of /exportar: of the cohort they were offered for, also when pressed later
+# by a coordinator who uses another cohort in private meanwhile.
+EXPORT = ButtonRoute("sxc", CohortExport, cohort=of_field("cohort"))
+OLD_EXPORT = ButtonRoute("stx", ExportChoice)  # the same, on messages that name no cohort
 EXPORT_KINDS = {
     "estado": ExportKind.STATUS,
     "status": ExportKind.STATUS,
@@ -237,19 +245,23 @@ async def export(ctx: Context, args: str) -> list[Reply]:
     cohort, _ = ctx.require_coordinator()
     t = ctx.t
     if not args.strip():
+        assert cohort.id is not None
+        choices = (
+            (t._("Current status"), ExportKind.STATUS),
+            (t._("Full history"), ExportKind.HISTORY),
+            (t._("Check-in answers"), ExportKind.CHECKINS),
+            (t._("Attendance"), ExportKind.ATTENDANCE),
+            (t._("Feedback"), ExportKind.FEEDBACK),
+            (t._("Applications"), ExportKind.APPLICATIONS),
+        )
         buttons = [
-            Button(t._("Current status"), EXPORT.payload(ExportChoice(ExportKind.STATUS))),
-            Button(t._("Full history"), EXPORT.payload(ExportChoice(ExportKind.HISTORY))),
-            Button(t._("Check-in answers"), EXPORT.payload(ExportChoice(ExportKind.CHECKINS))),
-            Button(t._("Attendance"), EXPORT.payload(ExportChoice(ExportKind.ATTENDANCE))),
-            Button(t._("Feedback"), EXPORT.payload(ExportChoice(ExportKind.FEEDBACK))),
-            Button(t._("Applications"), EXPORT.payload(ExportChoice(ExportKind.APPLICATIONS))),
+            Button(label, EXPORT.payload(CohortExport(kind, cohort.id))) for label, kind in choices
         ]
         return [Reply(t._("What do you want to export?"), button_rows(buttons, per_row=1))]
     return [await _export_reply(ctx, cohort, export_kind(args.strip().split()[0]))]
 
 
-async def export_button(ctx: Context, choice: ExportChoice) -> list[Reply]:
+async def export_button(ctx: Context, choice: CohortExport | ExportChoice) -> list[Reply]:
     """An export button (coordinators): that CSV file in the chat."""
     cohort, _ = ctx.require_coordinator()
     return [await _export_reply(ctx, cohort, choice.kind)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cohorte.handlers.core.buttons import ButtonRoute
+from cohorte.handlers.core.buttons import ButtonRoute, of_row, of_session
 from cohorte.locales import N_
 
 
@@ -35,7 +35,11 @@ class FeedbackNumber(NamedTuple):
 
 SCORE_BUSY = N_("I could not record your answer right now. Press the button again in a moment.")
 
-SCORE = ButtonRoute("fb", ScorePress, busy=SCORE_BUSY)  # 1 · 2 · 3 · 4 · 5
-ASK_COMMENT = ButtonRoute("fbq", SessionCode)  # "💬 Dejar un comentario": opens the form
-COMMENT = ButtonRoute("fbc", SessionCode)  # the comment form's submission
-HIGHLIGHT = ButtonRoute("fbh", FeedbackNumber)  # a coordinator's ⭐ on a comment
+SCORE = ButtonRoute("fb", ScorePress, busy=SCORE_BUSY, cohort=of_session())  # 1 · 2 · 3 · 4 · 5
+ASK_COMMENT = ButtonRoute(
+    "fbq", SessionCode, cohort=of_session()
+)  # "💬 Dejar un comentario": opens the form
+COMMENT = ButtonRoute("fbc", SessionCode, cohort=of_session())  # the comment form's submission
+HIGHLIGHT = ButtonRoute(
+    "fbh", FeedbackNumber, cohort=of_row("feedback", "feedback")
+)  # a coordinator's ⭐ on a comment

@@ -58,6 +58,7 @@ def register(router: Router) -> None:
         coordinator_only=True,
     )
     router.button(routes.REPORT, reporting.report_again)
+    router.button(routes.OLD_REPORT, reporting.report_again)
     router.button(routes.PICK_DELIVERABLE, reporting.pick_deliverable)
     router.button(routes.PICK_STATUS, reporting.pick_status)
     router.button(routes.RESOLVE_DRAFT, reporting.resolve_draft)

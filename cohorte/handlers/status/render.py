@@ -7,14 +7,13 @@ was cancelled, the member already answered, the team reported meanwhile).
 from __future__ import annotations
 
 from cohorte.handlers.agenda.occurrences import occurrence_for
-from cohorte.handlers.core.buttons import NoFields
 from cohorte.handlers.core.delivery import RenderContext
 from cohorte.handlers.core.messages import Button, Reply
 from cohorte.handlers.lang.text import first_name
 from cohorte.handlers.status.board import load_board
 from cohorte.handlers.status.deliveries import ChangePayload, CheckinPayload, TeamPeriodPayload
 from cohorte.handlers.status.planning import nudge_items, silent_since
-from cohorte.handlers.status.routes import OPEN_CHECKIN, REPORT, OfCheckin
+from cohorte.handlers.status.routes import OPEN_CHECKIN, REPORT, OfCheckin, OfCohort
 from cohorte.handlers.status.rules import checkin_questions, row_id
 from cohorte.handlers.status.wording import cell_line, note_and_link, status_label, status_tag
 from cohorte.locales.markup import bold, literal
@@ -194,4 +193,7 @@ async def render_nudge(rc: RenderContext, payload: TeamPeriodPayload) -> Reply |
         )
     lines = [text] + [cell_line(t, cell, rc.cohort, with_update=False) for cell in items]
     lines.append(t._("How is it going? Tell us with /reportar: it takes a minute."))
-    return Reply("\n".join(lines), ((Button(t._("Report progress"), REPORT.payload(NoFields())),),))
+    return Reply(
+        "\n".join(lines),
+        ((Button(t._("Report progress"), REPORT.payload(OfCohort(rc.cohort.id or 0))),),),
+    )

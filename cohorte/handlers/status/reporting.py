@@ -50,6 +50,7 @@ from cohorte.handlers.status.routes import (
     REPORT,
     RESOLVE_DRAFT,
     DraftChoice,
+    OfCohort,
     OfDeliverable,
     OfUpdate,
     StatusChoice,
@@ -349,15 +350,15 @@ async def _record_and_confirm(
         lines.append(t._("What is blocking you? Add a note so the coordination team can help."))
     if where is Where.GROUP:
         if not update.note:
-            lines.append(
-                t._("To add a note: /reportar {code} “your note”", code=deliverable.code)
-            )
+            lines.append(t._("To add a note: /reportar {code} “your note”", code=deliverable.code))
     else:
         if not update.note:
             offer = note_form(t, deliverable, row_id(update.id), offer=True)
             payload = ASK_NOTE.payload(OfUpdate(row_id(update.id)))
             buttons.append(Button("📝 " + t._("Add a note"), payload))
-        buttons.append(Button(t._("Another deliverable"), REPORT.payload(NoFields())))
+        buttons.append(
+            Button(t._("Another deliverable"), REPORT.payload(OfCohort(row_id(cohort.id))))
+        )
     teammates = await cohorts.teammates(ctx.session, row_id(team.id), besides=row_id(member.id))
     if teammates:
         await announce(
@@ -374,7 +375,7 @@ async def _record_and_confirm(
 # --- the buttons and forms --------------------------------------------------------------
 
 
-async def report_again(ctx: Context, _press: NoFields) -> list[Reply]:
+async def report_again(ctx: Context, _press: OfCohort | NoFields) -> list[Reply]:
     """The “Report progress” and “Another deliverable” buttons: the deliverable buttons."""
     return await report(ctx, "")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cohorte.handlers.core.buttons import ButtonRoute, NoFields, of_row, of_session
+from cohorte.handlers.core.buttons import ButtonRoute, NoFields, of_field, of_row, of_session
 from cohorte.handlers.status.rules import StatusCode
 from cohorte.scheduling.recurrence import code_ref, ref_code
 
@@ -29,6 +29,10 @@ class StatusChoice(NamedTuple):
 class DraftChoice(NamedTuple):
     draft: int
     deliverable: int
+
+
+class OfCohort(NamedTuple):
+    cohort: int
 
 
 class OfUpdate(NamedTuple):
@@ -49,7 +53,10 @@ class OfCheckin(NamedTuple):
         return code_ref(self.code)
 
 
-REPORT = ButtonRoute("stl", NoFields)  # "Report progress" / "Another deliverable"
+# "Report progress" (a nudge) / "Another deliverable": of the cohort it came from, also
+# when pressed later by someone who uses another one in private meanwhile.
+REPORT = ButtonRoute("stk", OfCohort, cohort=of_field("cohort"))
+OLD_REPORT = ButtonRoute("stl", NoFields)  # the same, on messages sent before it named one
 PICK_DELIVERABLE = ButtonRoute("std", OfDeliverable, cohort=of_row("deliverable", "deliverable"))
 PICK_STATUS = ButtonRoute("sts", StatusChoice, cohort=of_row("deliverable", "deliverable"))
 RESOLVE_DRAFT = ButtonRoute("sta", DraftChoice, cohort=of_row("status_draft", "draft"))

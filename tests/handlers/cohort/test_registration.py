@@ -240,3 +240,68 @@ async def test_help_names_registration_and_only_coordinators_decide(
         coordinators
     )
     assert await application_ids(session) == {application: ApplicationState.PENDING}
+
+
+async def test_accepted_again_after_a_decline_is_welcomed_again(
+    session: AsyncSession, transcript: Transcript, core: Core
+) -> None:
+    # The coordination changes its mind twice: each decision is told, the last one too.
+    await open_registration(session, transcript.chat.clock.now())
+    await transcript.run(applying("ana", "Bogotá"))
+    (application,) = list(await application_ids(session))
+    for payload in (f"rga:{application}", f"rgd:{application}", f"rga:{application}"):
+        await core.handle(press("coordina", payload))
+        await transcript.run(":reloj +1m")
+    told = "\n".join(transcript.lines)
+    assert told.count("bot → @ana: ¡Te damos la bienvenida a Sprint de prueba, Ana!") == 2
+    assert told.count("bot → @ana: Gracias por inscribirte a Sprint de prueba. Esta vez no") == 1
+    assert "bot → @ana" not in await transcript.run(":reloj +1h")  # each one once
+
+
+async def test_a_city_with_markup_is_refused_like_any_team_name(
+    session: AsyncSession, transcript: Transcript
+) -> None:
+    # The city becomes a team's name when the applicant is accepted: plain words only.
+    await open_registration(session, transcript.chat.clock.now())
+    out = await transcript.run(applying("ana", "*Lima*"))
+    assert "Un nombre son palabras sin formato: “*Lima*” tiene un carácter" in out
+    assert "Escribe /inscribirme INSCRIBE26 para llenar el formulario de nuevo." in out
+    assert await application_ids(session) == {}
+
+
+async def test_one_place_freed_moves_one_person_up(
+    session: AsyncSession, transcript: Transcript, core: Core
+) -> None:
+    # No limit on places: the coordination keeps a waiting list of its own; a decline
+    # gives back one place, so one person moves up, not the whole list.
+    await open_registration(session, transcript.chat.clock.now(), places=None)
+    await transcript.run(
+        applying("ana", "Bogotá") + applying("bruno", "Lima") + applying("carla", "Quito")
+    )
+    ana, bruno, carla = list(await application_ids(session))
+    for payload in (f"rga:{ana}", f"rgw:{bruno}", f"rgw:{carla}"):
+        await core.handle(press("coordina", payload))
+    (freed,) = await core.handle(press("coordina", f"rgd:{ana}"))
+    assert "Bruno pasó de la lista de espera al equipo Lima" in plain(freed.text)
+    assert "Carla" not in plain(freed.text)
+    assert await application_ids(session) == {
+        ana: ApplicationState.DECLINED,
+        bruno: ApplicationState.ACCEPTED,
+        carla: ApplicationState.WAITLISTED,
+    }
+
+
+async def test_a_member_taken_out_gives_their_place_to_the_waiting_list(
+    session: AsyncSession, transcript: Transcript, core: Core
+) -> None:
+    # One place, Sofía's: Ana waits. The coordination takes Sofía out; Ana moves up.
+    await open_registration(session, transcript.chat.clock.now(), places=1)
+    await transcript.run(applying("ana", "Lima"))
+    (ana,) = list(await application_ids(session))
+    await core.handle(press("coordina", f"rgw:{ana}"))
+    out = await transcript.run(":como coordina\n/miembro quitar Sofía\n:b 1\n:reloj +1m")
+    assert "Listo: Sofía ya no es parte de Sprint de prueba; ya le avisé." in out
+    assert "Se liberó un cupo: Ana pasó de la lista de espera al equipo Lima" in out
+    assert await application_ids(session) == {ana: ApplicationState.ACCEPTED}
+    told = "\n".join(transcript.lines)
+    assert told.count("bot → @ana: ¡Buena noticia: se liberó un cupo en Sprint de prueba!") == 1

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
+import pytest
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cohorte.handlers.cohort.registration import deciding
 from cohorte.handlers.core.router import Core
 from cohorte.locales.markup import plain
 from cohorte.scheduling.clock import ManualClock
@@ -55,8 +58,21 @@ async def _participants(sessions: SessionFactory, cohort_id: int) -> int:
 
 
 async def test_two_coordinators_at_once_never_overfill(
-    session: AsyncSession, sessions: SessionFactory, clock: ManualClock, core: Core
+    session: AsyncSession,
+    sessions: SessionFactory,
+    clock: ManualClock,
+    core: Core,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Each decision pauses between taking the lock and counting the places, so that the
+    # two really overlap there: without `lock_places` both would count one place free.
+    count = deciding.places_taken
+
+    async def slow_count(*args: Any) -> tuple[int, int]:
+        await asyncio.sleep(0.1)
+        return await count(*args)
+
+    monkeypatch.setattr(deciding, "places_taken", slow_count)
     # Two places: Sofía holds one; two coordinators accept two applicants at the same time.
     cohort = await open_registration(session, clock.now(), places=2)
     await add_member(

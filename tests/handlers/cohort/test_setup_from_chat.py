@@ -161,6 +161,9 @@ async def test_an_administrator_creates_a_cohort_and_coordinates_it(
         (("Sprint", "2026-04-20", "", "Lima", "es", "NO", ""), "debe tener de 4 a 32"),
         (("Sprint", "2026-04-20", "", "Lima", "es", "ejemplo25", ""), "ya tiene el código"),
         (("Sprint", "2026-04-20", "", "Lima", "es", "", "77"), "No hay ninguna cohorte número 77"),
+        # Past the id columns' range (PostgreSQL would refuse the query), or not ASCII.
+        (("Sprint", "2026-04-20", "", "Lima", "es", "", "9999999999"), "cohorte número 9999999999"),
+        (("Sprint", "2026-04-20", "", "Lima", "es", "", "²"), "No hay ninguna cohorte número ²"),
     ],
 )
 async def test_each_answer_of_the_form_is_checked(

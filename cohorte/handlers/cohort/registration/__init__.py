@@ -14,6 +14,7 @@ from cohorte.handlers.cohort.registration.deciding import (
     accept,
     decline,
     fill_free_places,
+    moved_up_lines,
     waitlist,
 )
 from cohorte.handlers.cohort.registration.deliveries import (
@@ -36,6 +37,7 @@ __all__ = [
     "REGISTRATION_LINK_PREFIX",
     "applications_table",
     "fill_free_places",
+    "moved_up_lines",
     "register",
     "register_capabilities",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cohorte.handlers.cohort.naming import read_name
 from cohorte.handlers.cohort.preferences import ensure_person
 from cohorte.handlers.cohort.registration.routes import APPLY, OfCohort
 from cohorte.handlers.core.context import Context
@@ -108,6 +109,15 @@ def application_form(t: Translator, cohort: Cohort) -> Form:
     )
 
 
+async def _enter(ctx: Context, cohort: Cohort) -> None:
+    """The application is about `cohort`, not one the applicant is in already: its
+    language, and its name where a reply names a cohort (`router.named_cohort`)."""
+    assert cohort.id is not None
+    await ctx.enter_cohort(cohort.id)
+    if ctx.cohort is not cohort and ctx.person is not None:  # new to the bot just now
+        ctx.t = reader_of(ctx.person, cohort=cohort).t
+
+
 async def _open_cohort(ctx: Context, code: str) -> Cohort:
     cohort = await cohort_by_registration_code(ctx.session, code)
     if cohort is None or cohort.id is None or not cohort.registration_open:
@@ -145,7 +155,8 @@ async def apply(ctx: Context, args: str) -> list[Reply]:
     cohort = await _open_cohort(ctx, words[0])
     person = await ensure_person(ctx)
     reader = reader_of(person, cohort=cohort)
-    ctx.t = t = reader.t
+    await _enter(ctx, cohort)
+    t = ctx.t
     _check_open(ctx, cohort)
     earlier = await _refuse_twice(ctx, cohort)
     lines = [
@@ -195,14 +206,25 @@ async def submit_application(ctx: Context, of: OfCohort) -> list[Reply]:
         raise CohortError(N_("Registration for that cohort is not open any more."))
     person = await ensure_person(ctx)
     assert person.id is not None
-    ctx.t = t = reader_of(person, cohort=cohort).t
+    await _enter(ctx, cohort)
+    t = ctx.t
     _check_open(ctx, cohort)
     earlier = await _refuse_twice(ctx, cohort)
     values = ctx.incoming.form_values or {}
-    city = city_name(_answer(values, "city", CITY_CHARS))
-    department = _answer(values, "department", DEPARTMENT_CHARS)
-    role = _answer(values, "role", ROLE_CHARS)
-    challenge = _answer(values, "challenge", CHALLENGE_CHARS, one_line=False)
+    try:
+        # The city names the team an accepted applicant joins: plain words, like any
+        # team's name.
+        city = city_name(read_name(_answer(values, "city", CITY_CHARS), CITY_CHARS))
+        department = _answer(values, "department", DEPARTMENT_CHARS)
+        role = _answer(values, "role", ROLE_CHARS)
+        challenge = _answer(values, "challenge", CHALLENGE_CHARS, one_line=False)
+    except CohortError as error:
+        # The form is closed by now: after what was wrong, how to fill it in again.
+        raise CohortError(
+            N_("{problem}\nSend /inscribirme {code} to fill in the form again."),
+            problem=error.render(t),
+            code=cohort.registration_code or "",
+        ) from None
     if earlier is None:
         await add_application(
             ctx.session,

@@ -6,7 +6,7 @@ never fill more places than there are. An accepted applicant becomes a participa
 on the team of their city (created, with the city's zone and country, if the cohort
 has none yet); a place given back (an accepted applicant declined or wait-listed, or
 a member removed: `fill_free_places`) goes to the waiting list, in order. Each
-applicant is told once per outcome, privately, in their language (`deliveries`).
+applicant is told once per decision, privately, in their language (`deliveries`).
 """
 
 from __future__ import annotations
@@ -111,12 +111,14 @@ async def _admit(
 
 
 async def _tell(ctx: Context, declared: DeliveryType[ApplicationPayload], app: Application) -> None:
-    """Queue the applicant's notice of this outcome: once per application and outcome."""
-    assert app.id is not None
+    """Queue the applicant's notice of this decision: once per decision (a coordination
+    that accepts, declines and accepts again tells each one; the renderer drops those a
+    later decision overtook before they were sent)."""
+    assert app.id is not None and app.decided_at is not None
     await announce(
         ctx,
         declared,
-        f"a{app.id}",
+        f"a{app.id}:{app.decided_at.strftime('%Y%m%dT%H%M%S%f')}",
         payload=ApplicationPayload(app.id),
         people=[app.person_id],
         to_chats=False,
@@ -135,20 +137,24 @@ async def _give_back_place(ctx: Context, cohort: Cohort, application: Applicatio
 
 
 async def fill_free_places(
-    ctx: Context, cohort: Cohort, *, besides: int | None = None
+    ctx: Context, cohort: Cohort, *, besides: int | None = None, freed: int = 1
 ) -> list[tuple[Person, Team]]:
-    """Places that freed go to the waiting list, in order (an applicant whose city team
+    """The `freed` places go to the waiting list, in order (an applicant whose city team
     is full waits for a place there); each one moved up is told. Call it after a
     participant left the cohort (their membership removed), in the same transaction.
 
     Returns who moved up, and to which team. `besides` is an application left out (the
-    one just put back on the list).
+    one just put back on the list). Never more than `freed` move up: without a limit on
+    places the waiting list is the coordination's own, and one person leaving gives back
+    one place, not the whole list.
     """
     assert cohort.id is not None and ctx.person is not None
     await lock_places(ctx.session, cohort.id)
     moved: list[tuple[Person, Team]] = []
     waiting = await applications_with_people(ctx.session, cohort.id, [ApplicationState.WAITLISTED])
     for application, person in waiting:
+        if len(moved) >= freed:
+            break
         if application.id == besides:
             continue
         admitted = await _admit(ctx, cohort, application, ctx.person.id)
@@ -172,7 +178,8 @@ async def _decided(ctx: Context, application_id: int) -> tuple[Cohort, Applicati
     cohort = await cohorts.cohort_by_id(ctx.session, found.cohort_id)
     if member is None or member.role is not Role.COORDINATOR or cohort is None:
         raise NotCoordinatorError()
-    ctx.cohort, ctx.member = cohort, member  # the decision's notices belong to this cohort
+    # The decision belongs to this cohort: its notices, the language and name it is read in.
+    await ctx.enter_cohort(found.cohort_id)
     await lock_places(ctx.session, found.cohort_id)
     application = await application_in_cohort(ctx.session, found.cohort_id, application_id)
     if application is None:
@@ -187,7 +194,8 @@ async def _person(ctx: Context, person_id: int) -> Person:
     raise StaleButtonError()
 
 
-def _moved_lines(ctx: Context, moved: list[tuple[Person, Team]]) -> list[str]:
+def moved_up_lines(ctx: Context, moved: list[tuple[Person, Team]]) -> list[str]:
+    """For the coordinator: who moved up from the waiting list (`fill_free_places`)."""
     return [
         ctx.t._(
             "A place freed: {name} moved up from the waiting list to the {team} team; I told them.",
@@ -252,7 +260,7 @@ async def decline(ctx: Context, press: OfApplication) -> list[Reply]:
     await _tell(ctx, DECLINED, application)
     moved = await fill_free_places(ctx, cohort) if freed else []
     lines = [t._("Done: {name}'s application is declined; I told them.", name=name)]
-    return [Reply("\n".join(lines + _moved_lines(ctx, moved)))]
+    return [Reply("\n".join(lines + moved_up_lines(ctx, moved)))]
 
 
 async def waitlist(ctx: Context, press: OfApplication) -> list[Reply]:
@@ -274,4 +282,4 @@ async def waitlist(ctx: Context, press: OfApplication) -> list[Reply]:
     lines = [
         t._("Done: {name} is number {n} on the waiting list; I told them.", name=name, n=number)
     ]
-    return [Reply("\n".join(lines + _moved_lines(ctx, moved)))]
+    return [Reply("\n".join(lines + moved_up_lines(ctx, moved)))]

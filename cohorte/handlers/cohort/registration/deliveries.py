@@ -1,5 +1,5 @@
-"""What applicants are told of the coordination's decision: once per application and
-outcome (the outbox's key), privately, in their own language."""
+"""What applicants are told of the coordination's decisions: once per decision (the
+outbox's key), privately, in their own language."""
 
 from __future__ import annotations
 
