@@ -232,6 +232,7 @@ async def test_help_names_registration_and_only_coordinators_decide(
     (refused,) = await core.handle(press("sofia", f"rga:{application}"))
     (stale,) = await core.handle(press("coordina", "rga:999999"))
     coordinators = await transcript.run(":como coordina\n/ayuda\n/inscripciones nuevas")
+    in_group = await transcript.run(":grupo\n/inscripciones\n:privado")
 
     assert plain(refused.text) == "Solo el equipo coordinador puede hacer eso."
     assert plain(stale.text) == "Ese botón ya no es válido. Vuelve a pedirlo con el comando."
@@ -239,6 +240,9 @@ async def test_help_names_registration_and_only_coordinators_decide(
     assert "¿Qué inscripciones? Escribe pendientes, espera, aceptadas o rechazadas." in (
         coordinators
     )
+    # Applicants' departments, roles and challenges are never listed in a group.
+    assert "Las inscripciones se muestran en privado: escríbeme /inscripciones allí." in in_group
+    assert "Hacienda" not in in_group
     assert await application_ids(session) == {application: ApplicationState.PENDING}
 
 

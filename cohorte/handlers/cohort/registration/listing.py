@@ -129,6 +129,8 @@ async def list_applications(ctx: Context, args: str) -> list[Reply]:
     the applications with their buttons (by default the pending ones and the waiting list)."""
     cohort, _ = ctx.require_coordinator()
     assert cohort.id is not None
+    if ctx.in_group:  # applicants' departments, roles and challenges: for coordinators only
+        raise CohortError(N_("I show the applications privately: write me /inscripciones there."))
     t = ctx.t
     word = fold(args.split()[0]) if args.split() else ""
     if word and word not in _STATE_WORDS:
