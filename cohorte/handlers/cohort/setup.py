@@ -246,15 +246,16 @@ async def _coordinate(ctx: Context, cohort: Cohort, member: Member, person: Pers
         people=[person.id],
         to_chats=False,
     )
-    return [
-        Reply(
-            t._(
-                "Done: {name} is now in the coordination team of {cohort}; I told them.",
-                name=person.display_name,
-                cohort=cohort.name,
-            )
-        )
-    ]
+    # A participant's place is free now (places count participants): the waiting list
+    # of an open registration moves up, as when a member is taken out.
+    await ctx.session.flush()
+    moved = await fill_free_places(ctx, cohort)
+    done = t._(
+        "Done: {name} is now in the coordination team of {cohort}; I told them.",
+        name=person.display_name,
+        cohort=cohort.name,
+    )
+    return [Reply("\n".join([done, *moved_up_lines(ctx, moved)]))]
 
 
 # --- /miembro quitar ----------------------------------------------------------------------

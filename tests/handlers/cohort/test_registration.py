@@ -309,3 +309,17 @@ async def test_a_member_taken_out_gives_their_place_to_the_waiting_list(
     assert await application_ids(session) == {ana: ApplicationState.ACCEPTED}
     told = "\n".join(transcript.lines)
     assert told.count("bot → @ana: ¡Buena noticia: se liberó un cupo en Sprint de prueba!") == 1
+
+
+async def test_a_participant_made_coordinator_gives_their_place_to_the_waiting_list(
+    session: AsyncSession, transcript: Transcript, core: Core
+) -> None:
+    # Places count participants: Sofía joining the coordination team frees hers for Ana.
+    await open_registration(session, transcript.chat.clock.now(), places=1)
+    await transcript.run(applying("ana", "Lima"))
+    (ana,) = list(await application_ids(session))
+    await core.handle(press("coordina", f"rgw:{ana}"))
+    out = await transcript.run(":como coordina\n/coordinador Sofía\n:reloj +1m")
+    assert "Listo: Sofía ahora es parte del equipo coordinador de Sprint de prueba" in out
+    assert "Se liberó un cupo: Ana pasó de la lista de espera al equipo Lima" in out
+    assert await application_ids(session) == {ana: ApplicationState.ACCEPTED}
