@@ -27,6 +27,7 @@ from cohorte.handlers.agenda.rsvp_view import answer_of, latest_group_lead
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.delivery import announce
 from cohorte.handlers.core.errors import CohortError, NotMemberError
+from cohorte.handlers.core.forms import text_answer
 from cohorte.handlers.core.messages import Button, FieldKind, Form, FormField, Reply
 from cohorte.locales import N_, Translator
 from cohorte.scheduling.recurrence import Occurrence, code_ref, parse_ref
@@ -178,14 +179,6 @@ async def submit_reason(ctx: Context, press: SessionCode) -> list[Reply]:
     """The reason form came back: it is kept with the "No"."""
     occurrence = await _session_to_answer(ctx, press.code)
     member_id = await _said_no(ctx, occurrence)
-    reason = " ".join((ctx.incoming.form_values or {}).get("reason", "").split())
-    if not reason:
-        raise CohortError(N_("This question needs an answer."))
-    if len(reason) > REASON_LIMIT:
-        raise CohortError(
-            N_("That answer is too long ({length} characters); the limit is {limit}."),
-            length=len(reason),
-            limit=REASON_LIMIT,
-        )
+    reason = text_answer(ctx.incoming.form_values, "reason", REASON_LIMIT)
     await attendance.set_rsvp_reason(ctx.session, occurrence.ref, member_id, reason)
     return [Reply(ctx.t._("Thank you, I noted it: “{reason}”.", reason=reason))]

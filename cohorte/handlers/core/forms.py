@@ -194,6 +194,29 @@ async def answer_guided_form(ctx: Context, answer: str, *, is_choice: bool) -> I
     return replace(ctx.incoming, text="", payload=form.submit, form_values=answers)
 
 
+def text_answer(
+    values: dict[str, str] | None, name: str, limit: int, *, one_line: bool = True
+) -> str:
+    """A submitted form's required text answer `name`: its spaces folded (`one_line`, else
+    only trimmed); `CohortError` when it is empty or longer than `limit` characters (a
+    modal checks this too, but a submission can be forged)."""
+    raw = (values or {}).get(name, "")
+    text = " ".join(raw.split()) if one_line else raw.strip()
+    if not text:
+        raise CohortError(N_("This question needs an answer."))
+    _check_length(text, limit)
+    return text
+
+
+def _check_length(answer: str, limit: int) -> None:
+    if len(answer) > limit:
+        raise CohortError(
+            N_("That answer is too long ({length} characters); the limit is {limit}."),
+            length=len(answer),
+            limit=limit,
+        )
+
+
 def _validate(field: FormField, answer: str, is_choice: bool) -> str:
     if answer == SKIP and is_choice and not field.required:
         return ""
@@ -206,12 +229,7 @@ def _validate(field: FormField, answer: str, is_choice: bool) -> str:
         raise CohortError(N_("Please answer by writing a message."))
     if not answer and field.required:
         raise CohortError(N_("This question needs an answer."))
-    if len(answer) > field.max_length:
-        raise CohortError(
-            N_("That answer is too long ({length} characters); the limit is {limit}."),
-            length=len(answer),
-            limit=field.max_length,
-        )
+    _check_length(answer, field.max_length)
     return answer
 
 

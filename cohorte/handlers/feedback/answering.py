@@ -16,6 +16,7 @@ from cohorte.handlers.agenda.occurrences import find_occurrence
 from cohorte.handlers.agenda.renderers import occurrence_title
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError, NotMemberError, StaleButtonError
+from cohorte.handlers.core.forms import text_answer
 from cohorte.handlers.core.messages import Button, FieldKind, Form, FormField, Reply
 from cohorte.handlers.feedback.asking import closes_at, score_buttons
 from cohorte.handlers.feedback.routes import ASK_COMMENT, COMMENT, ScorePress, SessionCode
@@ -138,14 +139,6 @@ async def submit_comment(ctx: Context, press: SessionCode) -> list[Reply]:
     """The comment form came back: it is kept with the score."""
     occurrence = await _open_session(ctx, press.code)
     member_id = await _answered(ctx, occurrence)
-    comment = " ".join((ctx.incoming.form_values or {}).get("comment", "").split())
-    if not comment:
-        raise CohortError(N_("This question needs an answer."))
-    if len(comment) > COMMENT_LIMIT:
-        raise CohortError(
-            N_("That answer is too long ({length} characters); the limit is {limit}."),
-            length=len(comment),
-            limit=COMMENT_LIMIT,
-        )
+    comment = text_answer(ctx.incoming.form_values, "comment", COMMENT_LIMIT)
     await answers.set_comment(ctx.session, occurrence.ref, member_id, comment, ctx.clock.now())
     return [Reply(ctx.t._("Thank you, I kept your comment: “{comment}”.", comment=comment))]

@@ -16,6 +16,7 @@ from cohorte.handlers.cohort.preferences import ensure_person
 from cohorte.handlers.cohort.registration.routes import APPLY, OfCohort
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
+from cohorte.handlers.core.forms import text_answer
 from cohorte.handlers.core.messages import FieldKind, Form, FormField, Reply
 from cohorte.handlers.core.readers import reader_of
 from cohorte.handlers.lang.names import name_key
@@ -176,20 +177,6 @@ async def apply(ctx: Context, args: str) -> list[Reply]:
     return [Reply("\n".join(lines), form=application_form(t, cohort))]
 
 
-def _answer(values: dict[str, str], name: str, limit: int, *, one_line: bool = True) -> str:
-    raw = values.get(name, "")
-    text = " ".join(raw.split()) if one_line else raw.strip()
-    if not text:
-        raise CohortError(N_("This question needs an answer."))
-    if len(text) > limit:
-        raise CohortError(
-            N_("That answer is too long ({length} characters); the limit is {limit}."),
-            length=len(text),
-            limit=limit,
-        )
-    return text
-
-
 def city_name(typed: str) -> str:
     """The city as the place names spell it when they know it ('bogota' -> 'Bogotá',
     'Lima, Perú' -> 'Lima'); else as typed."""
@@ -214,10 +201,10 @@ async def submit_application(ctx: Context, of: OfCohort) -> list[Reply]:
     try:
         # The city names the team an accepted applicant joins: plain words, like any
         # team's name.
-        city = city_name(read_name(_answer(values, "city", CITY_CHARS), CITY_CHARS))
-        department = _answer(values, "department", DEPARTMENT_CHARS)
-        role = _answer(values, "role", ROLE_CHARS)
-        challenge = _answer(values, "challenge", CHALLENGE_CHARS, one_line=False)
+        city = city_name(read_name(text_answer(values, "city", CITY_CHARS), CITY_CHARS))
+        department = text_answer(values, "department", DEPARTMENT_CHARS)
+        role = text_answer(values, "role", ROLE_CHARS)
+        challenge = text_answer(values, "challenge", CHALLENGE_CHARS, one_line=False)
     except CohortError as error:
         # The form is closed by now: after what was wrong, how to fill it in again.
         raise CohortError(
