@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cohorte.bot.bootstrap import App
 from cohorte.bot.cli import editions
-from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_file
+from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_output
 from cohorte.bot.config import Settings
 from cohorte.handlers.cohort.file.apply import import_cohort
 from cohorte.handlers.cohort.file.export import export_cohort
@@ -98,11 +98,7 @@ async def _cohort_export(settings: Settings, cohort_id: int, file: Path) -> None
         raise fail(error.render(t)) from error
     finally:
         await app_.close()
-    if str(file) == "-":
-        typer.echo(text, nl=False)
-    else:
-        write_file(file, text)
-        typer.echo(t._("Cohort {id} written to {path}.", id=cohort_id, path=str(file)))
+    write_output(file, text, t._("Cohort {id} written to {path}.", id=cohort_id, path=str(file)))
 
 
 @group.command("show")

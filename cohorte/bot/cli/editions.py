@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_file
+from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_output
 from cohorte.bot.config import Settings
 from cohorte.handlers.cohort.editions import Edition, new_edition, programme_template
 from cohorte.handlers.cohort.file.read import parse_cohort_file
@@ -146,8 +146,5 @@ async def _cohort_template(settings: Settings, cohort_id: int, file: Path) -> No
         raise fail(error.render(t)) from error
     finally:
         await app_.close()
-    if str(file) == "-":
-        typer.echo(text, nl=False)
-    else:
-        write_file(file, text)
-        typer.echo(t._("Programme of cohort {id} written to {path}.", id=cohort_id, path=str(file)))
+    written = t._("Programme of cohort {id} written to {path}.", id=cohort_id, path=str(file))
+    write_output(file, text, written)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_file
+from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_output
 from cohorte.bot.config import Settings
 from cohorte.storage.db import transaction
 from cohorte.storage.people_data import forget_person, person_data
@@ -44,11 +44,8 @@ async def _person_export(settings: Settings, person_id: int, file: Path) -> None
     if not data:
         raise fail(t._("There is no person number {id}.", id=person_id))
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if str(file) == "-":
-        typer.echo(text, nl=False)
-    else:
-        write_file(file, text)
-        typer.echo(t._("The data of person {id} written to {path}.", id=person_id, path=str(file)))
+    written = t._("The data of person {id} written to {path}.", id=person_id, path=str(file))
+    write_output(file, text, written)
 
 
 @group.command("forget")

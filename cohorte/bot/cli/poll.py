@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_file
+from cohorte.bot.cli.root import fail, load_settings, open_app, t, write_output
 from cohorte.bot.config import Settings
 
 group = typer.Typer(help="Encuestas del horario de la sesión semanal.", no_args_is_help=True)
@@ -42,9 +41,4 @@ async def _poll_export(settings: Settings, poll_id: int, file: Path) -> None:
         await app_.close()
     if data is None:
         raise fail(t._("There is no poll number {id}.", id=poll_id))
-    if str(file) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        write_file(file, data)
-        typer.echo(t._("Poll {id} written to {path}.", id=poll_id, path=str(file)))
+    write_output(file, data, t._("Poll {id} written to {path}.", id=poll_id, path=str(file)))

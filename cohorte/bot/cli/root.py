@@ -3,6 +3,7 @@ translator, the settings, failing with a message, opening the bot's parts."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -53,6 +54,19 @@ def moment(text: str | None, zone: str) -> datetime:
         raise fail(
             t._("Write the clock as 'AAAA-MM-DD HH:MM' (cohort time), e.g. 2025-05-05 09:00.")
         ) from None
+
+
+def write_output(file: Path, data: bytes | str, written: str) -> None:
+    """A command's output: '-' sends it to standard output as it is; else it goes to the
+    file (`write_file`) and `written` says so."""
+    if str(file) != "-":
+        write_file(file, data)
+        typer.echo(written)
+    elif isinstance(data, str):
+        typer.echo(data, nl=False)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
 
 
 def write_file(file: Path, data: bytes | str) -> None:
