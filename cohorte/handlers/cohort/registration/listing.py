@@ -4,7 +4,6 @@ state with their buttons, and the table the CSV export writes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,6 +12,7 @@ from cohorte.handlers.cohort.registration.routes import ACCEPT, DECLINE, WAITLIS
 from cohorte.handlers.core.context import Context
 from cohorte.handlers.core.errors import CohortError
 from cohorte.handlers.core.messages import Button, Reply
+from cohorte.handlers.core.spreadsheets import time_cell
 from cohorte.handlers.lang.text import fold
 from cohorte.locales import N_, Translator
 from cohorte.storage.applications import (
@@ -178,8 +178,8 @@ async def applications_table(
 ) -> tuple[list[str], list[list[str]]]:
     """The CSV export: one row per application, in the order they came."""
     assert cohort.id is not None
-    zone = ZoneInfo(cohort.home_zone)
-    at = t.zone_label(cohort.home_zone)
+    zone = cohort.home_zone
+    at = t.zone_label(zone)
     header = [t._("Applied on ({zone})", zone=at), t._("Person"), t._("City")]
     header += [t._("Department"), t._("Role"), t._("Challenge"), t._("State")]
     header += [t._("Waiting list"), t._("Decided on ({zone})", zone=at), t._("Decided by")]
@@ -194,7 +194,7 @@ async def applications_table(
         decided = application.decided_at
         table.append(
             [
-                application.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                time_cell(application.created_at, zone),
                 person.display_name,
                 application.city,
                 application.department,
@@ -202,7 +202,7 @@ async def applications_table(
                 application.challenge,
                 state_label(t, application.state),
                 str(waiting.index(application.id) + 1) if application.id in waiting else "",
-                decided.astimezone(zone).strftime("%Y-%m-%d %H:%M") if decided else "",
+                time_cell(decided, zone) if decided else "",
                 names.get(application.decided_by, "") if application.decided_by else "",
             ]
         )
